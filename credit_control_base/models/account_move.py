@@ -1,0 +1,299 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.osv import expression
+from odoo.tools import SQL, formatLang
+
+from ..const import AGING_BUCKET_SELECTION, AGING_BUCKETS, COLLECTIBLE_MOVE_TYPES, aging_bucket
+from .credit_control_dossier import SEARCH_OPERATORS
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    credit_due_date = fields.Date(
+        compute="_compute_credit_overdue",
+        string="Open Due Date",
+        help="Earliest due date among the instalments still to be paid.",
+    )
+    credit_days_overdue = fields.Integer(
+        compute="_compute_credit_overdue",
+        search="_search_credit_days_overdue",
+        string="Days Overdue",
+        help="Days since the earliest unpaid instalment fell due; 0 when "
+        "nothing is late.",
+    )
+    credit_aging_bucket = fields.Selection(
+        AGING_BUCKET_SELECTION,
+        compute="_compute_credit_overdue",
+        search="_search_credit_aging_bucket",
+        string="Aging",
+    )
+    credit_overdue_residual = fields.Monetary(
+        compute="_compute_credit_overdue",
+        currency_field="company_currency_id",
+        string="Overdue Amount",
+        help="What is left to pay on the instalments past due, in company currency.",
+    )
+    credit_is_overdue = fields.Boolean(
+        compute="_compute_credit_overdue",
+        search="_search_credit_is_overdue",
+        string="Overdue",
+    )
+    credit_hold = fields.Boolean(
+        string="Collection on Hold",
+        copy=False,
+        tracking=True,
+        help="Exclude this invoice from collection (no reminder) until the "
+        "hold is lifted.",
+    )
+    credit_hold_note = fields.Char(string="Hold Reason", copy=False, tracking=True)
+    credit_excluded = fields.Boolean(
+        compute="_compute_credit_excluded",
+        search="_search_credit_excluded",
+        string="Excluded from Collection",
+    )
+    credit_exclusion_reason = fields.Char(
+        compute="_compute_credit_excluded",
+        string="Exclusion Reason",
+    )
+    credit_collector_id = fields.Many2one(
+        "res.users",
+        compute="_compute_credit_collector_id",
+        search="_search_credit_collector_id",
+        string="Collector",
+    )
+
+    # ------------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------------
+
+    def _compute_credit_overdue(self):
+        today = fields.Date.context_today(self)
+        open_items = self._credit_fetch_open_items(today)
+        for move in self:
+            due_date, overdue_residual = open_items.get(move._origin.id, (False, 0.0))
+            days = (today - due_date).days if due_date else 0
+            move.credit_due_date = due_date
+            move.credit_days_overdue = max(days, 0)
+            move.credit_overdue_residual = overdue_residual
+            move.credit_is_overdue = days > 0
+            move.credit_aging_bucket = due_date and aging_bucket(days)
+
+    def _credit_fetch_open_items(self, today):
+        """Return {move id: (earliest open due date, overdue residual)} for
+        the posted customer invoices of ``self``, in one query."""
+        ids = tuple(
+            move.id for move in self._origin if move.id and move.move_type in COLLECTIBLE_MOVE_TYPES
+        )
+        if not ids:
+            return {}
+        self.env["account.move.line"].flush_model(
+            ["move_id", "account_id", "amount_residual", "date_maturity", "parent_state"]
+        )
+        rows = self.env.execute_query(SQL(
+            """
+            SELECT l.move_id,
+                   MIN(l.date_maturity),
+                   COALESCE(SUM(l.amount_residual) FILTER (WHERE l.date_maturity < %(today)s), 0)
+              FROM account_move_line l
+             WHERE l.move_id IN %(ids)s
+               AND l.parent_state = 'posted'
+               AND l.amount_residual > 0
+               AND l.account_id IN (
+                       SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+          GROUP BY l.move_id
+            """,
+            today=today,
+            ids=ids,
+        ))
+        return {move_id: (due, residual) for move_id, due, residual in rows}
+
+    def _compute_credit_excluded(self):
+        reasons = {move: [] for move in self}
+        real = self.filtered("id")
+        for _code, label, domain in self._credit_exclusion_rules():
+            matched = (
+                real.search(expression.AND([[("id", "in", real.ids)], domain])) if real else real
+            ) | (self - real).filtered_domain(domain)
+            for move in matched:
+                reasons[move].append(label)
+        for move in self:
+            move.credit_excluded = bool(reasons[move])
+            move.credit_exclusion_reason = ", ".join(reasons[move]) or False
+
+    def _compute_credit_collector_id(self):
+        dossiers = self.env["credit.control.dossier"].sudo().search([
+            ("partner_id", "in", self.commercial_partner_id.ids),
+            ("company_id", "in", self.company_id.ids),
+        ])
+        collectors = {(d.partner_id.id, d.company_id.id): d.collector_id for d in dossiers}
+        for move in self:
+            move.credit_collector_id = collectors.get(
+                (move.commercial_partner_id.id, move.company_id.id), self.env["res.users"]
+            )
+
+    # ------------------------------------------------------------------
+    # SEARCH
+    # ------------------------------------------------------------------
+
+    def _search_credit_is_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise ValidationError(_("Unsupported search on overdue invoices."))
+        domain = self._credit_search_days_overdue(SQL(">"), 0)
+        return domain if (operator == "=") == value else ["!", *domain]
+
+    def _search_credit_days_overdue(self, operator, value):
+        if operator not in SEARCH_OPERATORS or not isinstance(value, int):
+            raise ValidationError(_("Unsupported search on the days overdue."))
+        return self._credit_search_days_overdue(SEARCH_OPERATORS[operator], value)
+
+    def _search_credit_aging_bucket(self, operator, value):
+        codes = [value] if isinstance(value, str) else value
+        if operator not in ("=", "in") or not all(isinstance(c, str) for c in codes or []):
+            raise ValidationError(_("Unsupported search on the aging bucket."))
+        domains = []
+        for code, low, high in AGING_BUCKETS:
+            if code not in codes:
+                continue
+            bucket = []
+            if low is not None:
+                bucket.append(("credit_days_overdue", ">=", low))
+            if high is not None:
+                bucket.append(("credit_days_overdue", "<=", high))
+            domains.append(bucket)
+        return expression.OR(domains) if domains else expression.FALSE_DOMAIN
+
+    def _credit_search_days_overdue(self, sql_operator, value):
+        """Domain of the open posted customer invoices whose days overdue
+        (0 when not late) compare to ``value`` with ``sql_operator``."""
+        today = fields.Date.context_today(self)
+        return [("id", "in", SQL(
+            """(
+            SELECT l.move_id
+              FROM account_move_line l
+              JOIN account_move m ON m.id = l.move_id
+             WHERE m.move_type IN %(types)s
+               AND l.parent_state = 'posted'
+               AND l.amount_residual > 0
+               AND l.account_id IN (
+                       SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+          GROUP BY l.move_id
+            HAVING GREATEST(%(today)s::date - MIN(l.date_maturity), 0) %(operator)s %(value)s
+            )""",
+            types=COLLECTIBLE_MOVE_TYPES,
+            today=today,
+            operator=sql_operator,
+            value=value,
+        ))]
+
+    def _search_credit_excluded(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise ValidationError(_("Unsupported search on the exclusion from collection."))
+        domain = expression.OR([rule[2] for rule in self._credit_exclusion_rules()])
+        return domain if (operator == "=") == value else ["!", *domain]
+
+    def _search_credit_collector_id(self, operator, value):
+        if operator not in ("=", "!=", "in", "not in"):
+            raise ValidationError(_("Unsupported search on the collector."))
+        dossier_domain = [("collector_id", operator, value)]
+        dossiers = self.env["credit.control.dossier"].sudo()._search(dossier_domain)
+        return [("id", "in", SQL(
+            """(
+            SELECT m.id
+              FROM account_move m
+              JOIN credit_control_dossier d
+                ON d.partner_id = m.commercial_partner_id AND d.company_id = m.company_id
+             WHERE d.id IN %s
+            )""",
+            dossiers.subselect(),
+        ))]
+
+    # ------------------------------------------------------------------
+    # HOOKS
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_exclusion_rules(self):
+        """Extension point: why an invoice is kept out of collection.
+
+        Return a list of ``(code, label, domain)``; an invoice matching any
+        domain is excluded, and the labels of the rules it matches are its
+        exclusion reason. Higher modules (disputes, promises...) append to
+        the list of ``super()``.
+        """
+        return [("hold", _("On hold"), [("credit_hold", "=", True)])]
+
+    # ------------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------------
+
+    def _post(self, soft=True):
+        if not self.env.context.get("credit_control_override"):
+            self._credit_check_limits()
+        posted = super()._post(soft=soft)
+        sales = posted.filtered(lambda m: m.is_sale_document(include_receipts=True))
+        if sales:
+            self.env["credit.control.dossier"].sudo()._ensure_dossiers(sales)
+        return posted
+
+    def _credit_check_limits(self):
+        """Refuse to post customer invoices that take their customer over its
+        credit limit, in companies that block on it."""
+        invoices = self.filtered(
+            lambda m: m.move_type == "out_invoice"
+            and m.state == "draft"
+            and m.company_id.account_use_credit_limit
+            and m.company_id.credit_control_block_over_limit
+        )
+        if not invoices:
+            return
+        dossiers = self.env["credit.control.dossier"].sudo().search([
+            ("partner_id", "in", invoices.commercial_partner_id.ids),
+            ("company_id", "in", invoices.company_id.ids),
+        ])
+        exposures = {(d.partner_id, d.company_id): d.exposure for d in dossiers}
+        errors = []
+        groups = invoices.grouped(lambda m: (m.commercial_partner_id, m.company_id))
+        for (partner, company), moves in groups.items():
+            limit = partner.with_company(company).sudo().credit_limit
+            if limit <= 0:
+                continue
+            exposure = exposures.get((partner, company), 0.0) + sum(moves.mapped("amount_total_signed"))
+            if company.currency_id.compare_amounts(exposure, limit) > 0:
+                errors.append(_(
+                    "%(customer)s would owe %(exposure)s, over its credit limit of %(limit)s.",
+                    customer=partner.display_name,
+                    exposure=formatLang(self.env, exposure, currency_obj=company.currency_id),
+                    limit=formatLang(self.env, limit, currency_obj=company.currency_id),
+                ))
+        if errors:
+            raise UserError("\n".join([
+                *errors,
+                _("A credit manager can post it anyway with 'Post over Limit'."),
+            ]))
+
+    # ------------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------------
+
+    def action_credit_post_over_limit(self):
+        """Post invoices over their customer's credit limit; the decision is
+        logged on the invoice and on the customer's dossier."""
+        if not self.env.user.has_group("credit_control_base.group_credit_control_manager"):
+            raise AccessError(_("Only credit managers can post an invoice over the credit limit."))
+        result = self.with_context(credit_control_override=True).action_post()
+        dossiers = self.env["credit.control.dossier"].search([
+            ("partner_id", "in", self.commercial_partner_id.ids),
+            ("company_id", "in", self.company_id.ids),
+        ])
+        for move in self:
+            body = _(
+                "Invoice %(invoice)s posted over the credit limit by %(user)s.",
+                invoice=move.name,
+                user=self.env.user.name,
+            )
+            move.message_post(body=body)
+            dossiers.filtered(
+                lambda d, m=move: d.partner_id == m.commercial_partner_id and d.company_id == m.company_id
+            ).message_post(body=body)
+        return result

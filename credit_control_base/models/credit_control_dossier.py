@@ -1,0 +1,397 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+from odoo.osv import expression
+from odoo.tools import SQL
+
+from ..const import AGING_BUCKETS
+
+# Operators the amount searches accept, mapped to their SQL spelling.
+SEARCH_OPERATORS = {
+    "=": SQL("="),
+    "!=": SQL("<>"),
+    "<": SQL("<"),
+    "<=": SQL("<="),
+    ">": SQL(">"),
+    ">=": SQL(">="),
+}
+
+
+class CreditControlDossier(models.Model):
+    """The credit file of one customer (commercial entity) in one company:
+    who collects it, its segment, its limit and what it owes. Its chatter is
+    the collaborative history of the collection."""
+
+    _name = "credit.control.dossier"
+    _description = "Customer Credit Dossier"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "name, id"
+    _check_company_auto = True
+
+    _sql_constraints = [
+        (
+            "partner_company_uniq",
+            "unique(partner_id, company_id)",
+            "A customer has one credit dossier per company.",
+        ),
+    ]
+
+    name = fields.Char(related="partner_id.name", store=True, index="trigram")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        domain=[("parent_id", "=", False)],
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    collector_id = fields.Many2one(
+        "res.users",
+        string="Collector",
+        index=True,
+        tracking=True,
+        domain=lambda self: [
+            ("groups_id", "in", self.env.ref("credit_control_base.group_credit_control_collector").ids)
+        ],
+        help="The credit collector in charge of this customer.",
+    )
+    salesperson_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
+    segment_id = fields.Many2one(
+        "credit.control.segment",
+        string="Segment",
+        index=True,
+        tracking=True,
+        check_company=True,
+        domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
+    )
+    segment_manual = fields.Boolean(
+        string="Segment Set by Hand",
+        tracking=True,
+        help="Keep the segment chosen by a user: the segment rules no longer "
+        "change it.",
+    )
+    dunning_contact_id = fields.Many2one(
+        "res.partner",
+        compute="_compute_dunning_contact_id",
+        string="Dunning Contact",
+        help="Who receives the reminders: the customer's contact of type "
+        "'Dunning Address', else its invoice address.",
+    )
+    # Amounts in company currency, from the open receivable journal items.
+    open_amount = fields.Monetary(
+        compute="_compute_amounts",
+        search="_search_open_amount",
+        string="Outstanding",
+        help="Balance of the customer's open receivable items: invoices not "
+        "yet paid minus unused credit notes and payments.",
+    )
+    overdue_amount = fields.Monetary(
+        compute="_compute_amounts",
+        search="_search_overdue_amount",
+        string="Overdue",
+        help="Sum of what is left to pay on items whose due date has passed.",
+    )
+    amount_not_due = fields.Monetary(compute="_compute_amounts", string="Not Due")
+    amount_1_30 = fields.Monetary(compute="_compute_amounts", string="1-30 Days")
+    amount_31_60 = fields.Monetary(compute="_compute_amounts", string="31-60 Days")
+    amount_61_90 = fields.Monetary(compute="_compute_amounts", string="61-90 Days")
+    amount_91_120 = fields.Monetary(compute="_compute_amounts", string="91-120 Days")
+    amount_120_plus = fields.Monetary(compute="_compute_amounts", string="Over 120 Days")
+    max_days_overdue = fields.Integer(
+        compute="_compute_amounts",
+        search="_search_max_days_overdue",
+        string="Days Overdue",
+        help="Days past the due date of the oldest item still to be paid.",
+    )
+    overdue_invoice_count = fields.Integer(compute="_compute_amounts", string="Overdue Invoices")
+    credit_limit = fields.Float(
+        compute="_compute_credit_limit",
+        inverse="_inverse_credit_limit",
+        string="Credit Limit",
+        help="Maximum exposure accepted for this customer in this company; "
+        "0 means no limit. Only credit managers can change it.",
+    )
+    exposure = fields.Monetary(
+        compute="_compute_exposure",
+        help="Outstanding plus what is ordered but not yet invoiced.",
+    )
+    limit_usage = fields.Float(
+        compute="_compute_exposure",
+        string="Limit Used (%)",
+        help="Exposure divided by the credit limit.",
+    )
+    limit_breached = fields.Boolean(
+        compute="_compute_exposure",
+        search="_search_limit_breached",
+        string="Limit Breached",
+    )
+
+    # ------------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------------
+
+    @api.depends("partner_id")
+    def _compute_dunning_contact_id(self):
+        for dossier in self:
+            dossier.dunning_contact_id = dossier.partner_id._credit_get_dunning_contact()
+
+    def _compute_amounts(self):
+        amounts = self._credit_fetch_amounts()
+        empty = dict.fromkeys(self._credit_amount_fields(), 0)
+        for dossier in self:
+            dossier.update(amounts.get(dossier._origin.id, empty))
+
+    @api.depends("partner_id", "company_id")
+    def _compute_credit_limit(self):
+        for company, dossiers in self.grouped("company_id").items():
+            partners = dossiers.partner_id.with_company(company).sudo()
+            limits = dict(zip(partners.ids, partners.mapped("credit_limit")))
+            for dossier in dossiers:
+                dossier.credit_limit = limits.get(dossier.partner_id.id, 0.0)
+
+    def _inverse_credit_limit(self):
+        if not self.env.user.has_group("credit_control_base.group_credit_control_manager"):
+            raise AccessError(_("Only credit managers can change a credit limit."))
+        for dossier in self:
+            partner = dossier.partner_id.with_company(dossier.company_id).sudo()
+            old_limit = partner.credit_limit
+            if old_limit == dossier.credit_limit:
+                continue
+            partner.credit_limit = dossier.credit_limit
+            dossier.message_post(
+                body=_(
+                    "Credit limit changed from %(old)s to %(new)s.",
+                    old=old_limit,
+                    new=dossier.credit_limit,
+                )
+            )
+
+    @api.depends("open_amount", "credit_limit")
+    def _compute_exposure(self):
+        for company, dossiers in self.grouped("company_id").items():
+            to_invoice = dossiers.partner_id.with_company(company).sudo()
+            to_invoice = dict(zip(to_invoice.ids, to_invoice.mapped("credit_to_invoice")))
+            for dossier in dossiers:
+                exposure = dossier.open_amount + (to_invoice.get(dossier.partner_id.id) or 0.0)
+                limit = dossier.credit_limit
+                dossier.exposure = exposure
+                dossier.limit_usage = exposure / limit * 100 if limit > 0 else 0.0
+                dossier.limit_breached = limit > 0 and dossier.currency_id.compare_amounts(exposure, limit) > 0
+
+    # ------------------------------------------------------------------
+    # SEARCH
+    # ------------------------------------------------------------------
+
+    def _search_open_amount(self, operator, value):
+        return self._credit_search_aggregate("open_amount", operator, value)
+
+    def _search_overdue_amount(self, operator, value):
+        return self._credit_search_aggregate("overdue_amount", operator, value)
+
+    def _search_max_days_overdue(self, operator, value):
+        return self._credit_search_aggregate("max_days_overdue", operator, value)
+
+    def _search_limit_breached(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise ValidationError(_("Unsupported search on the credit limit breach."))
+        # Only customers who owe something can be over their limit: filter
+        # them in SQL, then compare with the company-dependent limits in batch.
+        candidates = self.search([("open_amount", ">", 0)])
+        breached = candidates.filtered("limit_breached")
+        positive = (operator == "=") == value
+        return [("id", "in" if positive else "not in", breached.ids)]
+
+    def _credit_search_aggregate(self, field_name, operator, value):
+        if operator not in SEARCH_OPERATORS or not isinstance(value, (int, float)):
+            raise ValidationError(
+                _("Unsupported search: %(field)s %(operator)s %(value)s",
+                  field=self._fields[field_name].string, operator=operator, value=value)
+            )
+        select = self._credit_amounts_select()[field_name]
+        query = self._credit_amounts_query(
+            SQL("TRUE"),
+            columns=SQL("d.id"),
+            having=SQL("%s %s %s", select, SEARCH_OPERATORS[operator], value),
+        )
+        return [("id", "in", SQL("(%s)", query))]
+
+    # ------------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_amount_fields(self):
+        return list(self._credit_amounts_select())
+
+    @api.model
+    def _credit_amounts_select(self):
+        """SQL aggregates over the open receivable items ``l`` of a dossier
+        ``d``, keyed by the field they compute."""
+        today = fields.Date.context_today(self)
+        days_late = SQL("(%s::date - l.date_maturity)", today)
+        overdue = SQL("l.amount_residual > 0 AND l.date_maturity < %s", today)
+        select = {
+            "open_amount": SQL("COALESCE(SUM(l.amount_residual), 0)"),
+            "overdue_amount": SQL("COALESCE(SUM(l.amount_residual) FILTER (WHERE %s), 0)", overdue),
+            "max_days_overdue": SQL("COALESCE(MAX(%s) FILTER (WHERE %s), 0)", days_late, overdue),
+            "overdue_invoice_count": SQL("COUNT(DISTINCT l.move_id) FILTER (WHERE %s)", overdue),
+        }
+        for code, low, high in AGING_BUCKETS:
+            condition = SQL("TRUE")
+            if low is not None:
+                condition = SQL("%s AND %s >= %s", condition, days_late, low)
+            if high is not None:
+                condition = SQL("%s AND %s <= %s", condition, days_late, high)
+            select[f"amount_{code}"] = SQL(
+                "COALESCE(SUM(l.amount_residual) FILTER (WHERE %s), 0)", condition
+            )
+        return select
+
+    def _credit_amounts_query(self, where, columns, having=None):
+        """One query over every dossier matching ``where``: the open posted
+        receivable items of its customer in its company, grouped by dossier.
+        The partial index on open items keeps it proportional to what is
+        open, not to the size of the ledger."""
+        return SQL(
+            """
+            SELECT %(columns)s
+              FROM credit_control_dossier d
+         LEFT JOIN account_move_line l
+                ON l.partner_id = d.partner_id
+               AND l.company_id = d.company_id
+               AND l.parent_state = 'posted'
+               AND l.amount_residual <> 0
+               AND l.account_id IN (
+                       SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+             WHERE %(where)s
+          GROUP BY d.id
+            HAVING %(having)s
+            """,
+            columns=columns,
+            where=where,
+            having=having or SQL("TRUE"),
+        )
+
+    def _credit_fetch_amounts(self):
+        """Return {dossier id: {field: value}} for the dossiers of ``self``
+        in a single query."""
+        ids = [id_ for id_ in self._origin.ids if id_]
+        if not ids:
+            return {}
+        self.env["account.move.line"].flush_model(
+            ["partner_id", "company_id", "parent_state", "amount_residual", "account_id", "date_maturity"]
+        )
+        select = self._credit_amounts_select()
+        names = list(select)
+        query = self._credit_amounts_query(
+            SQL("d.id IN %s", tuple(ids)),
+            columns=SQL(", ").join([SQL("d.id"), *select.values()]),
+        )
+        return {row[0]: dict(zip(names, row[1:])) for row in self.env.execute_query(query)}
+
+    @api.model
+    def _ensure_dossiers(self, moves=None):
+        """Create the missing dossiers of the customers who have posted
+        receivable items, in the moves ``moves`` or anywhere. Written with
+        INSERT ... ON CONFLICT so that two transactions posting invoices of a
+        new customer at once cannot both fail on the unique constraint."""
+        move_filter = SQL("l.move_id IN %s", tuple(moves.ids)) if moves else SQL("TRUE")
+        self.env["account.move.line"].flush_model(["partner_id", "company_id", "parent_state", "account_id"])
+        self.env["res.partner"].flush_model(["commercial_partner_id", "name"])
+        rows = self.env.execute_query(SQL(
+            """
+            INSERT INTO credit_control_dossier
+                   (partner_id, company_id, name, segment_manual,
+                    create_uid, create_date, write_uid, write_date)
+            SELECT DISTINCT p.commercial_partner_id, l.company_id, cp.name, FALSE,
+                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+              FROM account_move_line l
+              JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
+              JOIN res_partner p ON p.id = l.partner_id
+              JOIN res_partner cp ON cp.id = p.commercial_partner_id
+             WHERE l.parent_state = 'posted' AND %(move_filter)s
+               AND NOT EXISTS (
+                       SELECT 1 FROM credit_control_dossier d
+                        WHERE d.partner_id = p.commercial_partner_id AND d.company_id = l.company_id)
+            ON CONFLICT (partner_id, company_id) DO NOTHING
+            RETURNING id
+            """,
+            uid=self.env.uid,
+            move_filter=move_filter,
+        ))
+        dossiers = self.browse([row[0] for row in rows])
+        dossiers._assign_segments()
+        return dossiers
+
+    def _assign_segments(self):
+        """Give each dossier not set by hand the first segment, in sequence
+        order, whose rule it matches: one search per segment, whatever the
+        number of dossiers."""
+        Segment = self.env["credit.control.segment"]
+        todo = self.filtered(lambda d: not d.segment_manual)
+        for company, dossiers in todo.grouped("company_id").items():
+            remaining = dossiers
+            target = {}
+            for segment in Segment.search([("company_id", "in", [False, company.id])]):
+                if not remaining:
+                    break
+                matched = self.search(
+                    expression.AND([[("id", "in", remaining.ids)], segment._parse_rule_domain()])
+                )
+                target[segment] = matched
+                remaining -= matched
+            target[Segment] = remaining
+            for segment, matched in target.items():
+                changed = matched.filtered(lambda d, s=segment: d.segment_id != s)
+                # A bulk recomputation would flood the chatters: the segment
+                # in force is visible on the dossier itself.
+                changed.with_context(tracking_disable=True).write({"segment_id": segment.id})
+
+    # ------------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------------
+
+    def action_open_invoices(self):
+        return self._credit_open_invoices_action([])
+
+    def action_open_overdue_invoices(self):
+        return self._credit_open_invoices_action([("credit_is_overdue", "=", True)])
+
+    def _credit_open_invoices_action(self, domain):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("credit_control_base.credit_control_invoice_action")
+        action["domain"] = expression.AND([
+            [
+                ("commercial_partner_id", "=", self.partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("move_type", "in", ("out_invoice", "out_refund", "out_receipt")),
+                ("state", "=", "posted"),
+            ],
+            domain,
+        ])
+        action["context"] = {"search_default_open": 1}
+        return action
+
+    def action_reset_segment(self):
+        """Give the segment back to the rules."""
+        self.segment_manual = False
+        self._assign_segments()
+
+    @api.onchange("segment_id")
+    def _onchange_segment_id(self):
+        if self.segment_id and self.segment_id != self._origin.segment_id:
+            self.segment_manual = True
+
+    # ------------------------------------------------------------------
+    # CRON
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_refresh_dossiers(self):
+        """Nightly: create the dossiers of new customers, then re-apply the
+        segment rules (amounts and days late move every day)."""
+        self._ensure_dossiers()
+        self.search([("segment_manual", "=", False)])._assign_segments()
