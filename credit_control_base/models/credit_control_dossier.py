@@ -26,6 +26,9 @@ class CreditControlDossier(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "name, id"
     _check_company_auto = True
+    # Salespeople take part in the collection: they comment on the dossiers
+    # of their customers without being able to change them.
+    _mail_post_access = "read"
 
     _sql_constraints = [
         (

@@ -1,0 +1,102 @@
+from datetime import date
+
+from odoo import Command, fields
+from odoo.tests import new_test_user
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+class CreditControlCommon(AccountTestInvoicingCommon):
+    """Shared fixture of the credit-control modules: collectors, a manager
+    and helpers that build customers, invoices with a known due date and
+    payments. Dates are explicit so that tests freeze time around them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        # The accountant of the account fixture runs the credit control too.
+        cls.env.user.groups_id |= cls.env.ref("credit_control_base.group_credit_control_manager")
+        collector = "credit_control_base.group_credit_control_collector"
+        cls.collector_a = cls._create_credit_user("collector_a", collector)
+        cls.collector_b = cls._create_credit_user("collector_b", collector)
+        cls.credit_manager = cls._create_credit_user(
+            "credit_manager", "credit_control_base.group_credit_control_manager"
+        )
+        # Segments of the demo data would take part in the assignment.
+        cls.env["credit.control.segment"].search([]).action_archive()
+
+    @classmethod
+    def _create_credit_user(cls, login, group_xmlid, company=None):
+        company = company or cls.company
+        return new_test_user(
+            cls.env,
+            login=login,
+            name=login.replace("_", " ").title(),
+            groups=f"base.group_user,{group_xmlid}",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+
+    @classmethod
+    def _create_customer(cls, name, **values):
+        return cls.env["res.partner"].create({"name": name, "is_company": True, **values})
+
+    @classmethod
+    def _create_invoices(cls, specs, post=True):
+        """Create customer invoices in one batch. Each spec is a dict with
+        ``partner``, ``amount`` (untaxed, no tax), ``date`` and ``due`` (or
+        ``payment_term``), optionally ``currency``, ``company`` and
+        ``move_type``."""
+        moves = cls.env["account.move"].create([cls._invoice_values(spec) for spec in specs])
+        if post:
+            moves.action_post()
+        return moves
+
+    @classmethod
+    def _invoice_values(cls, spec):
+        company = spec.get("company", cls.company)
+        values = {
+            "move_type": spec.get("move_type", "out_invoice"),
+            "partner_id": spec["partner"].id,
+            "company_id": company.id,
+            "invoice_date": spec.get("date", date(2026, 1, 1)),
+            "currency_id": spec.get("currency", company.currency_id).id,
+            "invoice_line_ids": [Command.create({
+                "name": spec.get("label", "Consulting"),
+                "quantity": 1,
+                "price_unit": spec["amount"],
+                "tax_ids": [],
+            })],
+        }
+        if spec.get("payment_term"):
+            values["invoice_payment_term_id"] = spec["payment_term"].id
+        else:
+            values["invoice_date_due"] = spec.get("due", values["invoice_date"])
+        return values
+
+    @classmethod
+    def _create_invoice(cls, partner, amount, due, invoice_date=None, **spec):
+        return cls._create_invoices([{
+            "partner": partner, "amount": amount, "due": due,
+            "date": invoice_date or min(due, date(2026, 1, 1)), **spec,
+        }])
+
+    @classmethod
+    def _pay(cls, invoices, amount=None, payment_date=None):
+        """Register one customer payment on ``invoices`` (full by default)."""
+        wizard = cls.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoices.ids
+        ).create({
+            "payment_date": payment_date or fields.Date.today(),
+            **({"amount": amount} if amount is not None else {}),
+            "group_payment": True,
+        })
+        return wizard._create_payments()
+
+    def _dossier(self, partner, company=None):
+        return self.env["credit.control.dossier"].search([
+            ("partner_id", "=", partner.id),
+            ("company_id", "=", (company or self.company).id),
+        ])

@@ -1,0 +1,136 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .common import CreditControlCommon
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-05-15")
+class TestDossier(CreditControlCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls._create_customer("Garage Lefèvre", email="compta@lefevre.example")
+        cls._create_invoices([
+            {"partner": cls.customer, "amount": 1000.0, "due": date(2026, 6, 1)},   # not due
+            {"partner": cls.customer, "amount": 200.0, "due": date(2026, 5, 1)},    # 14 days
+            {"partner": cls.customer, "amount": 300.0, "due": date(2026, 3, 1)},    # 75 days
+            {"partner": cls.customer, "amount": 400.0, "due": date(2025, 12, 1)},   # 165 days
+        ])
+        cls.refund = cls._create_invoice(cls.customer, 50.0, due=date(2026, 5, 10), move_type="out_refund")
+        cls.dossier = cls.env["credit.control.dossier"].search([("partner_id", "=", cls.customer.id)])
+
+    def test_dossier_opened_on_first_posted_invoice(self):
+        self.assertEqual(len(self.dossier), 1)
+        self.assertEqual(self.dossier.company_id, self.company)
+        newcomer = self._create_customer("Nouveau Client")
+        draft = self._create_invoices([{"partner": newcomer, "amount": 10.0, "due": date(2026, 6, 1)}], post=False)
+        self.assertFalse(self._dossier(newcomer))
+        draft.action_post()
+        self.assertTrue(self._dossier(newcomer))
+        # a contact's invoice lands in its company's dossier
+        contact = self.env["res.partner"].create({"name": "Jean Lefèvre", "parent_id": self.customer.id})
+        self._create_invoice(contact, 10.0, due=date(2026, 6, 1))
+        self.assertEqual(self.env["credit.control.dossier"].search_count([("name", "ilike", "Lefèvre")]), 1)
+
+    def test_amounts_and_aging(self):
+        self.assertRecordValues(self.dossier, [{
+            "open_amount": 1850.0,
+            "overdue_amount": 900.0,
+            "amount_not_due": 1000.0,
+            "amount_1_30": 150.0,   # 200 due 14 days ago, minus the credit note of 5 days ago
+            "amount_31_60": 0.0,
+            "amount_61_90": 300.0,
+            "amount_91_120": 0.0,
+            "amount_120_plus": 400.0,
+            "max_days_overdue": 165,
+            "overdue_invoice_count": 3,
+        }])
+
+    def test_amounts_follow_payments(self):
+        old = self.env["account.move"].search([
+            ("partner_id", "=", self.customer.id), ("invoice_date_due", "=", date(2025, 12, 1)),
+        ])
+        self._pay(old)
+        self.dossier.invalidate_recordset()
+        self.assertRecordValues(self.dossier, [{
+            "open_amount": 1450.0, "overdue_amount": 500.0, "max_days_overdue": 75, "amount_120_plus": 0.0,
+        }])
+
+    def test_search_on_amounts(self):
+        quiet = self._create_customer("Client Sans Retard")
+        self._create_invoice(quiet, 100.0, due=date(2026, 6, 1))
+        Dossier = self.env["credit.control.dossier"]
+        ours = [("partner_id", "in", (self.customer | quiet).ids)]
+        self.assertEqual(Dossier.search(ours + [("overdue_amount", ">", 0)]), self.dossier)
+        self.assertEqual(Dossier.search(ours + [("max_days_overdue", ">", 30)]), self.dossier)
+        self.assertEqual(Dossier.search(ours + [("max_days_overdue", "=", 0)]), self._dossier(quiet))
+        self.assertEqual(Dossier.search(ours + [("open_amount", ">=", 100)]), self.dossier | self._dossier(quiet))
+        with self.assertRaises(ValidationError):
+            Dossier.search([("open_amount", "like", "12")])
+
+    def test_credit_limit_exposure_and_breach(self):
+        dossier = self.dossier.with_user(self.credit_manager)
+        dossier.credit_limit = 2000.0
+        self.assertEqual(self.customer.with_company(self.company).credit_limit, 2000.0)
+        self.assertRecordValues(dossier, [{
+            "exposure": 1850.0, "limit_usage": 92.5, "limit_breached": False,
+        }])
+        dossier.credit_limit = 1500.0
+        dossier.invalidate_recordset()
+        self.assertTrue(dossier.limit_breached)
+        Dossier = self.env["credit.control.dossier"]
+        self.assertIn(self.dossier, Dossier.search([("limit_breached", "=", True)]))
+        self.assertNotIn(self.dossier, Dossier.search([("limit_breached", "=", False)]))
+        self.assertIn("1500.0", dossier.message_ids[0].body)
+
+    def test_no_limit_is_never_breached(self):
+        self.assertEqual(self.dossier.credit_limit, 0.0)
+        self.assertFalse(self.dossier.limit_breached)
+        self.assertEqual(self.dossier.limit_usage, 0.0)
+
+    def test_negative_limit_refused_and_nothing_saved(self):
+        dossier = self.dossier.with_user(self.credit_manager)
+        dossier.credit_limit = 1000.0
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            dossier.credit_limit = -5.0
+            self.env.flush_all()
+        self.customer.invalidate_recordset()
+        self.assertEqual(self.customer.with_company(self.company).credit_limit, 1000.0)
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            self.customer.with_company(self.company).credit_limit = -1.0
+            self.env.flush_all()
+
+    def test_dunning_contact(self):
+        self.assertEqual(self.dossier.dunning_contact_id, self.customer)
+        invoice_address = self.env["res.partner"].create({
+            "name": "Service Facturation", "type": "invoice", "parent_id": self.customer.id,
+        })
+        self.dossier.invalidate_recordset(["dunning_contact_id"])
+        self.assertEqual(self.dossier.dunning_contact_id, invoice_address)
+        payer = self.env["res.partner"].create({
+            "name": "Mme Roux, comptable fournisseurs", "type": "dunning", "parent_id": self.customer.id,
+        })
+        self.dossier.invalidate_recordset(["dunning_contact_id"])
+        self.assertEqual(self.dossier.dunning_contact_id, payer)
+
+    def test_open_invoices_action(self):
+        action = self.dossier.action_open_overdue_invoices()
+        overdue = self.env["account.move"].search(action["domain"])
+        self.assertEqual(len(overdue), 3)
+        self.assertTrue(all(overdue.mapped("credit_is_overdue")))
+
+    def test_chatter_is_the_shared_history(self):
+        salesperson = self._create_credit_user("sales_rep", "base.group_user")
+        self.customer.user_id = salesperson
+        self.dossier.message_post(
+            body="Client promet un virement vendredi", partner_ids=salesperson.partner_id.ids,
+        )
+        self.assertIn(salesperson.partner_id, self.dossier.message_ids[0].partner_ids)
+        # the salesperson reads the dossier of their customer and can answer
+        self.dossier.with_user(salesperson).message_post(body="Je les relance aussi")
+        self.assertEqual(self.dossier.message_ids[0].author_id, salesperson.partner_id)
