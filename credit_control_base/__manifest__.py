@@ -24,6 +24,11 @@
     "demo": [
         "demo/credit_control_segment_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "credit_control_base/static/tests/tours/**/*",
+        ],
+    },
     "images": ["static/description/icon.png"],
     "post_init_hook": "_post_init_hook",
     "application": False,

@@ -113,7 +113,6 @@ class CreditControlDossier(models.Model):
     credit_limit = fields.Float(
         compute="_compute_credit_limit",
         inverse="_inverse_credit_limit",
-        string="Credit Limit",
         help="Maximum exposure accepted for this customer in this company; "
         "0 means no limit. Only credit managers can change it.",
     )
@@ -129,7 +128,6 @@ class CreditControlDossier(models.Model):
     limit_breached = fields.Boolean(
         compute="_compute_exposure",
         search="_search_limit_breached",
-        string="Limit Breached",
     )
 
     # ------------------------------------------------------------------
@@ -151,7 +149,7 @@ class CreditControlDossier(models.Model):
     def _compute_credit_limit(self):
         for company, dossiers in self.grouped("company_id").items():
             partners = dossiers.partner_id.with_company(company).sudo()
-            limits = dict(zip(partners.ids, partners.mapped("credit_limit")))
+            limits = dict(zip(partners.ids, partners.mapped("credit_limit"), strict=True))
             for dossier in dossiers:
                 dossier.credit_limit = limits.get(dossier.partner_id.id, 0.0)
 
@@ -176,7 +174,7 @@ class CreditControlDossier(models.Model):
     def _compute_exposure(self):
         for company, dossiers in self.grouped("company_id").items():
             to_invoice = dossiers.partner_id.with_company(company).sudo()
-            to_invoice = dict(zip(to_invoice.ids, to_invoice.mapped("credit_to_invoice")))
+            to_invoice = dict(zip(to_invoice.ids, to_invoice.mapped("credit_to_invoice"), strict=True))
             for dossier in dossiers:
                 exposure = dossier.open_amount + (to_invoice.get(dossier.partner_id.id) or 0.0)
                 limit = dossier.credit_limit
@@ -293,7 +291,7 @@ class CreditControlDossier(models.Model):
             SQL("d.id IN %s", tuple(ids)),
             columns=SQL(", ").join([SQL("d.id"), *select.values()]),
         )
-        return {row[0]: dict(zip(names, row[1:])) for row in self.env.execute_query(query)}
+        return {row[0]: dict(zip(names, row[1:], strict=True)) for row in self.env.execute_query(query)}
 
     @api.model
     def _ensure_dossiers(self, moves=None):
@@ -351,7 +349,23 @@ class CreditControlDossier(models.Model):
                 changed = matched.filtered(lambda d, s=segment: d.segment_id != s)
                 # A bulk recomputation would flood the chatters: the segment
                 # in force is visible on the dossier itself.
-                changed.with_context(tracking_disable=True).write({"segment_id": segment.id})
+                changed.with_context(tracking_disable=True, credit_segment_by_rule=True).write(
+                    {"segment_id": segment.id}
+                )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    def write(self, vals):
+        # A segment chosen by a user (form, import, RPC) is kept by the rules.
+        if (
+            "segment_id" in vals
+            and "segment_manual" not in vals
+            and not self.env.context.get("credit_segment_by_rule")
+        ):
+            vals = dict(vals, segment_manual=bool(vals["segment_id"]))
+        return super().write(vals)
 
     # ------------------------------------------------------------------
     # ACTIONS
@@ -382,11 +396,6 @@ class CreditControlDossier(models.Model):
         """Give the segment back to the rules."""
         self.segment_manual = False
         self._assign_segments()
-
-    @api.onchange("segment_id")
-    def _onchange_segment_id(self):
-        if self.segment_id and self.segment_id != self._origin.segment_id:
-            self.segment_manual = True
 
     # ------------------------------------------------------------------
     # CRON

@@ -5,3 +5,4 @@ from . import test_credit_limit
 from . import test_access
 from . import test_portfolio
 from . import test_query_count
+from . import test_tour

@@ -17,7 +17,8 @@ class TestPortfolio(CreditControlCommon):
         cls.dossiers[:3].collector_id = cls.collector_a
 
     def _wizard(self, **context):
-        return Form(self.env["credit.control.portfolio.reassign"].with_user(self.credit_manager).with_context(**context))
+        wizard = self.env["credit.control.portfolio.reassign"].with_user(self.credit_manager)
+        return Form(wizard.with_context(**context))
 
     def test_move_whole_portfolio(self):
         with self._wizard() as form:

@@ -3,7 +3,7 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import CreditControlCommon
 
@@ -44,11 +44,9 @@ class TestSegment(CreditControlCommon):
 
     def test_manual_override_is_kept_until_reset(self):
         dossier = self._dossier(self.small)
-        with self.env.cr.savepoint():
-            from odoo.tests import Form
-            with Form(dossier.with_user(self.credit_manager)) as form:
-                form.segment_id = self.key_accounts
-            self.assertTrue(dossier.segment_manual)
+        with Form(dossier.with_user(self.credit_manager)) as form:
+            form.segment_id = self.key_accounts
+        self.assertTrue(dossier.segment_manual)
         self.env["credit.control.dossier"]._cron_refresh_dossiers()
         self.assertEqual(dossier.segment_id, self.key_accounts)
         dossier.action_reset_segment()

@@ -1,0 +1,74 @@
+"""Overdue state and exposure at scale (issue: Foundation).
+
+Measures, on generator data, the set-based computations of credit_control_base:
+dossier amounts and exposure, invoice overdue state, the searches behind the
+list filters and the segment assignment. Queries per 1000 rows must stay
+flat: they are a constant per batch of 1000 records (Odoo's prefetch size),
+not per record.
+"""
+import platform
+import sys
+
+from benchlib import Bench, odoo_env, parse_args
+
+
+def main():
+    args = parse_args()
+    with odoo_env(args) as env:
+        bench = Bench(env)
+        Dossier = env["credit.control.dossier"]
+        Move = env["account.move"]
+        open_domain = [("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+                       ("payment_state", "in", ("not_paid", "partial"))]
+        dossier_ids = Dossier.search([]).ids
+        open_ids = Move.search(open_domain).ids
+        context = {
+            "dossiers": len(dossier_ids),
+            "open_invoices": len(open_ids),
+            "receivable_lines": env["account.move.line"].search_count(
+                [("account_type", "=", "asset_receivable"), ("parent_state", "=", "posted")]),
+            "python": sys.version.split()[0],
+            "machine": platform.machine(),
+            "cpus": __import__("os").cpu_count(),
+        }
+        print(context)
+
+        with bench.measure("ensure dossiers (all customers, no-op)", len(dossier_ids)):
+            Dossier._ensure_dossiers()
+        with bench.measure("dossier amounts, one query", len(dossier_ids)):
+            Dossier.browse(dossier_ids)._credit_fetch_amounts()
+        for size in (1000, len(dossier_ids)):
+            with bench.measure(f"dossier amounts+exposure via ORM ({size})", size):
+                Dossier.browse(dossier_ids[:size]).mapped("limit_breached")
+        for size in (10000, len(open_ids)):
+            with bench.measure(f"invoice overdue state via ORM ({size})", size):
+                invoices = Move.browse(open_ids[:size])
+                invoices.mapped("credit_days_overdue")
+                invoices.mapped("credit_excluded")
+        with bench.measure("search dossiers max_days_overdue > 30", len(dossier_ids)):
+            Dossier.search_count([("max_days_overdue", ">", 30)])
+        with bench.measure("search dossiers limit breached", len(dossier_ids)):
+            Dossier.search_count([("limit_breached", "=", True)])
+        with bench.measure("search invoices overdue > 30 days", len(open_ids)):
+            Move.search_count([("credit_days_overdue", ">", 30)])
+        with bench.measure("dossier list page (80, sorted, filtered)", 80):
+            page = Dossier.search([("overdue_amount", ">", 0)], limit=80)
+            page.read(["name", "collector_id", "segment_id", "open_amount", "overdue_amount",
+                       "max_days_overdue", "limit_usage"])
+        Segment = env["credit.control.segment"]
+        Segment.search([]).active = False
+        Segment.create([
+            {"name": "Key", "sequence": 1, "rule_domain": "[('open_amount', '>=', 20000)]"},
+            {"name": "Late", "sequence": 2, "rule_domain": "[('max_days_overdue', '>', 60)]"},
+            {"name": "Export", "sequence": 3,
+             "rule_domain": "[('partner_id.country_id.code', '!=', 'FR')]"},
+            {"name": "Others", "sequence": 9, "rule_domain": "[]"},
+        ])
+        with bench.measure("assign segments (4 rules)", len(dossier_ids)):
+            Dossier.browse(dossier_ids)._assign_segments()
+            env.flush_all()
+        bench.report(args.output, context)
+
+
+if __name__ == "__main__":
+    main()

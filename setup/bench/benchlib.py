@@ -1,0 +1,70 @@
+"""Measuring helpers shared by the benchmark scripts: each measure reports
+wall time, SQL queries and rows handled, never a pass/fail verdict."""
+import argparse
+import json
+import os
+import time
+from contextlib import contextmanager
+
+os.environ.setdefault("TZ", "UTC")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--addons-path", required=True)
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--output")
+    return parser.parse_args()
+
+
+@contextmanager
+def odoo_env(args):
+    import odoo  # noqa: PLC0415
+    from odoo.tools import config  # noqa: PLC0415
+
+    config.parse_config([
+        "--addons-path", args.addons_path, "--data-dir", args.data_dir,
+        "-d", args.db, "--no-http", "--log-level", "warn",
+    ])
+    registry = odoo.modules.registry.Registry(args.db)
+    with registry.cursor() as cr:
+        yield odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        # benchmarks never keep what they change
+        cr.rollback()
+
+
+class Bench:
+    def __init__(self, env):
+        self.env = env
+        self.results = []
+
+    @contextmanager
+    def measure(self, name, rows):
+        """Time a step from a cold record cache and count its queries."""
+        self.env.invalidate_all()
+        cr = self.env.cr
+        queries, start = cr.sql_log_count, time.perf_counter()
+        yield
+        seconds = time.perf_counter() - start
+        count = cr.sql_log_count - queries
+        self.results.append({
+            "step": name,
+            "rows": rows,
+            "seconds": round(seconds, 3),
+            "queries": count,
+            "queries_per_1000_rows": round(count * 1000 / rows, 2) if rows else None,
+            "ms_per_1000_rows": round(seconds * 1e6 / rows, 1) if rows else None,
+        })
+
+    def report(self, output=None, context=None):
+        header = f"{'step':<55} {'rows':>8} {'seconds':>8} {'queries':>8} {'q/1000':>7} {'ms/1000':>8}"
+        print(header)
+        print("-" * len(header))
+        for r in self.results:
+            print(f"{r['step']:<55} {r['rows']:>8} {r['seconds']:>8} {r['queries']:>8} "
+                  f"{r['queries_per_1000_rows'] or '':>7} {r['ms_per_1000_rows'] or '':>8}")
+        if output:
+            with open(output, "w") as f:
+                json.dump({"context": context or {}, "results": self.results}, f, indent=2)
+            print(f"\nsaved to {output}")

@@ -1,0 +1,171 @@
+"""The set-up commands of the README, run as a user would run them: their
+options and errors (seconds), and setup/run end to end (minutes, marker e2e)."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def shell_scripts():
+    """The bash scripts of setup/ and .ci/ (by shebang or shellcheck directive)."""
+    found = []
+    for path in sorted([*ROOT.glob("setup/**/*"), *ROOT.glob(".ci/**/*")]):
+        if path.is_file() and path.suffix != ".py":
+            first_line = path.read_text(errors="replace").partition("\n")[0].strip()
+            if (first_line.startswith("#!") and "bash" in first_line) or first_line == "# shellcheck shell=bash":
+                found.append(path.relative_to(ROOT))
+    return found
+
+
+@pytest.mark.parametrize("script", shell_scripts(), ids=str)
+def test_bash_syntax(run, repo_root, script):
+    result = run(["bash", "-n", script], cwd=repo_root)
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "test"])
+def test_help(run, repo_root, command):
+    result = run([f"setup/{command}", "--help"], cwd=repo_root, timeout=30)
+    assert result.returncode == 0, result.stdout
+    assert f"setup/{command} [" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "test"])
+def test_unknown_option(run, repo_root, command):
+    result = run([f"setup/{command}", "--no-such-option"], cwd=repo_root, timeout=30)
+    assert result.returncode == 2, result.stdout
+    assert "unknown option --no-such-option" in result.stdout, result.stdout
+
+
+def test_missing_odoo(run, repo_root):
+    """A wrong ODOO_SRC stops setup/run at once with a message naming it,
+    before any database is created."""
+    db = f"e2e_never_{os.getpid()}"
+    try:
+        result = run(["setup/run", "--db", db, "--port", "8372"], cwd=repo_root, env={"ODOO_SRC": "/nonexistent"},
+                     timeout=120)
+        assert result.returncode == 2, result.stdout
+        assert "ODOO_SRC=/nonexistent is not an Odoo source tree" in result.stdout, result.stdout
+        assert not database_exists(db)
+    finally:
+        subprocess.run(["dropdb", "--if-exists", db], check=False)
+
+
+# --- setup/run end to end ---------------------------------------------------------
+
+PORT = 8371
+START_TIMEOUT = 8 * 60  # a new database: Odoo modules, ours, then the sample data
+
+
+def database_exists(name):
+    # psql quotes the variable itself (:'name'); -c would not expand it, stdin does
+    result = subprocess.run(["psql", "-d", "postgres", "-At", "-v", f"name={name}"], capture_output=True, text=True,
+                            input="select 1 from pg_database where datname = :'name'", check=True)
+    return result.stdout.strip() == "1"
+
+
+def data_dir():
+    """Where setup/run keeps the filestores (setup/test exports it)."""
+    if os.environ.get("CC_DATA_DIR"):
+        return Path(os.environ["CC_DATA_DIR"])
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return Path(os.environ.get("CC_STATE") or cache / "credit_control") / "filestore"
+
+
+def port_in_use(port):
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+class JsonRpc:
+    """Just enough of Odoo's JSON-RPC web client for the assertions below."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+        self.session = requests.Session()
+
+    def call(self, path, params):
+        response = self.session.post(f"{self.base_url}{path}", timeout=60,
+                                     json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params})
+        response.raise_for_status()
+        body = response.json()
+        assert "error" not in body, body["error"]
+        return body["result"]
+
+    def search_count(self, model, domain):
+        return self.call("/web/dataset/call_kw", {
+            "model": model, "method": "search_count", "args": [domain], "kwargs": {}})
+
+
+@pytest.fixture
+def run_server(repo_root, tmp_path):
+    """Start setup/run in its own process group; stop it and drop its database
+    and filestore afterwards, whatever happened."""
+    started = []
+
+    def start(db, *args):
+        log = (tmp_path / "setup-run.log").open("w")
+        process = subprocess.Popen(["setup/run", "--db", db, "--port", str(PORT), *args], cwd=repo_root,
+                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        started.append((process, db, log))
+        return process, Path(log.name)
+
+    yield start
+
+    for process, db, log in started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)  # Odoo and the workers it forked
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        log.close()
+        subprocess.run(["dropdb", "--if-exists", "--force", db], check=False)
+        shutil.rmtree(data_dir() / "filestore" / db, ignore_errors=True)
+        assert not database_exists(db), f"could not drop {db}"
+
+
+def wait_for_login_page(process, log_path):
+    """Wait until /web/login answers 200; fail at once if setup/run exits."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"setup/run exited with {process.returncode}:\n{log_tail(log_path)}")
+        try:
+            if requests.get(f"http://localhost:{PORT}/web/login", timeout=5).status_code == 200:
+                return
+        except requests.RequestException:  # not listening yet, or busy installing
+            pass
+        time.sleep(3)
+    pytest.fail(f"no answer on port {PORT} after {START_TIMEOUT} s:\n{log_tail(log_path)}")
+
+
+def log_tail(path, lines=40):
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@pytest.mark.e2e
+def test_run_serves_the_demo_database(run_server):
+    assert not port_in_use(PORT), f"port {PORT} is already in use: this test would talk to another server"
+    db = f"e2e_run_{os.getpid()}"
+    customers = 8
+    process, log_path = run_server(db, "--customers", str(customers), "--invoices", "40", "--seed", "1")
+    wait_for_login_page(process, log_path)
+
+    rpc = JsonRpc(f"http://localhost:{PORT}")
+    session = rpc.call("/web/session/authenticate", {"db": db, "login": "admin", "password": "admin"})
+    assert session.get("uid"), session
+    assert session.get("db") == db, session
+    assert rpc.search_count("credit.control.dossier", []) > 0
+    assert rpc.search_count("res.partner", [("customer_rank", ">", 0)]) >= customers
