@@ -223,6 +223,34 @@ class AccountMove(models.Model):
         """
         return [("hold", _("On hold"), [("credit_hold", "=", True)])]
 
+    def _credit_collection_changed(self):
+        """Extension point: the collection situation of these invoices
+        changed (a payment was reconciled or unreconciled, an exclusion was
+        set or lifted). Higher modules re-evaluate what they planned, e.g.
+        the scenario engine cancels the reminders that no longer apply.
+        Base does nothing with it."""
+
+    @api.model
+    def _credit_forecast_overrides(self, moves):
+        """Extension point for the cash-in forecast: expected receipts that
+        replace the statistical estimate of some open invoices (payment
+        promises, payment plans).
+
+        :param moves: open customer invoices being forecast
+        :return: ``{move id: [(date, amount in company currency), ...]}``
+        """
+        return {}
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "credit_hold" in vals:
+            self._credit_collection_changed()
+        return result
+
     # ------------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------------

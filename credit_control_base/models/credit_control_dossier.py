@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
@@ -396,6 +398,40 @@ class CreditControlDossier(models.Model):
         """Give the segment back to the rules."""
         self.segment_manual = False
         self._assign_segments()
+
+    # ------------------------------------------------------------------
+    # HOOKS
+    # ------------------------------------------------------------------
+
+    def _credit_get_behaviour_facts(self):
+        """Extension point: what the customer said and did beyond its
+        payments, for scoring. Return ``{dossier id: {fact: count}}`` for
+        the dossiers of ``self``; the disputes module fills in promises and
+        disputes."""
+        return {dossier.id: {"kept_promises": 0, "broken_promises": 0, "open_disputes": 0} for dossier in self}
+
+    @api.model
+    def _credit_call_outcomes(self):
+        """Extension point: the outcomes a collector can record after a call,
+        as a selection list. Higher modules add theirs (promise, dispute)."""
+        return [
+            ("no_answer", _("No answer")),
+            ("wrong_number", _("Wrong number")),
+            ("will_pay_today", _("Will pay today")),
+            ("other", _("Other")),
+        ]
+
+    def _credit_apply_call_outcome(self, outcome, note=None, values=None):
+        """Record a call outcome on the dossier and let higher modules act on
+        it (``values`` carries what they need: a date, an amount, invoices).
+        Return the records created, if any (base creates none)."""
+        self.ensure_one()
+        label = dict(self._credit_call_outcomes()).get(outcome)
+        if not label:
+            raise ValidationError(_("Unknown call outcome: %s", outcome))
+        body = _("Call outcome: %(outcome)s", outcome=label)
+        self.message_post(body=body if not note else Markup("%s<br/>%s") % (body, note))
+        return self.env["base"]
 
     # ------------------------------------------------------------------
     # CRON

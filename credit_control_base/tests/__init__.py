@@ -6,3 +6,4 @@ from . import test_access
 from . import test_portfolio
 from . import test_query_count
 from . import test_tour
+from . import test_hooks
