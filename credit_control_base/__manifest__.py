@@ -15,6 +15,7 @@
         "data/ir_cron_data.xml",
         "views/credit_control_segment_views.xml",
         "views/credit_control_dossier_views.xml",
+        "views/credit_control_document_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",

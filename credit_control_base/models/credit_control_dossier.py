@@ -132,9 +132,18 @@ class CreditControlDossier(models.Model):
         search="_search_limit_breached",
     )
 
+    document_count = fields.Integer(compute="_compute_document_count", string="Documents")
+
     # ------------------------------------------------------------------
     # COMPUTE
     # ------------------------------------------------------------------
+
+    def _compute_document_count(self):
+        counts = dict(self.env["credit.control.document"]._read_group(
+            [("dossier_id", "in", self.ids)], ["dossier_id"], ["__count"]
+        ))
+        for dossier in self:
+            dossier.document_count = counts.get(dossier, 0)
 
     @api.depends("partner_id")
     def _compute_dunning_contact_id(self):
@@ -392,6 +401,12 @@ class CreditControlDossier(models.Model):
             domain,
         ])
         action["context"] = {"search_default_open": 1}
+        return action
+
+    def action_open_documents(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("credit_control_base.credit_control_document_action")
+        action["domain"] = [("dossier_id", "=", self.id)]
         return action
 
     def action_reset_segment(self):

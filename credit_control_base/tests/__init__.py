@@ -7,3 +7,4 @@ from . import test_portfolio
 from . import test_query_count
 from . import test_tour
 from . import test_hooks
+from . import test_document
