@@ -8,3 +8,4 @@ from . import test_query_count
 from . import test_tour
 from . import test_hooks
 from . import test_document
+from . import test_sample_data

@@ -1,0 +1,143 @@
+"""Entry point of the sample data generator.
+
+    from odoo.addons.credit_control_base.sample import generate
+    generate(env, customers=60, invoices=900, seed=42)
+"""
+import json
+import logging
+import random
+import time
+from datetime import timedelta
+
+from odoo import fields
+from odoo.exceptions import UserError
+from odoo.fields import Command
+
+from .environment import prepare
+from .orm_writer import OrmWriter, batched
+from .partners import CustomerFactory
+from .plan import plan_customers, plan_invoices
+from .sql_writer import SqlWriter
+
+_logger = logging.getLogger(__name__)
+
+PARAM = 'credit_control.sample_data'
+COLLECTORS = 3
+
+
+class SampleDataError(UserError):
+    pass
+
+
+def generate(env, customers=60, invoices=900, seed=42, months=18, today=None, sql=False):
+    """Fill the database with French-SME-like credit-control data.
+
+    Deterministic: the same seed and the same ``today`` give the same data.
+    Does not commit. Refuses to run twice on the same database.
+
+    :param sql: write the invoices, payments and reconciliations set-based in
+        SQL (benchmarks) instead of through the ORM
+    :return: counts of what was created, and the seconds it took
+    """
+    if env['ir.config_parameter'].sudo().get_param(PARAM):
+        raise SampleDataError(f"This database already holds sample data ({PARAM} is set).")
+    started = time.monotonic()
+    today = fields.Date.to_date(today) or fields.Date.today()
+    start = today - timedelta(days=round(months * 30.44))
+    rng = random.Random(seed)
+    env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True,
+                           mail_create_nosubscribe=True, mail_notrack=True))
+
+    ctx = prepare(env, rng, start, today)
+    env = env(context=dict(env.context, allowed_company_ids=[s.company.id for s in ctx.companies.values()]))
+    partners, facts = create_customers(env, rng, ctx, customers)
+    customer_plans = plan_customers(rng, facts, start, today)
+    invoice_plan = plan_invoices(rng, customer_plans, invoices, months, today)
+    writer = _writer(env, ctx, partners, sql)
+    result = writer.write(invoice_plan)
+
+    counts = {
+        'companies': len(ctx.companies),
+        'customers': len(partners),
+        'contacts': len(partners.child_ids),
+        'invoices': len(result['invoices']),
+        'refunds': len(result['refunds']),
+        'payments': len(result['payments']),
+        'open_invoices': len(result['invoices'].filtered(lambda m: m.payment_state in ('not_paid', 'partial'))),
+    }
+    counts.update(_credit_control(env, partners))
+    counts['seconds'] = round(time.monotonic() - started, 1)
+    env['ir.config_parameter'].sudo().set_param(PARAM, json.dumps({
+        'seed': seed, 'today': str(today), 'months': months, 'sql': sql,
+        **{key: value for key, value in counts.items() if key != 'seconds'},
+    }))
+    _logger.info("sample data generated: %s", counts)
+    return counts
+
+
+def _writer(env, ctx, partners, sql):
+    return (SqlWriter if sql else OrmWriter)(env, ctx, partners)
+
+
+def create_customers(env, rng, ctx, count):
+    """Customers in batches; returns them in plan order with their drawn facts."""
+    dunning = 'dunning' in dict(env['res.partner']._fields['type'].selection)
+    factory = CustomerFactory(rng, ctx.countries)
+    drawn = [factory.customer(index, dunning_type=dunning) for index in range(count)]
+    Partner = env['res.partner']
+    partners = Partner
+    for chunk in batched(drawn, 1000):
+        # contacts in one batch of their own: created through the companies' one2many,
+        # they would be created one company at a time
+        companies = Partner.create([values for values, _contacts, _facts in chunk])
+        Partner.create([
+            {**contact, 'parent_id': company.id}
+            for company, (_values, contacts, _facts) in zip(companies, chunk, strict=True)
+            for contact in contacts
+        ])
+        partners |= companies
+    return partners, [facts for _values, _contacts, facts in drawn]
+
+
+def _credit_control(env, partners):
+    """Collectors and dossiers, when credit_control_base is installed."""
+    if 'credit.control.dossier' not in env:
+        return {}
+    users = _collector_users(env)
+    Dossier = env['credit.control.dossier']
+    if hasattr(Dossier, '_ensure_dossiers'):
+        Dossier._ensure_dossiers()
+    counts = {'collectors': len(users['collectors'])}
+    if 'collector_id' in Dossier._fields and 'partner_id' in Dossier._fields:
+        dossiers = Dossier.search([('partner_id', 'in', partners.ids)], order='id')
+        collectors = users['collectors']
+        for index, collector in enumerate(collectors):
+            dossiers[index::len(collectors)].write({'collector_id': collector.id})
+        counts['dossiers'] = len(dossiers)
+    return counts
+
+
+def _collector_users(env):
+    collector_group = env.ref('credit_control_base.group_credit_control_collector', raise_if_not_found=False)
+    manager_group = env.ref('credit_control_base.group_credit_control_manager', raise_if_not_found=False)
+    companies = env.companies
+    base = {
+        'company_id': companies[0].id,
+        'company_ids': [Command.set(companies.ids)],
+        'lang': 'fr_FR',
+    }
+    names = ['Claire Martin', 'Julien Moreau', 'Sophie Lambert', 'Nathalie Girard']
+    vals_list = []
+    for index, name in enumerate(names):
+        login = f'collector{index + 1}' if index < COLLECTORS else 'credit_manager'
+        group = collector_group if index < COLLECTORS else (manager_group or collector_group)
+        vals_list.append({
+            **base,
+            'name': name,
+            'login': login,
+            'password': login,
+            'email': f'{login}@atelier-durand.fr',
+            'groups_id': [Command.link(env.ref('base.group_user').id)] + ([Command.link(group.id)] if group else []),
+        })
+    users = env['res.users'].with_context(no_reset_password=True).create(vals_list)
+    return {'collectors': users[:COLLECTORS], 'manager': users[COLLECTORS:]}

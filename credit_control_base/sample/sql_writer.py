@@ -1,0 +1,327 @@
+"""Write the invoice plan set-based in SQL, for benchmark-sized databases.
+
+Rows have the shape the ORM gives them (see ``tests/test_sample_data.py``):
+the documents are computed in Python by ``sql_documents``, ids are drawn
+from the tables' sequences in bulk, and every table is filled with
+multi-row ``INSERT``s. The ORM caches are invalidated at the end.
+"""
+from odoo import fields, models
+from odoo.tools import SQL
+
+from .orm_writer import batched
+from .plan import settle
+from .sql_documents import DocumentBuilder, LineGroups, reconcile
+
+INSERT_PAGE = 1000
+
+
+class SqlWriter:
+
+    def __init__(self, env, ctx, partners):
+        self.written_columns = {}
+        self.env = env
+        self.ctx = ctx
+        self.partners = partners
+        self.today = fields.Date.context_today(env['account.move'])
+        self.now = env.cr.now()
+        self._cache = {}
+
+    # -- values the ORM would compute, read once per company ------------------------
+    def _cached(self, key, compute):
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def receivable_account(self, setup, partner):
+        return self._cached(('receivable', setup.company.id, partner.id),
+                            lambda: partner.with_company(setup.company).property_account_receivable_id.id)
+
+    def income_account(self, setup, product):
+        def compute():
+            accounts = product.product_tmpl_id.with_company(setup.company)._get_product_accounts()
+            return (accounts['income'] or setup.sale_journal.default_account_id).id
+        return self._cached(('income', setup.company.id, product.id), compute)
+
+    def tax_repartition(self, tax, move_type):
+        def compute():
+            lines = tax.invoice_repartition_line_ids if move_type == 'out_invoice' else tax.refund_repartition_line_ids
+            return lines.filtered(lambda line: line.repartition_type == 'tax')[:1]
+        return self._cached(('repartition', tax.id, move_type), compute)
+
+    def invoice_bank(self, setup):
+        def compute():
+            draft = self.env['account.move'].new({
+                'move_type': 'out_invoice', 'company_id': setup.company.id, 'journal_id': setup.sale_journal.id,
+            })
+            return draft.partner_bank_id.id or None
+        return self._cached(('invoice_bank', setup.company.id), compute)
+
+    def payment_bank(self, setup):
+        return setup.bank_journal.bank_account_id.id or None
+
+    def payment_method(self, setup):
+        def compute():
+            draft = self.env['account.payment'].new({
+                'company_id': setup.company.id, 'journal_id': setup.bank_journal.id,
+                'payment_type': 'inbound', 'partner_type': 'customer',
+            })
+            method_line = draft.payment_method_line_id
+            return method_line, method_line.payment_account_id or draft._get_outstanding_account('inbound')
+        return self._cached(('method', setup.company.id), compute)
+
+    def common_move_values(self, setup, partner, move_type, name, prefix, number, day):
+        return {
+            'name': name, 'sequence_prefix': prefix, 'sequence_number': number,
+            'journal_id': setup.sale_journal.id if move_type != 'entry' else setup.bank_journal.id,
+            'company_id': setup.company.id, 'currency_id': setup.currency.id,
+            'partner_id': partner.id, 'commercial_partner_id': partner.commercial_partner_id.id,
+            'invoice_partner_display_name': partner.display_name,
+            'state': 'posted', 'move_type': move_type, 'date': day, 'auto_post': 'no',
+            'payment_state': 'not_paid', 'checked': True, 'posted_before': True, 'is_storno': False,
+            'always_tax_exigible': False, 'is_manually_modified': False, 'made_sequence_gap': False,
+            **self._stamps(),
+        }
+
+    def common_line_values(self, setup, partner, move_name, day, move_type):
+        return {
+            'journal_id': setup.bank_journal.id if move_type == 'entry' else setup.sale_journal.id,
+            'company_id': setup.company.id, 'company_currency_id': setup.company.currency_id.id,
+            'currency_id': setup.currency.id, 'partner_id': partner.id, 'move_name': move_name,
+            'parent_state': 'posted', 'date': day, 'invoice_date': day if move_type != 'entry' else None,
+            'reconciled': False, 'tax_tag_invert': move_type == 'out_invoice',
+            **self._stamps(),
+        }
+
+    def _stamps(self):
+        uid = self.env.uid
+        return {'create_uid': uid, 'write_uid': uid, 'create_date': self.now, 'write_date': self.now}
+
+    # -- the plan -------------------------------------------------------------------------
+    def write(self, invoices):
+        self.env.flush_all()
+        builders = {key: DocumentBuilder(self, setup) for key, setup in self.ctx.companies.items()}
+        docs = [builders[inv.company].invoice(inv, self.partners[inv.partner]) for inv in invoices]
+        refunds = {}
+        for index in sorted((i for i, inv in enumerate(invoices) if inv.refund), key=lambda i: invoices[i].refund.date):
+            inv = invoices[index]
+            refunds[index] = builders[inv.company].refund(inv, self.partners[inv.partner], docs[index])
+        payments = self._payments(invoices, docs, refunds, builders)
+        partials, groups, full_groups = self._reconcile(docs, refunds, payments)
+        self._states(docs, refunds, payments, partials)
+        ids = self._insert(docs, refunds, payments, partials, groups, full_groups)
+        self.env.invalidate_all()
+        Move, Payment = self.env['account.move'], self.env['account.payment']
+        payments = Payment.browse(ids['payments'])
+        self._complete_other_fields(Move.browse(ids['invoices'] + ids['refunds']) | payments.move_id, payments)
+        return {
+            'invoices': Move.browse(ids['invoices']),
+            'refunds': Move.browse(ids['refunds']),
+            'payments': Payment.browse(ids['payments']),
+        }
+
+    def _payments(self, invoices, docs, refunds, builders):
+        """(invoice index, payment row, payment document), numbered in date order like the ORM writer."""
+        todo = []
+        for index, (inv, doc) in enumerate(zip(invoices, docs, strict=True)):
+            refund = refunds.get(index)
+            instalments = [line['balance'] for line in sorted(
+                doc.receivables, key=lambda line: (line['date_maturity'], line['balance']))]
+            amounts = settle(instalments, refund.move['amount_total'] if refund else 0.0, inv.payments,
+                             builders[inv.company].round)
+            todo += [
+                (payment.date, index, amount)
+                for payment, amount in zip(inv.payments, amounts, strict=True)
+                if amount > 0
+            ]
+        todo.sort(key=lambda item: item[0])
+        result = []
+        for day, index, amount in todo:
+            inv = invoices[index]
+            payment, document = builders[inv.company].payment(day, docs[index], self.partners[inv.partner], amount)
+            result.append((index, payment, document))
+        return result
+
+    def _reconcile(self, docs, refunds, payments):
+        """Credit notes first, then each invoice's payments in order: the ORM writer's stages.
+
+        :return: the partials as (debit line, credit line, amount), the line groups, and the
+            groups of lines fully reconciled together
+        """
+        partials, groups, full_groups = [], LineGroups(), []
+        stages = [[(index, refund) for index, refund in sorted(refunds.items())]]
+        by_invoice = {}
+        for index, _payment, document in payments:
+            by_invoice.setdefault(index, []).append(document)
+        for rank in range(max((len(p) for p in by_invoice.values()), default=0)):
+            stages.append([(index, docs_[rank]) for index, docs_ in sorted(by_invoice.items()) if len(docs_) > rank])
+        for stage in stages:
+            for index, counterpart in stage:
+                invoice = docs[index]
+                for credit in counterpart.receivables:
+                    passed = [line for line in invoice.receivables if not line['reconciled']] + [credit]
+                    done = len(partials)
+                    reconcile(passed[:-1], credit, partials, invoice.round)
+                    for debit, credit_line, _amount in partials[done:]:
+                        groups.union(debit, credit_line)
+                    # the ORM settles fully the lines it was given and those already matched with them
+                    involved = {id(member): member for line in passed for member in groups.group(line)}
+                    if all(line['reconciled'] for line in involved.values()):
+                        full_groups.append(list(involved.values()))
+        return partials, groups, full_groups
+
+    def _states(self, docs, refunds, payments, partials):
+        paid_by = {}  # id(line) -> kinds of the counterpart moves
+        payment_lines = {id(line) for _i, _p, document in payments for line in document.lines}
+        for debit, credit, _amount in partials:
+            paid_by.setdefault(id(debit), set()).add('payment' if id(credit) in payment_lines else 'refund')
+            paid_by.setdefault(id(credit), set()).add('invoice')
+        for doc in docs + list(refunds.values()):
+            residual = doc.round(sum(line['amount_residual'] for line in doc.receivables))
+            sign = 1 if doc.move['move_type'] == 'out_invoice' else -1
+            doc.move['amount_residual'] = sign * residual
+            doc.move['amount_residual_signed'] = residual
+            kinds = set().union(*(paid_by.get(id(line), set()) for line in doc.receivables))
+            # the ORM's reconciliation writes on the invoice (a "manual" change), not on the credit note
+            doc.move['is_manually_modified'] = bool(kinds) and sign > 0
+            if not kinds:
+                doc.move['payment_state'] = 'not_paid'
+            elif residual:
+                doc.move['payment_state'] = 'partial'
+            elif kinds == {'refund'}:
+                doc.move['payment_state'] = 'reversed'
+                doc.move['is_manually_modified'] = False  # ... unless it ends reversed
+            else:
+                doc.move['payment_state'] = 'paid'
+        for index, payment, document in payments:
+            payment['state'] = 'paid' if docs[index].move['payment_state'] == 'paid' else 'in_process'
+            payment['is_reconciled'] = document.receivables[0]['amount_residual'] == 0
+
+    # -- inserts ----------------------------------------------------------------------------
+    def _insert(self, docs, refunds, payments, partials, groups, full_groups):
+        payment_docs = [document for _i, _p, document in payments]
+        all_docs = docs + list(refunds.values()) + payment_docs
+        for doc, move_id in zip(all_docs, self._ids('account_move', len(all_docs)), strict=True):
+            doc.move['id'] = move_id
+            for line in doc.lines:
+                line['move_id'] = move_id
+        for refund in refunds.values():
+            refund.move['reversed_entry_id'] = refund.move['reversed_entry_id'].move['id']
+        full_rows, partial_rows = self._reconciliation_rows(partials, groups, full_groups)
+        payment_ids = self._ids('account_payment', len(payments))
+        for (_index, payment, document), payment_id in zip(payments, payment_ids, strict=True):
+            payment.update(id=payment_id, move_id=document.move['id'], **self._stamps())
+            for line in document.lines:
+                line['payment_id'] = payment_id
+        all_lines = [line for doc in all_docs for line in doc.lines]
+        for line, line_id in zip(all_lines, self._ids('account_move_line', len(all_lines)), strict=True):
+            line['id'] = line_id
+        for row in partial_rows:
+            row['debit_move_id'], row['credit_move_id'] = row['debit_move_id']['id'], row['credit_move_id']['id']
+
+        self._insert_rows('account_full_reconcile', full_rows)
+        self._insert_rows('account_move', [doc.move for doc in all_docs])
+        self._insert_rows('account_payment', [payment for _i, payment, _d in payments])
+        self._link_payment_moves(payment_ids)
+        self._insert_rows('account_move_line', [
+            {key: value for key, value in line.items() if key != 'tax_ids'} for line in all_lines])
+        self._insert_rows('account_move_line_account_tax_rel', [
+            {'account_move_line_id': line['id'], 'account_tax_id': tax_id}
+            for line in all_lines for tax_id in line.get('tax_ids', ())])
+        self._insert_rows('account_partial_reconcile', partial_rows)
+        self._insert_rows('account_move__account_payment', [
+            {'invoice_id': docs[index].move['id'], 'payment_id': payment['id']} for index, payment, _d in payments])
+        return {
+            'invoices': [doc.move['id'] for doc in docs],
+            'refunds': [doc.move['id'] for doc in refunds.values()],
+            'payments': [payment['id'] for payment in self._payment_order(payments)],
+        }
+
+    def _reconciliation_rows(self, partials, groups, full_groups):
+        """Partial and full reconcile rows; sets the lines' full reconcile and matching number."""
+        full_rows = []
+        for lines, full_id in zip(full_groups, self._ids('account_full_reconcile', len(full_groups)), strict=True):
+            full_rows.append({'id': full_id, **self._stamps()})
+            for line in lines:
+                line['full_reconcile_id'] = full_id
+        partial_rows = []
+        first_partial = {}  # group root -> smallest partial id: the "P" matching number
+        partial_ids = self._ids('account_partial_reconcile', len(partials))
+        for (debit, credit, amount), partial_id in zip(partials, partial_ids, strict=True):
+            first_partial.setdefault(groups.find(debit), partial_id)
+            partial_rows.append({
+                'id': partial_id, 'debit_move_id': debit, 'credit_move_id': credit,
+                'full_reconcile_id': debit.get('full_reconcile_id'),
+                'debit_currency_id': debit['currency_id'], 'credit_currency_id': credit['currency_id'],
+                'company_id': debit['company_id'], 'max_date': max(debit['date'], credit['date']),
+                'amount': amount, 'debit_amount_currency': amount, 'credit_amount_currency': amount,
+                **self._stamps(),
+            })
+        for root, partial_id in first_partial.items():
+            for line in groups.members[root]:
+                line['matching_number'] = str(line['full_reconcile_id']) if line.get('full_reconcile_id') \
+                    else f'P{partial_id}'
+        return full_rows, partial_rows
+
+    @staticmethod
+    def _payment_order(payments):
+        """Payments per invoice then in the order they were made, as the ORM writer returns them."""
+        return [payment for _index, payment, _d in sorted(payments, key=lambda item: item[0])]
+
+    def _link_payment_moves(self, payment_ids):
+        if payment_ids:
+            self.env.cr.execute(SQL(
+                "UPDATE account_move move SET origin_payment_id = payment.id"
+                " FROM account_payment payment WHERE payment.move_id = move.id AND payment.id IN %s",
+                tuple(payment_ids),
+            ))
+
+    def _complete_other_fields(self, moves, payments):
+        """Fill what the suite's other modules add to moves, lines and
+        payments (a dispute flag, a scoring cache...), as the ORM would:
+        static defaults in one UPDATE per column, stored computed fields
+        recomputed by the ORM in batches. Odoo's own columns are written
+        above, exactly as the ORM writes them (tests/test_sample_data.py)."""
+        records = [moves, moves.line_ids, payments]
+        for records_of_model in records:
+            if not records_of_model:
+                continue
+            model = records_of_model.browse()
+            written = self.written_columns.get(model._table, set())
+            missing = [
+                field for name, field in model._fields.items()
+                if field.store and field.column_type and name not in written and name not in models.MAGIC_COLUMNS
+                and (field._module or '').startswith('credit_control_')
+            ]
+            defaults = model.default_get([field.name for field in missing if not field.compute])
+            for name, value in defaults.items():
+                field = model._fields[name]
+                self.env.cr.execute(SQL(
+                    "UPDATE %s SET %s = %s WHERE id IN %s AND %s IS NULL",
+                    SQL.identifier(model._table), SQL.identifier(name),
+                    field.convert_to_column(value, model), tuple(records_of_model.ids), SQL.identifier(name),
+                ))
+            for field in missing:
+                if field.compute:
+                    self.env.add_to_compute(field, records_of_model)
+        self.env.flush_all()
+        self.env.invalidate_all()
+
+    def _ids(self, table, count):
+        if not count:
+            return []
+        self.env.cr.execute(SQL(
+            "SELECT nextval(%s) FROM generate_series(1, %s)", f'{table}_id_seq', count))
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _insert_rows(self, table, rows):
+        if not rows:
+            return
+        columns = sorted({column for row in rows for column in row})
+        self.written_columns.setdefault(table, set()).update(columns)
+        column_list = SQL(', ').join(SQL.identifier(column) for column in columns)
+        for chunk in batched(rows, INSERT_PAGE):
+            self.env.cr.execute(SQL(
+                "INSERT INTO %s (%s) VALUES %s",
+                SQL.identifier(table), column_list,
+                SQL(', ').join(SQL('%s', tuple(row.get(column) for column in columns)) for row in chunk),
+            ))

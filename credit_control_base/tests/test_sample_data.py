@@ -1,0 +1,240 @@
+"""The sample data generator, and the SQL writer's rows against the ORM's."""
+import json
+import random
+from datetime import date
+
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import SQL
+
+from ..sample import PARAM, SampleDataError, generate
+from ..sample.environment import prepare
+from ..sample.generator import create_customers
+from ..sample.orm_writer import OrmWriter
+from ..sample.plan import Invoice, Line, Payment, Refund, plan_customers, plan_invoices
+from ..sample.sql_writer import SqlWriter
+
+TODAY = date(2025, 6, 30)
+
+# columns that reference rows created by the writers: compared through what they point to
+REFERENCES = {
+    'account_move': {'reversed_entry_id': 'move', 'origin_payment_id': 'payment'},
+    'account_move_line': {'move_id': 'move', 'full_reconcile_id': 'full', 'payment_id': 'payment'},
+    'account_partial_reconcile': {'debit_move_id': 'line', 'credit_move_id': 'line', 'full_reconcile_id': 'full'},
+    'account_payment': {'move_id': 'move'},
+}
+NOT_COMPARED = {'id', 'create_date', 'write_date'}
+
+
+class _Rollback(Exception):
+    pass
+
+
+@tagged('post_install', '-at_install')
+class TestSampleData(TransactionCase):
+    maxDiff = None
+
+    def _in_savepoint(self, function):
+        """Run ``function`` and return its result, leaving the database as it was."""
+        result = None
+        try:
+            with self.env.cr.savepoint():
+                result = function()
+                raise _Rollback
+        except _Rollback:
+            pass
+        self.env.invalidate_all()
+        self.env.registry.clear_cache()
+        return result
+
+    def _fingerprint(self):
+        self.env.flush_all()
+        self.env.cr.execute(SQL("""
+            SELECT move.name, move.move_type, move.date, move.invoice_date_due, move.amount_total,
+                   move.amount_residual, move.payment_state, partner.name, partner.vat
+              FROM account_move move JOIN res_partner partner ON partner.id = move.partner_id
+             WHERE move.move_type IN ('out_invoice', 'out_refund') OR move.origin_payment_id IS NOT NULL
+             ORDER BY move.name
+        """))
+        return self.env.cr.fetchall()
+
+    # -- the generator -------------------------------------------------------------------
+    def test_generate_small(self):
+        counts = generate(self.env, customers=6, invoices=40, seed=7, today=TODAY)
+        self.assertEqual((counts['customers'], counts['invoices'], counts['companies']), (6, 40, 2))
+        self.assertEqual(json.loads(self.env['ir.config_parameter'].get_param(PARAM))['seed'], 7)
+
+        main = self.env.ref('base.main_company')
+        self.assertRecordValues(main, [{'name': 'Atelier Durand SAS', 'currency_id': self.env.ref('base.EUR').id}])
+        customers = self.env['res.partner'].search([('customer_rank', '>', 0), ('is_company', '=', True),
+                                                    ('vat', '!=', False)])
+        french = customers.filtered(lambda p: p.vat.startswith('FR'))
+        self.assertTrue(french)
+        for partner in french:
+            siren = partner.vat[4:]
+            self.assertEqual(int(partner.vat[2:4]), (12 + 3 * (int(siren) % 97)) % 97, partner.vat)
+
+        invoices = self.env['account.move'].search([('move_type', '=', 'out_invoice'), ('date', '<=', TODAY),
+                                                    ('company_id', 'in', self.env.user.company_ids.ids),
+                                                    ('partner_id', 'in', customers.ids)])
+        self.assertEqual(len(invoices), 40)
+        self.assertTrue(all(move.state == 'posted' for move in invoices))
+        self.assertEqual(set(invoices.company_id.currency_id.mapped('name')), {'EUR', 'CHF'})
+        moves = invoices | invoices.reversal_move_ids | invoices.matched_payment_ids.move_id
+        for move in moves:
+            self.assertAlmostEqual(sum(move.line_ids.mapped('balance')), 0.0, places=2, msg=move.name)
+        for move in invoices:
+            receivable = move.line_ids.filtered(lambda line: line.display_type == 'payment_term')
+            self.assertAlmostEqual(move.amount_residual, sum(receivable.mapped('amount_residual')), places=2)
+            expected = ('paid' if move.currency_id.is_zero(move.amount_residual) and move.matched_payment_ids
+                        else 'not_paid' if move.amount_residual == move.amount_total else None)
+            if expected:
+                self.assertEqual(move.payment_state, expected, move.name)
+            else:
+                self.assertIn(move.payment_state, ('partial', 'reversed'), move.name)
+        self.assertIn('not_paid', invoices.mapped('payment_state'), "some invoices must still be open")
+        self.assertTrue(invoices.filtered(lambda m: m.payment_state == 'not_paid' and m.invoice_date_due < TODAY),
+                        "some open invoices must be overdue")
+
+        with self.assertRaises(SampleDataError):
+            generate(self.env, customers=1, invoices=1, seed=7, today=TODAY)
+
+    def test_deterministic(self):
+        def run(seed):
+            return lambda: (generate(self.env, customers=5, invoices=25, seed=seed, today=TODAY), self._fingerprint())
+        first_counts, first = self._in_savepoint(run(3))
+        second_counts, second = self._in_savepoint(run(3))
+        _other_counts, other = self._in_savepoint(run(4))
+        first_counts.pop('seconds'), second_counts.pop('seconds')
+        self.assertEqual(first_counts, second_counts)
+        self.assertEqual(first, second)
+        self.assertNotEqual(first, other, "another seed gives other data")
+
+    # -- the shape test: SQL rows against ORM rows ---------------------------------------
+    def _shape_plan(self, rng):
+        """Hand-picked cases (instalments, credit notes, partial payments, both companies) and random ones."""
+        day = date(2025, 1, 10)
+        picked = [
+            Invoice(0, 'main', day, '30_days', (Line('consulting', 2.0, 871.33), Line('screws', 10.0, 19.07)),
+                    payments=(Payment(date(2025, 2, 12), 'all'),)),
+            Invoice(1, 'main', day, 'advance_60', (Line('part', 50.0, 44.19),),
+                    payments=(Payment(date(2025, 1, 15), 'next'), Payment(date(2025, 3, 20), 0.5))),
+            Invoice(2, 'main', day, '45_days_eom', (Line('training', 1.0, 1499.99), Line('shipping', 1.0, 35.0)),
+                    refund=Refund(date(2025, 1, 20), Line('training', 1.0, 375.0)),
+                    payments=(Payment(date(2025, 4, 2), 'all'),)),
+            Invoice(3, 'main', day, 'immediate', (Line('maintenance', 1.0, 1234.56),),
+                    refund=Refund(date(2025, 1, 12), Line('maintenance', 1.0, 1234.56))),
+            Invoice(4, 'subsidiary', day, '60_days', (Line('consulting', 3.0, 901.1),),
+                    payments=(Payment(date(2025, 3, 15), 0.3),)),
+            Invoice(5, 'subsidiary', day, 'advance_60', (Line('part', 25.0, 40.05), Line('shipping', 1.0, 33.0)),
+                    refund=Refund(date(2025, 1, 14), Line('part', 1.0, 100.12)),
+                    payments=(Payment(date(2025, 1, 20), 'next'), Payment(date(2025, 3, 25), 'all'))),
+            Invoice(0, 'main', day, '30_days', (Line('screws', 40.0, 17.5),)),
+        ]
+        customers = plan_customers(rng, [{'country': 'FR', 'profile': p} for p in
+                                         ('good', 'late', 'chronic', 'defaulter', 'good', 'late')],
+                                   date(2024, 7, 1), TODAY)
+        randomized = plan_invoices(rng, customers, 30, 12, TODAY)
+        return sorted(picked + randomized, key=lambda invoice: invoice.date)
+
+    def _snapshot(self, result):
+        """Rows of the written documents, with references to created rows replaced by positions."""
+        self.env.flush_all()
+        moves = result['invoices'] | result['refunds'] | result['payments'].move_id
+        tokens = {'move': {move.id: f'move {i}' for i, move in enumerate(
+            list(result['invoices']) + list(result['refunds']) + list(result['payments'].move_id))},
+                  'payment': {pay.id: f'payment {i}' for i, pay in enumerate(result['payments'])},
+                  'line': {}, 'full': {}, 'partial': {}}
+        cr = self.env.cr
+        cr.execute(SQL("SELECT * FROM account_move WHERE id IN %s", tuple(moves.ids)))
+        move_rows = sorted(cr.dictfetchall(), key=lambda row: tokens['move'][row['id']])
+        cr.execute(SQL("SELECT * FROM account_move_line WHERE move_id IN %s", tuple(moves.ids)))
+        line_rows = sorted(cr.dictfetchall(), key=lambda row: (
+            tokens['move'][row['move_id']], row['display_type'], row['date_maturity'] or date.min,
+            row['product_id'] or 0, row['account_id'], row['balance']))
+        for index, row in enumerate(line_rows):
+            tokens['line'][row['id']] = f'line {index}'
+            for key, value in (('full', row['full_reconcile_id']),):
+                if value and value not in tokens[key]:
+                    tokens[key][value] = f'{key} {len(tokens[key])}'
+        cr.execute(SQL("""SELECT * FROM account_partial_reconcile WHERE debit_move_id IN %(ids)s
+                          OR credit_move_id IN %(ids)s ORDER BY id""", ids=tuple(tokens['line'])))
+        partial_rows = cr.dictfetchall()
+        for row in partial_rows:
+            tokens['partial'][row['id']] = (tokens['line'][row['debit_move_id']], tokens['line'][row['credit_move_id']])
+        cr.execute(SQL("SELECT * FROM account_payment WHERE id IN %s", tuple(result['payments'].ids)))
+        payment_rows = sorted(cr.dictfetchall(), key=lambda row: tokens['payment'][row['id']])
+        cr.execute(SQL("""SELECT rel.account_move_line_id, rel.account_tax_id FROM account_move_line_account_tax_rel rel
+                          WHERE rel.account_move_line_id IN %s""", tuple(tokens['line'])))
+        taxes = sorted((tokens['line'][line], tax) for line, tax in cr.fetchall())
+        cr.execute(SQL("SELECT invoice_id, payment_id FROM account_move__account_payment WHERE payment_id IN %s",
+                       tuple(result['payments'].ids)))
+        matched = sorted((tokens['move'][inv], tokens['payment'][pay]) for inv, pay in cr.fetchall())
+
+        def normalize(table, row):
+            refs = REFERENCES.get(table, {})
+            values = {}
+            for column, raw in row.items():
+                if column in NOT_COMPARED:
+                    continue
+                value = raw
+                if column in refs and raw:
+                    value = tokens[refs[column]][raw]
+                elif column == 'matching_number' and raw:
+                    # P<first partial id> or <full reconcile id>
+                    value = ('P', tokens['partial'][int(raw[1:])]) if raw[0] == 'P' else tokens['full'][int(raw)]
+                values[column] = value
+            return values
+
+        partial_rows = sorted((normalize('account_partial_reconcile', row) for row in partial_rows),
+                              key=lambda row: (row['debit_move_id'], row['credit_move_id']))
+        return {
+            'account_move': [normalize('account_move', row) for row in move_rows],
+            'account_move_line': [normalize('account_move_line', row) for row in line_rows],
+            'account_partial_reconcile': partial_rows,
+            'account_payment': [normalize('account_payment', row) for row in payment_rows],
+            'account_move_line_account_tax_rel': taxes,
+            'account_move__account_payment': matched,
+        }
+
+    def _assert_same_rows(self, table, orm_rows, sql_rows):
+        """Every column of every row equal; on failure, each differing column with its first example."""
+        self.assertEqual(len(orm_rows), len(sql_rows), f"{table}: not as many rows")
+        differences = {}
+        for index, rows in enumerate(zip(orm_rows, sql_rows, strict=True)):
+            orm_row, sql_row = rows if isinstance(rows[0], dict) else ({'row': rows[0]}, {'row': rows[1]})
+            for column in orm_row.keys() | sql_row.keys():
+                if orm_row.get(column) != sql_row.get(column):
+                    where = orm_row.get('name') or orm_row.get('move_name') or index
+                    differences.setdefault(column, []).append((where, orm_row.get(column), sql_row.get(column)))
+        summary = {column: (len(found), found[:3]) for column, found in differences.items()}
+        self.assertEqual(summary, {}, f"{table}: column: (rows, first [(row, ORM value, SQL value)])")
+
+    def test_sql_writer_shape(self):
+        rng = random.Random(11)
+        env = self.env(context=dict(self.env.context, tracking_disable=True))
+        ctx = prepare(env, rng, date(2024, 1, 1), TODAY)
+        env = env(context=dict(env.context, allowed_company_ids=[s.company.id for s in ctx.companies.values()]))
+        partners, _facts = create_customers(env, rng, ctx, 6)
+        plan = self._shape_plan(rng)
+        self.assertTrue(any(inv.refund for inv in plan) and any(inv.term == 'advance_60' for inv in plan))
+
+        orm = self._in_savepoint(lambda: self._snapshot(OrmWriter(env, ctx, partners).write(plan)))
+        result = SqlWriter(env, ctx, partners).write(plan)
+        sql = self._snapshot(result)
+
+        states = {row['payment_state'] for row in orm['account_move']}
+        self.assertTrue({'paid', 'partial', 'not_paid', 'reversed'} <= states, states)
+        self.assertTrue(orm['account_partial_reconcile'])
+        for table, orm_rows in orm.items():
+            self._assert_same_rows(table, orm_rows, sql[table])
+
+        # the ORM agrees with what was written behind its back
+        moves = result['invoices'] | result['refunds'] | result['payments'].move_id
+        for move in moves:
+            self.assertAlmostEqual(sum(move.line_ids.mapped('balance')), 0.0, places=2, msg=move.name)
+        invoices = result['invoices']
+        invoices.invalidate_recordset()
+        stored = invoices.read(['amount_residual', 'payment_state'])
+        invoices._compute_amount()
+        invoices._compute_payment_state()
+        self.assertEqual(stored, invoices.read(['amount_residual', 'payment_state']))
