@@ -54,7 +54,7 @@ def generate(env, customers=60, invoices=900, seed=42, months=18, today=None, sq
     customer_plans = plan_customers(rng, facts, start, today)
     invoice_plan = plan_invoices(rng, customer_plans, invoices, months, today)
     writer = _writer(env, ctx, partners, sql)
-    result = writer.write(invoice_plan)
+    result = writer.write_plan(invoice_plan)
 
     counts = {
         'companies': len(ctx.companies),

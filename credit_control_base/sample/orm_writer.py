@@ -28,7 +28,7 @@ class OrmWriter:
         self.ctx = ctx
         self.partners = partners  # plan partner index -> res.partner
 
-    def write(self, invoices):
+    def write_plan(self, invoices):
         moves = self._create_invoices(invoices)
         refunds = self._create_refunds(invoices, moves)
         payments = self._create_payments(invoices, moves, refunds)

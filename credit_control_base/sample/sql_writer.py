@@ -97,7 +97,7 @@ class SqlWriter:
         return {'create_uid': uid, 'write_uid': uid, 'create_date': self.now, 'write_date': self.now}
 
     # -- the plan -------------------------------------------------------------------------
-    def write(self, invoices):
+    def write_plan(self, invoices):
         self.env.flush_all()
         builders = {key: DocumentBuilder(self, setup) for key, setup in self.ctx.companies.items()}
         docs = [builders[inv.company].invoice(inv, self.partners[inv.partner]) for inv in invoices]
