@@ -1,0 +1,48 @@
+from odoo import fields, models
+
+FACTOR_SELECTION = [
+    ("days_late", "Days beyond terms"),
+    ("late_share", "Invoices paid late (%)"),
+    ("trend", "Payment trend"),
+    ("broken_promises", "Broken promises"),
+    ("open_disputes", "Open disputes"),
+    ("limit_usage", "Credit limit used (%)"),
+    ("seniority", "Seniority (days)"),
+    ("volume", "Volume over 12 months"),
+]
+
+
+class CreditControlScoreFactor(models.Model):
+    """One factor of the score of a dossier, so that the score explains
+    itself: the raw fact, its 0-100 normalization, its weight and its share
+    of the score. Rows are rewritten by each recompute (in SQL, see
+    ``credit.control.dossier._credit_write_scores``); being a model rather
+    than a JSON blob, they can be filtered, grouped and averaged (pivot of
+    the factors over a segment) and their labels are translated."""
+
+    _name = "credit.control.score.factor"
+    _description = "Risk Score Factor"
+    _order = "dossier_id, sequence, id"
+    # Eight rows per customer rewritten every night: no create/write
+    # columns (and their foreign keys), rows updated in place.
+    _log_access = False
+
+    dossier_id = fields.Many2one("credit.control.dossier", required=True, ondelete="cascade", readonly=True)
+    company_id = fields.Many2one(related="dossier_id.company_id")
+    code = fields.Selection(FACTOR_SELECTION, string="Factor", required=True, readonly=True)
+    sequence = fields.Integer(readonly=True)
+    raw_value = fields.Float(string="Value", readonly=True, digits=(16, 2))
+    detail = fields.Char(
+        readonly=True,
+        help="Late invoices out of those evaluated; for the trend, average "
+        "days beyond terms over 3 / 6 / 12 months.",
+    )
+    normalized = fields.Float(string="Points (0-100)", readonly=True, digits=(5, 2), aggregator="avg")
+    weight = fields.Float(readonly=True, digits=(5, 0), aggregator="avg")
+    _sql_constraints = [
+        # also the index of the dossier's factors
+        ("dossier_code_uniq", "unique(dossier_id, code)", "A factor appears once per dossier."),
+    ]
+
+    contribution = fields.Float(readonly=True, digits=(5, 2), aggregator="avg",
+                                help="Share of the score: points times weight divided by the sum of the weights.")
