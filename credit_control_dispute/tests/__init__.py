@@ -1,0 +1,6 @@
+from . import test_dispute
+from . import test_promise
+from . import test_payment_plan
+from . import test_hooks
+from . import test_access
+from . import test_query_count
