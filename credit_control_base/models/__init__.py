@@ -7,3 +7,16 @@ from . import account_partial_reconcile
 from . import res_partner
 from . import res_company
 from . import res_config_settings
+from . import credit_control_cash_matcher
+from . import credit_control_cash_proposal
+from . import credit_control_cash_proposal_line
+from . import account_bank_statement_line
+from . import credit_control_cash_remittance
+from . import credit_control_kpi
+from . import credit_control_kpi_cei
+from . import credit_control_kpi_forecast
+from . import credit_control_kpi_provision
+from . import credit_control_kpi_dossier
+from . import credit_control_kpi_aged_balance
+from . import credit_control_kpi_dashboard
+from . import credit_control_kpi_dashboard_line

@@ -190,7 +190,11 @@ class AccountMove(models.Model):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise ValidationError(_("Unsupported search on the exclusion from collection."))
         domain = expression.OR([rule[2] for rule in self._credit_exclusion_rules()])
-        return domain if (operator == "=") == value else ["!", *domain]
+        if (operator == "=") == value:
+            return domain
+        # Not "!" + domain: a negated rule on an empty field (a promise date,
+        # say) would also drop the invoices the rule does not concern.
+        return [("id", "not in", self._search(domain))]
 
     def _search_credit_collector_id(self, operator, value):
         if operator not in ("=", "!=", "in", "not in"):

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -9,4 +10,45 @@ class ResCompany(models.Model):
         help="Refuse to confirm a customer invoice that takes the customer "
         "over its credit limit; credit managers can still post it, and that "
         "is logged.",
+    )
+    # Aged balance buckets of the KPIs (credit_control_kpi_*): upper bounds,
+    # in days past due, of the four middle buckets; 'not due' comes before
+    # and 'over the last bound' after.
+    credit_aging_limit_1 = fields.Integer(string="Aging Bucket 1 (days)", default=30)
+    credit_aging_limit_2 = fields.Integer(string="Aging Bucket 2 (days)", default=60)
+    credit_aging_limit_3 = fields.Integer(string="Aging Bucket 3 (days)", default=90)
+    credit_aging_limit_4 = fields.Integer(string="Aging Bucket 4 (days)", default=120)
+    credit_dso_period = fields.Integer(
+        string="DSO Period (days)",
+        default=90,
+        help="Number of days of credit sales the simple DSO divides the receivables by.",
+    )
+
+    @api.constrains("credit_aging_limit_1", "credit_aging_limit_2", "credit_aging_limit_3", "credit_aging_limit_4",
+                    "credit_dso_period")
+    def _check_credit_aging_limits(self):
+        for company in self:
+            limits = [company[f"credit_aging_limit_{i}"] for i in range(1, 5)]
+            if limits[0] < 1 or any(low >= high for low, high in zip(limits, limits[1:], strict=False)):
+                raise ValidationError(_("The aging bucket limits must be increasing numbers of days, from 1."))
+            if company.credit_dso_period < 1:
+                raise ValidationError(_("The DSO period must be at least one day."))
+
+    # Cash application (credit.control.cash.*)
+    credit_cash_tolerance = fields.Monetary(
+        string="Bank Fee Tolerance",
+        currency_field="currency_id",
+        default=5.0,
+        help="A bank line this much short of its invoices still matches them (bank fees deducted on the way).",
+    )
+    credit_cash_auto_threshold = fields.Integer(
+        string="Automatic Reconciliation Confidence",
+        default=90,
+        help="Matches at or above this confidence (0-100) are reconciled at once; the others wait for review.",
+    )
+    credit_cash_writeoff_account_id = fields.Many2one(
+        "account.account",
+        string="Bank Fee Account",
+        check_company=True,
+        help="Where the difference within the tolerance is booked. Empty: the invoice stays open for it.",
     )

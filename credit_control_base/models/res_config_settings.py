@@ -7,3 +7,13 @@ class ResConfigSettings(models.TransientModel):
     credit_control_block_over_limit = fields.Boolean(
         related="company_id.credit_control_block_over_limit", readonly=False
     )
+    credit_aging_limit_1 = fields.Integer(related="company_id.credit_aging_limit_1", readonly=False)
+    credit_aging_limit_2 = fields.Integer(related="company_id.credit_aging_limit_2", readonly=False)
+    credit_aging_limit_3 = fields.Integer(related="company_id.credit_aging_limit_3", readonly=False)
+    credit_aging_limit_4 = fields.Integer(related="company_id.credit_aging_limit_4", readonly=False)
+    credit_dso_period = fields.Integer(related="company_id.credit_dso_period", readonly=False)
+    credit_cash_tolerance = fields.Monetary(related="company_id.credit_cash_tolerance", readonly=False)
+    credit_cash_auto_threshold = fields.Integer(related="company_id.credit_cash_auto_threshold", readonly=False)
+    credit_cash_writeoff_account_id = fields.Many2one(
+        related="company_id.credit_cash_writeoff_account_id", readonly=False
+    )

@@ -8,4 +8,9 @@ from . import test_query_count
 from . import test_tour
 from . import test_hooks
 from . import test_document
+from . import test_cash_matching
+from . import test_cash_remittance
+from . import test_kpi_aged_balance
+from . import test_kpi_indicators
 from . import test_sample_data
+from . import test_kpi_ui

@@ -48,11 +48,14 @@ class TestSampleData(TransactionCase):
     def _fingerprint(self):
         self.env.flush_all()
         self.env.cr.execute(SQL("""
-            SELECT move.name, move.move_type, move.date, move.invoice_date_due, move.amount_total,
+            SELECT company.name, move.name, move.move_type, move.date, move.invoice_date_due, move.amount_total,
                    move.amount_residual, move.payment_state, partner.name, partner.vat
-              FROM account_move move JOIN res_partner partner ON partner.id = move.partner_id
+              FROM account_move move
+              JOIN res_partner partner ON partner.id = move.partner_id
+              JOIN res_company company ON company.id = move.company_id
              WHERE move.move_type IN ('out_invoice', 'out_refund') OR move.origin_payment_id IS NOT NULL
-             ORDER BY move.name
+             -- both companies number from INV/2024/00001: the company makes the order total
+             ORDER BY company.name, move.name
         """))
         return self.env.cr.fetchall()
 

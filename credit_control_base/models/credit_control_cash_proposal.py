@@ -1,0 +1,350 @@
+import logging
+
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, formatLang
+
+_logger = logging.getLogger(__name__)
+
+
+class CreditControlCashProposal(models.Model):
+    """A proposed match of incoming money (a bank statement line or a
+    customer payment) with open invoices, with the confidence of the rule
+    that found it. Applied automatically above the company's threshold, else
+    reviewed; every application records the partial reconciliations it made
+    so that it can be undone exactly."""
+
+    _name = "credit.control.cash.proposal"
+    _description = "Cash Application Proposal"
+    _inherit = ["mail.thread"]
+    _order = "state_sequence, confidence desc, date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    statement_line_id = fields.Many2one(
+        "account.bank.statement.line", string="Bank Line", index="btree_not_null", ondelete="cascade",
+        readonly=True, check_company=True,
+    )
+    source_line_id = fields.Many2one(
+        "account.move.line", string="Payment Item", index="btree_not_null", ondelete="cascade", readonly=True,
+        check_company=True, help="Receivable item of the customer payment being matched.",
+    )
+    payment_id = fields.Many2one(related="source_line_id.payment_id", string="Payment")
+    source_type = fields.Selection(
+        [("statement_line", "Bank line"), ("payment", "Payment")], compute="_compute_name", store=True,
+        string="Source",
+    )
+    date = fields.Date(readonly=True)
+    label = fields.Char(readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", index=True, readonly=True)
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    amount = fields.Monetary(readonly=True, help="Amount received.")
+    allocated_amount = fields.Monetary(compute="_compute_allocated_amount", string="Allocated")
+    writeoff_amount = fields.Monetary(
+        string="Bank Fees", readonly=True,
+        help="Difference within the tolerance booked on the write-off account.",
+    )
+    rule = fields.Selection(
+        [("reference", "Reference"), ("amount", "Amount"), ("sum", "Sum of invoices"),
+         ("remittance", "Remittance advice")],
+        required=True, readonly=True, index=True,
+    )
+    confidence = fields.Integer(readonly=True, aggregator="avg")
+    explanation = fields.Text(readonly=True)
+    state = fields.Selection(
+        [("proposed", "To Review"), ("reconciled", "Reconciled"), ("rejected", "Rejected"), ("undone", "Undone")],
+        default="proposed", required=True, readonly=True, tracking=True, index=True,
+    )
+    state_sequence = fields.Integer(compute="_compute_name", store=True)
+    automatic = fields.Boolean(readonly=True, help="Reconciled by the matching itself, without review.")
+    auto_failed = fields.Boolean(
+        string="Automatic Application Failed",
+        readonly=True,
+        help="Confident enough, but could not be applied automatically (see the log): to review.",
+    )
+    line_ids = fields.One2many("credit.control.cash.proposal.line", "proposal_id", string="Invoices", readonly=True)
+    move_ids = fields.Many2many("account.move", compute="_compute_move_ids", string="Invoice Documents")
+    partial_ids = fields.Many2many(
+        "account.partial.reconcile", string="Reconciliations", readonly=True, copy=False,
+        help="The partial reconciliations this proposal created, undone exactly by 'Undo'.",
+    )
+    document_id = fields.Many2one("credit.control.document", string="Remittance Advice", readonly=True)
+
+    # ------------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------------
+
+    @api.depends("statement_line_id", "source_line_id", "state")
+    def _compute_name(self):
+        sequences = {"proposed": 1, "reconciled": 2, "rejected": 3, "undone": 4}
+        for proposal in self:
+            proposal.source_type = "statement_line" if proposal.statement_line_id else "payment"
+            source = proposal.statement_line_id.move_id or proposal.source_line_id.move_id
+            proposal.name = source.name or _("New")
+            proposal.state_sequence = sequences[proposal.state]
+
+    @api.depends("line_ids.amount")
+    def _compute_allocated_amount(self):
+        for proposal in self:
+            proposal.allocated_amount = sum(proposal.line_ids.mapped("amount"))
+
+    @api.depends("line_ids.move_line_id")
+    def _compute_move_ids(self):
+        for proposal in self:
+            proposal.move_ids = proposal.line_ids.move_line_id.move_id
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    def init(self):
+        # A bank line or payment is applied once: at most one proposal under
+        # review or applied per source, whatever runs at the same time.
+        for column in ("statement_line_id", "source_line_id"):
+            self.env.cr.execute(SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS %s ON credit_control_cash_proposal (%s) "
+                "WHERE state IN ('proposed', 'reconciled')",
+                SQL.identifier(f"credit_control_cash_proposal_{column}_active_uniq"),
+                SQL.identifier(column),
+            ))
+
+    @api.model
+    def _credit_values(self, source, match, index):
+        """Values of a proposal for a ``source`` and the ``match`` the
+        matcher found (see ``credit.control.cash.matcher._credit_match``)."""
+        partner_id = source.get("partner_id") or index.items[match["allocations"][0][0]]["partner_id"]
+        return {
+            "company_id": source["company_id"],
+            "statement_line_id": source.get("statement_line_id"),
+            "source_line_id": source.get("source_line_id"),
+            "date": source.get("date") or fields.Date.context_today(self),
+            "label": source["label"][:250],
+            "partner_id": partner_id,
+            "currency_id": source["currency_id"],
+            "amount": source["amount"],
+            "writeoff_amount": match["writeoff"],
+            "rule": match["rule"],
+            "confidence": match["confidence"],
+            "explanation": match["explanation"],
+            "line_ids": [
+                Command.create({
+                    "move_line_id": line_id, "amount": amount, **match.get("line_extra", {}).get(line_id, {}),
+                })
+                for line_id, amount in match["allocations"]
+            ],
+        }
+
+    # ------------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------------
+
+    def action_accept(self):
+        self._credit_check_manager()
+        self.filtered(lambda p: p.state == "proposed")._credit_reconcile()
+        return True
+
+    def action_reject(self):
+        self._credit_check_manager()
+        to_reject = self.filtered(lambda p: p.state == "proposed")
+        to_reject.write({"state": "rejected"})
+        return True
+
+    def action_undo(self):
+        self._credit_check_manager()
+        for proposal in self.filtered(lambda p: p.state == "reconciled"):
+            proposal._credit_undo()
+        return True
+
+    def action_open_source(self):
+        self.ensure_one()
+        move = self.statement_line_id.move_id or self.source_line_id.move_id
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": move.id,
+            "view_mode": "form",
+        }
+
+    def _credit_check_manager(self):
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise UserError(_("Only users who may reconcile invoices can apply or undo cash applications."))
+
+    # ------------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------------
+
+    def _credit_apply_automatically(self):
+        """Reconcile proposals found with enough confidence. One that cannot
+        be applied any more (the invoice was paid meanwhile) stays to review
+        with the reason, without stopping the others."""
+        for proposal in self:
+            try:
+                with self.env.cr.savepoint():
+                    proposal.with_company(proposal.company_id).with_context(
+                        credit_cash_automatic=True)._credit_reconcile()
+            except UserError as error:
+                _logger.info("Cash proposal %s not applied automatically: %s", proposal.id, error)
+                proposal.auto_failed = True
+                proposal.message_post(body=_("Not applied automatically: %(reason)s", reason=str(error)))
+
+    def _credit_reconcile(self):
+        for proposal in self:
+            if proposal.state != "proposed":
+                raise UserError(_("The proposal %(name)s was already handled.", name=proposal.name))
+            proposal._credit_check_still_open()
+            if proposal.statement_line_id:
+                partials = proposal._credit_reconcile_statement_line()
+            else:
+                partials = proposal._credit_reconcile_payment()
+            automatic = bool(self.env.context.get("credit_cash_automatic"))
+            proposal.write({
+                "state": "reconciled",
+                "partial_ids": [Command.set(partials.ids)],
+                "automatic": automatic,
+            })
+            proposal.message_post(body=_(
+                "%(how)s: %(amount)s applied to %(invoices)s (rule: %(rule)s, confidence %(confidence)s%%).",
+                how=_("Reconciled automatically") if automatic else _("Reconciled after review"),
+                amount=formatLang(self.env, proposal.allocated_amount, currency_obj=proposal.currency_id),
+                invoices=", ".join(proposal.line_ids.move_id.mapped("name")),
+                rule=dict(self._fields["rule"]._description_selection(self.env))[proposal.rule],
+                confidence=proposal.confidence,
+            ))
+
+    def _credit_check_still_open(self):
+        """Never reconcile an invoice twice, nor across companies."""
+        self.ensure_one()
+        for line in self.line_ids:
+            item = line.move_line_id
+            if item.company_id != self.company_id:
+                raise UserError(_("%(invoice)s belongs to another company.", invoice=item.move_id.name))
+            if item.reconciled or item.currency_id.compare_amounts(item.amount_residual_currency, line.amount) < 0:
+                raise UserError(_(
+                    "%(invoice)s no longer has %(amount)s to pay.",
+                    invoice=item.move_id.name,
+                    amount=formatLang(self.env, line.amount, currency_obj=self.currency_id),
+                ))
+
+    def _credit_reconcile_payment(self):
+        source = self.source_line_id
+        if source.reconciled:
+            raise UserError(_("The payment %(name)s is already reconciled.", name=source.move_id.name))
+        before = source.matched_debit_ids
+        for line in self.line_ids:
+            (source | line.move_line_id).reconcile()
+        return source.matched_debit_ids - before
+
+    def _credit_reconcile_statement_line(self):
+        """Replace the suspense item of the bank line by one receivable item
+        per invoice (plus the bank fees), then reconcile each with its
+        invoice. What is not allocated stays on the suspense account."""
+        st_line = self.statement_line_id
+        liquidity, suspense, other = st_line._seek_for_lines()
+        if other or len(suspense) != 1:
+            raise UserError(_("The bank line %(name)s is already (partly) reconciled.", name=st_line.move_id.name))
+        currency = suspense.currency_id
+        if currency != self.currency_id:
+            raise UserError(_("The bank line %(name)s changed currency.", name=st_line.move_id.name))
+        commands, balance_total = [], 0.0
+        counterparts = []
+        for line in self.line_ids:
+            item = line.move_line_id
+            amounts = st_line._prepare_counterpart_amounts_using_st_line_rate(currency, None, line.amount)
+            counterparts.append(item)
+            commands.append(Command.create({
+                "name": st_line.payment_ref,
+                "account_id": item.account_id.id,
+                "partner_id": item.partner_id.id,
+                "currency_id": currency.id,
+                "amount_currency": -amounts["amount_currency"],
+                "balance": -amounts["balance"],
+            }))
+            balance_total -= amounts["balance"]
+        if self.writeoff_amount:
+            account = self.company_id.credit_cash_writeoff_account_id
+            if not account:
+                raise UserError(_("Set the bank fee account of the cash application in the settings."))
+            amounts = st_line._prepare_counterpart_amounts_using_st_line_rate(currency, None, self.writeoff_amount)
+            commands.append(Command.create({
+                "name": _("Bank fees: %(label)s", label=st_line.payment_ref),
+                "account_id": account.id,
+                "partner_id": self.partner_id.id,
+                "currency_id": currency.id,
+                "amount_currency": amounts["amount_currency"],
+                "balance": amounts["balance"],
+            }))
+            balance_total += amounts["balance"]
+        remaining = -suspense.amount_currency - self.allocated_amount + self.writeoff_amount
+        company_currency = self.company_id.currency_id
+        rest = -(liquidity.balance + balance_total)
+        if currency.is_zero(remaining) or company_currency.is_zero(rest):
+            # the last counterpart absorbs the rounding of the conversions
+            commands[0][2]["balance"] += rest
+            commands.append(Command.delete(suspense.id))
+        else:
+            commands.append(Command.update(suspense.id, {"amount_currency": -remaining, "balance": rest}))
+        st_line.move_id.with_context(
+            skip_readonly_check=True, skip_account_move_synchronization=True, force_delete=True,
+        ).write({"line_ids": commands})
+        new_lines = st_line.move_id.line_ids - liquidity - suspense
+        partials = self.env["account.partial.reconcile"]
+        for item in counterparts:
+            counterpart = new_lines.filtered(lambda line, i=item: line.account_id == i.account_id
+                                             and line.partner_id == i.partner_id and not line.reconciled
+                                             and line.amount_residual < 0)[:1]
+            before = counterpart.matched_debit_ids
+            (counterpart | item).reconcile()
+            partials |= counterpart.matched_debit_ids - before
+        return partials
+
+    def _credit_undo(self):
+        """Remove exactly the reconciliations this proposal made and put the
+        bank line back on the suspense account."""
+        self.ensure_one()
+        partials = self.partial_ids.exists()
+        invoices = self.line_ids.move_id
+        partials.unlink()
+        if self.statement_line_id:
+            st_line = self.statement_line_id
+            if (st_line.line_ids.matched_debit_ids | st_line.line_ids.matched_credit_ids):
+                raise UserError(_(
+                    "The bank line %(name)s was reconciled further by hand: undo that first.",
+                    name=st_line.move_id.name,
+                ))
+            st_line.with_context(force_delete=True, skip_readonly_check=True).write({
+                "line_ids": [Command.clear()] + [
+                    Command.create(vals) for vals in st_line._prepare_move_line_default_vals()
+                ],
+            })
+        self.write({"state": "undone"})
+        self.message_post(body=_(
+            "Reconciliation undone by %(user)s; %(invoices)s open again.",
+            user=self.env.user.name,
+            invoices=", ".join(invoices.mapped("name")),
+        ))
+
+    def _credit_action_result(self):
+        """Notification summing up a matching run, opening what is to review."""
+        reconciled = self.filtered(lambda p: p.state == "reconciled")
+        to_review = self - reconciled
+        message = _(
+            "%(reconciled)s reconciled automatically, %(review)s to review.",
+            reconciled=len(reconciled),
+            review=len(to_review),
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if self else "info",
+                "message": message if self else _("Nothing to match."),
+                "next": {
+                    "type": "ir.actions.act_window",
+                    "name": _("Cash Application"),
+                    "res_model": "credit.control.cash.proposal",
+                    "views": [(False, "list"), (False, "form")],
+                    "domain": [("id", "in", self.ids)],
+                } if self else {"type": "ir.actions.act_window_close"},
+            },
+        }

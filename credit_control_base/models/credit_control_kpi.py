@@ -1,0 +1,275 @@
+from odoo import _, api, fields, models
+from odoo.tools import SQL, create_index
+
+# Codes of the aged balance buckets; their bounds are company settings.
+AGING_KEYS = ["not_due", "b1", "b2", "b3", "b4", "b5"]
+
+# Dimensions the KPIs can be broken down by (and filtered on): SQL column
+# of the open items query (alias x), then of the sales query (alias m: the
+# invoice, d: its customer's dossier).
+GROUP_BY = {
+    "company": (SQL("x.company_id"), SQL("m.company_id")),
+    "segment": (SQL("x.segment_id"), SQL("d.segment_id")),
+    "collector": (SQL("x.collector_id"), SQL("d.collector_id")),
+    "partner": (SQL("x.partner_id"), SQL("m.commercial_partner_id")),
+}
+FILTER_KEYS = {"segment_id": "segment", "collector_id": "collector", "partner_id": "partner"}
+
+# Customer invoices, receipts and credit notes make the credit sales.
+SALE_MOVE_TYPES = ("out_invoice", "out_refund", "out_receipt")
+
+# Months of sales the count-back DSO walks back at most.
+COUNT_BACK_MONTHS = 24
+
+
+class CreditControlKpi(models.AbstractModel):
+    """SQL building blocks of the credit KPIs (aged balance, DSO, CEI,
+    average days delinquent). Every figure is one aggregate query whatever
+    the size of the ledger; Python only shapes the few rows it returns."""
+
+    _name = "credit.control.kpi"
+    _description = "Credit Control KPIs"
+
+    def init(self):
+        # The aged balance as of a past date reads the reconciliations made
+        # after that date: index them by date so that it stays proportional
+        # to the activity since then, not to the history.
+        create_index(
+            self.env.cr,
+            "account_partial_reconcile_credit_max_date_idx",
+            "account_partial_reconcile",
+            ["max_date"],
+        )
+
+    # ------------------------------------------------------------------
+    # BUCKETS
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _kpi_bucket_limits(self, company=None):
+        company = company or self.env.company
+        return [company[f"credit_aging_limit_{i}"] for i in range(1, 5)]
+
+    @api.model
+    def _kpi_bucket_labels(self, company=None):
+        """[(code, label)] of the aged balance buckets of ``company``."""
+        limits = self._kpi_bucket_limits(company)
+        labels = [("not_due", _("Not due")), ("b1", _("1-%s days", limits[0]))]
+        for index in range(1, 4):
+            labels.append((
+                AGING_KEYS[index + 1],
+                _("%(low)s-%(high)s days", low=limits[index - 1] + 1, high=limits[index]),
+            ))
+        labels.append(("b5", _("Over %s days", limits[3])))
+        return labels
+
+    @api.model
+    def _kpi_bucket_sql(self, days, company_alias):
+        """SQL CASE giving the bucket code of an item ``days`` past due,
+        with the limits of the company row ``company_alias``."""
+        limit = [SQL.identifier(company_alias, f"credit_aging_limit_{i}") for i in range(1, 5)]
+        return SQL(
+            """CASE WHEN %(d)s <= 0 THEN 'not_due'
+                    WHEN %(d)s <= %(l1)s THEN 'b1'
+                    WHEN %(d)s <= %(l2)s THEN 'b2'
+                    WHEN %(d)s <= %(l3)s THEN 'b3'
+                    WHEN %(d)s <= %(l4)s THEN 'b4'
+                    ELSE 'b5' END""",
+            d=days, l1=limit[0], l2=limit[1], l3=limit[2], l4=limit[3],
+        )
+
+    # ------------------------------------------------------------------
+    # OPEN ITEMS AS OF A DATE
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _kpi_flush(self):
+        self.env["account.move.line"].flush_model()
+        self.env["account.move"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+        self.env["credit.control.dossier"].flush_model()
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env["res.company"].flush_model()
+
+    @api.model
+    def _kpi_open_items_query(self, as_of, company_ids):
+        """Query of the posted receivable items of ``company_ids`` open on
+        ``as_of``, one row per journal item, amounts in company currency.
+
+        What was open on a past date is what is open today plus what was
+        reconciled after that date: residual on D = residual today + the
+        reconciliations dated after D (a reconciliation is dated by the
+        later of its two items, as in Odoo's aged receivable). Only items
+        open today or reconciled after D are read, so the cost follows the
+        open items and the activity since D, not the whole ledger.
+
+        Columns: id, move_id, company_id, partner_id (commercial entity),
+        dossier_id, segment_id, collector_id, date, date_maturity,
+        days_overdue, aging_bucket, residual.
+        """
+        days = SQL("(%s::date - COALESCE(l.date_maturity, l.date))", as_of)
+        return SQL(
+            """
+            WITH late AS (
+                SELECT line_id, SUM(amount) AS amount
+                  FROM (SELECT debit_move_id AS line_id, amount
+                          FROM account_partial_reconcile WHERE max_date > %(as_of)s
+                         UNION ALL
+                        SELECT credit_move_id, -amount
+                          FROM account_partial_reconcile WHERE max_date > %(as_of)s) p
+              GROUP BY line_id
+            ), candidate AS (
+                SELECT l.id FROM account_move_line l
+                 WHERE l.amount_residual <> 0 AND l.parent_state = 'posted'
+                   AND l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
+                 UNION
+                SELECT line_id FROM late
+            )
+            SELECT l.id, l.move_id, l.company_id,
+                   COALESCE(p.commercial_partner_id, l.partner_id) AS partner_id,
+                   d.id AS dossier_id, d.segment_id, d.collector_id,
+                   l.date, COALESCE(l.date_maturity, l.date) AS date_maturity,
+                   %(days)s AS days_overdue,
+                   %(bucket)s AS aging_bucket,
+                   l.amount_residual + COALESCE(late.amount, 0) AS residual
+              FROM candidate
+              JOIN account_move_line l ON l.id = candidate.id
+              JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
+              JOIN res_company c ON c.id = l.company_id
+         LEFT JOIN res_partner p ON p.id = l.partner_id
+         LEFT JOIN credit_control_dossier d
+                ON d.partner_id = p.commercial_partner_id AND d.company_id = l.company_id
+         LEFT JOIN late ON late.line_id = l.id
+             WHERE l.parent_state = 'posted' AND l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
+               AND l.amount_residual + COALESCE(late.amount, 0) <> 0
+            """,
+            as_of=as_of,
+            company_ids=tuple(company_ids),
+            days=days,
+            bucket=self._kpi_bucket_sql(days, "c"),
+        )
+
+    # ------------------------------------------------------------------
+    # SUMMARY: OUTSTANDING, OVERDUE, DSO, ADD
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _kpi_summary(self, as_of=None, company_ids=None, group_by="company", period=None, filters=None):
+        """KPIs as of ``as_of`` (default today) per ``group_by`` key, in
+        one query.
+
+        :param filters: optional ``{"segment_id": id, "collector_id": id,
+            "partner_id": id}`` restricting the customers (0 = none set)
+        :return: ``{key id or False: {outstanding, overdue, overdue_rate,
+            late_customers, add_days, sales_period, dso_simple,
+            dso_countback, period}}``
+
+        - DSO, simple method: receivables / credit sales of the last
+          ``period`` days × ``period``.
+        - DSO, count-back method: walk back month by month from ``as_of``,
+          taking each month's credit sales off the receivables until they
+          are covered; the DSO is the days walked (the last month pro rata).
+        - Average days delinquent: days past due of the overdue items,
+          weighted by their open amount.
+        Credit sales are the posted customer invoices and receipts minus
+        credit notes, tax included (the receivables include it too).
+        """
+        as_of = as_of or fields.Date.context_today(self)
+        company_ids = company_ids or self.env.companies.ids
+        period = period or self.env.company.credit_dso_period
+        self._kpi_flush()
+        key_x, key_m = GROUP_BY[group_by]
+        where_x, where_m = [SQL("TRUE")], [SQL("TRUE")]
+        for fname, value in (filters or {}).items():
+            column_x, column_m = GROUP_BY[FILTER_KEYS[fname]]
+            where_x.append(SQL("COALESCE(%s, 0) = %s", column_x, value or 0))
+            where_m.append(SQL("COALESCE(%s, 0) = %s", column_m, value or 0))
+        rows = self.env.execute_query_dict(SQL(
+            """
+            WITH items AS (%(items)s),
+            ar AS (
+                SELECT COALESCE(%(key_x)s, 0) AS key,
+                       SUM(x.residual) AS outstanding,
+                       COALESCE(SUM(x.residual) FILTER (WHERE x.days_overdue > 0 AND x.residual > 0), 0) AS overdue,
+                       COUNT(DISTINCT x.partner_id) FILTER (
+                           WHERE x.days_overdue > 0 AND x.residual > 0) AS late_customers,
+                       COALESCE(SUM(x.residual * x.days_overdue) FILTER (
+                           WHERE x.days_overdue > 0 AND x.residual > 0), 0) AS late_weight
+                  FROM items x
+                 WHERE %(where_x)s
+              GROUP BY 1
+            ),
+            moves AS (
+                SELECT COALESCE(%(key_m)s, 0) AS key, m.date, m.amount_total_signed AS amount
+                  FROM account_move m
+             LEFT JOIN credit_control_dossier d
+                    ON d.partner_id = m.commercial_partner_id AND d.company_id = m.company_id
+                 WHERE m.state = 'posted' AND m.move_type IN %(types)s AND m.company_id IN %(company_ids)s
+                   AND m.date <= %(as_of)s
+                   AND m.date > LEAST(%(as_of)s::date - %(period)s,
+                                      (%(as_of)s::date - make_interval(months => %(months)s))::date)
+                   AND %(where_m)s
+            ),
+            sales_period AS (
+                SELECT key, SUM(amount) AS amount FROM moves
+                 WHERE date > %(as_of)s::date - %(period)s GROUP BY key
+            ),
+            sales AS (
+                SELECT key,
+                       (EXTRACT(YEAR FROM age(%(as_of)s::date, date)) * 12
+                        + EXTRACT(MONTH FROM age(%(as_of)s::date, date)))::int AS k,
+                       SUM(amount) AS amount
+                  FROM moves GROUP BY 1, 2
+            ),
+            months AS (
+                SELECT k, (%(as_of)s::date - make_interval(months => k))::date
+                          - (%(as_of)s::date - make_interval(months => k + 1))::date AS days
+                  FROM generate_series(0, %(months)s - 1) k
+            ),
+            walk AS (
+                SELECT ar.key, ar.outstanding, mo.days, COALESCE(s.amount, 0) AS amount,
+                       SUM(COALESCE(s.amount, 0)) OVER (PARTITION BY ar.key ORDER BY mo.k) AS covered
+                  FROM ar CROSS JOIN months mo
+             LEFT JOIN sales s ON s.key = ar.key AND s.k = mo.k
+                 WHERE ar.outstanding > 0
+            ),
+            count_back AS (
+                SELECT key, SUM(CASE WHEN outstanding <= covered - amount THEN 0
+                                     WHEN outstanding >= covered THEN days
+                                     ELSE (outstanding - (covered - amount)) / amount * days END) AS dso
+                  FROM walk GROUP BY key
+            )
+            SELECT ar.key, ar.outstanding, ar.overdue, ar.late_customers, ar.late_weight,
+                   COALESCE(sp.amount, 0) AS sales_period, COALESCE(cb.dso, 0) AS dso_countback
+              FROM ar
+         LEFT JOIN sales_period sp ON sp.key = ar.key
+         LEFT JOIN count_back cb ON cb.key = ar.key
+            """,
+            items=self._kpi_open_items_query(as_of, company_ids),
+            key_x=key_x,
+            key_m=key_m,
+            where_x=SQL(" AND ").join(where_x),
+            where_m=SQL(" AND ").join(where_m),
+            types=SALE_MOVE_TYPES,
+            company_ids=tuple(company_ids),
+            as_of=as_of,
+            period=period,
+            months=COUNT_BACK_MONTHS,
+        ))
+        result = {}
+        for row in rows:
+            outstanding = float(row["outstanding"] or 0)
+            overdue = float(row["overdue"] or 0)
+            sales = float(row["sales_period"] or 0)
+            result[row["key"] or False] = {
+                "outstanding": outstanding,
+                "overdue": overdue,
+                "overdue_rate": overdue / outstanding * 100 if outstanding > 0 else 0.0,
+                "late_customers": row["late_customers"],
+                "add_days": float(row["late_weight"]) / overdue if overdue > 0 else 0.0,
+                "sales_period": sales,
+                "dso_simple": max(outstanding, 0) / sales * period if sales > 0 else 0.0,
+                "dso_countback": float(row["dso_countback"] or 0),
+                "period": period,
+            }
+        return result

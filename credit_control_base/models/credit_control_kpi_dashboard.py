@@ -1,0 +1,206 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+BREAKDOWN_LIMIT = 500
+
+
+class CreditControlKpiDashboard(models.TransientModel):
+    """The credit manager's and CFO's summary: outstanding, overdue, DSO
+    (both methods), average days delinquent, CEI per month, the cash-in
+    forecast and the provisions, as of a date, for a company or a part of
+    its customers. Every figure opens the invoices behind it."""
+
+    _name = "credit.control.kpi.dashboard"
+    _description = "Credit Control Dashboard"
+
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    as_of = fields.Date(string="As of", required=True, default=fields.Date.context_today)
+    period = fields.Integer(
+        string="DSO Period (days)",
+        required=True,
+        default=lambda self: self.env.company.credit_dso_period,
+    )
+    group_by = fields.Selection(
+        [("segment", "Segment"), ("collector", "Collector"), ("partner", "Customer")],
+        string="Break Down by",
+        required=True,
+        default="segment",
+    )
+    segment_id = fields.Many2one("credit.control.segment", string="Segment")
+    collector_id = fields.Many2one("res.users", string="Collector")
+    monthly_dso = fields.Boolean(
+        string="Monthly DSO",
+        help="Also compute the DSO and outstanding at the end of each of the last 12 months (slower).",
+    )
+    outstanding = fields.Monetary(readonly=True)
+    overdue = fields.Monetary(readonly=True)
+    overdue_rate = fields.Float(string="Overdue Rate (%)", readonly=True, help="Overdue / outstanding.")
+    late_customers = fields.Integer(readonly=True, help="Customers with at least one overdue item.")
+    dso_countback = fields.Float(
+        string="DSO (count-back)",
+        readonly=True,
+        help="Days Sales Outstanding, count-back method: starting from the date, take each past month's "
+        "credit sales off the receivables until they are covered; the DSO is the number of days walked "
+        "(the last month pro rata).",
+    )
+    dso_simple = fields.Float(
+        string="DSO (simple)",
+        readonly=True,
+        help="Days Sales Outstanding, simple method: receivables / credit sales of the period × days of the "
+        "period.",
+    )
+    sales_period = fields.Monetary(string="Credit Sales of the Period", readonly=True)
+    add_days = fields.Float(
+        string="Average Days Delinquent",
+        readonly=True,
+        help="Days past due of the overdue items, weighted by their open amount.",
+    )
+    cei_last_month = fields.Float(
+        string="CEI Last Month (%)",
+        readonly=True,
+        help="Collection Effectiveness Index of the last complete month: (opening receivables + credit sales "
+        "- closing receivables) / (opening receivables + credit sales - closing current receivables) × 100.",
+    )
+    forecast_total = fields.Monetary(string="Cash-in Next 12 Weeks", readonly=True)
+    provision_total = fields.Monetary(string="Provisions", readonly=True)
+    line_ids = fields.One2many("credit.control.kpi.dashboard.line", "dashboard_id", string="Breakdown")
+    month_ids = fields.One2many("credit.control.kpi.dashboard.month", "dashboard_id", string="Months")
+    week_ids = fields.One2many("credit.control.kpi.dashboard.week", "dashboard_id", string="Forecast")
+
+    def _compute_display_name(self):
+        for dashboard in self:
+            dashboard.display_name = _("Credit Dashboard")
+
+    # ------------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------------
+
+    @api.model
+    def action_open_dashboard(self):
+        dashboard = self.create({})
+        dashboard.action_refresh()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Credit Dashboard"),
+            "res_model": self._name,
+            "res_id": dashboard.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def action_refresh(self):
+        for dashboard in self:
+            dashboard._credit_compute()
+        return True
+
+    def action_open_outstanding(self):
+        return self._credit_drill([], _("Outstanding"))
+
+    def action_open_overdue(self):
+        return self._credit_drill([("is_overdue", "=", True)], _("Overdue"))
+
+    def action_open_provisions(self):
+        return self._credit_drill([("provision_amount", "!=", 0)], _("Provisions"))
+
+    def action_open_aged_balance(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "credit_control_base.credit_control_aged_balance_action"
+        )
+        action["domain"] = self._credit_domain()
+        action["context"] = {"credit_as_of": fields.Date.to_string(self.as_of)}
+        return action
+
+    # ------------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------------
+
+    def _credit_filters(self):
+        filters = {}
+        if self.segment_id:
+            filters["segment_id"] = self.segment_id.id
+        if self.collector_id:
+            filters["collector_id"] = self.collector_id.id
+        return filters
+
+    def _credit_domain(self):
+        domain = [("company_id", "=", self.company_id.id)]
+        for fname, value in self._credit_filters().items():
+            domain.append((fname, "=", value))
+        return domain
+
+    def _credit_report(self):
+        return self.env["credit.control.aged.balance"].with_context(
+            credit_as_of=fields.Date.to_string(self.as_of)
+        ).with_company(self.company_id)
+
+    def _credit_drill(self, domain, name):
+        self.ensure_one()
+        return self._credit_report()._credit_open_invoices_action(self._credit_domain() + domain, name)
+
+    def _credit_compute(self):
+        self.ensure_one()
+        if self.period < 1:
+            raise UserError(_("The DSO period must be at least one day."))
+        Kpi = self.env["credit.control.kpi"].with_company(self.company_id)
+        company_ids = self.company_id.ids
+        filters = self._credit_filters()
+        total = Kpi._kpi_summary(self.as_of, company_ids, "company", self.period, filters).get(
+            self.company_id.id, {}
+        )
+        breakdown = Kpi._kpi_summary(self.as_of, company_ids, self.group_by, self.period, filters)
+        # Per customer, the largest balances only: the aged balance pivot has the others.
+        breakdown = dict(sorted(breakdown.items(), key=lambda item: -item[1]["outstanding"])[:BREAKDOWN_LIMIT])
+        months = self.env["credit.control.kpi.cei"]._kpi_cei_series(self.as_of, company_ids)
+        weeks = self.env["credit.control.kpi.forecast"]._kpi_forecast(
+            fields.Date.context_today(self), company_ids, filters
+        )
+        [(provisions,)] = self._credit_report()._read_group(self._credit_domain(), [], ["provision_amount:sum"])
+        month_dso = {}
+        if self.monthly_dso:
+            for month in months:
+                month_dso[month["date_to"]] = Kpi._kpi_summary(
+                    month["date_to"], company_ids, "company", self.period, filters
+                ).get(self.company_id.id, {})
+        self.line_ids.unlink()
+        self.month_ids.unlink()
+        self.week_ids.unlink()
+        self.write({
+            "outstanding": total.get("outstanding", 0.0),
+            "overdue": total.get("overdue", 0.0),
+            "overdue_rate": total.get("overdue_rate", 0.0),
+            "late_customers": total.get("late_customers", 0),
+            "dso_countback": total.get("dso_countback", 0.0),
+            "dso_simple": total.get("dso_simple", 0.0),
+            "sales_period": total.get("sales_period", 0.0),
+            "add_days": total.get("add_days", 0.0),
+            "cei_last_month": months[-2]["cei"] if len(months) > 1 else 0.0,
+            "forecast_total": sum(week["amount"] for week in weeks),
+            "provision_total": provisions or 0.0,
+            "line_ids": [
+                fields.Command.create({
+                    f"{self.group_by}_id": key,
+                    **{fname: values[fname] for fname in (
+                        "outstanding", "overdue", "overdue_rate", "late_customers", "dso_countback",
+                        "dso_simple", "add_days")},
+                })
+                for key, values in breakdown.items()
+            ],
+            "month_ids": [
+                fields.Command.create({
+                    "month": month["date_from"],
+                    "date_to": month["date_to"],
+                    **{fname: month[fname] for fname in (
+                        "opening", "sales", "closing", "closing_current", "collected", "cei")},
+                    "dso_countback": month_dso.get(month["date_to"], {}).get("dso_countback", 0.0),
+                    "dso_simple": month_dso.get(month["date_to"], {}).get("dso_simple", 0.0),
+                })
+                for month in months
+            ],
+            "week_ids": [
+                fields.Command.create({fname: week[fname] for fname in (
+                    "date_from", "date_to", "estimated", "promised", "amount")})
+                for week in weeks
+            ],
+        })

@@ -1,0 +1,67 @@
+from odoo import _, fields, models
+
+
+class CreditControlKpiDashboardLine(models.TransientModel):
+    """KPIs of one segment, collector or customer of a dashboard."""
+
+    _name = "credit.control.kpi.dashboard.line"
+    _description = "Credit Dashboard Breakdown"
+    _order = "outstanding desc, id"
+
+    dashboard_id = fields.Many2one("credit.control.kpi.dashboard", required=True, ondelete="cascade")
+    currency_id = fields.Many2one(related="dashboard_id.currency_id")
+    segment_id = fields.Many2one("credit.control.segment", string="Segment")
+    collector_id = fields.Many2one("res.users", string="Collector")
+    partner_id = fields.Many2one("res.partner", string="Customer")
+    outstanding = fields.Monetary()
+    overdue = fields.Monetary()
+    overdue_rate = fields.Float(string="Overdue Rate (%)", aggregator="avg")
+    late_customers = fields.Integer()
+    dso_countback = fields.Float(string="DSO (count-back)", aggregator="avg")
+    dso_simple = fields.Float(string="DSO (simple)", aggregator="avg")
+    add_days = fields.Float(string="Average Days Delinquent", aggregator="avg")
+
+    def action_open_invoices(self):
+        """The open invoices behind the line (the dashboard's filters and
+        the line's segment, collector or customer)."""
+        self.ensure_one()
+        dashboard = self.dashboard_id
+        fname = f"{dashboard.group_by}_id"
+        return dashboard._credit_drill([(fname, "=", self[fname].id)], self[fname].display_name or _("None"))
+
+
+class CreditControlKpiDashboardMonth(models.TransientModel):
+    """One month of a dashboard: receivables, credit sales, CEI, DSO."""
+
+    _name = "credit.control.kpi.dashboard.month"
+    _description = "Credit Dashboard Month"
+    _order = "month"
+
+    dashboard_id = fields.Many2one("credit.control.kpi.dashboard", required=True, ondelete="cascade")
+    currency_id = fields.Many2one(related="dashboard_id.currency_id")
+    month = fields.Date()
+    date_to = fields.Date(string="Until")
+    opening = fields.Monetary(string="Opening Receivables", aggregator=None)
+    sales = fields.Monetary(string="Credit Sales")
+    closing = fields.Monetary(string="Closing Receivables", aggregator=None)
+    closing_current = fields.Monetary(string="Closing Not Due", aggregator=None)
+    collected = fields.Monetary(help="Opening receivables + credit sales - closing receivables.")
+    cei = fields.Float(string="CEI (%)", aggregator="avg")
+    dso_countback = fields.Float(string="DSO (count-back)", aggregator="avg")
+    dso_simple = fields.Float(string="DSO (simple)", aggregator="avg")
+
+
+class CreditControlKpiDashboardWeek(models.TransientModel):
+    """One week of the cash-in forecast of a dashboard."""
+
+    _name = "credit.control.kpi.dashboard.week"
+    _description = "Credit Dashboard Forecast Week"
+    _order = "date_from"
+
+    dashboard_id = fields.Many2one("credit.control.kpi.dashboard", required=True, ondelete="cascade")
+    currency_id = fields.Many2one(related="dashboard_id.currency_id")
+    date_from = fields.Date(string="Week of")
+    date_to = fields.Date(string="Until")
+    estimated = fields.Monetary(help="Open instalments expected this week: due date + the customer's usual delay.")
+    promised = fields.Monetary(help="Payment promises and plans expected this week.")
+    amount = fields.Monetary(string="Expected Cash-in")

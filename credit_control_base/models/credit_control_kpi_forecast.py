@@ -1,0 +1,107 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..const import COLLECTIBLE_MOVE_TYPES
+
+FORECAST_WEEKS = 12
+# Payments of the last HISTORY_DAYS days tell how late a customer pays.
+HISTORY_DAYS = 365
+
+
+class CreditControlKpiForecast(models.AbstractModel):
+    """Cash-in forecast: what the open customer invoices should bring in,
+    week by week.
+
+    Each open instalment is expected on its due date shifted by its
+    customer's usual delay: the amount-weighted average, over the payments
+    of the last year, of the days between due date and payment (0 without
+    history, negative for early payers). What is expected before the first
+    week (already late) falls in the first week. Payment promises and
+    payment plans replace the estimate of their invoices through
+    ``account.move._credit_forecast_overrides``.
+    """
+
+    _name = "credit.control.kpi.forecast"
+    _description = "Credit Control KPIs: Cash-in Forecast"
+
+    @api.model
+    def _kpi_forecast_items_query(self, today, company_ids, filters=None):
+        """Open instalments with their expected week (0 = this week, may be
+        beyond the horizon): columns move_id, week, amount."""
+        where = [SQL("TRUE")]
+        for fname, value in (filters or {}).items():
+            column = {"segment_id": SQL("d.segment_id"), "collector_id": SQL("d.collector_id"),
+                      "partner_id": SQL("m.commercial_partner_id")}[fname]
+            where.append(SQL("COALESCE(%s, 0) = %s", column, value or 0))
+        return SQL(
+            """
+            WITH delay AS (
+                SELECT im.commercial_partner_id AS partner_id, il.company_id,
+                       SUM(pr.amount * (pr.max_date - COALESCE(il.date_maturity, il.date)))
+                           / NULLIF(SUM(pr.amount), 0) AS days
+                  FROM account_partial_reconcile pr
+                  JOIN account_move_line il ON il.id = pr.debit_move_id
+                  JOIN account_move im ON im.id = il.move_id
+                 WHERE pr.max_date > %(today)s::date - %(history)s AND pr.max_date <= %(today)s
+                   AND im.move_type IN %(types)s AND il.company_id IN %(company_ids)s
+              GROUP BY 1, 2
+            )
+            SELECT l.move_id,
+                   FLOOR((COALESCE(l.date_maturity, l.date) + ROUND(COALESCE(dl.days, 0))::int
+                          - %(today)s::date) / 7.0)::int AS week,
+                   l.amount_residual AS amount
+              FROM account_move_line l
+              JOIN account_move m ON m.id = l.move_id
+              JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
+         LEFT JOIN credit_control_dossier d
+                ON d.partner_id = m.commercial_partner_id AND d.company_id = m.company_id
+         LEFT JOIN delay dl ON dl.partner_id = m.commercial_partner_id AND dl.company_id = l.company_id
+             WHERE l.amount_residual > 0 AND l.parent_state = 'posted'
+               AND m.move_type IN %(types)s AND l.company_id IN %(company_ids)s AND %(where)s
+            """,
+            today=today,
+            history=HISTORY_DAYS,
+            types=COLLECTIBLE_MOVE_TYPES,
+            company_ids=tuple(company_ids),
+            where=SQL(" AND ").join(where),
+        )
+
+    @api.model
+    def _kpi_forecast(self, today=None, company_ids=None, filters=None):
+        """Return ``[{week, date_from, date_to, estimated, promised,
+        amount}]`` for the next 12 weeks (week 0 starts today), amounts in
+        company currency: ``estimated`` from the payment history,
+        ``promised`` from the overrides, ``amount`` their sum."""
+        today = today or fields.Date.context_today(self)
+        company_ids = company_ids or self.env.companies.ids
+        self.env["credit.control.kpi"]._kpi_flush()
+        items = self._kpi_forecast_items_query(today, company_ids, filters)
+        move_ids = [row[0] for row in self.env.execute_query(SQL("SELECT DISTINCT move_id FROM (%s) i", items))]
+        overrides = self.env["account.move"]._credit_forecast_overrides(self.env["account.move"].browse(move_ids))
+        overridden = tuple(overrides) or (0,)
+        estimated = dict(self.env.execute_query(SQL(
+            """
+            SELECT GREATEST(week, 0), SUM(amount) FROM (%(items)s) i
+             WHERE week < %(weeks)s AND move_id NOT IN %(overridden)s
+          GROUP BY 1
+            """,
+            items=items,
+            weeks=FORECAST_WEEKS,
+            overridden=overridden,
+        )))
+        promised = dict.fromkeys(range(FORECAST_WEEKS), 0.0)
+        for receipts in overrides.values():
+            for date, amount in receipts:
+                week = max((date - today).days // 7, 0)
+                if week < FORECAST_WEEKS:
+                    promised[week] += amount
+        return [{
+            "week": week,
+            "date_from": today + timedelta(days=7 * week),
+            "date_to": today + timedelta(days=7 * week + 6),
+            "estimated": float(estimated.get(week, 0.0)),
+            "promised": promised[week],
+            "amount": float(estimated.get(week, 0.0)) + promised[week],
+        } for week in range(FORECAST_WEEKS)]

@@ -1,0 +1,193 @@
+from datetime import date
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from odoo.addons.credit_control_base.models.account_move import AccountMove
+
+from .test_kpi_common import CreditControlKpiCommon
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-05-15")
+class TestKpiIndicators(CreditControlKpiCommon):
+
+    def test_outstanding_overdue_add(self):
+        kpis = self._summary()[self.company.id]
+        self.assertEqual(kpis["outstanding"], 3600.0)  # 600 + 2000 - 300 + 800 + 500
+        self.assertEqual(kpis["overdue"], 3100.0)  # 600 + 2000 + 500, not the credit note
+        self.assertAlmostEqual(kpis["overdue_rate"], 3100 / 3600 * 100)
+        self.assertEqual(kpis["late_customers"], 2)  # A and C
+        # (600 × 95 + 2000 × 14 + 500 × 61) / 3100
+        self.assertAlmostEqual(kpis["add_days"], 115500 / 3100)
+        per_customer = self._summary(group_by="partner")
+        self.assertAlmostEqual(per_customer[self.customer_a.id]["add_days"], (600 * 95 + 2000 * 14) / 2600)
+        self.assertEqual(per_customer[self.customer_b.id]["overdue"], 0.0)
+
+    def test_dso_simple(self):
+        """Sales of (02-14, 05-15]: 500 + 2000 - 300 + 800 = 3000;
+        3600 / 3000 × 90 days."""
+        kpis = self._summary()[self.company.id]
+        self.assertEqual(kpis["sales_period"], 3000.0)
+        self.assertAlmostEqual(kpis["dso_simple"], 108.0)
+        # 30 days: sales of (04-15, 05-15] = 500 (inv4 800 - refund 300)
+        self.assertAlmostEqual(self._summary(period=30)[self.company.id]["dso_simple"], 3600 / 500 * 30)
+
+    def test_dso_count_back(self):
+        """Months back from 05-15: (04-15, 05-15] 500 over 30 days,
+        (03-15, 04-15] 2000 over 31, (02-15, 03-15] 500 over 28, then
+        (01-15, 02-15] 5000 over 31 covers the last 600 pro rata."""
+        kpis = self._summary()[self.company.id]
+        self.assertAlmostEqual(kpis["dso_countback"], 30 + 31 + 28 + 600 / 5000 * 31)
+        # Customer A owes 2300: -300, 2000, nothing, nothing, then 600 of the 1000 of January.
+        per_customer = self._summary(group_by="partner")
+        self.assertAlmostEqual(per_customer[self.customer_a.id]["dso_countback"], 30 + 31 + 28 + 31 + 0.6 * 31)
+        # As of 04-01: owes 8100; (03-01, 04-01] 2500 over 31 days, (02-01, 03-01] 0 over 28,
+        # (01-01, 02-01] 6000 covers 5600 pro rata.
+        past = self._summary(as_of=date(2026, 4, 1))[self.company.id]
+        self.assertEqual(past["outstanding"], 8100.0)
+        self.assertAlmostEqual(past["dso_countback"], 31 + 28 + 5600 / 6000 * 31)
+
+    def test_segment_and_collector_breakdown(self):
+        by_segment = self._summary(group_by="segment")
+        self.assertEqual(by_segment[self.public.id]["outstanding"], 500.0)
+        self.assertEqual(by_segment[False]["outstanding"], 3100.0)
+        by_collector = self._summary(group_by="collector")
+        self.assertEqual(by_collector[self.collector_a.id]["outstanding"], 2300.0)
+        filtered = self._summary(filters={"collector_id": self.collector_a.id})[self.company.id]
+        self.assertEqual((filtered["outstanding"], filtered["sales_period"]), (2300.0, 1700.0))
+
+    def test_cei(self):
+        """April: opening 1000 - 400 + 5000 + 500 = 6100, sales 1700,
+        closing 2800 (inv3 paid), not due at 04-30: inv2 2000.
+        CEI = (6100 + 1700 - 2800) / (6100 + 1700 - 2000)."""
+        series = self.env["credit.control.kpi.cei"]._kpi_cei_series(self.TODAY, self.company.ids, count=3)
+        self.assertEqual([month["month"] for month in series], [date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1)])
+        april = series[1]
+        self.assertEqual(
+            (april["opening"], april["sales"], april["closing"], april["closing_current"]),
+            (6100.0, 1700.0, 2800.0, 2000.0),
+        )
+        self.assertAlmostEqual(april["cei"], 5000 / 5800 * 100)
+        # March: opening 6000, sales 500, payment 400, closing 6100; not due at 03-31: inv3 no (03-03), nothing
+        self.assertAlmostEqual(series[0]["cei"], (6000 + 500 - 6100) / (6000 + 500 - 0) * 100)
+
+    def test_forecast(self):
+        """A pays 20 days late (400 on 03-01 for 02-09), B 38 days (04-10
+        for 03-03), C has no history: inv1 and inv5, already late, and
+        inv2 (05-01 + 20 = 05-21) this week, inv4 06-09 + 38 = 07-17 in
+        week 9."""
+        weeks = self.env["credit.control.kpi.forecast"]._kpi_forecast(self.TODAY, self.company.ids)
+        self.assertEqual(len(weeks), 12)
+        self.assertEqual({w["week"]: w["amount"] for w in weeks if w["amount"]}, {0: 3100.0, 9: 800.0})
+
+        def overrides(_self, moves):
+            return {self.inv4.id: [(date(2026, 5, 20), 300.0), (date(2026, 6, 1), 500.0)]} if self.inv4 in moves else {}
+
+        with patch.object(AccountMove, "_credit_forecast_overrides", overrides):
+            weeks = self.env["credit.control.kpi.forecast"]._kpi_forecast(self.TODAY, self.company.ids)
+        self.assertEqual(
+            {w["week"]: (w["estimated"], w["promised"]) for w in weeks if w["amount"]},
+            {0: (3100.0, 300.0), 2: (0.0, 500.0)},
+        )
+
+    def test_provisions(self):
+        """Company rates 0/0/10/25/50/100, Public segment 0 in 61-90 days:
+        inv1 600 × 50 %, inv4 800 × 100 % (B insolvent), inv5 500 × 0 %."""
+        Rate = self.env["credit.control.provision.rate"]
+        Rate.create([
+            {"rate_not_due": 0, "rate_b1": 0, "rate_b2": 10, "rate_b3": 25, "rate_b4": 50, "rate_b5": 100},
+            {"segment_id": self.public.id, "rate_b3": 0},
+        ])
+        rows = self._report().search([("provision_amount", "!=", 0)])
+        self.assertRecordValues(rows.sorted("residual"), [
+            {"move_id": self.inv1.id, "provision_rate": 50.0, "provision_amount": 300.0, "provision_full": False},
+            {"move_id": self.inv4.id, "provision_rate": 100.0, "provision_amount": 800.0, "provision_full": True},
+        ])
+        provision_account = self.env["account.account"].create({
+            "name": "Dépréciation des comptes clients", "code": "491000", "account_type": "asset_current",
+        })
+        wizard = self.env["credit.control.provision.move"].create({
+            "provision_account_id": provision_account.id,
+            "expense_account_id": self.company_data["default_account_expense"].id,
+        })
+        self.assertEqual((wizard.required_amount, wizard.existing_amount, wizard.adjustment), (1100.0, 0.0, 1100.0))
+        move = self.env["account.move"].browse(wizard.action_create_move()["res_id"])
+        self.assertEqual(move.state, "draft")
+        self.assertRecordValues(move.line_ids.sorted("balance"), [
+            {"partner_id": self.customer_b.id, "account_id": provision_account.id, "balance": -800.0},
+            {"partner_id": self.customer_a.id, "account_id": provision_account.id, "balance": -300.0},
+            {"partner_id": False, "account_id": self.company_data["default_account_expense"].id, "balance": 1100.0},
+        ])
+        # Once posted, a later run only proposes the change: A paid nothing more, B's invoice is disputed
+        # away by a credit note -> reversal of 800.
+        move.action_post()
+        refund = self._create_invoices([{"partner": self.customer_b, "amount": 800.0, "date": self.TODAY,
+                                         "due": self.TODAY, "move_type": "out_refund"}])
+        (refund + self.inv4).line_ids.filtered(lambda line: line.account_type == "asset_receivable").reconcile()
+        wizard = self.env["credit.control.provision.move"].create({
+            "provision_account_id": provision_account.id,
+            "expense_account_id": self.company_data["default_account_expense"].id,
+        })
+        self.assertEqual((wizard.required_amount, wizard.existing_amount, wizard.adjustment), (300.0, 1100.0, -800.0))
+
+    def test_dashboard(self):
+        action = self.env["credit.control.kpi.dashboard"].action_open_dashboard()
+        dashboard = self.env["credit.control.kpi.dashboard"].browse(action["res_id"])
+        self.assertRecordValues(dashboard, [{
+            "outstanding": 3600.0, "overdue": 3100.0, "late_customers": 2, "forecast_total": 3900.0,
+        }])
+        self.assertAlmostEqual(dashboard.dso_countback, 30 + 31 + 28 + 600 / 5000 * 31)
+        self.assertAlmostEqual(dashboard.cei_last_month, 5000 / 5800 * 100)
+        self.assertEqual(len(dashboard.month_ids), 12)
+        self.assertEqual(len(dashboard.week_ids), 12)
+        self.assertEqual(
+            {line.segment_id: line.outstanding for line in dashboard.line_ids},
+            {self.public: 500.0, self.env["credit.control.segment"]: 3100.0},
+        )
+        overdue = self.env["account.move"].search(dashboard.action_open_overdue()["domain"])
+        self.assertEqual(overdue, self.inv1 | self.inv2 | self.inv5)
+        public_line = dashboard.line_ids.filtered("segment_id")
+        self.assertEqual(self.env["account.move"].search(public_line.action_open_invoices()["domain"]), self.inv5)
+        dashboard.write({"group_by": "collector", "monthly_dso": True})
+        dashboard.action_refresh()
+        self.assertEqual(dashboard.line_ids.collector_id, self.collector_a)
+        self.assertAlmostEqual(dashboard.month_ids[-1].dso_countback, dashboard.dso_countback)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-05-15")
+class TestKpiQueryCount(CreditControlKpiCommon):
+    """The KPIs cost the same number of queries whatever the number of
+    customers and invoices."""
+
+    def _count(self, func):
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        func()
+        return self.env.cr.sql_log_count - before
+
+    def _measure(self):
+        report = self._report(date(2026, 4, 1))
+        return [
+            self._count(lambda: self._summary(group_by="partner")),
+            self._count(lambda: report._read_group([], ["partner_id", "aging_bucket"], ["residual:sum"])),
+            self._count(lambda: self.env["credit.control.kpi.cei"]._kpi_cei_series(self.TODAY, self.company.ids)),
+            self._count(lambda: self.env["credit.control.kpi.forecast"]._kpi_forecast(self.TODAY, self.company.ids)),
+        ]
+
+    def test_query_count_flat(self):
+        self._measure()
+        small = self._measure()
+        customers = self.env["res.partner"].create([{"name": f"Client {i:03d}", "is_company": True}
+                                                   for i in range(100)])
+        invoices = self._create_invoices([
+            {"partner": customer, "amount": 100.0 + i, "date": date(2026, 3, 1), "due": date(2026, 3, 1 + i % 28)}
+            for i, customer in enumerate(customers)
+        ])
+        self._pay(invoices[:50], payment_date=date(2026, 4, 15))
+        large = self._measure()
+        self.assertEqual(small, large)
+        self.assertLess(max(large), 10)

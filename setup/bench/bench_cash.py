@@ -1,0 +1,168 @@
+"""Automatic cash application at scale (issue: cash application / lettrage).
+
+On generator data (e.g. 100,000 invoices), inserts 10,000 incoming bank
+statement lines whose labels mix invoice references (with spaces, dashes,
+case and OCR noise), customers paying an exact amount or the sum of two
+invoices, and noise; then measures the matching of all of them against the
+open invoices: one load of the open items in memory, then matching in
+Python, without a query per bank line. Also measures the reconciliation of
+a sample of the proposals (ORM, per proposal) and reports its cost per line.
+"""
+import os
+import platform
+import random
+import sys
+
+from benchlib import Bench, odoo_env, parse_args
+
+BANK_LINES = 10000
+
+
+def noisy(name, rng):
+    """An invoice number as customers and banks write it."""
+    variant = rng.randrange(5)
+    if variant == 0:
+        return name
+    if variant == 1:
+        return name.replace("/", " ").lower()
+    if variant == 2:
+        return name.replace("/", "-")
+    if variant == 3:
+        return name.replace("0", "O")
+    return name.replace("/", "")
+
+
+def bank_line_values(env, journal, rng):
+    """Values of BANK_LINES statement lines drawn from the open invoices."""
+    env.cr.execute("""
+        SELECT m.name, m.commercial_partner_id, l.amount_residual
+          FROM account_move_line l
+          JOIN account_move m ON m.id = l.move_id
+         WHERE l.company_id = %s AND l.parent_state = 'posted' AND l.amount_residual > 0
+           AND l.currency_id = %s AND m.move_type = 'out_invoice'
+           AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+    """, [journal.company_id.id, journal.company_id.currency_id.id])
+    open_items = env.cr.fetchall()
+    rng.shuffle(open_items)
+    by_partner = {}
+    for item in open_items:
+        by_partner.setdefault(item[1], []).append(item)
+    values, cursor = [], 0
+    for index in range(BANK_LINES):
+        kind = index % 10
+        name, partner_id, residual = open_items[cursor % len(open_items)]
+        cursor += 1
+        line = {"journal_id": journal.id, "date": "2026-02-10", "amount": residual}
+        if kind < 5:  # reference, with noise
+            line["payment_ref"] = f"VIR SEPA {noisy(name, rng)} REF{rng.randrange(10**6)}"
+        elif kind < 7:  # known customer, exact amount
+            line.update(payment_ref=f"VIREMENT CLIENT {rng.randrange(10**6)}", partner_id=partner_id)
+        elif kind < 8:  # known customer, sum of two invoices
+            others = [i for i in by_partner.get(partner_id, []) if i[0] != name]
+            if others:
+                line["amount"] = round(residual + others[0][2], 2)
+            line.update(payment_ref="REGLEMENT FACTURES", partner_id=partner_id)
+        elif kind < 9:  # bank fees deducted
+            line.update(payment_ref=f"PAIEMENT {name}", amount=round(residual - rng.randrange(1, 400) / 100, 2))
+        else:  # nothing to find
+            line.update(payment_ref=f"PRLV {rng.randrange(10**9)} DIVERS", amount=rng.randrange(100, 99999) / 100)
+        values.append(line)
+    return values
+
+
+def synthetic(env, bench):
+    """The matching engine alone on 100,000 synthetic open invoices of
+    20,000 customers and 10,000 bank lines: what the run costs once the
+    open items are read (no database involved)."""
+    from odoo.addons.credit_control_base.models.credit_control_cash_matcher import CashIndex  # noqa: PLC0415
+
+    rng = random.Random(7)
+    company, currency = 1, 1
+    rows = [
+        (i, i, f"FAC/2026/{i:06d}", f"FAC/2026/{i:06d}", 1 + i % 20000, company, currency,
+         round(rng.uniform(50, 20000), 2), 2, None)
+        for i in range(1, 100001)
+    ]
+    with bench.measure("synthetic: build indexes (100,000 open items)", len(rows)):
+        index = CashIndex(rows)
+    sources = []
+    for n in range(BANK_LINES):
+        line_id, _move, name, _ref, partner, _c, _cur, residual, _d, _due = rows[rng.randrange(len(rows))]
+        kind = n % 10
+        source = {"company_id": company, "currency_id": currency, "digits": 2, "amount": residual,
+                  "partner_id": None, "label": f"VIR SEPA {noisy(name, rng)}"}
+        if 5 <= kind < 8:
+            source.update(partner_id=partner, label=f"VIREMENT CLIENT {rng.randrange(10**6)}")
+        elif kind == 8:
+            source.update(amount=round(residual - 2.5, 2))
+        elif kind == 9:
+            source.update(label=f"PRLV {rng.randrange(10**9)}", amount=rng.randrange(100, 99999) / 100)
+        sources.append(source)
+    Matcher = env["credit.control.cash.matcher"]
+    with bench.measure("synthetic: match 10,000 bank lines in memory", len(sources)):
+        matches = [Matcher._credit_match(index, source, {(company, currency): 500}, set()) for source in sources]
+    return {"synthetic_matched": sum(1 for m in matches if m)}
+
+
+def main():
+    args = parse_args()
+    with odoo_env(args) as root_env:
+        env = root_env(context={"tracking_disable": True, "credit_cash_no_trigger": True})
+        bench = Bench(env)
+        if os.environ.get("CASH_BENCH_SYNTHETIC"):
+            context = synthetic(env, bench)
+            print(context)
+            bench.report(args.output, context)
+            return
+        company = env["res.company"].search([], order="id", limit=1)
+        journal = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
+        rng = random.Random(7)
+        values = bank_line_values(env, journal, rng)
+        StLine = env["account.bank.statement.line"]
+        with bench.measure("create bank lines (ORM, set-up)", len(values)):
+            for start in range(0, len(values), 1000):
+                StLine.create(values[start:start + 1000])
+            env.flush_all()
+        companies = env["res.company"].search([])
+        Matcher = env["credit.control.cash.matcher"]
+        context = {
+            "companies": len(companies),
+            "open_receivable_items": len(Matcher._credit_load_index(companies).items),
+            "bank_lines": len(values),
+            "python": sys.version.split()[0],
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+        }
+        print(context)
+        with bench.measure("load open items into the indexes", context["open_receivable_items"]):
+            index = Matcher._credit_load_index(companies)
+        with bench.measure("collect unmatched bank lines and payments", len(values)):
+            sources = Matcher._credit_collect_sources(companies)
+        tolerances = Matcher._credit_tolerances(companies, {s["currency_id"] for s in sources})
+        writeoff = set()
+        with bench.measure("match in memory (no query)", len(sources)):
+            matches = [Matcher._credit_match(index, source, tolerances, writeoff) for source in sources]
+        with bench.measure("full run: match + create proposals (no reconcile)", len(values)):
+            proposals = Matcher._credit_run(companies=companies, auto=False)
+            env.flush_all()
+        found = [m for m in matches if m]
+        by_rule = {}
+        for proposal in proposals:
+            by_rule[proposal.rule] = by_rule.get(proposal.rule, 0) + 1
+        context.update({
+            "proposals": len(proposals),
+            "auto_reconcilable": len(proposals.filtered(lambda p: p.confidence >= company.credit_cash_auto_threshold)),
+            "by_rule": by_rule,
+            "matched_in_memory": len(found),
+        })
+        print(context)
+        sample = proposals.filtered(lambda p: p.confidence >= 90 and p.statement_line_id)[:200]
+        with bench.measure("reconcile 200 proposals (ORM, per proposal)", len(sample)):
+            sample._credit_apply_automatically()
+            env.flush_all()
+        context["reconciled_in_sample"] = len(sample.filtered(lambda p: p.state == "reconciled"))
+        bench.report(args.output, context)
+
+
+if __name__ == "__main__":
+    main()
