@@ -1,0 +1,46 @@
+from odoo import _, fields, models
+
+from .credit_control_action import PENDING_STATES
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    credit_action_line_ids = fields.One2many(
+        "credit.control.action.line", "move_id", string="Reminders"
+    )
+    credit_action_count = fields.Integer(compute="_compute_credit_action_count", string="Reminders Count")
+
+    def _compute_credit_action_count(self):
+        counts = dict(self.env["credit.control.action.line"]._read_group(
+            [("move_id", "in", self.ids)], ["move_id"], ["__count"]
+        ))
+        for move in self:
+            move.credit_action_count = counts.get(move, 0)
+
+    def _credit_collection_changed(self):
+        """Override of credit_control_base: an invoice paid or excluded in
+        the meantime leaves the pending reminders, so that no threatening
+        letter goes out after the situation changed."""
+        super()._credit_collection_changed()
+        lines = self.env["credit.control.action.line"].sudo().search([
+            ("move_id", "in", self.ids),
+            ("cancelled", "=", False),
+            ("action_id.state", "in", PENDING_STATES),
+        ])
+        if not lines:
+            return
+        moves = lines.move_id
+        still_due = moves.filtered(
+            lambda m: m.state == "posted" and m.payment_state in ("not_paid", "partial") and not m.credit_excluded
+        )
+        gone = moves - still_due
+        if gone:
+            lines.action_id._credit_drop_moves(gone, _("Invoice paid or excluded from collection."))
+
+    def action_open_credit_actions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("credit_control_scenario.credit_control_action_action")
+        action["domain"] = [("line_ids.move_id", "=", self.id)]
+        action["context"] = {}
+        return action

@@ -1,0 +1,204 @@
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .credit_control_scenario_step import CHANNELS
+
+ACTION_STATES = [
+    ("planned", "Planned"),
+    ("to_validate", "To Validate"),
+    ("sent", "Sent"),
+    ("done", "Done"),
+    ("failed", "Failed"),
+    ("cancelled", "Cancelled"),
+]
+# Reminders not gone out yet: cancelled when the situation changes.
+PENDING_STATES = ("planned", "to_validate")
+
+
+class CreditControlAction(models.Model):
+    """One reminder of a scenario step to a customer, covering one invoice or
+    all the invoices of the customer that reached a step that day. Kept as
+    the history of the collection, with a snapshot of what was sent."""
+
+    _name = "credit.control.action"
+    _description = "Credit Reminder"
+    _inherit = ["credit.control.action.delivery"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+    _rec_name = "step_id"
+
+    dossier_id = fields.Many2one(
+        "credit.control.dossier", required=True, index=True, ondelete="cascade", check_company=True
+    )
+    partner_id = fields.Many2one(related="dossier_id.partner_id", store=True, string="Customer")
+    contact_id = fields.Many2one(
+        "res.partner", string="Recipient", help="The dunning contact the reminder is addressed to."
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    scenario_id = fields.Many2one("credit.control.scenario", required=True, index=True, ondelete="restrict")
+    step_id = fields.Many2one("credit.control.scenario.step", required=True, index=True, ondelete="restrict")
+    channel = fields.Selection(CHANNELS, required=True)
+    state = fields.Selection(ACTION_STATES, default="planned", required=True, index=True)
+    user_id = fields.Many2one("res.users", string="Responsible", index=True)
+    date = fields.Date(required=True, default=fields.Date.context_today, index=True)
+    sent_date = fields.Datetime(readonly=True)
+    run_id = fields.Many2one("credit.control.run", index="btree_not_null", ondelete="set null")
+    amount = fields.Monetary(
+        string="Amount Reminded",
+        currency_field="currency_id",
+        help="What was left to pay on the invoices of the reminder when it was planned.",
+    )
+    subject = fields.Char()
+    content = fields.Html(
+        string="Content Snapshot",
+        sanitize=False,
+        readonly=True,
+        help="What was sent, as it was rendered when it was sent.",
+    )
+    comment = fields.Text()
+    failure_reason = fields.Text(readonly=True)
+    line_ids = fields.One2many("credit.control.action.line", "action_id", string="Lines")
+    move_ids = fields.Many2many("account.move", compute="_compute_move_ids", string="Invoices")
+    invoice_count = fields.Integer(compute="_compute_move_ids")
+    activity_id = fields.Many2one("mail.activity", ondelete="set null", readonly=True)
+    sms_id = fields.Many2one("sms.sms", string="SMS", ondelete="set null", readonly=True)
+    letter_attachment_id = fields.Many2one("ir.attachment", string="Letter", ondelete="set null", readonly=True)
+    penalty_move_id = fields.Many2one(
+        "account.move", string="Penalty Invoice", ondelete="set null", readonly=True, copy=False
+    )
+    call_script = fields.Html(related="step_id.call_script")
+
+    # ------------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------------
+
+    @api.depends("line_ids.move_id", "line_ids.cancelled")
+    def _compute_move_ids(self):
+        for action in self:
+            moves = action.line_ids.filtered(lambda line: not line.cancelled).move_id
+            action.move_ids = moves
+            action.invoice_count = len(moves)
+
+    @api.depends("step_id", "partner_id", "date")
+    def _compute_display_name(self):
+        for action in self:
+            action.display_name = _(
+                "%(step)s - %(customer)s (%(date)s)",
+                step=action.step_id.name,
+                customer=action.partner_id.name,
+                date=action.date,
+            )
+
+    # ------------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------------
+
+    def action_validate(self):
+        """Send the reminders a collector reviewed."""
+        todo = self.filtered(lambda a: a.state == "to_validate")
+        if todo != self:
+            raise UserError(_("Only reminders waiting for validation can be validated."))
+        todo.write({"user_id": self.env.user.id})
+        todo._credit_deliver()
+        return True
+
+    def action_cancel(self):
+        if self.filtered(lambda a: a.state not in PENDING_STATES):
+            raise UserError(_("Only planned reminders or reminders to validate can be cancelled."))
+        self._credit_cancel(_("Cancelled by %s.", self.env.user.name))
+        return True
+
+    def action_open_dossier(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "credit.control.dossier",
+            "res_id": self.dossier_id.id,
+            "view_mode": "form",
+        }
+
+    def action_open_penalty_move(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": self.penalty_move_id.id,
+            "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------------
+
+    def _credit_letter_body(self):
+        """The body of the letter, as sent (snapshot) or rendered now."""
+        self.ensure_one()
+        if self.content:
+            return self.content
+        return self._credit_render_step_field("letter_body", engine="qweb").get(self.id, "")
+
+    def _credit_interest_rate(self):
+        self.ensure_one()
+        return round(self.company_id.credit_control_ecb_rate + self.company_id.credit_control_interest_margin, 2)
+
+    def _credit_cancel(self, reason):
+        """Cancel pending reminders: their invoices may get the step again
+        later, under the plan then in force."""
+        pending = self.filtered(lambda a: a.state in PENDING_STATES)
+        if not pending:
+            return
+        activities = pending.activity_id
+        pending.write({"state": "cancelled", "failure_reason": reason})
+        pending.line_ids.write({"cancelled": True})
+        if activities:
+            activities.sudo().unlink()
+        pending._credit_log_on_dossiers(_("Reminder cancelled"), reason)
+
+    def _credit_drop_moves(self, moves, reason):
+        """Take paid or excluded invoices out of pending reminders; a
+        reminder left without invoice is cancelled."""
+        lines = self.line_ids.filtered(lambda line: line.move_id in moves and not line.cancelled)
+        lines.write({"cancelled": True})
+        emptied = self.filtered(lambda a: not a.line_ids.filtered(lambda line: not line.cancelled))
+        emptied._credit_cancel(reason)
+
+    def _credit_fail(self, reason):
+        """Mark reminders failed and hand them to the collector as a task,
+        so that no failure goes unnoticed."""
+        self.write({"state": "failed", "failure_reason": reason})
+        self._credit_schedule_activities(
+            "credit_control_scenario.mail_activity_type_credit_task",
+            summary=_("Reminder failed: %s", reason),
+            link=False,
+        )
+        self._credit_log_on_dossiers(_("Reminder failed"), reason)
+
+    def _credit_log_on_dossiers(self, title, detail=None):
+        """Post a note per reminder in its dossier's chatter, in one batch."""
+        if not self:
+            return
+        subtype = self.env.ref("mail.mt_note")
+        author = self.env.user.partner_id
+        # Given here, the sender, reply-to and record name are not computed
+        # message by message by mail.message.create.
+        email_from = author.email_formatted
+        reply_to = self.dossier_id.sudo()._notify_get_reply_to(default=email_from)
+        self.env["mail.message"].sudo().create([{
+            "model": "credit.control.dossier",
+            "res_id": action.dossier_id.id,
+            "message_type": "comment",
+            "subtype_id": subtype.id,
+            "author_id": author.id,
+            "email_from": email_from,
+            "reply_to": reply_to.get(action.dossier_id.id) or email_from,
+            "record_name": action.dossier_id.name,
+            "body": Markup("<p><b>%s</b>: %s (%s)</p>%s") % (
+                title,
+                action.step_id.name,
+                dict(CHANNELS)[action.channel],
+                Markup("<p>%s</p>") % detail if detail else "",
+            ),
+        } for action in self])

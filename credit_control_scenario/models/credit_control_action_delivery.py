@@ -1,0 +1,274 @@
+import logging
+from collections import defaultdict
+
+from odoo import _, fields, models
+from odoo.tools import SQL, float_round
+
+_logger = logging.getLogger(__name__)
+
+# Column types _credit_write_each can write.
+SQL_TYPES = {"text": SQL("text"), "varchar": SQL("varchar"), "int4": SQL("int4")}
+
+# French law (art. L441-10 of the Code de commerce): fixed indemnity for
+# recovery costs owed per late invoice between professionals, in euros.
+RECOVERY_INDEMNITY_EUR = 40.0
+
+
+class CreditControlActionDelivery(models.AbstractModel):
+    """How reminders go out, channel by channel, in batches: e-mails into the
+    mail queue, letters as PDF, SMS into the SMS queue, calls and tasks as
+    activities of the collector. A reminder that cannot go out (no e-mail,
+    blacklisted address, invalid phone number) becomes a collector task that
+    says why: never a silent skip."""
+
+    _name = "credit.control.action.delivery"
+    _description = "Credit Reminder Delivery"
+
+    # ------------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------------
+
+    def _credit_deliver(self):
+        """Send the pending reminders of ``self``. Invoices paid or excluded
+        since the reminder was planned are taken out first."""
+        actions = self.filtered(lambda a: a.state in ("planned", "to_validate"))
+        actions = actions._credit_recheck_invoices()
+        by_channel = actions.grouped("channel")
+        fallback = self.browse()
+        if by_channel.get("email"):
+            fallback |= by_channel["email"]._credit_send_emails()
+        if by_channel.get("letter"):
+            by_channel["letter"]._credit_send_letters()
+        if by_channel.get("sms"):
+            fallback |= by_channel["sms"]._credit_send_sms()
+        for channel in ("phone", "task"):
+            if by_channel.get(channel):
+                by_channel[channel]._credit_schedule_activities(
+                    f"credit_control_scenario.mail_activity_type_credit_{'call' if channel == 'phone' else 'task'}"
+                )
+        sent = actions.filtered(lambda a: a.state == "sent")
+        sent.filtered("step_id.book_penalties")._credit_book_penalties()
+        sent._credit_log_on_dossiers(_("Reminder sent"))
+        (actions - sent - fallback).filtered(lambda a: a.state == "planned")._credit_log_on_dossiers(
+            _("Reminder planned")
+        )
+        return actions
+
+    def _credit_recheck_invoices(self):
+        """Re-check at send time that the invoices are still open and not
+        excluded; return the reminders that still have something to remind."""
+        lines = self.line_ids.filtered(lambda line: not line.cancelled)
+        if not lines:
+            return self
+        Move = self.env["account.move"].sudo()
+        still_open = Move.search([
+            ("id", "in", lines.move_id.ids),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+        ])
+        # Searched positively: the negation of an exclusion rule on a
+        # nullable field (a date) would also drop the invoices without value.
+        excluded = Move.search([("id", "in", still_open.ids), ("credit_excluded", "=", True)])
+        gone = lines.move_id - (still_open - excluded)
+        if gone:
+            self._credit_drop_moves(gone, _("Invoice paid or excluded from collection in the meantime."))
+        return self.filtered(lambda a: a.state in ("planned", "to_validate"))
+
+    def _credit_fallback_to_task(self, reasons):
+        """Turn reminders that cannot go out into a collector task saying why.
+
+        :param reasons: ``{action: reason}``
+        """
+        actions = self.browse([action.id for action in reasons])
+        by_reason = defaultdict(list)
+        for action, reason in reasons.items():
+            by_reason[reason].append(action.id)
+        for reason, ids in by_reason.items():
+            self.browse(ids).write({"channel": "task", "failure_reason": reason})
+        actions._credit_schedule_activities(
+            "credit_control_scenario.mail_activity_type_credit_task",
+            summary={
+                action.id: _("%(step)s: %(reason)s", step=action.step_id.name, reason=reason)
+                for action, reason in reasons.items()
+            },
+        )
+        actions._credit_log_on_dossiers(_("Reminder turned into a task"), None)
+        return actions
+
+    def _credit_send_emails(self):
+        contacts = self.contact_id
+        blacklisted = set(self.env["mail.blacklist"].sudo().search([
+            ("email", "in", [e for e in contacts.mapped("email_normalized") if e]),
+        ]).mapped("email"))
+        reasons = {}
+        for action in self:
+            email = action.contact_id.email_normalized
+            if not email:
+                reasons[action] = _("No valid e-mail address for %s.", action.contact_id.display_name)
+            elif email in blacklisted:
+                reasons[action] = _("The e-mail address %s is blacklisted.", email)
+        fallback = self._credit_fallback_to_task(reasons) if reasons else self.browse()
+        todo = self - fallback
+        snapshots, subjects = {}, {}
+        for template, actions in todo.grouped(lambda a: a.step_id.mail_template_id).items():
+            mails = template.sudo().send_mail_batch(actions.ids)
+            for mail in mails:
+                snapshots[mail.res_id] = mail.body_html
+                subjects[mail.res_id] = mail.subject
+        todo._credit_write_each("content", snapshots, "text")
+        todo._credit_write_each("subject", subjects, "varchar")
+        todo.write({"state": "sent", "sent_date": fields.Datetime.now()})
+        return fallback
+
+    def _credit_send_letters(self):
+        report = self.env.ref("credit_control_scenario.credit_control_action_report_letter").sudo()
+        bodies = self._credit_render_step_field("letter_body", engine="qweb")
+        self._credit_write_each("content", bodies, "text")
+        for action in self:
+            pdf, _type = report._render_qweb_pdf(report.report_name, action.ids)
+            attachment = self.env["ir.attachment"].sudo().create({
+                "name": _("Letter %(step)s - %(customer)s.pdf", step=action.step_id.name,
+                          customer=action.partner_id.name),
+                "raw": pdf,
+                "res_model": action._name,
+                "res_id": action.id,
+                "mimetype": "application/pdf",
+            })
+            action.letter_attachment_id = attachment
+        self.write({"state": "sent", "sent_date": fields.Datetime.now()})
+
+    def _credit_send_sms(self):
+        reasons, numbers = {}, {}
+        for action in self:
+            number, error = action.contact_id._credit_sms_number()
+            if error:
+                reasons[action] = error
+            else:
+                numbers[action.id] = number
+        fallback = self._credit_fallback_to_task(reasons) if reasons else self.browse()
+        todo = self - fallback
+        bodies = todo._credit_render_step_field("sms_body")
+        sms = self.env["sms.sms"].sudo().create([{
+            "number": numbers[action.id],
+            "body": bodies[action.id],
+            "partner_id": action.contact_id.id,
+            "state": "outgoing",
+        } for action in todo])
+        todo._credit_write_each("sms_id", dict(zip(todo.ids, sms.ids, strict=True)), "int4")
+        todo._credit_write_each("content", bodies, "text")
+        todo.write({"state": "sent", "sent_date": fields.Datetime.now()})
+        return fallback
+
+    def _credit_schedule_activities(self, type_xmlid, summary=None, link=True):
+        """One activity per reminder on its dossier, for its collector, with
+        the call script as note; pending until the activity is done.
+
+        :param summary: a text, or ``{action id: text}``
+        :param link: the reminder is closed when the activity is done
+        """
+        if not self:
+            return
+        activity_type = self.env.ref(type_xmlid)
+        scripts = self._credit_render_step_field("call_script", engine="qweb")
+        model_id = self.env["ir.model"]._get_id("credit.control.dossier")
+        today = fields.Date.context_today(self)
+        activities = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create([{
+            "res_model_id": model_id,
+            "res_id": action.dossier_id.id,
+            "activity_type_id": activity_type.id,
+            "summary": (summary.get(action.id) if isinstance(summary, dict) else summary) or action.step_id.name,
+            "note": scripts.get(action.id) or action.failure_reason or False,
+            "user_id": (action.user_id or action.dossier_id.collector_id or self.env.user).id,
+            "date_deadline": today,
+        } for action in self])
+        if link:
+            self._credit_write_each("activity_id", dict(zip(self.ids, activities.ids, strict=True)), "int4")
+            self._credit_write_each("content", {a: s for a, s in scripts.items() if s}, "text")
+
+    def _credit_book_penalties(self):
+        """Draft customer invoices of the recovery indemnity and late-payment
+        interest owed on the invoices of formal notices, for the accountant
+        to confirm."""
+        today = fields.Date.context_today(self)
+        eur = self.env.ref("base.EUR")
+        for action in self.filtered(lambda a: not a.penalty_move_id):
+            company = action.company_id
+            currency = company.currency_id
+            rate = company.credit_control_ecb_rate + company.credit_control_interest_margin
+            indemnity = eur._convert(RECOVERY_INDEMNITY_EUR, currency, company, today)
+            lines = []
+            for line in action.line_ids.filtered(lambda line: not line.cancelled):
+                move = line.move_id
+                lines.append({
+                    "name": _("Fixed indemnity for recovery costs (art. L441-10 of the French "
+                              "Commercial Code) - %s", move.name),
+                    "quantity": 1,
+                    "price_unit": indemnity,
+                    "tax_ids": [],
+                })
+                days = (today - (move.invoice_date_due or today)).days
+                interest = float_round(
+                    move.amount_residual_signed * rate / 100 * days / 365,
+                    precision_rounding=currency.rounding,
+                )
+                if days > 0 and interest > 0:
+                    lines.append({
+                        "name": _("Late-payment interest on %(invoice)s: %(days)s days at %(rate)s %%",
+                                  invoice=move.name, days=days, rate=round(rate, 2)),
+                        "quantity": 1,
+                        "price_unit": interest,
+                        "tax_ids": [],
+                    })
+            if not lines:
+                continue
+            action.penalty_move_id = self.env["account.move"].sudo().create({
+                "move_type": "out_invoice",
+                "partner_id": action.partner_id.id,
+                "company_id": company.id,
+                "currency_id": currency.id,
+                "invoice_date": today,
+                "invoice_origin": action.step_id.name,
+                "invoice_line_ids": [fields.Command.create(values) for values in lines],
+            })
+
+    # ------------------------------------------------------------------
+    # HELPERS
+    # ------------------------------------------------------------------
+
+    def _credit_render_step_field(self, fname, engine="inline_template"):
+        """Render a content field of the steps on the reminders, each in the
+        language of its recipient. Return ``{action id: rendered}``."""
+        result = {}
+        groups = self.grouped(lambda a: (a.step_id, a.contact_id.lang or a.partner_id.lang or "en_US"))
+        for (step, lang), actions in groups.items():
+            source = step.with_context(lang=lang)[fname]
+            if not source:
+                continue
+            rendered = self.env["mail.render.mixin"].sudo().with_context(lang=lang)._render_template(
+                source, self._name, actions.ids, engine=engine
+            )
+            result.update(rendered)
+        return result
+
+    def _credit_write_each(self, fname, values, sql_type):
+        """Write a different value on each record in one query (the ORM
+        would issue one UPDATE per record).
+
+        :param values: ``{id: value}``
+        :param sql_type: the PostgreSQL type of the column
+        """
+        if not values:
+            return
+        self.flush_model([fname])
+        ids = list(values)
+        self.env.cr.execute(SQL(
+            "UPDATE %(table)s AS t SET %(column)s = v.value"
+            "  FROM unnest(%(ids)s::int4[], %(values)s::%(type)s[]) AS v(id, value)"
+            " WHERE t.id = v.id",
+            table=SQL.identifier(self._table),
+            column=SQL.identifier(fname),
+            ids=ids,
+            values=[values[id_] for id_ in ids],
+            type=SQL_TYPES[sql_type],
+        ))
+        self.browse(ids).invalidate_recordset([fname])

@@ -1,0 +1,88 @@
+from odoo import _, fields, models
+
+from .credit_control_action import PENDING_STATES
+
+
+class CreditControlDossier(models.Model):
+    _inherit = "credit.control.dossier"
+
+    credit_scenario_id = fields.Many2one(
+        "credit.control.scenario",
+        string="Scenario Override",
+        tracking=True,
+        help="Dunning scenario of this customer, instead of the one of its segment or company.",
+    )
+    credit_effective_scenario_id = fields.Many2one(
+        "credit.control.scenario",
+        compute="_compute_credit_effective_scenario_id",
+        string="Dunning Scenario",
+    )
+    credit_action_ids = fields.One2many("credit.control.action", "dossier_id", string="Reminders")
+    credit_action_count = fields.Integer(compute="_compute_credit_action_count", string="Reminders Count")
+
+    # ------------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------------
+
+    def _compute_credit_effective_scenario_id(self):
+        scenarios = self._credit_resolved_scenarios()
+        for dossier in self:
+            dossier.credit_effective_scenario_id = scenarios.get(dossier.id, False)
+
+    def _compute_credit_action_count(self):
+        counts = dict(self.env["credit.control.action"]._read_group(
+            [("dossier_id", "in", self.ids)], ["dossier_id"], ["__count"]
+        ))
+        for dossier in self:
+            dossier.credit_action_count = counts.get(dossier, 0)
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    def write(self, vals):
+        """Override: a customer that changes segment or scenario gets its
+        pending reminders of the old plan cancelled."""
+        if "segment_id" not in vals and "credit_scenario_id" not in vals:
+            return super().write(vals)
+        before = self._credit_resolved_scenarios()
+        result = super().write(vals)
+        self._credit_cancel_if_scenario_changed(before)
+        return result
+
+    # ------------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------------
+
+    def _credit_resolved_scenarios(self):
+        """``{dossier id: scenario}``: its override, else its segment's, else
+        its company's default."""
+        return {
+            dossier.id: (
+                dossier.credit_scenario_id
+                or dossier.segment_id.credit_scenario_id
+                or dossier.company_id.credit_control_scenario_id
+            )
+            for dossier in self.sudo()
+        }
+
+    def _credit_cancel_if_scenario_changed(self, before):
+        after = self._credit_resolved_scenarios()
+        changed = self.filtered(lambda d: before.get(d.id) != after.get(d.id))
+        if not changed:
+            return
+        pending = self.env["credit.control.action"].sudo().search([
+            ("dossier_id", "in", changed.ids), ("state", "in", PENDING_STATES),
+        ])
+        pending._credit_cancel(_("The dunning scenario of the customer changed."))
+
+    # ------------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------------
+
+    def action_open_credit_actions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("credit_control_scenario.credit_control_action_action")
+        action["domain"] = [("dossier_id", "=", self.id)]
+        action["context"] = {"default_dossier_id": self.id}
+        return action

@@ -1,0 +1,347 @@
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from psycopg2.errors import UniqueViolation
+
+from odoo import _, api, fields, models, modules
+from odoo.tools import SQL, split_every
+
+from odoo.addons.credit_control_base.const import COLLECTIBLE_MOVE_TYPES
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 500
+
+
+class CreditControlRun(models.Model):
+    """One pass of the reminder engine: it plans and sends the reminders due
+    on its date, in batches of dossiers, and records what it found on the
+    way (a bank feed not up to date, reminders that failed)."""
+
+    _name = "credit.control.run"
+    _description = "Reminder Run"
+    _order = "id desc"
+
+    name = fields.Char(required=True, readonly=True)
+    date = fields.Date(required=True, readonly=True, default=fields.Date.context_today)
+    company_ids = fields.Many2many("res.company", string="Companies", readonly=True)
+    user_id = fields.Many2one("res.users", string="Started by", readonly=True, default=lambda self: self.env.user)
+    state = fields.Selection(
+        [("running", "Running"), ("done", "Done")], default="running", required=True, readonly=True
+    )
+    warning = fields.Text(readonly=True)
+    dossier_total = fields.Integer(string="Customers to Process", readonly=True)
+    dossier_done = fields.Integer(string="Customers Processed", readonly=True)
+    progress = fields.Float(compute="_compute_progress")
+    action_ids = fields.One2many("credit.control.action", "run_id", string="Reminders")
+    action_count = fields.Integer(compute="_compute_action_counts", string="Reminders Count")
+    sent_count = fields.Integer(compute="_compute_action_counts", string="Sent")
+    to_validate_count = fields.Integer(compute="_compute_action_counts", string="To Validate")
+    planned_count = fields.Integer(compute="_compute_action_counts", string="Tasks and Calls")
+    failed_count = fields.Integer(compute="_compute_action_counts", string="Failed")
+
+    # ------------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------------
+
+    @api.depends("dossier_total", "dossier_done")
+    def _compute_progress(self):
+        for run in self:
+            run.progress = run.dossier_done * 100.0 / run.dossier_total if run.dossier_total else 100.0
+
+    def _compute_action_counts(self):
+        counts = defaultdict(int)
+        for run, state, count in self.env["credit.control.action"]._read_group(
+            [("run_id", "in", self.ids)], ["run_id", "state"], ["__count"]
+        ):
+            counts[run, state] = count
+            counts[run, "all"] += count
+        for run in self:
+            run.action_count = counts[run, "all"]
+            run.sent_count = counts[run, "sent"]
+            run.to_validate_count = counts[run, "to_validate"]
+            run.planned_count = counts[run, "planned"]
+            run.failed_count = counts[run, "failed"]
+
+    # ------------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------------
+
+    @api.model
+    def action_run_now(self):
+        """Start a run in the background (the cron); its progress shows on
+        the run, committed batch after batch."""
+        self.env.ref("credit_control_scenario.ir_cron_credit_control_run").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": _("The reminder run has started. Reload the list to follow its progress."),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_open_actions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("credit_control_scenario.credit_control_action_action")
+        action["domain"] = [("run_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    # ------------------------------------------------------------------
+    # CRON
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_run_scenarios(self, batch_size=DEFAULT_BATCH_SIZE):
+        # Commit per batch in the cron only: a crash keeps what was done, and
+        # the rest is picked up by the next run. Tests call _credit_run.
+        commit = not modules.module.current_test
+        return self._credit_run(batch_size=batch_size, commit=commit)
+
+    # ------------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_run(self, companies=None, batch_size=DEFAULT_BATCH_SIZE, commit=False):
+        """Plan and send the reminders due today for ``companies`` (all by
+        default). Safe to run twice, or in two workers at once: dossiers are
+        locked per batch (SKIP LOCKED) and the database refuses a step twice
+        on an invoice."""
+        companies = companies or self.env["res.company"].search([])
+        today = fields.Date.context_today(self)
+        run = self.create({
+            "name": _("Reminders of %s", today),
+            "date": today,
+            "company_ids": [fields.Command.set(companies.ids)],
+            "warning": self._credit_statement_warnings(companies, today) or False,
+        })
+        dossier_ids = sorted({row["dossier_id"] for row in run._credit_candidates(companies, today)})
+        run.dossier_total = len(dossier_ids)
+        if commit:
+            # the run shows at once, with its progress, to other users
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        done = 0
+        for batch in split_every(batch_size, dossier_ids):
+            run._credit_process_batch(companies, today, list(batch), commit)
+            done += len(batch)
+            run.dossier_done = done
+            if commit:
+                self.env["ir.cron"]._notify_progress(done=done, remaining=len(dossier_ids) - done)
+                # commit per batch (cron only): a crash keeps the batches done,
+                # and releases the locks of the dossiers to the other workers
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        run.state = "done"
+        return run
+
+    def _credit_process_batch(self, companies, today, dossier_ids, commit):
+        """Lock the dossiers of a batch not locked by another worker, then
+        plan their reminders from a fresh read of what is due."""
+        for attempt in (1, 2):
+            try:
+                with self.env.cr.savepoint(flush=True):
+                    locked = [row[0] for row in self.env.execute_query(SQL(
+                        "SELECT id FROM credit_control_dossier WHERE id IN %s ORDER BY id FOR UPDATE SKIP LOCKED",
+                        tuple(dossier_ids),
+                    ))]
+                    if not locked:
+                        return
+                    rows = self._credit_candidates(companies, today, locked)
+                    self._credit_create_actions(rows, today)
+                return
+            except UniqueViolation:
+                # Another worker planned some of these reminders since our
+                # snapshot was taken. In the cron, a new transaction sees
+                # them: retry once; otherwise the next run picks them up.
+                _logger.info("Reminder batch planned concurrently by another worker (attempt %s)", attempt)
+                self.env.invalidate_all()
+                if not commit:
+                    return
+                self.env.cr.rollback()
+
+    def _credit_candidates(self, companies, today, dossier_ids=None):
+        """The reminder due today on every open invoice, in one query: for
+        each invoice not excluded from collection, the step of its
+        dossier's scenario with the greatest delay already reached (so that
+        a run after days off sends the latest step only) and applicable
+        (amount, conditions), unless that step or a later one was already
+        planned for it."""
+        Move = self.env["account.move"].sudo()
+        self.env.flush_all()
+        excluded = Move._search([("credit_excluded", "=", True)])
+        line_filter = dossier_filter = SQL()
+        if dossier_ids:
+            ids = tuple(dossier_ids)
+            line_filter = SQL(
+                "AND l.partner_id IN (SELECT partner_id FROM credit_control_dossier WHERE id IN %s)", ids
+            )
+            dossier_filter = SQL("AND d.id IN %s", ids)
+        rows = self.env.execute_query_dict(SQL(
+            """
+            WITH open_items AS (
+                SELECT l.move_id, MIN(l.date_maturity) AS due_date, SUM(l.amount_residual) AS residual
+                  FROM account_move_line l
+                 WHERE l.parent_state = 'posted'
+                   AND l.amount_residual > 0
+                   AND l.company_id IN %(company_ids)s
+                   AND l.account_id IN (
+                           SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+                   %(line_filter)s
+              GROUP BY l.move_id
+            ), candidates AS (
+                SELECT o.move_id, d.id AS dossier_id, sc.id AS scenario_id, sc.grouping,
+                       o.due_date, o.residual,
+                       SUM(o.residual) OVER (PARTITION BY d.id, sc.id) AS dossier_residual
+                  FROM open_items o
+                  JOIN account_move m ON m.id = o.move_id
+                  JOIN credit_control_dossier d
+                    ON d.partner_id = m.commercial_partner_id AND d.company_id = m.company_id
+                  JOIN res_company co ON co.id = d.company_id
+             LEFT JOIN credit_control_segment seg ON seg.id = d.segment_id
+                  JOIN credit_control_scenario sc
+                    ON sc.id = COALESCE(d.credit_scenario_id, seg.credit_scenario_id,
+                                        co.credit_control_scenario_id)
+                 WHERE m.move_type IN %(types)s
+                   AND sc.active
+                   AND m.id NOT IN %(excluded)s
+                   %(dossier_filter)s
+            ), due_steps AS (
+                SELECT DISTINCT ON (c.move_id)
+                       c.move_id, c.dossier_id, c.scenario_id, c.grouping, c.residual,
+                       s.id AS step_id, s.delay_days, s.sequence
+                  FROM candidates c
+                  JOIN credit_control_scenario_step s ON s.scenario_id = c.scenario_id AND s.active
+                 WHERE c.due_date + s.delay_days <= %(today)s
+                   AND (CASE WHEN c.grouping = 'per_customer' THEN c.dossier_residual ELSE c.residual END)
+                       >= COALESCE(s.min_amount, 0)
+                   AND %(conditions)s
+              ORDER BY c.move_id, s.delay_days DESC, s.sequence DESC, s.id DESC
+            )
+            SELECT ds.*
+              FROM due_steps ds
+             WHERE NOT EXISTS (
+                       SELECT 1
+                         FROM credit_control_action_line al
+                         JOIN credit_control_scenario_step s2 ON s2.id = al.step_id
+                        WHERE al.move_id = ds.move_id
+                          AND al.cancelled IS NOT TRUE
+                          AND s2.scenario_id = ds.scenario_id
+                          AND s2.delay_days >= ds.delay_days)
+          ORDER BY ds.dossier_id, ds.move_id
+            """,
+            company_ids=tuple(companies.ids),
+            line_filter=line_filter,
+            dossier_filter=dossier_filter,
+            types=COLLECTIBLE_MOVE_TYPES,
+            excluded=excluded.subselect(),
+            today=today,
+            conditions=self._credit_step_conditions(),
+        ))
+        return rows
+
+    @api.model
+    def _credit_step_conditions(self):
+        """SQL condition on ``s`` (step) and ``c.dossier_id``: the dossier
+        matches the conditions of the step. One subquery per step that has
+        conditions, whatever the number of invoices."""
+        steps = self.env["credit.control.scenario.step"].sudo().search([("condition_domain", "!=", "[]")])
+        steps = steps.filtered(lambda s: s._has_condition())
+        if not steps:
+            return SQL("TRUE")
+        Dossier = self.env["credit.control.dossier"].sudo()
+        clauses = [SQL("s.id NOT IN %s", tuple(steps.ids))]
+        for step in steps:
+            matching = Dossier._search(step._parse_condition_domain())
+            clauses.append(SQL("(s.id = %s AND c.dossier_id IN %s)", step.id, matching.subselect()))
+        return SQL("(%s)", SQL(" OR ").join(clauses))
+
+    def _credit_create_actions(self, rows, today):
+        """Create the reminders of candidate rows in batch, one per invoice
+        or one per customer as the scenario says, then send the automatic
+        ones; the others wait for a collector."""
+        if not rows:
+            return self.env["credit.control.action"]
+        Step = self.env["credit.control.scenario.step"].sudo()
+        steps = Step.browse({row["step_id"] for row in rows})
+        dossiers = self.env["credit.control.dossier"].sudo().browse({row["dossier_id"] for row in rows})
+        contacts = self._credit_dunning_contacts(dossiers)
+        groups = defaultdict(list)
+        for row in rows:
+            key = (row["dossier_id"], row["scenario_id"])
+            groups[key if row["grouping"] == "per_customer" else (*key, row["move_id"])].append(row)
+        vals_list, lines_list = [], []
+        for key, group_rows in groups.items():
+            top = max(group_rows, key=lambda r: (r["delay_days"], r["sequence"], r["step_id"]))
+            step = steps.browse(top["step_id"])
+            dossier = dossiers.browse(key[0])
+            vals_list.append({
+                "dossier_id": dossier.id,
+                "contact_id": contacts[dossier.id],
+                "company_id": dossier.company_id.id,
+                "scenario_id": key[1],
+                "step_id": step.id,
+                "channel": step.channel,
+                "state": "planned" if step.automatic else "to_validate",
+                "user_id": dossier.collector_id.id,
+                "date": today,
+                "run_id": self.id,
+                "amount": sum(r["residual"] for r in group_rows),
+            })
+            lines_list.append(group_rows)
+        actions = self.env["credit.control.action"].sudo().create(vals_list)
+        self.env["credit.control.action.line"].sudo().create([
+            {"action_id": action.id, "move_id": row["move_id"], "step_id": row["step_id"], "amount": row["residual"]}
+            for action, group_rows in zip(actions, lines_list, strict=True)
+            for row in group_rows
+        ])
+        # the unique index must refuse a duplicate now, inside the savepoint
+        self.env.flush_all()
+        automatic = actions.filtered(lambda a: a.state == "planned")
+        automatic._credit_deliver()
+        actions.filtered(lambda a: a.state == "to_validate")._credit_log_on_dossiers(_("Reminder to validate"))
+        return actions
+
+    @api.model
+    def _credit_dunning_contacts(self, dossiers):
+        """``{dossier id: contact id}``: who receives the reminders of each
+        dossier (its 'Dunning Address' contact, else its invoice address,
+        else the customer), in two queries for any number of dossiers."""
+        partners = dossiers.partner_id
+        children = self.env["res.partner"].sudo().search_fetch(
+            [("parent_id", "in", partners.ids), ("type", "in", ("dunning", "invoice"))],
+            ["parent_id", "type"],
+            order="id",
+        )
+        best = {}
+        for child in children:
+            rank = 0 if child.type == "dunning" else 1
+            if child.parent_id.id not in best or rank < best[child.parent_id.id][0]:
+                best[child.parent_id.id] = (rank, child.id)
+        return {d.id: best.get(d.partner_id.id, (2, d.partner_id.id))[1] for d in dossiers}
+
+    @api.model
+    def _credit_statement_warnings(self, companies, today):
+        """Warn when the bank statements of a company are not recent enough:
+        reminding a customer who has already paid is the worst outcome."""
+        last_dates = dict(self.env["account.bank.statement.line"].sudo()._read_group(
+            [("company_id", "in", companies.ids)], ["company_id"], ["date:max"]
+        ))
+        warnings = []
+        for company in companies:
+            max_days = company.credit_control_statement_max_days
+            if max_days <= 0:
+                continue
+            last = last_dates.get(company)
+            if not last:
+                warnings.append(_("%s: no bank statement imported yet; payments received may not be "
+                                  "reconciled.", company.name))
+            elif last < today - timedelta(days=max_days):
+                warnings.append(_(
+                    "%(company)s: the last bank statement is from %(date)s, more than %(days)s days ago; "
+                    "customers who have already paid may be reminded.",
+                    company=company.name, date=last, days=max_days,
+                ))
+        return "\n".join(warnings)

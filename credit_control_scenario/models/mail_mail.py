@@ -1,0 +1,74 @@
+from odoo import _, models
+
+ACTION_MODEL = "credit.control.action"
+
+
+class MailMail(models.Model):
+    _inherit = "mail.mail"
+
+    def send(self, auto_commit=False, raise_exception=False, post_send_callback=None):
+        """Override: reminders get their invoice PDFs when they leave the
+        queue (rendering them while planning 100,000 reminders would not
+        fit the nightly run), and a reminder whose address was blacklisted
+        since it was queued is not sent."""
+        reminders = self.filtered(lambda m: m.model == ACTION_MODEL and m.state == "outgoing")
+        if reminders:
+            reminders._credit_cancel_blacklisted()
+            reminders.filtered(lambda m: m.state == "outgoing")._credit_attach_invoice_pdfs()
+        return super().send(auto_commit=auto_commit, raise_exception=raise_exception,
+                            post_send_callback=post_send_callback)
+
+    def _postprocess_sent_message(self, success_pids, failure_reason=False, failure_type=None):
+        """Override: a reminder e-mail that could not be delivered marks its
+        reminder failed and gives the collector a task."""
+        failed = self.filtered(
+            lambda m: m.model == ACTION_MODEL and (m.state == "exception" or (failure_type and not success_pids))
+        )
+        if failed:
+            self._credit_fail_actions(failed, failure_reason or failed[:1].failure_reason or failure_type)
+        return super()._postprocess_sent_message(
+            success_pids, failure_reason=failure_reason, failure_type=failure_type
+        )
+
+    def _credit_fail_actions(self, mails, reason):
+        actions = self.env[ACTION_MODEL].sudo().browse(mails.mapped("res_id")).exists()
+        actions = actions.filtered(lambda a: a.state == "sent")
+        if actions:
+            actions._credit_fail(_("E-mail not delivered: %s", reason or _("unknown error")))
+
+    def _credit_cancel_blacklisted(self):
+        actions = self.env[ACTION_MODEL].sudo().browse(self.mapped("res_id")).exists()
+        emails = [e for e in actions.contact_id.mapped("email_normalized") if e]
+        blacklisted = set(self.env["mail.blacklist"].sudo().search([("email", "in", emails)]).mapped("email"))
+        if not blacklisted:
+            return
+        for mail in self:
+            action = actions.browse(mail.res_id)
+            if action.contact_id.email_normalized in blacklisted:
+                mail.write({"state": "cancel", "failure_type": "mail_bl",
+                            "failure_reason": _("Blacklisted address")})
+                if action.exists() and action.state == "sent":
+                    action._credit_fail(_("The e-mail address %s is blacklisted.", action.contact_id.email))
+
+    def _credit_attach_invoice_pdfs(self):
+        actions = self.env[ACTION_MODEL].sudo().browse(self.mapped("res_id")).exists()
+        report = self.env.ref("account.account_invoices").sudo()
+        for mail in self:
+            action = actions.browse(mail.res_id)
+            if not action.exists() or mail.attachment_ids:
+                continue
+            attachments = self.env["ir.attachment"]
+            for move in action.move_ids:
+                if move.invoice_pdf_report_id:
+                    attachments |= move.invoice_pdf_report_id
+                    continue
+                pdf, _type = report._render_qweb_pdf(report.report_name, move.ids)
+                attachments |= self.env["ir.attachment"].sudo().create({
+                    "name": f"{move._get_invoice_report_filename()}",
+                    "raw": pdf,
+                    "res_model": "mail.message",
+                    "res_id": mail.mail_message_id.id,
+                    "mimetype": "application/pdf",
+                })
+            if attachments:
+                mail.attachment_ids = [(4, attachment.id) for attachment in attachments]

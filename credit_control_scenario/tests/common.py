@@ -1,0 +1,40 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.addons.credit_control_base.tests.common import CreditControlCommon
+
+
+class ScenarioCommon(CreditControlCommon):
+    """Fixture of the scenario tests: the shipped scenario as the company
+    default, customers with an e-mail address, and a helper that runs the
+    engine on a given day."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"email": "compta@example.fr", "city": "Lyon"})
+        cls.scenario = cls.env.ref("credit_control_scenario.credit_control_scenario_standard")
+        cls.company.credit_control_scenario_id = cls.scenario
+        cls.step_courtesy = cls.env.ref("credit_control_scenario.step_courtesy")
+        cls.step_first = cls.env.ref("credit_control_scenario.step_first_reminder")
+        cls.step_second = cls.env.ref("credit_control_scenario.step_second_reminder")
+        cls.step_call = cls.env.ref("credit_control_scenario.step_call")
+        cls.step_notice = cls.env.ref("credit_control_scenario.step_formal_notice")
+        cls.step_litigation = cls.env.ref("credit_control_scenario.step_pre_litigation")
+        cls.Action = cls.env["credit.control.action"]
+
+    @classmethod
+    def _customer(cls, name, **values):
+        return cls._create_customer(name, email=f"{name.lower().replace(' ', '.')}@example.fr", **values)
+
+    def _run(self, day, **kwargs):
+        with freeze_time(day):
+            return self.env["credit.control.run"]._credit_run(companies=self.company, **kwargs)
+
+    def _actions(self, partner):
+        return self.Action.search([("partner_id", "=", partner.id)], order="id")
+
+    @staticmethod
+    def _day(month, day):
+        return date(2026, month, day)

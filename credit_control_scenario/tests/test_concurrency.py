@@ -1,0 +1,140 @@
+from contextlib import closing
+from datetime import date
+from unittest.mock import patch
+
+from freezegun import freeze_time
+from psycopg2.errors import LockNotAvailable, UniqueViolation
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.credit_control_scenario.models.credit_control_run import CreditControlRun
+
+TODAY = "2026-03-10"
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrency(TransactionCase):
+    """Two workers at once, or a crash in the middle of a run: no reminder
+    twice, none lost. These tests need data other transactions can see, so
+    they commit it through their own cursors (on the main company) and
+    delete it afterwards."""
+
+    def setUp(self):
+        super().setUp()
+        with closing(self.registry.cursor()) as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.ref("base.main_company")
+            partners = env["res.partner"].create([
+                {"name": f"Concurrent {i}", "is_company": True, "email": f"concurrent{i}@example.fr"}
+                for i in range(3)
+            ])
+            moves = env["account.move"].with_company(company).create([{
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "invoice_date": date(2026, 2, 1),
+                "invoice_date_due": date(2026, 3, 1),
+                "invoice_line_ids": [
+                    Command.create({"name": "Audit", "quantity": 1, "price_unit": 500.0, "tax_ids": []}),
+                ],
+            } for partner in partners])
+            moves.action_post()
+            self.company_id, self.partner_ids, self.move_ids = company.id, partners.ids, moves.ids
+            # other cursors (the workers) must see the data
+            cr.commit()  # pylint: disable=invalid-commit
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with closing(self.registry.cursor()) as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            actions = env["credit.control.action"].search([("partner_id", "in", self.partner_ids)])
+            env["mail.mail"].search([("model", "=", "credit.control.action"), ("res_id", "in", actions.ids)]).unlink()
+            actions.run_id.unlink()
+            actions.unlink()
+            moves = env["account.move"].browse(self.move_ids)
+            moves.button_draft()
+            moves.with_context(force_delete=True).unlink()
+            env["credit.control.dossier"].search([("partner_id", "in", self.partner_ids)]).unlink()
+            env["res.partner"].browse(self.partner_ids).unlink()
+            cr.commit()  # pylint: disable=invalid-commit
+
+    def _worker(self):
+        cr = self.registry.cursor()
+        self.addCleanup(cr.close)
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        return env, env["credit.control.run"], env["res.company"].browse(self.company_id)
+
+    def _lines(self):
+        with closing(self.registry.cursor()) as cr:
+            cr.execute(
+                "SELECT move_id, step_id FROM credit_control_action_line WHERE move_id IN %s AND cancelled IS NOT TRUE",
+                [tuple(self.move_ids)],
+            )
+            return sorted(cr.fetchall())
+
+    @freeze_time(TODAY)
+    def test_two_workers_at_once(self):
+        env_a, run_a, company = self._worker()
+        env_b, run_b, _company = self._worker()
+        # worker A plans everything but has not committed yet: its dossiers are locked
+        first = run_a._credit_run(companies=company)
+        self.assertEqual(len(first.action_ids), 3)
+        # worker B skips the locked dossiers instead of waiting or duplicating
+        second = run_b._credit_run(companies=company)
+        self.assertFalse(second.action_ids)
+        env_b.cr.commit()
+        env_a.cr.commit()
+        # and a later run sees what A committed
+        env_c, run_c, company_c = self._worker()
+        self.assertFalse(run_c._credit_run(companies=company_c).action_ids)
+        env_c.cr.rollback()
+        step = self.env.ref("credit_control_scenario.step_first_reminder").id
+        self.assertEqual(self._lines(), sorted((move_id, step) for move_id in self.move_ids))
+
+    @freeze_time(TODAY)
+    @mute_logger("odoo.sql_db")
+    def test_database_refuses_a_step_twice(self):
+        env_a, run_a, company = self._worker()
+        env_b, run_b, _company = self._worker()
+        stale = run_b.create({"name": "B", "company_ids": [Command.set(company.ids)]})
+        rows_b = stale._credit_candidates(company, date(2026, 3, 10))
+        self.assertEqual(len(rows_b), 3)
+        run_a._credit_run(companies=company)
+        # while A is in flight, B cannot write the same reminder...
+        env_b.cr.execute("SET LOCAL lock_timeout = '300ms'")
+        with self.assertRaises(LockNotAvailable), env_b.cr.savepoint():
+            stale._credit_create_actions(rows_b, date(2026, 3, 10))
+        env_b.cr.rollback()
+        env_b.invalidate_all()
+        rows_b = stale.browse()._credit_candidates(company, date(2026, 3, 10))
+        env_a.cr.commit()
+        # ...and once A committed, B's stale plan is refused by the unique index
+        stale = run_b.create({"name": "B", "company_ids": [Command.set(company.ids)]})
+        with self.assertRaises(UniqueViolation), env_b.cr.savepoint():
+            stale._credit_create_actions(rows_b, date(2026, 3, 10))
+        env_b.cr.rollback()
+        self.assertEqual(len(self._lines()), 3)
+
+    @freeze_time(TODAY)
+    def test_crash_mid_run_loses_nothing(self):
+        env_a, run_a, company = self._worker()
+        original = CreditControlRun._credit_create_actions
+        calls = []
+
+        def crash_on_second_batch(run, rows, today):
+            calls.append(rows)
+            if len(calls) == 2:
+                raise MemoryError("worker killed")
+            return original(run, rows, today)
+
+        with patch.object(CreditControlRun, "_credit_create_actions", crash_on_second_batch), \
+                self.assertRaises(MemoryError):
+            run_a._credit_run(companies=company, batch_size=1, commit=True)
+        env_a.cr.rollback()
+        self.assertEqual(len(self._lines()), 1, "the first batch was committed")
+        env_b, run_b, company_b = self._worker()
+        rerun = run_b._credit_run(companies=company_b, batch_size=1, commit=True)
+        self.assertEqual(len(rerun.action_ids), 2)
+        self.assertEqual(len(self._lines()), 3, "each invoice reminded once")

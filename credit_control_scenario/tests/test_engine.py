@@ -1,0 +1,96 @@
+from datetime import date, timedelta
+
+from odoo.tests import tagged
+
+from .common import ScenarioCommon
+
+
+@tagged("post_install", "-at_install")
+class TestEngine(ScenarioCommon):
+    """The daily run walks each invoice through its scenario: the step due
+    on the day, once, the latest one after days without a run."""
+
+    def test_timeline_day_by_day(self):
+        customer = self._customer("Boulangerie Martin")
+        invoice = self._create_invoice(customer, 1200.0, due=date(2026, 3, 1))
+        sent_on = {}
+        day = date(2026, 2, 20)
+        while day <= date(2026, 6, 1):
+            run = self._run(day)
+            for action in run.action_ids:
+                sent_on[action.step_id] = (day, action.state)
+                if action.state == "to_validate":
+                    action.action_validate()
+            day += timedelta(days=1)
+        self.assertEqual(sent_on, {
+            self.step_courtesy: (date(2026, 2, 24), "sent"),
+            self.step_first: (date(2026, 3, 8), "sent"),
+            self.step_second: (date(2026, 3, 22), "sent"),
+            self.step_call: (date(2026, 3, 31), "planned"),
+            self.step_notice: (date(2026, 4, 15), "to_validate"),
+            self.step_litigation: (date(2026, 5, 15), "to_validate"),
+        })
+        lines = invoice.credit_action_line_ids
+        self.assertEqual(len(lines), 6, "one reminder per step, never twice")
+        self.assertEqual(invoice.credit_action_count, 6)
+        mails = self.env["mail.mail"].search([
+            ("model", "=", "credit.control.action"), ("res_id", "in", lines.action_id.ids),
+        ])
+        self.assertEqual(len(mails), 3)
+        self.assertTrue(all(mail.state == "outgoing" for mail in mails), "e-mails wait in the mail queue")
+
+    def test_catch_up_sends_latest_step_only(self):
+        customer = self._customer("Garage Dupuis")
+        invoice = self._create_invoice(customer, 800.0, due=date(2026, 3, 1))
+        run = self._run(date(2026, 3, 25))
+        self.assertRecordValues(run.action_ids, [{"step_id": self.step_second.id, "state": "sent"}])
+        self.assertEqual(invoice.credit_action_line_ids.step_id, self.step_second)
+        # the earlier steps are not sent afterwards either
+        self.assertFalse(self._run(date(2026, 3, 26)).action_ids)
+
+    def test_rerun_same_day_sends_nothing(self):
+        customer = self._customer("Menuiserie Roux")
+        self._create_invoice(customer, 500.0, due=date(2026, 3, 1))
+        first = self._run(date(2026, 3, 10))
+        second = self._run(date(2026, 3, 10))
+        self.assertEqual(len(first.action_ids), 1)
+        self.assertFalse(second.action_ids)
+        self.assertEqual(len(self._actions(customer)), 1)
+
+    def test_min_amount_and_conditions(self):
+        small = self._customer("Petit Client")
+        big = self._customer("Gros Client")
+        self._create_invoice(small, 50.0, due=date(2026, 2, 1))
+        self._create_invoice(big, 5000.0, due=date(2026, 2, 1))
+        # the call (30 days) needs 100 €; the small customer stays at the second reminder
+        run = self._run(date(2026, 3, 5))
+        by_customer = {a.partner_id: a.step_id for a in run.action_ids}
+        self.assertEqual(by_customer, {small: self.step_second, big: self.step_call})
+        # conditions on the dossier: a step for the key accounts only
+        self.step_second.condition_domain = "[('overdue_amount', '>=', 1000)]"
+        other = self._customer("Client Moyen")
+        self._create_invoice(other, 300.0, due=date(2026, 2, 20))
+        run = self._run(date(2026, 3, 14))
+        self.assertEqual(run.action_ids.filtered(lambda a: a.partner_id == other).step_id, self.step_first)
+
+    def test_excluded_and_paid_invoices_are_not_reminded(self):
+        customer = self._customer("Imprimerie Blanc")
+        held, paid, due = self._create_invoices([
+            {"partner": customer, "amount": 100.0, "due": date(2026, 3, 1)},
+            {"partner": customer, "amount": 200.0, "due": date(2026, 3, 1)},
+            {"partner": customer, "amount": 300.0, "due": date(2026, 3, 1)},
+        ])
+        held.credit_hold = True
+        self._pay(paid, payment_date=date(2026, 3, 5))
+        run = self._run(date(2026, 3, 10))
+        self.assertEqual(run.action_ids.move_ids, due)
+
+    def test_statement_warning(self):
+        run = self._run(date(2026, 3, 10))
+        self.assertIn("no bank statement", run.warning)
+        journal = self.company_data["default_journal_bank"]
+        self.env["account.bank.statement.line"].create({
+            "journal_id": journal.id, "date": date(2026, 3, 9), "payment_ref": "VIR", "amount": 10.0,
+        })
+        self.assertFalse(self._run(date(2026, 3, 10)).warning)
+        self.assertIn("more than 3 days", self._run(date(2026, 3, 20)).warning)

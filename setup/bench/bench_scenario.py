@@ -1,0 +1,75 @@
+"""The daily reminder run at scale (issue: Scenario-driven reminders).
+
+Measures, on generator data, the engine of credit_control_scenario: the
+set-based selection of the step due on every open invoice, then the whole
+run (actions created in batches, e-mails rendered into the mail queue,
+activities, letters queued for validation), then a rerun the same day that
+must find nothing to do. E-mail transport is excluded: mails stay in the
+queue. Everything is rolled back at the end.
+
+    setup/bench/run scenario   (or directly, see benchlib.parse_args)
+"""
+import platform
+import sys
+from collections import Counter
+
+from benchlib import Bench, odoo_env, parse_args
+
+
+def main():
+    args = parse_args()
+    with odoo_env(args) as env:
+        bench = Bench(env)
+        Run = env["credit.control.run"]
+        companies = env["res.company"].search([])
+        scenario = env.ref("credit_control_scenario.credit_control_scenario_standard")
+        companies.write({"credit_control_scenario_id": scenario.id})
+        today = __import__("odoo").fields.Date.context_today(Run)
+        open_invoices = env["account.move"].search_count([
+            ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+        ])
+        overdue = env["account.move"].search_count([("credit_is_overdue", "=", True)])
+        context = {
+            "dossiers": env["credit.control.dossier"].search_count([]),
+            "open_invoices": open_invoices,
+            "overdue_invoices": overdue,
+            "today": str(today),
+            "python": sys.version.split()[0],
+            "machine": platform.machine(),
+            "cpus": __import__("os").cpu_count(),
+        }
+        print(context)
+        env.flush_all()
+
+        rows = []
+        with bench.measure("select the step due on every open invoice (1 query)", open_invoices):
+            rows = Run._credit_candidates(companies, today)
+        print(f"candidates: {len(rows)} invoices, {len({r['dossier_id'] for r in rows})} dossiers, "
+              f"steps {dict(Counter(env['credit.control.scenario.step'].browse(r['step_id']).name for r in rows))}")
+
+        run = Run
+        with bench.measure("daily run: plan + send (batches of 500 dossiers)", len(rows)):
+            run = Run._credit_run(companies=companies)
+            env.flush_all()
+        actions = run.action_ids
+        print(f"actions: {len(actions)}; by channel/state: "
+              f"{dict(Counter((a.channel, a.state) for a in actions))}")
+        print(f"mails queued: {env['mail.mail'].search_count([('model', '=', 'credit.control.action')])}; "
+              f"activities: {env['mail.activity'].search_count([('res_model', '=', 'credit.control.dossier')])}")
+
+        with bench.measure("rerun the same day (nothing to do)", len(rows)):
+            again = Run._credit_run(companies=companies)
+            env.flush_all()
+        print(f"rerun actions: {len(again.action_ids)}")
+
+        sample = actions.filtered(lambda a: a.state == "to_validate")[:20]
+        if sample:
+            with bench.measure("validate 20 letters (PDF by wkhtmltopdf)", len(sample)):
+                sample.action_validate()
+                env.flush_all()
+        bench.report(args.output, context)
+
+
+if __name__ == "__main__":
+    main()
