@@ -1,0 +1,95 @@
+"""End to end across the modules, in-process on the database that setup/test
+just installed every module in (CC_TEST_DB): a late customer is reminded by
+the scenario engine, promises on the phone through the agenda's outcome
+hook (credit_control_dispute), is no longer reminded, pays, and the promise,
+the pending reminders and the score follow. Rolled back at the end."""
+import os
+from datetime import date, timedelta
+
+import pytest
+from freezegun import freeze_time
+
+MODULES = {"credit_control_base", "credit_control_scenario", "credit_control_dispute", "credit_control_scoring"}
+
+
+@pytest.fixture(scope="module")
+def env():
+    db = os.environ.get("CC_TEST_DB")
+    if not db:
+        pytest.skip("runs inside setup/test, on the database of its Odoo tests")
+    import odoo  # noqa: PLC0415
+    from odoo.tools import config  # noqa: PLC0415
+
+    config.parse_config(["--addons-path", os.environ["CC_ADDONS_PATH"], "--data-dir", os.environ["CC_DATA_DIR"],
+                         "-d", db, "--no-http", "--log-level", "warn"])
+    if not odoo.service.db.exp_db_exist(db):
+        pytest.skip(f"database {db} does not exist (setup/test --only-suites): run the whole setup/test")
+    registry = odoo.modules.registry.Registry(db)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
+        installed = set(env["ir.module.module"].search([("state", "=", "installed")]).mapped("name"))
+        missing = MODULES - installed
+        if missing:
+            pytest.skip(f"modules not in this checkout: {sorted(missing)}")
+        yield env
+        cr.rollback()
+
+
+def _late_customer(env, name, today):
+    customer = env["res.partner"].create({
+        "name": name, "is_company": True, "email": f"compta@{name.split()[-1].lower()}.example",
+        "country_id": env.ref("base.fr").id, "phone": "+33 4 78 00 00 00",
+    })
+    invoice = env["account.move"].create({
+        "move_type": "out_invoice", "partner_id": customer.id, "invoice_date": today - timedelta(days=45),
+        "invoice_date_due": today - timedelta(days=15),
+        "invoice_line_ids": [(0, 0, {"name": "Outillage", "quantity": 1, "price_unit": 840.0, "tax_ids": []})],
+    })
+    invoice.action_post()
+    return customer, invoice
+
+
+def test_reminder_promise_payment(env):
+    today = date(2026, 6, 15)
+    company = env.company
+    company.credit_control_scenario_id = env.ref("credit_control_scenario.credit_control_scenario_standard")
+    customer, invoice = _late_customer(env, "Quincaillerie Bernard", today)
+    other, _other_invoice = _late_customer(env, "Menuiserie Roux", today)  # the same, without a promise
+    dossier = env["credit.control.dossier"].search([("partner_id", "=", customer.id), ("company_id", "=", company.id)])
+    Action = env["credit.control.action"]
+
+    def reminded(partner):
+        return Action.search_count([("partner_id", "=", partner.id), ("state", "!=", "cancelled")])
+
+    with freeze_time(today):
+        env["credit.control.run"]._credit_run(companies=company)
+        assert reminded(customer) == reminded(other) == 1, "15 days late: the first reminder step"
+        assert invoice.credit_days_overdue == 15
+
+        # the customer calls back and promises to pay in ten days
+        promise = dossier._credit_apply_call_outcome("promise", note="Virement fin de mois", values={
+            "date": today + timedelta(days=10), "amount": 840.0, "move_ids": invoice.ids,
+        })
+        assert promise.state == "pending"
+        invoice.invalidate_recordset()
+        assert invoice.credit_excluded and "promised" in invoice.credit_exclusion_reason.lower()
+
+    # 23 days late: the second reminder is due, but not for the promised invoice
+    with freeze_time(today + timedelta(days=8)):
+        env["credit.control.run"]._credit_run(companies=company)
+        assert reminded(other) == 2
+        assert reminded(customer) == 1
+
+    # the customer pays: the promise is kept and nothing stays pending
+    with freeze_time(today + timedelta(days=9)):
+        env["account.payment.register"].with_context(active_model="account.move", active_ids=invoice.ids).create(
+            {"payment_date": today + timedelta(days=9)}
+        )._create_payments()
+        assert invoice.payment_state in ("paid", "in_payment")
+        assert promise.state == "kept"
+        pending = Action.search([("partner_id", "=", customer.id), ("state", "in", ("planned", "to_validate"))])
+        assert not pending
+        facts = dossier._credit_get_behaviour_facts()[dossier.id]
+        assert facts["kept_promises"] == 1 and facts["broken_promises"] == 0
+        dossier._credit_recompute_scores()
+        assert 0 <= dossier.credit_score <= 100 and dossier.credit_risk_class in "ABCDE"
