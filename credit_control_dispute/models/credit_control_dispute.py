@@ -13,7 +13,7 @@ class CreditControlDispute(models.Model):
 
     _name = "credit.control.dispute"
     _description = "Customer Dispute"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["credit.control.dossier.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "id desc"
     _check_company_auto = True
     # Salespeople follow the disputes of their customers and comment on them
@@ -21,16 +21,6 @@ class CreditControlDispute(models.Model):
     _mail_post_access = "read"
 
     name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/")
-    dossier_id = fields.Many2one(
-        "credit.control.dossier",
-        string="Dossier",
-        required=True,
-        index=True,
-        check_company=True,
-        ondelete="cascade",
-    )
-    partner_id = fields.Many2one(related="dossier_id.partner_id", store=True, index=True, string="Customer")
-    company_id = fields.Many2one(related="dossier_id.company_id", store=True, index=True)
     salesperson_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
     move_ids = fields.Many2many(
         "account.move",

@@ -14,18 +14,12 @@ class CreditControlPaymentPlan(models.Model):
 
     _name = "credit.control.payment.plan"
     _description = "Payment Plan"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["credit.control.dossier.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "id desc"
     _check_company_auto = True
     _mail_post_access = "read"
 
     name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/")
-    dossier_id = fields.Many2one(
-        "credit.control.dossier", string="Dossier", required=True, index=True, check_company=True,
-        ondelete="cascade",
-    )
-    partner_id = fields.Many2one(related="dossier_id.partner_id", store=True, index=True, string="Customer")
-    company_id = fields.Many2one(related="dossier_id.company_id", store=True, index=True)
     move_ids = fields.Many2many(
         "account.move",
         "credit_control_payment_plan_account_move_rel",

@@ -22,17 +22,11 @@ class CreditControlPromise(models.Model):
 
     _name = "credit.control.promise"
     _description = "Payment Promise"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["credit.control.dossier.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
     _mail_post_access = "read"
 
-    dossier_id = fields.Many2one(
-        "credit.control.dossier", string="Dossier", required=True, index=True, check_company=True,
-        ondelete="cascade",
-    )
-    partner_id = fields.Many2one(related="dossier_id.partner_id", store=True, index=True, string="Customer")
-    company_id = fields.Many2one(related="dossier_id.company_id", store=True, index=True)
     move_ids = fields.Many2many(
         "account.move",
         "credit_control_promise_account_move_rel",

@@ -15,15 +15,10 @@ class CreditControlAlert(models.Model):
 
     _name = "credit.control.alert"
     _description = "Risk Alert"
+    _inherit = ["credit.control.dossier.mixin"]
     _order = "alert_date desc, id desc"
     _check_company_auto = True
 
-    dossier_id = fields.Many2one(
-        "credit.control.dossier", string="Dossier", required=True, index=True, ondelete="cascade",
-        check_company=True,
-    )
-    partner_id = fields.Many2one(related="dossier_id.partner_id", store=True, string="Customer")
-    company_id = fields.Many2one(related="dossier_id.company_id", store=True, index=True)
     collector_id = fields.Many2one(related="dossier_id.collector_id", string="Collector")
     risk_class = fields.Selection(related="dossier_id.credit_risk_class")
     alert_type = fields.Selection(ALERT_TYPES, string="Type", required=True)

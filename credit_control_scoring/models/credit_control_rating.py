@@ -11,15 +11,10 @@ class CreditControlRating(models.Model):
 
     _name = "credit.control.rating"
     _description = "External Credit Rating"
+    _inherit = ["credit.control.dossier.mixin"]
     _order = "rating_date desc, id desc"
     _check_company_auto = True
 
-    dossier_id = fields.Many2one(
-        "credit.control.dossier", string="Dossier", required=True, index=True, ondelete="cascade",
-        check_company=True,
-    )
-    partner_id = fields.Many2one(related="dossier_id.partner_id", store=True, string="Customer")
-    company_id = fields.Many2one(related="dossier_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     agency = fields.Char(required=True, index=True, help="Credit insurer or rating agency.")
     grade_id = fields.Many2one(

@@ -19,16 +19,10 @@ class CreditControlSapinAssessment(models.Model):
 
     _name = "credit.control.sapin.assessment"
     _description = "Sapin II Third-Party Assessment"
-    _inherit = ["mail.thread"]
+    _inherit = ["credit.control.dossier.mixin", "mail.thread"]
     _order = "assessment_date desc, id desc"
     _check_company_auto = True
 
-    dossier_id = fields.Many2one(
-        "credit.control.dossier", string="Dossier", required=True, index=True, ondelete="cascade",
-        check_company=True,
-    )
-    partner_id = fields.Many2one(related="dossier_id.partner_id", store=True, string="Customer")
-    company_id = fields.Many2one(related="dossier_id.company_id", store=True, index=True)
     assessment_date = fields.Date(string="Date", required=True, default=fields.Date.context_today, tracking=True)
     reviewer_id = fields.Many2one("res.users", string="Reviewer", default=lambda self: self.env.user, tracking=True)
     country_id = fields.Many2one(
