@@ -425,6 +425,20 @@ class CreditControlDossier(models.Model):
         disputes."""
         return {dossier.id: {"kept_promises": 0, "broken_promises": 0, "open_disputes": 0} for dossier in self}
 
+    def _credit_statement_url(self):
+        """Extension point: a link to this customer's statement that works
+        without a portal account, for reminders; ``False`` when there is
+        none. The portal module returns a signed link that expires."""
+        self.ensure_one()
+        return False
+
+    def _credit_reminder_history(self, limit=20):
+        """Extension point: the reminders this customer received, newest
+        first, as ``[{"date", "channel", "name", "amount"}]`` for the
+        customer's statement. Base sends none; the scenario module fills it."""
+        self.ensure_one()
+        return []
+
     @api.model
     def _credit_call_outcomes(self):
         """Extension point: the outcomes a collector can record after a call,

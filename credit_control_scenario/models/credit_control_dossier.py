@@ -51,6 +51,27 @@ class CreditControlDossier(models.Model):
         return result
 
     # ------------------------------------------------------------------
+    # HOOKS
+    # ------------------------------------------------------------------
+
+    def _credit_reminder_history(self, limit=20):
+        """Override: the e-mails, letters, SMS and calls that went out."""
+        self.ensure_one()
+        actions = self.env["credit.control.action"].search([
+            ("dossier_id", "=", self.id),
+            ("state", "in", ("sent", "done")),
+            ("channel", "in", ("email", "letter", "sms", "phone")),
+        ], order="date desc, id desc", limit=limit)
+        channels = dict(actions._fields["channel"]._description_selection(self.env))
+        return [{
+            "date": action.sent_date.date() if action.sent_date else action.date,
+            "channel": channels[action.channel],
+            "name": action.subject or action.step_id.name,
+            "amount": action.amount,
+            "currency": action.currency_id,
+        } for action in actions]
+
+    # ------------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------------
 
