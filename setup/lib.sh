@@ -62,6 +62,7 @@ cc_ensure_system() {
     command -v chromium >/dev/null || command -v google-chrome >/dev/null || missing+=(chromium)
     command -v "$CC_PYTHON" >/dev/null || missing+=(python3.11 python3.11-venv)
     command -v git >/dev/null || missing+=(git)
+    command -v curl >/dev/null || missing+=(curl)
     # fonts for the PDF letters
     [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
     if [ ${#missing[@]} -gt 0 ]; then
@@ -136,6 +137,25 @@ cc_addons_path() {
 }
 
 cc_db_exists() { psql -d postgres -Atc "select 1 from pg_database where datname = '$1'" | grep -q 1; }
+
+# localstripe (the Stripe stand-in) on a free loopback port, for as long as
+# this shell lives; exports CC_LOCALSTRIPE_URL.
+cc_start_localstripe() {
+    local port i
+    port=$("$CC_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$CC_PY" "$CC_ROOT/setup/localstripe_server.py" --port "$port" --from-scratch \
+        >"$CC_STATE/localstripe-$port.log" 2>&1 &
+    CC_LOCALSTRIPE_PID=$!
+    for i in $(seq 1 50); do
+        if curl -sf -u sk_test_cc: "http://127.0.0.1:$port/v1/customers" >/dev/null; then
+            export CC_LOCALSTRIPE_URL=http://127.0.0.1:$port
+            cc_log "localstripe on $CC_LOCALSTRIPE_URL"
+            return 0
+        fi
+        sleep 0.2
+    done
+    cc_die "localstripe did not start: see $CC_STATE/localstripe-$port.log"
+}
 
 # The sample data generator leaves this parameter once it has finished.
 cc_db_ready() {
