@@ -1,0 +1,27 @@
+{
+    "name": "Credit Control Customer Portal",
+    "summary": "Customer statement on the portal: pay online with Stripe, promise a payment date, open a dispute",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "website": "https://github.com/credit-control-suite/credit-control",
+    "author": "Credit Control Suite contributors",
+    "license": "AGPL-3",
+    "depends": ["credit_control_base", "credit_control_dispute", "portal", "account_payment", "payment_stripe"],
+    "external_dependencies": {"python": ["stripe"]},
+    "data": [
+        "views/credit_control_portal_templates.xml",
+        "views/credit_control_dossier_views.xml",
+        "views/res_config_settings_views.xml",
+    ],
+    "assets": {
+        "web.assets_frontend": [
+            "credit_control_portal/static/src/js/credit_statement.js",
+        ],
+        "web.assets_tests": [
+            "credit_control_portal/static/tests/tours/*.js",
+        ],
+    },
+    "images": ["static/description/icon.png"],
+    "application": False,
+    "installable": True,
+}

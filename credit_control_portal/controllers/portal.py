@@ -1,0 +1,383 @@
+import base64
+from datetime import timedelta
+
+from werkzeug.exceptions import NotFound
+
+from odoo import _, fields, http
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Command
+from odoo.http import request
+from odoo.tools.mimetypes import guess_mimetype
+
+from odoo.addons.account_payment.controllers.portal import PortalAccount
+from odoo.addons.credit_control_dispute.const import DISPUTE_OPEN_STATES
+
+from ..const import DISPUTE_UPLOAD_MIMETYPES
+
+# How long the customer has to complete a payment once the amount is chosen.
+PAYMENT_TOKEN_SECONDS = 3600
+NOTE_MAX_LENGTH = 5000
+
+
+class CreditStatementPortal(PortalAccount):
+    """The customer's statement: what it owes to one company, with online
+    payment, payment promises and disputes.
+
+    Reached by a logged-in contact of the customer, or without an account by
+    the signed link of a reminder. Every failure to prove access answers 404,
+    so that ids cannot be probed."""
+
+    # ------------------------------------------------------------------
+    # ROUTES
+    # ------------------------------------------------------------------
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "credit_statement_count" in counters:
+            values["credit_statement_count"] = len(self._credit_user_dossiers())
+        return values
+
+    @http.route("/my/credit", type="http", auth="user", website=True, sitemap=False)
+    def portal_credit_statements(self, **kwargs):
+        dossiers = self._credit_user_dossiers()
+        if len(dossiers) == 1:
+            return request.redirect(f"/my/credit/{dossiers.id}")
+        return request.render("credit_control_portal.portal_credit_statements", {
+            "page_name": "credit_statement",
+            "dossiers": dossiers,
+        })
+
+    @http.route("/my/credit/<int:dossier_id>", type="http", auth="public", website=True, sitemap=False)
+    def portal_credit_statement(self, dossier_id, access_token=None, message=None, **kwargs):
+        dossier, response = self._credit_access(dossier_id, access_token)
+        if response:
+            return response
+        return self._credit_render_statement(dossier, access_token, message=self._credit_message(message))
+
+    @http.route("/my/credit/<int:dossier_id>/invoice/<int:move_id>", type="http", auth="public",
+                website=True, sitemap=False)
+    def portal_credit_invoice_pdf(self, dossier_id, move_id, access_token=None, **kwargs):
+        dossier, response = self._credit_access(dossier_id, access_token)
+        if response:
+            return response
+        move = dossier._credit_open_invoices().filtered(lambda m: m.id == move_id)
+        if not move:
+            raise NotFound()
+        return self._show_report(model=move, report_type="pdf", report_ref="account.account_invoices", download=True)
+
+    @http.route("/my/credit/<int:dossier_id>/pay", type="http", auth="public", methods=["POST"], website=True,
+                sitemap=False)
+    def portal_credit_pay(self, dossier_id, access_token=None, **post):
+        dossier, response = self._credit_access(dossier_id, access_token)
+        if response:
+            return response
+        try:
+            moves = self._credit_selected_moves(dossier, all_overdue=post.get("scope") == "overdue")
+            amount = self._credit_parse_amount(post.get("amount"), moves)
+        except ValidationError as error:
+            return self._credit_render_statement(dossier, access_token, error=error.args[0], status=400)
+        return request.render(
+            "credit_control_portal.portal_credit_payment",
+            self._credit_payment_values(dossier, moves, amount, access_token),
+        )
+
+    @http.route("/my/credit/<int:dossier_id>/transaction", type="json", auth="public")
+    def portal_credit_transaction(self, dossier_id, access_token=None, **kwargs):
+        """Create the transaction of the selection signed on the payment page:
+        the invoices and the amount cannot be changed in the browser."""
+        dossier = request.env["credit.control.dossier"].sudo().browse(dossier_id).exists()
+        moves = dossier and dossier._credit_check_payment_token(access_token, kwargs.get("amount"))
+        if not moves:
+            raise ValidationError(_("This payment is not valid any more: go back to your statement."))
+        amount = moves.currency_id.round(float(kwargs["amount"]))
+        still_open = dossier._credit_open_invoices()
+        if moves - still_open or moves.currency_id.compare_amounts(amount, sum(moves.mapped("amount_residual"))) > 0:
+            raise ValidationError(_("These invoices changed in the meantime: go back to your statement."))
+        self._validate_transaction_kwargs(kwargs)
+        kwargs.update({
+            "amount": amount,
+            "currency_id": moves.currency_id.id,
+            "partner_id": self._credit_payer(dossier).id,
+            "reference_prefix": None,
+        })
+        tx_sudo = self._create_transaction(
+            custom_create_values={"invoice_ids": [Command.set(moves.ids)], "credit_dossier_id": dossier.id},
+            **kwargs,
+        )
+        return tx_sudo._get_processing_values()
+
+    @http.route("/my/credit/<int:dossier_id>/promise", type="http", auth="public", methods=["POST"],
+                website=True, sitemap=False)
+    def portal_credit_promise(self, dossier_id, access_token=None, **post):
+        dossier, response = self._credit_access(dossier_id, access_token)
+        if response:
+            return response
+        try:
+            moves = self._credit_selected_moves(dossier)
+            promise_date = self._credit_parse_promise_date(dossier, post.get("promise_date"))
+            amount = self._credit_parse_amount(post.get("promise_amount"), moves)
+            note = self._credit_parse_note(post.get("promise_note"), required=False)
+            with request.env.cr.savepoint():
+                request.env["credit.control.promise"].sudo()._credit_create_promise(
+                    dossier, moves, promise_date, amount=amount, origin="portal", note=note,
+                )
+        except (UserError, ValidationError) as error:
+            return self._credit_render_statement(dossier, access_token, error=error.args[0], status=400)
+        return request.redirect(self._credit_statement_path(dossier, access_token, message="promise"))
+
+    @http.route("/my/credit/<int:dossier_id>/dispute", type="http", auth="public", methods=["POST"],
+                website=True, sitemap=False)
+    def portal_credit_dispute(self, dossier_id, access_token=None, **post):
+        dossier, response = self._credit_access(dossier_id, access_token)
+        if response:
+            return response
+        try:
+            moves = self._credit_selected_moves(dossier)
+            reason_id = post.get("reason_id") or ""
+            reason = request.env["credit.control.dispute.reason"].sudo().browse(
+                int(reason_id) if reason_id.isdigit() else 0
+            ).exists()
+            if not reason.active:
+                raise ValidationError(_("Choose the reason of your dispute."))
+            note = self._credit_parse_note(post.get("dispute_note"), required=True)
+            # Nothing half-saved: the upload goes with the dispute or not at all.
+            with request.env.cr.savepoint():
+                attachments = self._credit_parse_upload(dossier, request.httprequest.files.get("attachment"))
+                request.env["credit.control.dispute"].sudo()._credit_create_dispute(
+                    dossier, moves, reason, note=note, attachments=attachments, origin="portal",
+                )
+        except (UserError, ValidationError) as error:
+            return self._credit_render_statement(dossier, access_token, error=error.args[0], status=400)
+        return request.redirect(self._credit_statement_path(dossier, access_token, message="dispute"))
+
+    # ------------------------------------------------------------------
+    # ACCESS
+    # ------------------------------------------------------------------
+
+    def _credit_user_dossiers(self):
+        user = request.env.user
+        if user._is_public():
+            return request.env["credit.control.dossier"]
+        return request.env["credit.control.dossier"].sudo().search(
+            [("partner_id", "=", user.partner_id.commercial_partner_id.id)], order="company_id"
+        )
+
+    def _credit_access(self, dossier_id, access_token):
+        """``(dossier in sudo, None)`` when the visitor may see it, else
+        ``(None, response)``: 404 for anything but a genuine link that
+        expired, which explains how to get a new one."""
+        dossier = request.env["credit.control.dossier"].sudo().browse(dossier_id).exists()
+        if not dossier:
+            raise NotFound()
+        user = request.env.user
+        if not user._is_public() and user.partner_id.commercial_partner_id == dossier.partner_id:
+            return dossier, None
+        status = dossier._credit_check_statement_token(access_token)
+        if not status:
+            raise NotFound()
+        self._credit_use_customer_lang(dossier)
+        if status == "expired":
+            return None, request.render(
+                "credit_control_portal.portal_credit_link_expired", {"dossier": dossier}, status=403
+            )
+        return dossier, None
+
+    def _credit_use_customer_lang(self, dossier):
+        # A visitor without an account reads its statement in the language
+        # of the reminders it received.
+        if request.env.user._is_public():
+            lang = dossier.dunning_contact_id.lang or dossier.partner_id.lang
+            if lang and request.env["res.lang"]._lang_get(lang):
+                request.update_context(lang=lang)
+
+    def _credit_payer(self, dossier):
+        """Who pays: the logged-in contact of the customer, else the customer
+        (payment tokens and the payment are checked against it)."""
+        partner = request.env.user.partner_id
+        if request.env.user._is_public() or partner.commercial_partner_id != dossier.partner_id:
+            return dossier.partner_id
+        return partner
+
+    def _credit_statement_path(self, dossier, access_token, message=None):
+        query = {key: value for key, value in (("access_token", access_token), ("message", message)) if value}
+        return f"/my/credit/{dossier.id}" + (f"?{'&'.join(f'{k}={v}' for k, v in query.items())}" if query else "")
+
+    # ------------------------------------------------------------------
+    # INPUT
+    # ------------------------------------------------------------------
+
+    def _credit_selected_moves(self, dossier, all_overdue=False):
+        """The invoices ticked on the statement, all of them of this customer
+        and still to be paid; anything else is refused."""
+        open_moves = dossier._credit_open_invoices()
+        if all_overdue:
+            moves = open_moves.filtered("credit_is_overdue")
+            if not moves:
+                raise ValidationError(_("Nothing is overdue."))
+        else:
+            try:
+                ids = {int(move_id) for move_id in request.httprequest.form.getlist("move_ids")}
+            except ValueError:
+                ids = {0}
+            moves = open_moves.filtered(lambda m: m.id in ids)
+            if not ids:
+                raise ValidationError(_("Select at least one invoice."))
+            if len(moves) != len(ids):
+                raise ValidationError(_("Select invoices of your statement that are still to be paid."))
+        if len(moves.currency_id) > 1:
+            raise ValidationError(_("Select invoices of a single currency."))
+        return moves
+
+    def _credit_parse_amount(self, raw, moves):
+        """The amount typed by the customer (all that is due when empty):
+        more than zero and no more than what is due on ``moves``."""
+        currency = moves.currency_id
+        due = currency.round(sum(moves.mapped("amount_residual")))
+        raw = (raw or "").strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+        if not raw:
+            return due
+        try:
+            amount = currency.round(float(raw))
+        except ValueError:
+            amount = 0.0
+        if currency.compare_amounts(amount, 0.0) <= 0 or currency.compare_amounts(amount, due) > 0:
+            raise ValidationError(_(
+                "Enter an amount greater than zero and at most %(due)s.", due=currency.format(due)
+            ))
+        return amount
+
+    def _credit_parse_promise_date(self, dossier, raw):
+        today = fields.Date.context_today(dossier)
+        latest = today + timedelta(days=dossier.company_id.credit_portal_promise_max_days)
+        try:
+            promise_date = fields.Date.to_date(raw or None)
+        except ValueError:
+            promise_date = None
+        if not promise_date or not today <= promise_date <= latest:
+            raise ValidationError(_(
+                "Choose a payment date between today and %(latest)s.", latest=fields.Date.to_string(latest)
+            ))
+        return promise_date
+
+    def _credit_parse_note(self, raw, required):
+        note = (raw or "").strip()
+        if required and not note:
+            raise ValidationError(_("Tell us what is wrong with the invoice."))
+        if len(note) > NOTE_MAX_LENGTH:
+            raise ValidationError(_("Keep your message under %(max)s characters.", max=NOTE_MAX_LENGTH))
+        return note or None
+
+    def _credit_parse_upload(self, dossier, upload):
+        """An attachment of the accepted types and size, judged on its
+        content rather than on its name."""
+        if not upload or not upload.filename:
+            return request.env["ir.attachment"]
+        max_bytes = dossier.company_id.credit_portal_upload_max_mb * 1024 * 1024
+        data = upload.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise ValidationError(_(
+                "The file is too large: %(max)s MB at most.", max=dossier.company_id.credit_portal_upload_max_mb
+            ))
+        mimetype = guess_mimetype(data)
+        if mimetype not in DISPUTE_UPLOAD_MIMETYPES:
+            raise ValidationError(_("Attach a PDF, PNG or JPEG file."))
+        name = (upload.filename or "").replace("/", "_").replace("\\", "_")[:128]
+        if not name.lower().endswith(DISPUTE_UPLOAD_MIMETYPES[mimetype]):
+            name += DISPUTE_UPLOAD_MIMETYPES[mimetype]
+        return request.env["ir.attachment"].sudo().create({
+            "name": name,
+            "datas": base64.b64encode(data),
+            "mimetype": mimetype,
+            "company_id": dossier.company_id.id,
+        })
+
+    def _credit_message(self, code):
+        return {
+            "promise": _("Thank you: your payment date is recorded, we will not remind you before it."),
+            "dispute": _("Thank you: your dispute is recorded and will be reviewed; no reminder is sent for "
+                         "these invoices in the meantime."),
+        }.get(code)
+
+    # ------------------------------------------------------------------
+    # RENDERING
+    # ------------------------------------------------------------------
+
+    def _credit_render_statement(self, dossier, access_token, status=200, **extra):
+        values = self._credit_statement_values(dossier, access_token, **extra)
+        return request.render("credit_control_portal.portal_credit_statement", values, status=status)
+
+    def _credit_statement_values(self, dossier, access_token, **extra):
+        invoices = dossier._credit_open_invoices()
+        disputes = request.env["credit.control.dispute"].sudo().search([
+            ("dossier_id", "=", dossier.id), ("state", "in", DISPUTE_OPEN_STATES),
+        ])
+        promises = request.env["credit.control.promise"].sudo().search([
+            ("dossier_id", "=", dossier.id), ("state", "=", "pending"),
+        ])
+        invoice_status = dict.fromkeys(promises.move_ids.ids, _("Payment promised"))
+        invoice_status.update(dict.fromkeys(disputes.move_ids.ids, _("Disputed")))
+        totals = []
+        for currency in invoices.currency_id:
+            in_currency = invoices.filtered(lambda m, c=currency: m.currency_id == c)
+            overdue = in_currency.filtered("credit_is_overdue")
+            totals.append({
+                "currency": currency,
+                "open": sum(in_currency.mapped("amount_residual")),
+                "overdue": sum(overdue.mapped("amount_residual")),
+                "overdue_count": len(overdue),
+            })
+        today = fields.Date.context_today(dossier)
+        return {
+            "page_name": "credit_statement",
+            "dossier": dossier,
+            "company": dossier.company_id,
+            "invoices": invoices,
+            "invoice_status": invoice_status,
+            "totals": totals,
+            "disputes": disputes,
+            "promises": promises,
+            "reminders": dossier._credit_reminder_history(),
+            "reasons": request.env["credit.control.dispute.reason"].sudo().search([]),
+            "access_token": access_token,
+            "token_query": f"?access_token={access_token}" if access_token else "",
+            "today": today,
+            "promise_max_date": today + timedelta(days=dossier.company_id.credit_portal_promise_max_days),
+            "upload_max_mb": dossier.company_id.credit_portal_upload_max_mb,
+            "can_pay_online": bool(invoices) and self._credit_has_provider(dossier, invoices[:1].currency_id),
+            "error": None,
+            "message": None,
+            **extra,
+        }
+
+    def _credit_has_provider(self, dossier, currency):
+        return bool(request.env["payment.provider"].sudo()._get_compatible_providers(
+            dossier.company_id.id, self._credit_payer(dossier).id, 1.0, currency_id=currency.id,
+        ))
+
+    def _credit_payment_values(self, dossier, moves, amount, access_token):
+        currency = moves.currency_id
+        expiry = dossier._credit_now() + PAYMENT_TOKEN_SECONDS
+        payment_token = dossier._credit_payment_token(moves, amount, currency, expiry)
+        values = self._get_common_page_view_values(
+            invoices_data={
+                "partner": self._credit_payer(dossier),
+                "company": dossier.company_id,
+                "total_amount": amount,
+                "currency": currency,
+                "amount_residual": amount,
+                "payment_reference": False,
+                "landing_route": self._credit_statement_path(dossier, access_token),
+                "transaction_route": f"/my/credit/{dossier.id}/transaction",
+            },
+            access_token=payment_token,
+        )
+        values.update({
+            "page_name": "credit_statement",
+            "dossier": dossier,
+            "invoices": moves,
+            "amount": amount,
+            "amount_due": sum(moves.mapped("amount_residual")),
+            "currency": currency,
+            "token_query": f"?access_token={access_token}" if access_token else "",
+        })
+        return values

@@ -1,0 +1,5 @@
+from . import credit_control_dossier
+from . import payment_provider
+from . import payment_transaction
+from . import res_company
+from . import res_config_settings

@@ -1,0 +1,5 @@
+from . import test_access
+from . import test_forms
+from . import test_payment
+from . import test_query_count
+from . import test_tour
