@@ -93,3 +93,31 @@ def test_reminder_promise_payment(env):
         assert facts["kept_promises"] == 1 and facts["broken_promises"] == 0
         dossier._credit_recompute_scores()
         assert 0 <= dossier.credit_score <= 100 and dossier.credit_risk_class in "ABCDE"
+
+
+def test_reminder_links_to_the_statement(env):
+    """The e-mail of a reminder carries the signed link of the portal
+    statement (credit_control_portal through base's hook), and the statement
+    lists that reminder (credit_control_scenario through base's hook)."""
+    installed = set(env["ir.module.module"].search([("state", "=", "installed")]).mapped("name"))
+    if "credit_control_portal" not in installed:
+        pytest.skip("credit_control_portal not in this checkout")
+    today = date(2026, 6, 15)
+    company = env.company
+    company.credit_control_scenario_id = env.ref("credit_control_scenario.credit_control_scenario_standard")
+    customer, _invoice = _late_customer(env, "Serrurerie Blanc", today)
+    dossier = env["credit.control.dossier"].search([("partner_id", "=", customer.id), ("company_id", "=", company.id)])
+    with freeze_time(today):
+        env["credit.control.run"]._credit_run(companies=company)
+        action = env["credit.control.action"].search([("partner_id", "=", customer.id)])
+        assert action.channel == "email" and action.state in ("sent", "done")
+        mail = env["mail.message"].search([("model", "=", action._name), ("res_id", "=", action.id),
+                                           ("message_type", "!=", "notification")], limit=1)
+        assert f"/my/credit/{dossier.id}?access_token=" in mail.body
+        token = mail.body.split("access_token=")[1].split('"')[0]
+        assert dossier._credit_check_statement_token(token) == "valid"
+        other = env["credit.control.dossier"].search([("id", "!=", dossier.id)], limit=1)
+        assert not other._credit_check_statement_token(token)
+        history = dossier._credit_reminder_history()
+        assert [entry["channel"] for entry in history] == ["E-mail"]
+        assert history[0]["amount"] == 840.0

@@ -66,6 +66,7 @@ def generate(env, customers=60, invoices=900, seed=42, months=18, today=None, sq
         'open_invoices': len(result['invoices'].filtered(lambda m: m.payment_state in ('not_paid', 'partial'))),
     }
     counts.update(_credit_control(env, partners))
+    counts.update(_customer_portal(env, partners))
     counts['seconds'] = round(time.monotonic() - started, 1)
     env['ir.config_parameter'].sudo().set_param(PARAM, json.dumps({
         'seed': seed, 'today': str(today), 'months': months, 'sql': sql,
@@ -115,6 +116,34 @@ def _credit_control(env, partners):
             dossiers[index::len(collectors)].write({'collector_id': collector.id})
         counts['dossiers'] = len(dossiers)
     return counts
+
+
+def _customer_portal(env, partners):
+    """With the customer portal installed: the demo payment provider in every
+    company, and a portal account (login and password ``portal``) for the
+    billing contact of the first customer with overdue invoices."""
+    if 'payment.transaction' not in env or 'credit_dossier_id' not in env['payment.transaction']._fields:
+        return {}
+    demo = env['payment.provider'].search([('code', '=', 'demo')], limit=1)
+    if demo:
+        for company in env.companies - demo.company_id:
+            demo.copy({'company_id': company.id, 'state': 'test', 'is_published': True})
+    late = env['credit.control.dossier'].search([('partner_id', 'in', partners.ids), ('overdue_amount', '>', 0)])
+    if not late:
+        return {}
+    dossier = max(late, key=lambda d: (d.overdue_amount, -d.id))
+    contact = dossier.partner_id.child_ids.filtered(lambda c: c.type == 'invoice' and c.email)[:1] \
+        or dossier.partner_id
+    env['res.users'].with_context(no_reset_password=True).create({
+        'name': contact.name,
+        'login': 'portal',
+        'password': 'portal',
+        'partner_id': contact.id,
+        'company_id': dossier.company_id.id,
+        'company_ids': [Command.set(dossier.company_id.ids)],
+        'groups_id': [Command.set(env.ref('base.group_portal').ids)],
+    })
+    return {'portal_customer': dossier.partner_id.name}
 
 
 def _collector_users(env):

@@ -8,6 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.http import request
 from odoo.tools.mimetypes import guess_mimetype
+from odoo.tools.misc import get_lang
 
 from odoo.addons.account_payment.controllers.portal import PortalAccount
 from odoo.addons.credit_control_dispute.const import DISPUTE_OPEN_STATES
@@ -327,11 +328,20 @@ class CreditStatementPortal(PortalAccount):
                 "overdue_count": len(overdue),
             })
         today = fields.Date.context_today(dossier)
+        format_date, format_amount = self._credit_formatters()
+        rows = [{
+            "invoice": invoice,
+            "date": format_date(invoice.invoice_date),
+            "due": format_date(invoice.credit_due_date or invoice.invoice_date_due),
+            "total": format_amount(invoice.amount_total, invoice.currency_id),
+            "residual": format_amount(invoice.amount_residual, invoice.currency_id),
+        } for invoice in invoices]
         return {
             "page_name": "credit_statement",
             "dossier": dossier,
             "company": dossier.company_id,
             "invoices": invoices,
+            "rows": rows,
             "invoice_status": invoice_status,
             "totals": totals,
             "disputes": disputes,
@@ -348,6 +358,24 @@ class CreditStatementPortal(PortalAccount):
             "message": None,
             **extra,
         }
+
+    def _credit_formatters(self):
+        """Date and amount formatting in the visitor's language, as the QWeb
+        widgets do it but once per page rather than once per cell: the
+        widgets cost most of a 500-invoice statement."""
+        lang = get_lang(request.env)
+        separators = str.maketrans({",": lang.thousands_sep or "", ".": lang.decimal_point})
+
+        def format_date(value):
+            return value.strftime(lang.date_format) if value else ""
+
+        def format_amount(amount, currency):
+            number = f"{currency.round(amount):,.{currency.decimal_places}f}".translate(separators)
+            if currency.position == "before":
+                return f"{currency.symbol or ''}\N{NO-BREAK SPACE}{number}"
+            return f"{number}\N{NO-BREAK SPACE}{currency.symbol or ''}"
+
+        return format_date, format_amount
 
     def _credit_has_provider(self, dossier, currency):
         return bool(request.env["payment.provider"].sudo()._get_compatible_providers(

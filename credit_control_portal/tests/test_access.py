@@ -98,3 +98,13 @@ class TestStatementAccess(CreditPortalCommon):
         self.dossier._credit_statement_token(self.dossier._credit_now() + 60)
         with self.assertRaises(AccessError):
             self.dossier.with_user(self.collector_a).action_revoke_statement_links()
+
+    def test_link_opens_in_the_customer_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["credit_control_portal"], ["fr_FR"], overwrite=True)
+        (self.customer | self.contact).lang = "fr_FR"
+        page = self.url_open(self._statement_url()).text
+        self.assertIn("Relevé de compte", page)
+        self.assertIn("Annoncer une date de paiement", page)
+        self.assertRegex(page, r"1\s?000,00")
+        self.assertIn("31/01/2026", page)
