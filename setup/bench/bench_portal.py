@@ -19,7 +19,6 @@ import time
 from datetime import date, timedelta
 
 import requests
-
 from benchlib import parse_args
 
 CUSTOMER = "Bench Portal 500"
