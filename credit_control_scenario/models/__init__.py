@@ -10,6 +10,7 @@ from . import account_move
 from . import res_company
 from . import res_config_settings
 from . import mail_mail
+from . import mail_template
 from . import mail_thread
 from . import mail_activity
 from . import res_partner

@@ -130,3 +130,26 @@ class TestLanguages(ScenarioCommon):
         )[0].decode()
         self.assertIn("Lettre recommandée avec accusé de réception", html)
         self.assertIn("Indemnité forfaitaire pour frais de recouvrement", html)
+
+
+@tagged("post_install", "-at_install")
+class TestBatchRendering(ScenarioCommon):
+    """The reminders of a run are rendered from a body compiled once: the
+    result is the very one of Odoo's rendering record by record."""
+
+    def test_batch_rendering_equals_single_rendering(self):
+        customers = [self._customer(name) for name in ("Garage Dupont", "Boulangerie Petit", "Atelier Roux")]
+        for index, customer in enumerate(customers):
+            self._create_invoice(customer, 300.0 + index, due=date(2026, 3, 1))
+        with freeze_time(date(2026, 3, 10)):
+            run = self.env["credit.control.run"]._credit_run(companies=self.company)
+        actions = run.action_ids
+        self.assertEqual(len(actions), 3)
+        template = self.step_first.mail_template_id
+        batch = template._render_field("body_html", actions.ids)
+        for action in actions:
+            single = template._render_field("body_html", action.ids)[action.id]
+            self.assertEqual(batch[action.id], single)
+            self.assertIn(action.partner_id.name, batch[action.id])
+            self.assertIn(action.move_ids.name, batch[action.id])
+        self.assertEqual(len(set(batch.values())), 3)
