@@ -2,6 +2,7 @@
 options and errors (seconds), and setup/run end to end (minutes, marker e2e)."""
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -169,3 +170,16 @@ def test_run_serves_the_demo_database(run_server):
     assert session.get("db") == db, session
     assert rpc.search_count("credit.control.dossier", []) > 0
     assert rpc.search_count("res.partner", [("customer_rank", ">", 0)]) >= customers
+
+    # The customer portal of the demo: a late customer's contact sees its
+    # statement and can pay online with the demo provider.
+    customer = JsonRpc(f"http://localhost:{PORT}")
+    portal_session = customer.call("/web/session/authenticate", {"db": db, "login": "customer", "password": "customer"})
+    assert portal_session.get("uid"), portal_session
+    page = customer.session.get(f"http://localhost:{PORT}/my/credit", timeout=60)
+    assert page.status_code == 200
+    if "o_credit_statement" not in page.text:  # a customer of both companies picks one
+        first = re.search(r'href="(/my/credit/\d+)"', page.text).group(1)
+        page = customer.session.get(f"http://localhost:{PORT}{first}", timeout=60)
+    assert "o_credit_statement" in page.text
+    assert "o_credit_pay_selected" in page.text, "online payment is offered"

@@ -1,5 +1,4 @@
 import calendar
-import secrets
 
 from odoo import _, fields, models
 from odoo.exceptions import AccessError
@@ -12,10 +11,11 @@ from ..const import PAYMENT_TOKEN_SCOPE, STATEMENT_TOKEN_SCOPE
 class CreditControlDossier(models.Model):
     _inherit = "credit.control.dossier"
 
-    statement_key = fields.Char(
+    statement_link_version = fields.Integer(
         copy=False,
-        groups="base.group_system",
-        help="Secret behind the statement links sent to the customer; a new one revokes every link sent.",
+        help="Signed into the statement links sent to the customer: raising it revokes every link sent. "
+        "Links need no stored secret of their own (they are signed with the database secret), so sending "
+        "reminders never writes on the dossier.",
     )
 
     # ------------------------------------------------------------------
@@ -31,7 +31,8 @@ class CreditControlDossier(models.Model):
         contact who left); the next reminders carry new ones."""
         if not self.env.user.has_group("credit_control_base.group_credit_control_manager"):
             raise AccessError(_("Only credit managers can revoke statement links."))
-        self.sudo().statement_key = False
+        for dossier in self.sudo():
+            dossier.statement_link_version += 1
         for dossier in self:
             dossier.message_post(body=_("Statement links sent so far revoked."))
 
@@ -60,20 +61,17 @@ class CreditControlDossier(models.Model):
 
     def _credit_statement_token(self, expiry):
         self.ensure_one()
-        dossier = self.sudo()
-        if not dossier.statement_key:
-            dossier.statement_key = secrets.token_urlsafe(24)
-        return f"{expiry}.{self._credit_sign(STATEMENT_TOKEN_SCOPE, (self.id, dossier.statement_key, expiry))}"
+        version = self.sudo().statement_link_version
+        return f"{expiry}.{self._credit_sign(STATEMENT_TOKEN_SCOPE, (self.id, version, expiry))}"
 
     def _credit_check_statement_token(self, token):
         """``"valid"``, ``"expired"`` (a genuine link, too old) or ``False``
         (anything else: tampered, revoked, for another customer)."""
         self.ensure_one()
         expiry, _sep, signature = (token or "").partition(".")
-        key = self.sudo().statement_key
-        if not (expiry.isdigit() and signature and key):
+        if not (expiry.isdigit() and signature):
             return False
-        expected = self._credit_sign(STATEMENT_TOKEN_SCOPE, (self.id, key, int(expiry)))
+        expected = self._credit_sign(STATEMENT_TOKEN_SCOPE, (self.id, self.sudo().statement_link_version, int(expiry)))
         if not consteq(signature, expected):
             return False
         return "valid" if int(expiry) >= self._credit_now() else "expired"
