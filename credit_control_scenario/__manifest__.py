@@ -27,6 +27,7 @@
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/credit_control_call_outcome_views.xml",
+        "wizard/credit_control_simulation_views.xml",
         "views/mail_activity_views.xml",
         "views/credit_control_scenario_menus.xml",
     ],

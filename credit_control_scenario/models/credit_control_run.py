@@ -268,20 +268,15 @@ class CreditControlRun(models.Model):
         steps = Step.browse({row["step_id"] for row in rows})
         dossiers = self.env["credit.control.dossier"].sudo().browse({row["dossier_id"] for row in rows})
         contacts = self._credit_dunning_contacts(dossiers)
-        groups = defaultdict(list)
-        for row in rows:
-            key = (row["dossier_id"], row["scenario_id"])
-            groups[key if row["grouping"] == "per_customer" else (*key, row["move_id"])].append(row)
         vals_list, lines_list = [], []
-        for key, group_rows in groups.items():
-            top = max(group_rows, key=lambda r: (r["delay_days"], r["sequence"], r["step_id"]))
+        for dossier_id, scenario_id, top, group_rows in self._credit_group_rows(rows):
             step = steps.browse(top["step_id"])
-            dossier = dossiers.browse(key[0])
+            dossier = dossiers.browse(dossier_id)
             vals_list.append({
                 "dossier_id": dossier.id,
                 "contact_id": contacts[dossier.id],
                 "company_id": dossier.company_id.id,
-                "scenario_id": key[1],
+                "scenario_id": scenario_id,
                 "step_id": step.id,
                 "channel": step.channel,
                 "state": "planned" if step.automatic else "to_validate",
@@ -303,6 +298,20 @@ class CreditControlRun(models.Model):
         automatic._credit_deliver()
         actions.filtered(lambda a: a.state == "to_validate")._credit_log_on_dossiers(_("Reminder to validate"))
         return actions
+
+    @api.model
+    def _credit_group_rows(self, rows):
+        """``[(dossier id, scenario id, top row, rows)]``: the reminders the
+        candidate rows make, one per customer or one per invoice as the
+        scenario says, each at the latest step reached by its invoices."""
+        groups = defaultdict(list)
+        for row in rows:
+            key = (row["dossier_id"], row["scenario_id"])
+            groups[key if row["grouping"] == "per_customer" else (*key, row["move_id"])].append(row)
+        return [
+            (key[0], key[1], max(group_rows, key=lambda r: (r["delay_days"], r["sequence"], r["step_id"])), group_rows)
+            for key, group_rows in groups.items()
+        ]
 
     @api.model
     def _credit_dunning_contacts(self, dossiers):

@@ -6,3 +6,4 @@ from . import test_delivery_tracking
 from . import test_agenda_and_report
 from . import test_query_count
 from . import test_concurrency
+from . import test_simulation

@@ -1,1 +1,2 @@
 from . import credit_control_call_outcome
+from . import credit_control_simulation
