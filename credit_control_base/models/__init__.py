@@ -21,3 +21,4 @@ from . import credit_control_kpi_dossier
 from . import credit_control_kpi_aged_balance
 from . import credit_control_kpi_dashboard
 from . import credit_control_kpi_dashboard_line
+from . import credit_control_kpi_dashboard_onboarding

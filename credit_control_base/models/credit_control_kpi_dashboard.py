@@ -67,6 +67,15 @@ class CreditControlKpiDashboard(models.TransientModel):
     line_ids = fields.One2many("credit.control.kpi.dashboard.line", "dashboard_id", string="Breakdown")
     month_ids = fields.One2many("credit.control.kpi.dashboard.month", "dashboard_id", string="Months")
     week_ids = fields.One2many("credit.control.kpi.dashboard.week", "dashboard_id", string="Forecast")
+    onboarding_ids = fields.One2many(
+        "credit.control.kpi.dashboard.onboarding", "dashboard_id", string="Getting Started"
+    )
+    onboarding_done = fields.Boolean(compute="_compute_onboarding_done")
+
+    @api.depends("onboarding_ids.done")
+    def _compute_onboarding_done(self):
+        for dashboard in self:
+            dashboard.onboarding_done = all(dashboard.onboarding_ids.mapped("done"))
 
     def _compute_display_name(self):
         for dashboard in self:
@@ -92,6 +101,7 @@ class CreditControlKpiDashboard(models.TransientModel):
     def action_refresh(self):
         for dashboard in self:
             dashboard._credit_compute()
+            dashboard._credit_refresh_onboarding()
         return True
 
     def action_open_outstanding(self):
@@ -110,6 +120,55 @@ class CreditControlKpiDashboard(models.TransientModel):
         )
         action["domain"] = self._credit_domain()
         action["context"] = {"credit_as_of": fields.Date.to_string(self.as_of)}
+        return action
+
+    # ------------------------------------------------------------------
+    # ONBOARDING
+    # ------------------------------------------------------------------
+
+    def _credit_refresh_onboarding(self):
+        self.ensure_one()
+        self.onboarding_ids = [fields.Command.clear()] + [
+            fields.Command.create({"sequence": sequence, **step})
+            for sequence, step in enumerate(self._credit_onboarding_steps())
+        ]
+
+    def _credit_onboarding_steps(self):
+        """Extension point: the getting-started steps of the company, as
+        ``[{"key", "name", "description", "done", "action_xmlid"}]`` in
+        order. Base checks the collectors, the segments and the dunning
+        contacts; higher modules add theirs (scenario, simulation, payment)."""
+        Dossier = self.env["credit.control.dossier"]
+        company = [("company_id", "=", self.company_id.id)]
+        late = Dossier.search(company + [("overdue_amount", ">", 0)])
+        top = late.sorted(lambda d: -d.overdue_amount)[:10]
+        return [{
+            "key": "collectors",
+            "name": _("Assign collectors"),
+            "description": _("Every customer with overdue invoices has a collector in charge."),
+            "done": bool(late) and not late.filtered(lambda d: not d.collector_id),
+            "action_xmlid": "credit_control_base.credit_control_dossier_action",
+        }, {
+            "key": "segments",
+            "name": _("Review the segments"),
+            "description": _("Customers are grouped by segment rules, each segment with its way of collecting."),
+            "done": bool(Dossier.search_count(company + [("segment_id", "!=", False)], limit=1)),
+            "action_xmlid": "credit_control_base.credit_control_segment_action",
+        }, {
+            "key": "contacts",
+            "name": _("Check the dunning contacts of your top customers"),
+            "description": _("The ten customers owing the most overdue have a contact with an e-mail address."),
+            "done": bool(top) and all(dossier.dunning_contact_id.email for dossier in top),
+            "action_xmlid": "credit_control_base.credit_control_dossier_action",
+        }]
+
+    def _credit_onboarding_action(self, key, xmlid):
+        """The screen of a getting-started step."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        if key == "collectors":
+            action["context"] = {"search_default_unassigned": 1, "search_default_overdue": 1}
+        elif key == "contacts":
+            action["context"] = {"search_default_overdue": 1}
         return action
 
     # ------------------------------------------------------------------

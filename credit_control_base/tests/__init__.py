@@ -14,3 +14,4 @@ from . import test_kpi_aged_balance
 from . import test_kpi_indicators
 from . import test_sample_data
 from . import test_kpi_ui
+from . import test_onboarding

@@ -1,4 +1,5 @@
 from . import credit_control_dossier
+from . import credit_control_kpi_dashboard
 from . import payment_provider
 from . import payment_transaction
 from . import res_company

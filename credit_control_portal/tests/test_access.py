@@ -108,3 +108,13 @@ class TestStatementAccess(CreditPortalCommon):
         self.assertIn("Annoncer une date de paiement", page)
         self.assertRegex(page, r"1\s?000,00")
         self.assertIn("31/01/2026", page)
+
+    def test_getting_started_payment_step(self):
+        dashboard = self.env["credit.control.kpi.dashboard"].with_user(self.credit_manager).create({})
+        dashboard.action_refresh()
+        step = dashboard.onboarding_ids.filtered(lambda s: s.key == "payment")
+        self.assertTrue(step.done, "the Stripe provider of the company is in test mode")
+        self.assertEqual(step.action_open()["res_model"], "payment.provider")
+        self.provider.state = "disabled"
+        dashboard.action_refresh()
+        self.assertFalse(dashboard.onboarding_ids.filtered(lambda s: s.key == "payment").done)

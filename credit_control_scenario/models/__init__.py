@@ -14,3 +14,4 @@ from . import mail_template
 from . import mail_thread
 from . import mail_activity
 from . import res_partner
+from . import credit_control_kpi_dashboard

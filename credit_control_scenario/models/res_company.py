@@ -13,6 +13,11 @@ class ResCompany(models.Model):
         default=_default_credit_control_scenario_id,
         help="Scenario of the customers whose segment and dossier name none.",
     )
+    credit_simulation_done = fields.Boolean(
+        string="Reminder Run Simulated",
+        copy=False,
+        help="A simulation of the reminder run was made for this company (getting-started checklist).",
+    )
     credit_control_statement_max_days = fields.Integer(
         string="Bank Statements Max Age (days)",
         default=3,

@@ -60,3 +60,14 @@ class TestSimulation(ScenarioCommon):
         with freeze_time(date(2026, 3, 10)):
             simulation = self._simulate(self.collector_a)
         self.assertEqual(simulation.line_ids.partner_id, mine)
+
+    def test_simulation_ticks_the_getting_started_step(self):
+        def step_done():
+            dashboard = self.env["credit.control.kpi.dashboard"].with_user(self.credit_manager).create({})
+            dashboard.action_refresh()
+            return dashboard.onboarding_ids.filtered(lambda s: s.key == "simulation").done
+
+        self.assertFalse(step_done())
+        with freeze_time(date(2026, 3, 10)):
+            self._simulate(self.collector_a)
+        self.assertTrue(step_done())

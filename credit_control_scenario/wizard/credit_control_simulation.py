@@ -64,6 +64,7 @@ class CreditControlSimulation(models.TransientModel):
         } for dossier_id, scenario_id, top, group_rows in groups])
         self.warning = Run._credit_statement_warnings(self.company_ids, self.date) or False
         self.simulated = True
+        self.company_ids.sudo().filtered(lambda c: not c.credit_simulation_done).credit_simulation_done = True
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,
