@@ -34,6 +34,11 @@
     "demo": [
         "demo/credit_control_scenario_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "credit_control_scenario/static/tests/tours/*.js",
+        ],
+    },
     "images": ["static/description/icon.png"],
     "post_init_hook": "_post_init_hook",
     "application": False,

@@ -7,3 +7,4 @@ from . import test_agenda_and_report
 from . import test_query_count
 from . import test_concurrency
 from . import test_simulation
+from . import test_tours
