@@ -1,6 +1,5 @@
 from odoo import _, api, fields, models
 
-from ..models.credit_control_scenario_step import CHANNELS
 
 
 class CreditControlSimulation(models.TransientModel):
@@ -100,7 +99,7 @@ class CreditControlSimulationLine(models.TransientModel):
     contact_id = fields.Many2one("res.partner", string="Recipient")
     scenario_id = fields.Many2one("credit.control.scenario", string="Scenario")
     step_id = fields.Many2one("credit.control.scenario.step", string="Step")
-    channel = fields.Selection(CHANNELS, related="step_id.channel", store=True)
+    channel = fields.Selection(related="step_id.channel", store=True)
     automatic = fields.Boolean(related="step_id.automatic", string="Sent Automatically")
     move_ids = fields.Many2many("account.move", string="Invoices")
     invoice_count = fields.Integer(compute="_compute_invoice_count", string="Invoices Count")
