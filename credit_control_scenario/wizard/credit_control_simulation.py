@@ -1,7 +1,6 @@
 from odoo import _, api, fields, models
 
 
-
 class CreditControlSimulation(models.TransientModel):
     """What today's reminder run would do, without doing it: the reminders
     per customer and channel, for a new user to check a scenario before
