@@ -79,3 +79,21 @@ def run_command(args, *, cwd=ROOT, env=None, timeout=600):
 @pytest.fixture(scope="session")
 def run():
     return run_command
+
+
+@pytest.fixture(scope="session")
+def odoo_registry():
+    """The registry of the database setup/test installed every module in
+    (CC_TEST_DB), for the in-process suites; Odoo's configuration is parsed
+    once per session (it cannot be parsed twice)."""
+    db = os.environ.get("CC_TEST_DB")
+    if not db:
+        pytest.skip("runs inside setup/test, on the database of its Odoo tests")
+    import odoo  # noqa: PLC0415
+    from odoo.tools import config  # noqa: PLC0415
+
+    config.parse_config(["--addons-path", os.environ["CC_ADDONS_PATH"], "--data-dir", os.environ["CC_DATA_DIR"],
+                         "-d", db, "--no-http", "--log-level", "warn"])
+    if not odoo.service.db.exp_db_exist(db):
+        pytest.skip(f"database {db} does not exist (setup/test --only-suites): run the whole setup/test")
+    return odoo.modules.registry.Registry(db)

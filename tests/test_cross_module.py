@@ -3,7 +3,6 @@ just installed every module in (CC_TEST_DB): a late customer is reminded by
 the scenario engine, promises on the phone through the agenda's outcome
 hook (credit_control_dispute), is no longer reminded, pays, and the promise,
 the pending reminders and the score follow. Rolled back at the end."""
-import os
 from datetime import date, timedelta
 
 import pytest
@@ -13,19 +12,10 @@ MODULES = {"credit_control_base", "credit_control_scenario", "credit_control_dis
 
 
 @pytest.fixture(scope="module")
-def env():
-    db = os.environ.get("CC_TEST_DB")
-    if not db:
-        pytest.skip("runs inside setup/test, on the database of its Odoo tests")
+def env(odoo_registry):
     import odoo  # noqa: PLC0415
-    from odoo.tools import config  # noqa: PLC0415
 
-    config.parse_config(["--addons-path", os.environ["CC_ADDONS_PATH"], "--data-dir", os.environ["CC_DATA_DIR"],
-                         "-d", db, "--no-http", "--log-level", "warn"])
-    if not odoo.service.db.exp_db_exist(db):
-        pytest.skip(f"database {db} does not exist (setup/test --only-suites): run the whole setup/test")
-    registry = odoo.modules.registry.Registry(db)
-    with registry.cursor() as cr:
+    with odoo_registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
         installed = set(env["ir.module.module"].search([("state", "=", "installed")]).mapped("name"))
         missing = MODULES - installed

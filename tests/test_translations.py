@@ -4,7 +4,6 @@ templates, mail templates, Python and JavaScript strings) are all in the
 module's i18n/fr.po with a non-empty msgstr. Runs in-process on the
 database setup/test just installed every module in (CC_TEST_DB)."""
 import io
-import os
 import pathlib
 
 import polib
@@ -16,18 +15,8 @@ SAME_IN_FRENCH = {"INV/2026/00001", "YourCompany", "Date", "Total", "Mitchell Ad
 
 
 @pytest.fixture(scope="module")
-def cr():
-    db = os.environ.get("CC_TEST_DB")
-    if not db:
-        pytest.skip("runs inside setup/test, on the database of its Odoo tests")
-    import odoo  # noqa: PLC0415
-    from odoo.tools import config  # noqa: PLC0415
-
-    config.parse_config(["--addons-path", os.environ["CC_ADDONS_PATH"], "--data-dir", os.environ["CC_DATA_DIR"],
-                         "-d", db, "--no-http", "--log-level", "warn"])
-    if not odoo.service.db.exp_db_exist(db):
-        pytest.skip(f"database {db} does not exist (setup/test --only-suites): run the whole setup/test")
-    with odoo.modules.registry.Registry(db).cursor() as cursor:
+def cr(odoo_registry):
+    with odoo_registry.cursor() as cursor:
         yield cursor
         cursor.rollback()
 

@@ -121,7 +121,7 @@ def _credit_control(env, partners):
 def _customer_portal(env, partners):
     """With the customer portal installed: the demo payment provider in every
     company, and a portal account (login and password ``customer``) for the
-    billing contact of the first customer with overdue invoices (Odoo's own
+    billing contact of the customer with the most overdue (else open) invoices (Odoo's own
     demo data already has a user ``portal``)."""
     if 'payment.transaction' not in env or 'credit_dossier_id' not in env['payment.transaction']._fields:
         return {}
@@ -129,10 +129,10 @@ def _customer_portal(env, partners):
     if demo:
         for company in env.companies - demo.company_id:
             demo.copy({'company_id': company.id, 'state': 'test', 'is_published': True})
-    late = env['credit.control.dossier'].search([('partner_id', 'in', partners.ids), ('overdue_amount', '>', 0)])
-    if not late or env['res.users'].with_context(active_test=False).search_count([('login', '=', 'customer')]):
+    owing = env['credit.control.dossier'].search([('partner_id', 'in', partners.ids), ('open_amount', '>', 0)])
+    if not owing or env['res.users'].with_context(active_test=False).search_count([('login', '=', 'customer')]):
         return {}
-    dossier = max(late, key=lambda d: (d.overdue_amount, -d.id))
+    dossier = max(owing, key=lambda d: (d.overdue_amount, d.open_amount, -d.id))
     contact = dossier.partner_id.child_ids.filtered(lambda c: c.type == 'invoice' and c.email)[:1] \
         or dossier.partner_id
     env['res.users'].with_context(no_reset_password=True).create({
