@@ -110,6 +110,9 @@ class CreditControlActionDelivery(models.AbstractModel):
         fallback = self._credit_fallback_to_task(reasons) if reasons else self.browse()
         todo = self - fallback
         snapshots, subjects = {}, {}
+        # The record name of each mail is read record by record when the mail
+        # is created: read them all at once beforehand.
+        todo.mapped("display_name")
         for template, actions in todo.grouped(lambda a: a.step_id.mail_template_id).items():
             mails = template.sudo().send_mail_batch(actions.ids)
             for mail in mails:
