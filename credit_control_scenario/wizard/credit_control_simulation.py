@@ -19,7 +19,7 @@ class CreditControlSimulation(models.TransientModel):
     line_ids = fields.One2many("credit.control.simulation.line", "simulation_id", string="Reminders")
     warning = fields.Text(readonly=True)
     simulated = fields.Boolean(readonly=True)
-    reminder_count = fields.Integer(compute="_compute_counts", string="Reminders")
+    reminder_count = fields.Integer(compute="_compute_counts", string="Number of Reminders")
     automatic_count = fields.Integer(compute="_compute_counts", string="Sent Automatically")
     to_validate_count = fields.Integer(compute="_compute_counts", string="To Validate")
     invoice_count = fields.Integer(compute="_compute_counts", string="Invoices")
