@@ -21,7 +21,11 @@
             "credit_control_portal/static/tests/tours/*.js",
         ],
     },
-    "images": ["static/description/icon.png"],
+    "images": [
+        "static/description/statement_desktop.png",
+        "static/description/statement_phone.png",
+        "static/description/icon.png",
+    ],
     "application": False,
     "installable": True,
 }

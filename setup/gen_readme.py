@@ -17,8 +17,16 @@ SECTIONS = [("DESCRIPTION.md", None), ("CONFIGURE.md", "Configuration"), ("USAGE
 
 def md_to_rst(text):
     """The fragments use the Markdown that reads the same in reStructuredText,
-    except inline code: `x` becomes ``x``."""
-    return re.sub(r"(?<!`)`([^`\n]+)`(?!`)", r"``\1``", text.strip())
+    except inline code (`x` becomes ``x``) and images on a line of their own
+    (![alt](../static/x.png) becomes an image directive, relative to the
+    module)."""
+    text = re.sub(r"(?<!`)`([^`\n]+)`(?!`)", r"``\1``", text.strip())
+    return re.sub(
+        r"^!\[([^\]]*)\]\((?:\.\./)?([^)]+)\)$",
+        lambda m: f".. image:: {m.group(2)}\n   :alt: {m.group(1)}\n",
+        text,
+        flags=re.MULTILINE,
+    )
 
 
 def render(module_dir):

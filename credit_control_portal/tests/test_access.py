@@ -118,3 +118,9 @@ class TestStatementAccess(CreditPortalCommon):
         self.provider.state = "disabled"
         dashboard.action_refresh()
         self.assertFalse(dashboard.onboarding_ids.filtered(lambda s: s.key == "payment").done)
+
+    def test_breadcrumb_names_the_statement_only(self):
+        page = self.url_open(self._statement_url()).text
+        breadcrumb = page[page.index("o_portal_submenu"):page.index("</ol>", page.index("o_portal_submenu"))]
+        self.assertIn("Statement of Account", breadcrumb)
+        self.assertNotIn(self.invoice_2.name, breadcrumb)
