@@ -50,7 +50,11 @@ class CreditControlCashProposal(models.Model):
          ("remittance", "Remittance advice")],
         required=True, readonly=True, index=True,
     )
-    confidence = fields.Integer(readonly=True, aggregator="avg")
+    confidence = fields.Integer(
+        readonly=True, aggregator="avg",
+        help="How sure the matching is, from 0 to 100: an invoice number found in the bank label scores "
+        "highest, an amount alone lowest. Proposals above the company's threshold are reconciled on their own.",
+    )
     explanation = fields.Text(readonly=True)
     state = fields.Selection(
         [("proposed", "To Review"), ("reconciled", "Reconciled"), ("rejected", "Rejected"), ("undone", "Undone")],

@@ -14,7 +14,11 @@ class ResCompany(models.Model):
     # Aged balance buckets of the KPIs (credit_control_kpi_*): upper bounds,
     # in days past due, of the four middle buckets; 'not due' comes before
     # and 'over the last bound' after.
-    credit_aging_limit_1 = fields.Integer(string="Aging Bucket 1 (days)", default=30)
+    credit_aging_limit_1 = fields.Integer(
+        string="Aging Bucket 1 (days)", default=30,
+        help="Upper limit, in days past due, of the first aging bucket of the aged balance and of the "
+        "provisions (1 to 30 days by default). The four limits must increase.",
+    )
     credit_aging_limit_2 = fields.Integer(string="Aging Bucket 2 (days)", default=60)
     credit_aging_limit_3 = fields.Integer(string="Aging Bucket 3 (days)", default=90)
     credit_aging_limit_4 = fields.Integer(string="Aging Bucket 4 (days)", default=120)

@@ -41,7 +41,10 @@ class CreditControlDossier(models.Model):
         help="Internal behaviour score, 0 (risky) to 100 (safe): the weighted "
         "mean of the factors shown in the Risk tab.",
     )
-    credit_score_previous = fields.Float(string="Previous Score", digits=(5, 1), readonly=True)
+    credit_score_previous = fields.Float(
+        string="Previous Score", digits=(5, 1), readonly=True,
+        help="The score before the last recomputation: a large drop raises an alert.",
+    )
     credit_scored_date = fields.Date(string="Scored On", readonly=True)
     credit_score_factor_ids = fields.One2many(
         "credit.control.score.factor", "dossier_id", string="Score Factors", readonly=True
