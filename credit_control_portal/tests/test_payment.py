@@ -23,7 +23,7 @@ class TestOnlinePayment(CreditPortalCommon):
         response = self._post("pay", data, token)
         return response, dict(re.findall(r'data-(access-token|amount|transaction-route)="([^"]*)"', response.text))
 
-    def _transaction(self, page, amount=None, card=None, dossier=None):
+    def _transaction(self, page, amount=None, card=None, dossier=None, **extra):
         """What the payment form of ``page`` posts when the customer pays
         with a saved card; returns the JSON-RPC answer."""
         dossier = dossier or self.dossier
@@ -37,6 +37,7 @@ class TestOnlinePayment(CreditPortalCommon):
             "landing_route": f"/my/credit/{dossier.id}",
             "is_validation": False,
             "access_token": page["access-token"],
+            **extra,
         }
         response = self.url_open(
             f"/my/credit/{dossier.id}/transaction",
@@ -118,6 +119,9 @@ class TestOnlinePayment(CreditPortalCommon):
         forged = dict(page, **{"access-token": page["access-token"].replace(
             f"{self.invoice_1.id}-{self.invoice_2.id}", f"{self.invoice_1.id}")})
         self._assert_refused(self._transaction(forged, amount=1000.0), "not valid any more")
+        # The currency comes from the signed invoices: the browser cannot send one.
+        other_currency = self.setup_other_currency("EUR")
+        self._assert_refused(self._transaction(page, currency_id=other_currency.id), "not whitelisted")
         # A payment prepared for one customer does not pay on another's dossier.
         self._assert_refused(self._transaction(page, dossier=self.other_dossier), "not valid any more")
 
