@@ -1,5 +1,6 @@
 import base64
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from werkzeug.exceptions import NotFound
 
@@ -200,8 +201,9 @@ class CreditStatementPortal(PortalAccount):
         return partner
 
     def _credit_statement_path(self, dossier, access_token, message=None):
-        query = {key: value for key, value in (("access_token", access_token), ("message", message)) if value}
-        return f"/my/credit/{dossier.id}" + (f"?{'&'.join(f'{k}={v}' for k, v in query.items())}" if query else "")
+        params = (("access_token", access_token), ("message", message))
+        query = urlencode({key: value for key, value in params if value})
+        return f"/my/credit/{dossier.id}" + (f"?{query}" if query else "")
 
     # ------------------------------------------------------------------
     # INPUT
