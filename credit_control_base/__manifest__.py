@@ -39,7 +39,7 @@
             "credit_control_base/static/tests/tours/**/*",
         ],
     },
-    "images": ["static/description/icon.png"],
+    "images": ["static/description/dashboard.png", "static/description/dossiers.png", "static/description/icon.png"],
     "post_init_hook": "_post_init_hook",
     "application": False,
     "installable": True,

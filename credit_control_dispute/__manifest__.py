@@ -23,7 +23,7 @@
         "views/res_partner_views.xml",
         "views/credit_control_dispute_menus.xml",
     ],
-    "images": ["static/description/icon.png"],
+    "images": ["static/description/disputes.png", "static/description/icon.png"],
     "application": False,
     "installable": True,
 }

@@ -67,6 +67,8 @@ def generate(env, customers=60, invoices=900, seed=42, months=18, today=None, sq
     }
     counts.update(_credit_control(env, partners))
     counts.update(_customer_portal(env, partners))
+    if not sql:  # benchmarks measure the accounting alone
+        counts.update(_disputes_and_promises(env, random.Random(seed + 1), partners, today))
     counts['seconds'] = round(time.monotonic() - started, 1)
     env['ir.config_parameter'].sudo().set_param(PARAM, json.dumps({
         'seed': seed, 'today': str(today), 'months': months, 'sql': sql,
@@ -116,6 +118,54 @@ def _credit_control(env, partners):
             dossiers[index::len(collectors)].write({'collector_id': collector.id})
         counts['dossiers'] = len(dossiers)
     return counts
+
+
+def _disputes_and_promises(env, rng, partners, today):
+    """With the disputes module installed: what customers said about their
+    overdue invoices, so that the collectors' screens are not empty — a
+    dispute on about one late customer in six (some under review), and a
+    payment promise on about one in four (some already past, so broken by
+    the nightly check)."""
+    if 'credit.control.dispute' not in env:
+        return {}
+    late = env['credit.control.dossier'].search(
+        [('partner_id', 'in', partners.ids), ('overdue_amount', '>', 0)], order='id',
+    )
+    reasons = env['credit.control.dispute.reason'].search([])
+    disputes = promises = 0
+    for dossier in late:
+        overdue = dossier._credit_open_invoices().filtered('credit_is_overdue')
+        if not overdue or len(overdue.currency_id) > 1:
+            continue
+        draw = rng.random()
+        if draw < 0.17 and reasons:
+            dispute = env['credit.control.dispute']._credit_create_dispute(
+                dossier, overdue[:1], rng.choice(reasons), note=rng.choice(DISPUTE_NOTES),
+                origin=rng.choice(['call', 'invoice', 'manual']),
+            )
+            if rng.random() < 0.5:
+                dispute.action_start()
+            disputes += 1
+        elif draw < 0.42:
+            env['credit.control.promise']._credit_create_promise(
+                dossier, overdue, today + timedelta(days=rng.randint(-10, 20)),
+                origin=rng.choice(['call', 'dossier']), note=rng.choice(PROMISE_NOTES),
+            )
+            promises += 1
+    return {'disputes': disputes, 'promises': promises}
+
+
+DISPUTE_NOTES = [
+    "Marchandise livrée incomplète, le client attend le reliquat.",
+    "Le client conteste le prix unitaire appliqué (remise non reportée).",
+    "Deux colis arrivés endommagés, photos envoyées par e-mail.",
+    "Facture en double selon le client.",
+]
+PROMISE_NOTES = [
+    "Virement prévu en fin de mois.",
+    "Paiement dès réception du règlement de son propre client.",
+    "Le comptable règle les factures le 10 du mois.",
+]
 
 
 def _customer_portal(env, partners):

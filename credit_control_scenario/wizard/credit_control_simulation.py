@@ -25,6 +25,10 @@ class CreditControlSimulation(models.TransientModel):
     invoice_count = fields.Integer(compute="_compute_counts", string="Invoices")
     issue_count = fields.Integer(compute="_compute_counts", string="Would Become Tasks")
 
+    def _compute_display_name(self):
+        for simulation in self:
+            simulation.display_name = _("Simulation of Today's Reminders")
+
     @api.depends("line_ids")
     def _compute_counts(self):
         for simulation in self:
