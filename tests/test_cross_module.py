@@ -99,6 +99,8 @@ def test_reminder_links_to_the_statement(env):
     dossier = env["credit.control.dossier"].search([("partner_id", "=", customer.id), ("company_id", "=", company.id)])
     with freeze_time(today):
         env["credit.control.run"]._credit_run(companies=company)
+        # the mail queue composes the e-mails of the run before sending them
+        env["mail.mail"].search([("credit_template_id", "!=", False)])._credit_compose()
         action = env["credit.control.action"].search([("partner_id", "=", customer.id)])
         assert action.channel == "email" and action.state in ("sent", "done")
         mail = env["mail.message"].search([("model", "=", action._name), ("res_id", "=", action.id),

@@ -28,15 +28,20 @@ class CreditControlActionDelivery(models.AbstractModel):
     # BUSINESS
     # ------------------------------------------------------------------
 
-    def _credit_deliver(self):
+    def _credit_deliver(self, queue_mails=False):
         """Send the pending reminders of ``self``. Invoices paid or excluded
-        since the reminder was planned are taken out first."""
+        since the reminder was planned are taken out first.
+
+        :param queue_mails: queue the e-mails and let the mail queue compose
+            them when it sends them (the nightly run), instead of composing
+            them now (a collector validating reminders sees them at once)
+        """
         actions = self.filtered(lambda a: a.state in ("planned", "to_validate"))
         actions = actions._credit_recheck_invoices()
         by_channel = actions.grouped("channel")
         fallback = self.browse()
         if by_channel.get("email"):
-            fallback |= by_channel["email"]._credit_send_emails()
+            fallback |= by_channel["email"]._credit_send_emails(queue_mails=queue_mails)
         if by_channel.get("letter"):
             by_channel["letter"]._credit_send_letters()
         if by_channel.get("sms"):
@@ -95,7 +100,7 @@ class CreditControlActionDelivery(models.AbstractModel):
         actions._credit_log_on_dossiers(_("Reminder turned into a task"), None)
         return actions
 
-    def _credit_send_emails(self):
+    def _credit_send_emails(self, queue_mails=False):
         contacts = self.contact_id
         blacklisted = set(self.env["mail.blacklist"].sudo().search([
             ("email", "in", [e for e in contacts.mapped("email_normalized") if e]),
@@ -109,19 +114,34 @@ class CreditControlActionDelivery(models.AbstractModel):
                 reasons[action] = _("The e-mail address %s is blacklisted.", email)
         fallback = self._credit_fallback_to_task(reasons) if reasons else self.browse()
         todo = self - fallback
-        snapshots, subjects = {}, {}
-        # The record name of each mail is read record by record when the mail
-        # is created: read them all at once beforehand.
-        todo.mapped("display_name")
-        for template, actions in todo.grouped(lambda a: a.step_id.mail_template_id).items():
-            mails = template.sudo().send_mail_batch(actions.ids)
-            for mail in mails:
-                snapshots[mail.res_id] = mail.body_html
-                subjects[mail.res_id] = mail.subject
-        todo._credit_write_each("content", snapshots, "text")
-        todo._credit_write_each("subject", subjects, "varchar")
+        mails = todo._credit_queue_emails()
+        if not queue_mails:
+            mails._credit_compose()
         todo.write({"state": "sent", "sent_date": fields.Datetime.now()})
         return fallback
+
+    def _credit_queue_emails(self):
+        """One outgoing e-mail per reminder, in one batch, to be composed
+        from the step's template by ``mail.mail._credit_compose`` (at the
+        latest when the queue sends it): composing 10,000 e-mails is most of
+        a nightly run, sending them is the mail queue's job."""
+        # Given here, the record names are not read one by one by mail.message.
+        self.mapped("display_name")
+        return self.env["mail.mail"].sudo().create([{
+            "model": action._name,
+            "res_id": action.id,
+            "record_name": action.display_name,
+            "message_type": "email",
+            "subject": action.step_id.name,
+            "body_html": "",
+            "email_from": action.company_id.email_formatted or self.env.user.email_formatted,
+            # given, not computed message by message by mail.message
+            "reply_to": action.user_id.email_formatted or action.company_id.email_formatted
+            or self.env.user.email_formatted,
+            "recipient_ids": [fields.Command.set(action.contact_id.ids)],
+            "auto_delete": False,
+            "credit_template_id": action.step_id.mail_template_id.id,
+        } for action in self])
 
     def _credit_send_letters(self):
         report = self.env.ref("credit_control_scenario.credit_control_action_report_letter").sudo()

@@ -295,7 +295,7 @@ class CreditControlRun(models.Model):
         # the unique index must refuse a duplicate now, inside the savepoint
         self.env.flush_all()
         automatic = actions.filtered(lambda a: a.state == "planned")
-        automatic._credit_deliver()
+        automatic._credit_deliver(queue_mails=True)
         actions.filtered(lambda a: a.state == "to_validate")._credit_log_on_dossiers(_("Reminder to validate"))
         return actions
 

@@ -1,10 +1,18 @@
-from odoo import _, models
+from odoo import _, fields, models
 
 ACTION_MODEL = "credit.control.action"
 
 
 class MailMail(models.Model):
     _inherit = "mail.mail"
+
+    credit_template_id = fields.Many2one(
+        "mail.template",
+        string="Reminder Template",
+        readonly=True,
+        index="btree_not_null",
+        help="Template of a reminder e-mail queued by the nightly run and composed when the queue sends it.",
+    )
 
     def send(self, auto_commit=False, raise_exception=False, post_send_callback=None):
         """Override: reminders get their invoice PDFs when they leave the
@@ -13,6 +21,7 @@ class MailMail(models.Model):
         since it was queued is not sent."""
         reminders = self.filtered(lambda m: m.model == ACTION_MODEL and m.state == "outgoing")
         if reminders:
+            reminders._credit_compose()
             reminders._credit_cancel_blacklisted()
             reminders.filtered(lambda m: m.state == "outgoing")._credit_attach_invoice_pdfs()
         return super().send(auto_commit=auto_commit, raise_exception=raise_exception,
@@ -72,3 +81,31 @@ class MailMail(models.Model):
                 })
             if attachments:
                 mail.attachment_ids = [(4, attachment.id) for attachment in attachments]
+
+    def _credit_compose(self):
+        """Compose the reminder e-mails queued by a run from their step's
+        template, template by template in one rendering each, and keep what
+        was sent on the reminders."""
+        pending = self.filtered("credit_template_id")
+        actions = self.env[ACTION_MODEL].sudo().browse(pending.mapped("res_id")).exists()
+        fnames = ("subject", "body_html", "email_from", "reply_to", "partner_to", "lang")
+        snapshots, subjects = {}, {}
+        pending = pending.filtered(lambda m: m.res_id in actions.ids)
+        for template, mails in pending.grouped("credit_template_id").items():
+            rendered = template.sudo()._generate_template(mails.mapped("res_id"), fnames)
+            for mail in mails:
+                values = rendered[mail.res_id]
+                mail.write({
+                    "subject": values.get("subject") or mail.subject,
+                    "body_html": values.get("body_html") or "",
+                    "body": values.get("body_html") or "",
+                    "email_from": values.get("email_from") or mail.email_from,
+                    "reply_to": values.get("reply_to") or mail.reply_to,
+                    "recipient_ids": [fields.Command.set(values.get("partner_ids") or mail.recipient_ids.ids)],
+                })
+                snapshots[mail.res_id] = values.get("body_html") or ""
+                subjects[mail.res_id] = values.get("subject") or mail.subject
+        self.filtered("credit_template_id").credit_template_id = False
+        todo = actions.filtered(lambda a: a.id in snapshots)
+        todo._credit_write_each("content", snapshots, "text")
+        todo._credit_write_each("subject", subjects, "varchar")

@@ -29,8 +29,15 @@ class ScenarioCommon(CreditControlCommon):
         return cls._create_customer(name, email=f"{name.lower().replace(' ', '.')}@example.fr", **values)
 
     def _run(self, day, **kwargs):
+        """The run of ``day``, its e-mails composed as the mail queue does
+        before sending them."""
         with freeze_time(day):
-            return self.env["credit.control.run"]._credit_run(companies=self.company, **kwargs)
+            run = self.env["credit.control.run"]._credit_run(companies=self.company, **kwargs)
+            self._compose_queued_mails()
+            return run
+
+    def _compose_queued_mails(self):
+        self.env["mail.mail"].search([("credit_template_id", "!=", False)])._credit_compose()
 
     def _actions(self, partner):
         return self.Action.search([("partner_id", "=", partner.id)], order="id")

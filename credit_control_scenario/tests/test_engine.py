@@ -1,5 +1,7 @@
 from datetime import date, timedelta
 
+from freezegun import freeze_time
+
 from odoo.tests import tagged
 
 from .common import ScenarioCommon
@@ -94,3 +96,42 @@ class TestEngine(ScenarioCommon):
         })
         self.assertFalse(self._run(date(2026, 3, 10)).warning)
         self.assertIn("more than 3 days", self._run(date(2026, 3, 20)).warning)
+
+
+@tagged("post_install", "-at_install")
+class TestMailQueue(ScenarioCommon):
+    """The nightly run queues the reminder e-mails; the mail queue composes
+    each one from its step's template when it sends it."""
+
+    def test_run_queues_and_the_queue_composes(self):
+        customer = self._customer("Garage Dupont")
+        invoice = self._create_invoice(customer, 700.0, due=date(2026, 3, 1))
+        with freeze_time(date(2026, 3, 10)):
+            run = self.env["credit.control.run"]._credit_run(companies=self.company)
+            action = run.action_ids
+            mail = self.env["mail.mail"].search([("model", "=", action._name), ("res_id", "=", action.id)])
+            self.assertEqual(action.state, "sent")
+            self.assertEqual(mail.credit_template_id, self.step_first.mail_template_id)
+            self.assertEqual(mail.state, "outgoing")
+            self.assertFalse(mail.body_html)
+
+            mail.send()
+        self.assertFalse(mail.credit_template_id)
+        self.assertIn(invoice.name, mail.body_html)
+        self.assertEqual(mail.subject, f"{self.company.name}: payment reminder")
+        self.assertEqual(mail.recipient_ids, customer)
+        self.assertEqual(action.content, mail.body_html, "the reminder keeps what was sent")
+        self.assertEqual(mail.state, "sent")
+
+    def test_a_validated_reminder_is_composed_at_once(self):
+        customer = self._customer("Garage Dupont")
+        self._create_invoice(customer, 700.0, due=date(2026, 3, 1))
+        self.step_first.automatic = False
+        with freeze_time(date(2026, 3, 10)):
+            action = self.env["credit.control.run"]._credit_run(companies=self.company).action_ids
+            self.assertEqual(action.state, "to_validate")
+            action.action_validate()
+        mail = self.env["mail.mail"].search([("model", "=", action._name), ("res_id", "=", action.id)])
+        self.assertFalse(mail.credit_template_id)
+        self.assertIn("Unless we are mistaken", mail.body_html)
+        self.assertEqual(action.content, mail.body_html)
