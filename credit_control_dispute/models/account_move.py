@@ -142,16 +142,4 @@ class AccountMove(models.Model):
 
     def _credit_new_record_action(self, model, name, target):
         dossier = self.env["credit.control.dossier"]._credit_dossier_for_moves(self)
-        return {
-            "type": "ir.actions.act_window",
-            "name": name,
-            "res_model": model,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": target,
-            "context": {
-                "default_dossier_id": dossier.id,
-                "default_move_ids": self.ids,
-                "default_origin": "invoice",
-            },
-        }
+        return dossier._credit_new_action(model, name, target, moves=self, origin="invoice")

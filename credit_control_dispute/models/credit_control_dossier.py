@@ -67,8 +67,12 @@ class CreditControlDossier(models.Model):
         action["context"] = {"default_dossier_id": self.id, "default_origin": "dossier"}
         return action
 
-    def _credit_new_action(self, model, name, target):
+    def _credit_new_action(self, model, name, target, moves=None, origin="dossier"):
+        """The form of a new dispute, promise or plan of this dossier, on
+        ``moves`` (its overdue invoices by default)."""
         self.ensure_one()
+        if moves is None:
+            moves = self._credit_open_invoices().filtered("credit_is_overdue")
         return {
             "type": "ir.actions.act_window",
             "name": name,
@@ -78,8 +82,8 @@ class CreditControlDossier(models.Model):
             "target": target,
             "context": {
                 "default_dossier_id": self.id,
-                "default_move_ids": self._credit_open_invoices().filtered("credit_is_overdue").ids,
-                "default_origin": "dossier",
+                "default_move_ids": moves.ids,
+                "default_origin": origin,
             },
         }
 
