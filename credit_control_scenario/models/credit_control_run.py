@@ -119,14 +119,19 @@ class CreditControlRun(models.Model):
             "company_ids": [fields.Command.set(companies.ids)],
             "warning": self._credit_statement_warnings(companies, today) or False,
         })
-        dossier_ids = sorted({row["dossier_id"] for row in run._credit_candidates(companies, today)})
+        # the invoices of each dossier found due now: a batch re-reads only
+        # those (by index), not the whole receivable ledger again
+        moves_by_dossier = defaultdict(list)
+        for row in run._credit_candidates(companies, today):
+            moves_by_dossier[row["dossier_id"]].append(row["move_id"])
+        dossier_ids = sorted(moves_by_dossier)
         run.dossier_total = len(dossier_ids)
         if commit:
             # the run shows at once, with its progress, to other users
             self.env.cr.commit()  # pylint: disable=invalid-commit
         done = 0
         for batch in split_every(batch_size, dossier_ids):
-            run._credit_process_batch(companies, today, list(batch), commit)
+            run._credit_process_batch(companies, today, {d: moves_by_dossier[d] for d in batch}, commit)
             done += len(batch)
             run.dossier_done = done
             if commit:
@@ -137,19 +142,25 @@ class CreditControlRun(models.Model):
         run.state = "done"
         return run
 
-    def _credit_process_batch(self, companies, today, dossier_ids, commit):
+    def _credit_process_batch(self, companies, today, moves_by_dossier, commit):
         """Lock the dossiers of a batch not locked by another worker, then
-        plan their reminders from a fresh read of what is due."""
+        plan their reminders from a fresh read of what is due.
+
+        :param moves_by_dossier: ``{dossier id: [invoice ids]}``, the
+            invoices found due when the run started; what became due since
+            is left to the next run
+        """
         for attempt in (1, 2):
             try:
                 with self.env.cr.savepoint(flush=True):
                     locked = [row[0] for row in self.env.execute_query(SQL(
                         "SELECT id FROM credit_control_dossier WHERE id IN %s ORDER BY id FOR UPDATE SKIP LOCKED",
-                        tuple(dossier_ids),
+                        tuple(moves_by_dossier),
                     ))]
                     if not locked:
                         return
-                    rows = self._credit_candidates(companies, today, locked)
+                    move_ids = [move_id for dossier_id in locked for move_id in moves_by_dossier[dossier_id]]
+                    rows = self._credit_candidates(companies, today, locked, move_ids)
                     self._credit_create_actions(rows, today)
                 return
             except UniqueViolation:
@@ -162,23 +173,36 @@ class CreditControlRun(models.Model):
                     return
                 self.env.cr.rollback()
 
-    def _credit_candidates(self, companies, today, dossier_ids=None):
+    def _credit_candidates(self, companies, today, dossier_ids=None, move_ids=None):
         """The reminder due today on every open invoice, in one query: for
         each invoice not excluded from collection, the step of its
         dossier's scenario with the greatest delay already reached (so that
         a run after days off sends the latest step only) and applicable
         (amount, conditions), unless that step or a later one was already
-        planned for it."""
+        planned for it.
+
+        :param dossier_ids: only these dossiers
+        :param move_ids: only these invoices (a batch of a run re-reads the
+            invoices it found due, through the index on their lines)
+        """
         Move = self.env["account.move"].sudo()
         self.env.flush_all()
-        excluded = Move._search([("credit_excluded", "=", True)])
-        line_filter = dossier_filter = SQL()
-        if dossier_ids:
-            ids = tuple(dossier_ids)
+        exclusion = [("credit_excluded", "=", True)]
+        line_filter = move_filter = dossier_filter = SQL()
+        if move_ids:
+            exclusion.append(("id", "in", move_ids))
+            line_filter = SQL("AND l.move_id IN %s", tuple(move_ids))
+            # stated on the invoices too, so that the planner reaches them by
+            # their key rather than by a nested loop over the company
+            move_filter = SQL("AND m.id IN %s", tuple(move_ids))
+        elif dossier_ids:
             line_filter = SQL(
-                "AND l.partner_id IN (SELECT partner_id FROM credit_control_dossier WHERE id IN %s)", ids
+                "AND l.partner_id IN (SELECT partner_id FROM credit_control_dossier WHERE id IN %s)",
+                tuple(dossier_ids),
             )
-            dossier_filter = SQL("AND d.id IN %s", ids)
+        if dossier_ids:
+            dossier_filter = SQL("AND d.id IN %s", tuple(dossier_ids))
+        excluded = Move._search(exclusion)
         rows = self.env.execute_query_dict(SQL(
             """
             WITH open_items AS (
@@ -207,6 +231,7 @@ class CreditControlRun(models.Model):
                  WHERE m.move_type IN %(types)s
                    AND sc.active
                    AND m.id NOT IN %(excluded)s
+                   %(move_filter)s
                    %(dossier_filter)s
             ), due_steps AS (
                 SELECT DISTINCT ON (c.move_id)
@@ -234,6 +259,7 @@ class CreditControlRun(models.Model):
             """,
             company_ids=tuple(companies.ids),
             line_filter=line_filter,
+            move_filter=move_filter,
             dossier_filter=dossier_filter,
             types=COLLECTIBLE_MOVE_TYPES,
             excluded=excluded.subselect(),
