@@ -1,4 +1,5 @@
-from datetime import date
+import re
+from datetime import date, datetime
 
 from freezegun import freeze_time
 
@@ -46,6 +47,35 @@ class TestAgendaAndReport(ScenarioCommon):
         self.assertEqual(self.dossier.credit_action_count, 1)
         action = self.invoice.action_open_credit_actions()
         self.assertEqual(self.env["credit.control.action"].search(action["domain"]), self.dossier.credit_action_ids)
+
+    def test_chatter_note_equals_the_orm_note(self):
+        """The run writes its chatter notes in one INSERT: each is the note
+        mail.message.create would write for the same values, special
+        characters escaped the same way, and shows in the dossier's chatter."""
+        self.step_first.name = 'Relance 1 & "2" <b>'
+        run = self._run(date(2026, 3, 10))
+        sql_note = self.dossier.message_ids.filtered(lambda m: m.subtype_id == self.env.ref("mail.mt_note"))
+        self.assertEqual(len(sql_note), 1)
+        self.assertIn('Relance 1 &amp; "2" &lt;b&gt;', sql_note.body)
+        orm_note = self.env["mail.message"].create(sql_note._convert_to_write({
+            field: sql_note[field] for field in ("model", "res_id", "message_type", "subtype_id", "author_id",
+                                                  "email_from", "reply_to", "record_name", "body")
+        }))
+        self.env.flush_all()
+        columns = [name for name, field in self.env["mail.message"]._fields.items()
+                   if field.store and field.column_type
+                   and name not in ("id", "message_id", "date", "create_date", "write_date")]
+        self.env.cr.execute(
+            f"SELECT {', '.join(columns)} FROM mail_message WHERE id IN %s ORDER BY id",  # noqa: S608
+            [(sql_note.id, orm_note.id)],
+        )
+        sql_row, orm_row = self.env.cr.fetchall()
+        self.assertEqual(dict(zip(columns, sql_row, strict=True)), dict(zip(columns, orm_row, strict=True)))
+        # message ids differ by their random part only
+        self.assertEqual(re.sub(r"^<[\d.]+", "", sql_note.message_id), re.sub(r"^<[\d.]+", "", orm_note.message_id))
+        self.assertEqual(sql_note.date, datetime(2026, 3, 10))
+        self.assertFalse(sql_note.notification_ids | orm_note.notification_ids)
+        self.assertEqual(run.action_ids.dossier_id, self.dossier)
 
     def test_effectiveness(self):
         other = self._customer("Hôtel des Arts")
