@@ -20,7 +20,7 @@ from benchlib import Bench, odoo_env, parse_args
 
 def main():
     args = parse_args()
-    with odoo_env(args) as env:
+    with odoo_env(args, http=True) as env:
         bench = Bench(env)
         Run = env["credit.control.run"]
         companies = env["res.company"].search([])

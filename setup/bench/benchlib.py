@@ -18,18 +18,38 @@ def parse_args():
     return parser.parse_args()
 
 
+def _free_port():
+    import socket  # noqa: PLC0415
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @contextmanager
-def odoo_env(args):
+def odoo_env(args, http=False):
+    """An environment on the benchmark database, rolled back at the end.
+
+    :param http: also serve Odoo on a free loopback port, as wkhtmltopdf
+        fetches the assets of a PDF report from the server
+    """
     import odoo  # noqa: PLC0415
     from odoo.tools import config  # noqa: PLC0415
 
+    port = _free_port() if http else None
     config.parse_config([
         "--addons-path", args.addons_path, "--data-dir", args.data_dir,
-        "-d", args.db, "--no-http", "--log-level", "warn",
+        "-d", args.db, "--log-level", "warn",
+        *(("--http-interface", "127.0.0.1", "--http-port", str(port)) if http else ("--no-http",)),
     ])
     registry = odoo.modules.registry.Registry(args.db)
+    if http:
+        odoo.service.server.ThreadedServer(odoo.http.root).http_spawn()
     with registry.cursor() as cr:
-        yield odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        if http:
+            env["ir.config_parameter"].set_param("report.url", f"http://127.0.0.1:{port}")
+        yield env
         # benchmarks never keep what they change
         cr.rollback()
 
