@@ -157,6 +157,25 @@ cc_start_localstripe() {
     cc_die "localstripe did not start: see $CC_STATE/localstripe-$port.log"
 }
 
+# A local SMTP server that keeps every message in $CC_STATE/mail/<db>.mbox
+# (the demo's outgoing mail: reminders never reach a real address). Same
+# process group as the caller: stopping the demo stops it.
+cc_start_smtp_sink() {
+    local port i mbox=$CC_STATE/mail/$1.mbox
+    mkdir -p "$CC_STATE/mail"
+    port=$("$CC_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$CC_PY" "$CC_ROOT/setup/smtp_sink.py" --port "$port" --mbox "$mbox" >"$CC_STATE/mail/$1.log" 2>&1 &
+    for i in $(seq 1 50); do
+        if "$CC_PY" -c "import smtplib; smtplib.SMTP('127.0.0.1', $port, timeout=1).quit()" 2>/dev/null; then
+            export CC_SMTP_PORT=$port
+            cc_log "outgoing e-mails of the demo are kept in $mbox"
+            return 0
+        fi
+        sleep 0.2
+    done
+    cc_die "the SMTP sink did not start: see $CC_STATE/mail/$1.log"
+}
+
 # The sample data generator leaves this parameter once it has finished.
 cc_db_ready() {
     psql -d "$1" -Atc "select 1 from ir_config_parameter where key = 'credit_control.sample_data'" 2>/dev/null | grep -q 1

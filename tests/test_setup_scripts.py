@@ -1,6 +1,7 @@
 """The set-up commands of the README, run as a user would run them: their
 options and errors (seconds), and setup/run end to end (minutes, marker e2e)."""
 
+import mailbox
 import os
 import re
 import shutil
@@ -82,6 +83,11 @@ def data_dir():
     return Path(os.environ.get("CC_STATE") or cache / "credit_control") / "filestore"
 
 
+def mbox_path(db):
+    """Where setup/run's SMTP sink keeps the e-mails of database ``db``."""
+    return data_dir().parent / "mail" / f"{db}.mbox"
+
+
 def port_in_use(port):
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
@@ -100,11 +106,14 @@ class JsonRpc:
         response.raise_for_status()
         body = response.json()
         assert "error" not in body, body["error"]
-        return body["result"]
+        return body.get("result")  # absent when the method returns None
 
     def search_count(self, model, domain):
+        return self.call_kw(model, "search_count", [domain])
+
+    def call_kw(self, model, method, args, kwargs=None):
         return self.call("/web/dataset/call_kw", {
-            "model": model, "method": "search_count", "args": [domain], "kwargs": {}})
+            "model": model, "method": method, "args": args, "kwargs": kwargs or {}})
 
 
 @pytest.fixture
@@ -134,6 +143,8 @@ def run_server(repo_root, tmp_path):
         log.close()
         subprocess.run(["dropdb", "--if-exists", "--force", db], check=False)
         shutil.rmtree(data_dir() / "filestore" / db, ignore_errors=True)
+        mbox_path(db).unlink(missing_ok=True)
+        mbox_path(db).with_suffix(".log").unlink(missing_ok=True)
         assert not database_exists(db), f"could not drop {db}"
 
 
@@ -160,8 +171,8 @@ def log_tail(path, lines=40):
 def test_run_serves_the_demo_database(run_server):
     assert not port_in_use(PORT), f"port {PORT} is already in use: this test would talk to another server"
     db = f"e2e_run_{os.getpid()}"
-    customers = 8
-    process, log_path = run_server(db, "--customers", str(customers), "--invoices", "40", "--seed", "1")
+    customers = 15  # and 150 invoices: a few are overdue today (seed 1)
+    process, log_path = run_server(db, "--customers", str(customers), "--invoices", "150", "--seed", "1")
     wait_for_login_page(process, log_path)
 
     rpc = JsonRpc(f"http://localhost:{PORT}")
@@ -170,6 +181,22 @@ def test_run_serves_the_demo_database(run_server):
     assert session.get("db") == db, session
     assert rpc.search_count("credit.control.dossier", []) > 0
     assert rpc.search_count("res.partner", [("customer_rank", ">", 0)]) >= customers
+
+    # The sample data is French, scored, and today's reminder run has been
+    # made: reminders in the history, their e-mails in the mail queue, which
+    # hands them to the demo's SMTP sink (an mbox), not to real addresses.
+    segments = rpc.call_kw("credit.control.segment", "search_read", [[]],
+                           {"fields": ["name"], "context": {"lang": "fr_FR"}})
+    assert "Grands comptes" in {segment["name"] for segment in segments}, segments
+    assert rpc.search_count("credit.control.dossier", [("credit_risk_class", "!=", False)]) > 0
+    assert rpc.search_count("credit.control.action", []) > 0
+    queued = rpc.search_count("mail.mail", [("model", "=", "credit.control.action")])
+    assert queued > 0
+    rpc.call_kw("mail.mail", "process_email_queue", [])  # unless the server's cron was first
+    assert rpc.search_count("mail.mail", [("model", "=", "credit.control.action"), ("state", "=", "sent")]) == queued
+    delivered = list(mailbox.mbox(mbox_path(db)))
+    assert len(delivered) == queued
+    assert all(message["X-Sink-Envelope-To"] for message in delivered)
 
     # The customer portal of the demo: a late customer's contact sees its
     # statement and can pay online with the demo provider.

@@ -69,6 +69,8 @@ def generate(env, customers=60, invoices=900, seed=42, months=18, today=None, sq
     counts.update(_customer_portal(env, partners))
     if not sql:  # benchmarks measure the accounting alone
         counts.update(_disputes_and_promises(env, random.Random(seed + 1), partners, today))
+        counts.update(_scores(env))
+        counts.update(_reminders(env, today))
     counts['seconds'] = round(time.monotonic() - started, 1)
     env['ir.config_parameter'].sudo().set_param(PARAM, json.dumps({
         'seed': seed, 'today': str(today), 'months': months, 'sql': sql,
@@ -76,6 +78,35 @@ def generate(env, customers=60, invoices=900, seed=42, months=18, today=None, sq
     }))
     _logger.info("sample data generated: %s", counts)
     return counts
+
+
+def _scores(env):
+    """Risk scores of the dossiers, when credit_control_scoring is installed:
+    its nightly cron would compute them, a demo shows them at once (after the
+    disputes and promises, which count in the score)."""
+    if 'credit.control.dossier' not in env or 'credit_scored_date' not in env['credit.control.dossier']._fields:
+        return {}
+    dossiers = env['credit.control.dossier'].search([])
+    dossiers._credit_recompute_scores()
+    return {'scored_dossiers': len(dossiers)}
+
+
+def _reminders(env, today):
+    """Today's reminder run, when credit_control_scenario is installed, with
+    the shipped standard scenario for the companies without one: the
+    collectors' agenda, the reminders to validate and the history of a demo
+    are those its nightly cron makes. Its e-mails wait in the mail queue."""
+    if 'credit.control.run' not in env:
+        return {}
+    Run = env['credit.control.run']
+    if today != fields.Date.context_today(Run):
+        return {}  # the engine reminds as of the real today only
+    standard = env.ref('credit_control_scenario.credit_control_scenario_standard', raise_if_not_found=False)
+    companies = env['res.company'].search([('credit_control_scenario_id', '=', False)])
+    if standard and companies:
+        companies.credit_control_scenario_id = standard
+    run = Run._credit_run()
+    return {'reminders': len(run.action_ids)}
 
 
 def _writer(env, ctx, partners, sql):
