@@ -10,8 +10,8 @@ DATA, RSET, NOOP, QUIT; no authentication, no TLS (loopback only).
 """
 import argparse
 import asyncio
-import mailbox
 import email
+import mailbox
 from email import policy
 
 

@@ -27,6 +27,8 @@ class AccountMove(models.Model):
         compute="_compute_credit_overdue",
         search="_search_credit_aging_bucket",
         string="Aging",
+        help="Age of the earliest open due date of the invoice today, in the aging buckets set in the "
+        "settings.",
     )
     credit_overdue_residual = fields.Monetary(
         compute="_compute_credit_overdue",
@@ -38,6 +40,7 @@ class AccountMove(models.Model):
         compute="_compute_credit_overdue",
         search="_search_credit_is_overdue",
         string="Overdue",
+        help="An open amount of the invoice is past its due date today.",
     )
     credit_hold = fields.Boolean(
         string="Collection on Hold",
@@ -51,6 +54,8 @@ class AccountMove(models.Model):
         compute="_compute_credit_excluded",
         search="_search_credit_excluded",
         string="Excluded from Collection",
+        help="Left out of reminders and collection (on hold, disputed, customer in insolvency "
+        "proceedings...): the exclusion reason says why.",
     )
     credit_exclusion_reason = fields.Char(
         compute="_compute_credit_excluded",
@@ -61,6 +66,7 @@ class AccountMove(models.Model):
         compute="_compute_credit_collector_id",
         search="_search_credit_collector_id",
         string="Collector",
+        help="Collector of the customer's dossier in the company of the invoice.",
     )
 
     # ------------------------------------------------------------------

@@ -71,6 +71,8 @@ class CreditControlDossier(models.Model):
         tracking=True,
         check_company=True,
         domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
+        help="Given by the first segment rule the customer matches, unless a user chose it (Segment "
+        "Set by Hand). The segment decides the reminder scenario and the provision rates.",
     )
     segment_manual = fields.Boolean(
         string="Segment Set by Hand",
@@ -130,6 +132,7 @@ class CreditControlDossier(models.Model):
     limit_breached = fields.Boolean(
         compute="_compute_exposure",
         search="_search_limit_breached",
+        help="The exposure (open invoices and orders not invoiced yet) is above the credit limit.",
     )
 
     document_count = fields.Integer(compute="_compute_document_count", string="Documents")

@@ -15,11 +15,17 @@ class CreditControlKpiDashboard(models.TransientModel):
 
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
-    as_of = fields.Date(string="As of", required=True, default=fields.Date.context_today)
+    as_of = fields.Date(
+        string="As of", required=True, default=fields.Date.context_today,
+        help="Date of the figures: only the invoices, payments and reconciliations dated up to this "
+        "day count.",
+    )
     period = fields.Integer(
         string="DSO Period (days)",
         required=True,
         default=lambda self: self.env.company.credit_dso_period,
+        help="Number of days of credit sales the simple DSO compares the receivables with (receivables "
+        "/ credit sales of the period x days).",
     )
     group_by = fields.Selection(
         [("segment", "Segment"), ("collector", "Collector"), ("partner", "Customer")],
@@ -62,8 +68,18 @@ class CreditControlKpiDashboard(models.TransientModel):
         help="Collection Effectiveness Index of the last complete month: (opening receivables + credit sales "
         "- closing receivables) / (opening receivables + credit sales - closing current receivables) × 100.",
     )
-    forecast_total = fields.Monetary(string="Cash-in Next 12 Weeks", readonly=True)
-    provision_total = fields.Monetary(string="Provisions", readonly=True)
+    forecast_total = fields.Monetary(
+        string="Cash-in Next 12 Weeks", readonly=True,
+        help="Receipts expected in the next 12 weeks: the due dates of the open invoices shifted by "
+        "each customer's usual delay, replaced by the dates of payment promises and payment "
+        "plans.",
+    )
+    provision_total = fields.Monetary(
+        string="Provisions", readonly=True,
+        help="Provisions for doubtful debts: open amounts excluding taxes times the rate of their "
+        "aging bucket and segment; 100 % for disputed invoices and customers in insolvency "
+        "proceedings.",
+    )
     line_ids = fields.One2many("credit.control.kpi.dashboard.line", "dashboard_id", string="Breakdown")
     month_ids = fields.One2many("credit.control.kpi.dashboard.month", "dashboard_id", string="Months")
     week_ids = fields.One2many("credit.control.kpi.dashboard.week", "dashboard_id", string="Forecast")

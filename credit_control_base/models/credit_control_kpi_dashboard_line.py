@@ -15,10 +15,23 @@ class CreditControlKpiDashboardLine(models.TransientModel):
     partner_id = fields.Many2one("res.partner", string="Customer")
     outstanding = fields.Monetary()
     overdue = fields.Monetary()
-    overdue_rate = fields.Float(string="Overdue Rate (%)", aggregator="avg")
-    late_customers = fields.Integer()
-    dso_countback = fields.Float(string="DSO (count-back)", aggregator="avg")
-    dso_simple = fields.Float(string="DSO (simple)", aggregator="avg")
+    overdue_rate = fields.Float(
+        string="Overdue Rate (%)", aggregator="avg",
+        help="Overdue amount / outstanding, in percent.",
+    )
+    late_customers = fields.Integer(
+        help="Customers with at least one overdue amount.",
+    )
+    dso_countback = fields.Float(
+        string="DSO (count-back)", aggregator="avg",
+        help="Count-back DSO: walking back month by month from the date, each month's credit sales are "
+        "taken off the receivables until they are covered; the days walked (the last month pro "
+        "rata).",
+    )
+    dso_simple = fields.Float(
+        string="DSO (simple)", aggregator="avg",
+        help="Simple DSO: receivables / credit sales of the period x days of the period.",
+    )
     add_days = fields.Float(string="Average Days Delinquent", aggregator="avg")
 
     def action_open_invoices(self):
@@ -44,9 +57,17 @@ class CreditControlKpiDashboardMonth(models.TransientModel):
     opening = fields.Monetary(string="Opening Receivables", aggregator=None)
     sales = fields.Monetary(string="Credit Sales")
     closing = fields.Monetary(string="Closing Receivables", aggregator=None)
-    closing_current = fields.Monetary(string="Closing Not Due", aggregator=None)
+    closing_current = fields.Monetary(
+        string="Closing Not Due", aggregator=None,
+        help="Receivables at the end of the month not yet due on that day.",
+    )
     collected = fields.Monetary(help="Opening receivables + credit sales - closing receivables.")
-    cei = fields.Float(string="CEI (%)", aggregator="avg")
+    cei = fields.Float(
+        string="CEI (%)", aggregator="avg",
+        help="Collection Effectiveness Index of the month: (opening receivables + credit sales - "
+        "closing receivables) / (opening receivables + credit sales - closing receivables not yet "
+        "due) x 100. 100 % means everything collectable was collected.",
+    )
     dso_countback = fields.Float(string="DSO (count-back)", aggregator="avg")
     dso_simple = fields.Float(string="DSO (simple)", aggregator="avg")
 

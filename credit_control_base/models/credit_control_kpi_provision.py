@@ -20,12 +20,36 @@ class CreditControlProvisionRate(models.Model):
         check_company=True,
         help="Leave empty for the rates of every customer without a rate of its own segment.",
     )
-    rate_not_due = fields.Float(string="Not Due (%)", default=0.0)
-    rate_b1 = fields.Float(string="Bucket 1 (%)", default=0.0)
-    rate_b2 = fields.Float(string="Bucket 2 (%)", default=0.0)
-    rate_b3 = fields.Float(string="Bucket 3 (%)", default=25.0)
-    rate_b4 = fields.Float(string="Bucket 4 (%)", default=50.0)
-    rate_b5 = fields.Float(string="Bucket 5 (%)", default=100.0)
+    rate_not_due = fields.Float(
+        string="Not Due (%)", default=0.0,
+        help="Share of the open amount excluding taxes provisioned for invoices not yet due, in "
+        "percent.",
+    )
+    rate_b1 = fields.Float(
+        string="Bucket 1 (%)", default=0.0,
+        help="Share of the open amount excluding taxes provisioned in the first aging bucket, in "
+        "percent.",
+    )
+    rate_b2 = fields.Float(
+        string="Bucket 2 (%)", default=0.0,
+        help="Share of the open amount excluding taxes provisioned in the second aging bucket, in "
+        "percent.",
+    )
+    rate_b3 = fields.Float(
+        string="Bucket 3 (%)", default=25.0,
+        help="Share of the open amount excluding taxes provisioned in the third aging bucket, in "
+        "percent.",
+    )
+    rate_b4 = fields.Float(
+        string="Bucket 4 (%)", default=50.0,
+        help="Share of the open amount excluding taxes provisioned in the fourth aging bucket, in "
+        "percent.",
+    )
+    rate_b5 = fields.Float(
+        string="Bucket 5 (%)", default=100.0,
+        help="Share of the open amount excluding taxes provisioned in the last aging bucket, in "
+        "percent.",
+    )
 
     _sql_constraints = [
         ("company_segment_uniq", "unique(company_id, segment_id)", "One set of rates per segment and company."),

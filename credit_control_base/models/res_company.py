@@ -19,9 +19,19 @@ class ResCompany(models.Model):
         help="Upper limit, in days past due, of the first aging bucket of the aged balance and of the "
         "provisions (1 to 30 days by default). The four limits must increase.",
     )
-    credit_aging_limit_2 = fields.Integer(string="Aging Bucket 2 (days)", default=60)
-    credit_aging_limit_3 = fields.Integer(string="Aging Bucket 3 (days)", default=90)
-    credit_aging_limit_4 = fields.Integer(string="Aging Bucket 4 (days)", default=120)
+    credit_aging_limit_2 = fields.Integer(
+        string="Aging Bucket 2 (days)", default=60,
+        help="Upper limit, in days past due, of the second aging bucket (31 to 60 days by default).",
+    )
+    credit_aging_limit_3 = fields.Integer(
+        string="Aging Bucket 3 (days)", default=90,
+        help="Upper limit, in days past due, of the third aging bucket (61 to 90 days by default).",
+    )
+    credit_aging_limit_4 = fields.Integer(
+        string="Aging Bucket 4 (days)", default=120,
+        help="Upper limit, in days past due, of the fourth aging bucket (91 to 120 days by default); "
+        "beyond it, the last bucket.",
+    )
     credit_dso_period = fields.Integer(
         string="DSO Period (days)",
         default=90,

@@ -47,9 +47,19 @@ class CreditControlProvisionMove(models.TransientModel):
         help="Income of a decrease, e.g. 7817 Reprises sur dépréciations des actifs circulants; "
         "the allowance account when empty.",
     )
-    required_amount = fields.Monetary(string="Required Provision", compute="_compute_amounts")
-    existing_amount = fields.Monetary(string="Current Provision", compute="_compute_amounts")
-    adjustment = fields.Monetary(compute="_compute_amounts")
+    required_amount = fields.Monetary(
+        string="Required Provision", compute="_compute_amounts",
+        help="Provisions the aged balance calls for on the date.",
+    )
+    existing_amount = fields.Monetary(
+        string="Current Provision", compute="_compute_amounts",
+        help="Balance of the provision account on the date, from the entries already posted.",
+    )
+    adjustment = fields.Monetary(
+        compute="_compute_amounts",
+        help="Required minus existing: an allowance when positive, a reversal when negative. The draft "
+        "entry books it; nothing is posted without you.",
+    )
 
     # ------------------------------------------------------------------
     # COMPUTE

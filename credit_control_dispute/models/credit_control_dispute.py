@@ -66,9 +66,14 @@ class CreditControlDispute(models.Model):
         default="collection",
         required=True,
         tracking=True,
+        help="Who works on settling the dispute: the collection team, sales or another department.",
     )
     department = fields.Char(help="The department in charge, when it is not collection or sales.")
-    target_date = fields.Date(string="Target Resolution Date", tracking=True)
+    target_date = fields.Date(
+        string="Target Resolution Date", tracking=True,
+        help="Date by which the dispute should be settled; reminders of its invoices stay paused until "
+        "it is resolved.",
+    )
     state = fields.Selection(
         DISPUTE_STATES,
         default="new",
@@ -83,7 +88,11 @@ class CreditControlDispute(models.Model):
     description = fields.Html()
     resolution_note = fields.Text(tracking=True)
     resolution_date = fields.Date(readonly=True, copy=False)
-    origin = fields.Selection(ORIGINS, default="manual", required=True, readonly=True)
+    origin = fields.Selection(
+        ORIGINS, default="manual", required=True, readonly=True,
+        help="Where the dispute was opened: by hand, from the invoice, from the customer's dossier, "
+        "after a call, or by the customer on the portal.",
+    )
     credit_note_ids = fields.Many2many(
         "account.move",
         "credit_control_dispute_credit_note_rel",

@@ -47,9 +47,15 @@ class CreditControlPaymentPlan(models.Model):
     state = fields.Selection(
         PLAN_STATES, default="draft", required=True, readonly=True, copy=False, index=True, tracking=True,
     )
-    residual_start = fields.Monetary(string="Residual When Agreed", readonly=True, copy=False)
+    residual_start = fields.Monetary(
+        string="Residual When Agreed", readonly=True, copy=False,
+        help="What the invoices of the plan still owed when it was agreed.",
+    )
     amount_paid = fields.Monetary(compute="_compute_amount_paid")
-    next_date = fields.Date(compute="_compute_amount_paid", string="Next Instalment")
+    next_date = fields.Date(
+        compute="_compute_amount_paid", string="Next Instalment",
+        help="Due date of the next instalment not paid yet.",
+    )
     user_id = fields.Many2one("res.users", string="Recorded by", default=lambda self: self.env.user)
     origin = fields.Selection(ORIGINS, default="manual", required=True, readonly=True)
     note = fields.Text()

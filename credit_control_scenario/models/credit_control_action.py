@@ -43,7 +43,11 @@ class CreditControlAction(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     scenario_id = fields.Many2one("credit.control.scenario", required=True, index=True, ondelete="restrict")
     step_id = fields.Many2one("credit.control.scenario.step", required=True, index=True, ondelete="restrict")
-    channel = fields.Selection(CHANNELS, required=True)
+    channel = fields.Selection(
+        CHANNELS, required=True,
+        help="Channel the reminder went out by; a reminder that could not go out by e-mail or SMS "
+        "shows as a task.",
+    )
     state = fields.Selection(ACTION_STATES, default="planned", required=True, index=True)
     user_id = fields.Many2one("res.users", string="Responsible", index=True)
     date = fields.Date(required=True, default=fields.Date.context_today, index=True)
@@ -62,7 +66,11 @@ class CreditControlAction(models.Model):
         help="What was sent, as it was rendered when it was sent.",
     )
     comment = fields.Text()
-    failure_reason = fields.Text(readonly=True)
+    failure_reason = fields.Text(
+        readonly=True,
+        help="Why the reminder could not go out or was not delivered (invalid address, bounce, "
+        "blacklist...).",
+    )
     line_ids = fields.One2many("credit.control.action.line", "action_id", string="Lines")
     move_ids = fields.Many2many("account.move", compute="_compute_move_ids", string="Invoices")
     invoice_count = fields.Integer(compute="_compute_move_ids")
@@ -70,7 +78,9 @@ class CreditControlAction(models.Model):
     sms_id = fields.Many2one("sms.sms", string="SMS", ondelete="set null", readonly=True)
     letter_attachment_id = fields.Many2one("ir.attachment", string="Letter", ondelete="set null", readonly=True)
     penalty_move_id = fields.Many2one(
-        "account.move", string="Penalty Invoice", ondelete="set null", readonly=True, copy=False
+        "account.move", string="Penalty Invoice", ondelete="set null", readonly=True, copy=False,
+        help="Draft invoice of the recovery indemnity and late-payment interest booked by a formal "
+        "notice, for the accountant to confirm.",
     )
     call_script = fields.Html(related="step_id.call_script")
 

@@ -16,6 +16,8 @@ class CreditControlDossier(models.Model):
         "credit.control.scenario",
         compute="_compute_credit_effective_scenario_id",
         string="Dunning Scenario",
+        help="The scenario that applies: the customer's own, else its segment's, else the company's "
+        "default.",
     )
     credit_action_ids = fields.One2many("credit.control.action", "dossier_id", string="Reminders")
     credit_action_count = fields.Integer(compute="_compute_credit_action_count", string="Reminders Count")

@@ -30,7 +30,10 @@ class CreditControlRun(models.Model):
     state = fields.Selection(
         [("running", "Running"), ("done", "Done")], default="running", required=True, readonly=True
     )
-    warning = fields.Text(readonly=True)
+    warning = fields.Text(
+        readonly=True,
+        help="What the run found before reminding anyone, such as bank statements not up to date.",
+    )
     dossier_total = fields.Integer(string="Customers to Process", readonly=True)
     dossier_done = fields.Integer(string="Customers Processed", readonly=True)
     progress = fields.Float(compute="_compute_progress")

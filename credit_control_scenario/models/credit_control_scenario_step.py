@@ -35,7 +35,12 @@ class CreditControlScenarioStep(models.Model):
         help="When the step falls due, in days after the due date of the "
         "invoice; negative for a courtesy reminder before it.",
     )
-    channel = fields.Selection(CHANNELS, required=True, default="email")
+    channel = fields.Selection(
+        CHANNELS, required=True, default="email",
+        help="How the reminder goes out: an e-mail, a PDF letter to post, an SMS, or a call or a task "
+        "in the collector's agenda. An e-mail or SMS that cannot go out (no valid address or "
+        "number) becomes a task saying why.",
+    )
     automatic = fields.Boolean(
         default=True,
         help="Send without review. Otherwise the reminder waits in the "
@@ -62,12 +67,23 @@ class CreditControlScenarioStep(models.Model):
         "mail.template",
         string="E-mail Template",
         domain=[("model", "=", "credit.control.action")],
+        help="Subject and body of the e-mail, in the customer's language; the invoice PDFs are "
+        "attached.",
     )
     # Dynamic content (QWeb, {{ }}): only template editors may write it, as
     # for mail templates (see _check_dynamic_content).
-    letter_body = fields.Html(translate=True, sanitize=False)
-    sms_body = fields.Text(string="SMS Text", translate=True)
-    call_script = fields.Html(translate=True, sanitize=False)
+    letter_body = fields.Html(
+        translate=True, sanitize=False,
+        help="Text of the letter, printed on the company's letterhead with the list of the invoices.",
+    )
+    sms_body = fields.Text(
+        string="SMS Text", translate=True,
+        help="Text of the SMS (160 characters make one message).",
+    )
+    call_script = fields.Html(
+        translate=True, sanitize=False,
+        help="What the collector says on the call: shown in the agenda with the customer's situation.",
+    )
     formal_notice = fields.Boolean(
         help="The letter is a formal notice (mise en demeure): it states the "
         "late-payment penalties and the fixed recovery indemnity.",

@@ -45,7 +45,10 @@ class CreditControlDossier(models.Model):
         string="Previous Score", digits=(5, 1), readonly=True,
         help="The score before the last recomputation: a large drop raises an alert.",
     )
-    credit_scored_date = fields.Date(string="Scored On", readonly=True)
+    credit_scored_date = fields.Date(
+        string="Scored On", readonly=True,
+        help="Day the score was last computed (nightly, or with Recompute Score).",
+    )
     credit_score_factor_ids = fields.One2many(
         "credit.control.score.factor", "dossier_id", string="Score Factors", readonly=True
     )
@@ -113,7 +116,9 @@ class CreditControlDossier(models.Model):
         "account.payment.term", compute="_compute_credit_suggestion", string="Payment Terms"
     )
     credit_suggested_payment_term_id = fields.Many2one(
-        "account.payment.term", compute="_compute_credit_suggestion", string="Suggested Payment Terms"
+        "account.payment.term", compute="_compute_credit_suggestion", string="Suggested Payment Terms",
+        help="Payment terms the risk policy of the customer's risk class calls for, when they differ "
+        "from the current ones.",
     )
     credit_suggested_limit = fields.Float(
         compute="_compute_credit_suggestion",

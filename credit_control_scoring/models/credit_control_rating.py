@@ -25,7 +25,8 @@ class CreditControlRating(models.Model):
     covered_limit = fields.Monetary(help="Amount the credit insurer covers for this customer.")
     rating_date = fields.Date(string="Date", required=True, default=fields.Date.context_today)
     source = fields.Selection(
-        [("manual", "Manual"), ("import", "Import")], required=True, default="manual", readonly=True
+        [("manual", "Manual"), ("import", "Import")], required=True, default="manual", readonly=True,
+        help="Where the rating comes from: entered by hand, or imported from a rating agency's file.",
     )
     is_current = fields.Boolean(
         string="Current", readonly=True, index=True,

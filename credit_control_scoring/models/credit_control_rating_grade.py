@@ -16,7 +16,10 @@ class CreditControlRatingGrade(models.Model):
     code = fields.Char(required=True, help="The grade as it appears in the files of the agency.")
     name = fields.Char(string="Description", translate=True)
     rank = fields.Integer(required=True, help="Position in the scale of the agency: the lower, the safer.")
-    risk_class = fields.Selection(RISK_CLASS_SELECTION, required=True)
+    risk_class = fields.Selection(
+        RISK_CLASS_SELECTION, required=True,
+        help="Internal risk class (A lowest risk, E highest) the agency's grade is read as.",
+    )
     active = fields.Boolean(default=True)
 
     _sql_constraints = [

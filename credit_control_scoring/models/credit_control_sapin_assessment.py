@@ -33,7 +33,10 @@ class CreditControlSapinAssessment(models.Model):
         LEVEL_SELECTION, compute="_compute_country_risk", store=True,
         help="Level of the country in the Sapin II country list (low when not listed).",
     )
-    sector_risk = fields.Selection(LEVEL_SELECTION, required=True, default="low", tracking=True)
+    sector_risk = fields.Selection(
+        LEVEL_SELECTION, required=True, default="low", tracking=True,
+        help="Corruption risk of the customer's business sector, as your Sapin II risk map rates it.",
+    )
     ownership = fields.Selection(
         [("transparent", "Transparent"), ("partial", "Partly known"), ("opaque", "Opaque")],
         string="Ownership Transparency", required=True, default="transparent", tracking=True,
@@ -47,8 +50,15 @@ class CreditControlSapinAssessment(models.Model):
         [("pending", "Pending"), ("satisfactory", "Satisfactory"),
          ("reservations", "With reservations"), ("unsatisfactory", "Unsatisfactory")],
         required=True, default="pending", tracking=True,
+        help="Outcome of the checks made on the customer (identity, beneficial owners, sanctions, "
+        "reputation).",
     )
-    risk_level = fields.Selection(LEVEL_SELECTION, compute="_compute_risk_level", store=True, tracking=True)
+    risk_level = fields.Selection(
+        LEVEL_SELECTION, compute="_compute_risk_level", store=True, tracking=True,
+        help="Overall risk of the third party from the criteria of the assessment: high when one "
+        "criterion is high or two are medium, medium when one is. It sets the date of the next "
+        "review.",
+    )
     next_review_date = fields.Date(
         compute="_compute_next_review_date", store=True, readonly=False,
         help="By default 3 years after the assessment when the risk is low, 2 years when medium, 1 year when high.",

@@ -31,14 +31,24 @@ class CreditControlScoreFactor(models.Model):
     company_id = fields.Many2one(related="dossier_id.company_id")
     code = fields.Selection(FACTOR_SELECTION, string="Factor", required=True, readonly=True)
     sequence = fields.Integer(readonly=True)
-    raw_value = fields.Float(string="Value", readonly=True, digits=(16, 2))
+    raw_value = fields.Float(
+        string="Value", readonly=True, digits=(16, 2),
+        help="Value measured on the customer (days, percent, count...).",
+    )
     detail = fields.Char(
         readonly=True,
         help="Late invoices out of those evaluated; for the trend, average "
         "days beyond terms over 3 / 6 / 12 months.",
     )
-    normalized = fields.Float(string="Points (0-100)", readonly=True, digits=(5, 2), aggregator="avg")
-    weight = fields.Float(readonly=True, digits=(5, 0), aggregator="avg")
+    normalized = fields.Float(
+        string="Points (0-100)", readonly=True, digits=(5, 2), aggregator="avg",
+        help="The raw value brought to a 0-100 scale, 100 being the lowest risk.",
+    )
+    weight = fields.Float(
+        readonly=True, digits=(5, 0), aggregator="avg",
+        help="Weight of the factor in the score (settings): the score is the weighted mean of the "
+        "normalized values.",
+    )
     _sql_constraints = [
         # also the index of the dossier's factors
         ("dossier_code_uniq", "unique(dossier_id, code)", "A factor appears once per dossier."),

@@ -75,7 +75,9 @@ def main():
             with bench.measure("validate 20 letters (PDF by wkhtmltopdf)", len(sample)):
                 sample.action_validate()
                 env.flush_all()
-            pdfs = sample.letter_attachment_id.filtered(lambda a: a.mimetype == "application/pdf" and a.raw[:4] == b"%PDF")
+            pdfs = sample.letter_attachment_id.filtered(
+                lambda a: a.mimetype == "application/pdf" and a.raw[:4] == b"%PDF"
+            )
             print(f"letters validated: {len(sample)}, PDF files: {len(pdfs)}")
         bench.report(args.output, context)
 
