@@ -6,6 +6,7 @@ from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..const import AGING_BUCKETS
+from .credit_control_kpi import AGING_KEYS
 
 # Operators the amount searches accept, mapped to their SQL spelling.
 SEARCH_OPERATORS = {
@@ -254,14 +255,13 @@ class CreditControlDossier(models.Model):
             "max_days_overdue": SQL("COALESCE(MAX(%s) FILTER (WHERE %s), 0)", days_late, overdue),
             "overdue_invoice_count": SQL("COUNT(DISTINCT l.move_id) FILTER (WHERE %s)", overdue),
         }
-        for code, low, high in AGING_BUCKETS:
-            condition = SQL("TRUE")
-            if low is not None:
-                condition = SQL("%s AND %s >= %s", condition, days_late, low)
-            if high is not None:
-                condition = SQL("%s AND %s <= %s", condition, days_late, high)
+        # the buckets of the dossier's company (``c``), as in the aged balance
+        bucket = self.env["credit.control.kpi"]._kpi_bucket_sql(
+            SQL("(%s::date - COALESCE(l.date_maturity, l.date))", today), "c"
+        )
+        for (code, _low, _high), key in zip(AGING_BUCKETS, AGING_KEYS, strict=True):
             select[f"amount_{code}"] = SQL(
-                "COALESCE(SUM(l.amount_residual) FILTER (WHERE %s), 0)", condition
+                "COALESCE(SUM(l.amount_residual) FILTER (WHERE %s = %s), 0)", bucket, key
             )
         return select
 
@@ -274,6 +274,7 @@ class CreditControlDossier(models.Model):
             """
             SELECT %(columns)s
               FROM credit_control_dossier d
+              JOIN res_company c ON c.id = d.company_id
          LEFT JOIN account_move_line l
                 ON l.partner_id = d.partner_id
                AND l.company_id = d.company_id
@@ -299,6 +300,7 @@ class CreditControlDossier(models.Model):
         self.env["account.move.line"].flush_model(
             ["partner_id", "company_id", "parent_state", "amount_residual", "account_id", "date_maturity"]
         )
+        self.env["res.company"].flush_model([f"credit_aging_limit_{i}" for i in range(1, 5)])
         select = self._credit_amounts_select()
         names = list(select)
         query = self._credit_amounts_query(
@@ -370,6 +372,17 @@ class CreditControlDossier(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
+
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        """Override to title the aging amounts with the bucket limits of the
+        current company (Settings), which they follow."""
+        result = super().fields_get(allfields, attributes)
+        labels = dict(self.env["credit.control.kpi"]._kpi_bucket_labels())
+        for (code, _low, _high), key in zip(AGING_BUCKETS, AGING_KEYS, strict=True):
+            if "string" in result.get(f"amount_{code}", {}):
+                result[f"amount_{code}"]["string"] = labels[key]
+        return result
 
     def write(self, vals):
         # A segment chosen by a user (form, import, RPC) is kept by the rules.

@@ -51,6 +51,26 @@ class TestDossier(CreditControlCommon):
             "overdue_invoice_count": 3,
         }])
 
+    def test_aging_follows_the_company_buckets(self):
+        """Buckets of 15/45/90/180 days: the dossier's aging tab sorts the
+        same items into them, under their new titles."""
+        self.company.write({"credit_aging_limit_1": 15, "credit_aging_limit_2": 45,
+                            "credit_aging_limit_3": 90, "credit_aging_limit_4": 180})
+        self.dossier.invalidate_recordset()
+        self.assertRecordValues(self.dossier, [{
+            "amount_not_due": 1000.0,
+            "amount_1_30": 150.0,    # 14 days (and the credit note of 5 days)
+            "amount_31_60": 0.0,     # 16-45 days
+            "amount_61_90": 300.0,   # 75 days
+            "amount_91_120": 400.0,  # 165 days
+            "amount_120_plus": 0.0,  # over 180 days
+        }])
+        titles = self.env["credit.control.dossier"].fields_get(["amount_1_30", "amount_91_120", "amount_120_plus"])
+        self.assertEqual(
+            [titles[f]["string"] for f in ("amount_1_30", "amount_91_120", "amount_120_plus")],
+            ["1-15 days", "91-180 days", "Over 180 days"],
+        )
+
     def test_amounts_follow_payments(self):
         old = self.env["account.move"].search([
             ("partner_id", "=", self.customer.id), ("invoice_date_due", "=", date(2025, 12, 1)),
