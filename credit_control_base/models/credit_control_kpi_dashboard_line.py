@@ -1,4 +1,7 @@
 from odoo import _, fields, models
+from odoo.tools import format_date
+
+from .credit_control_kpi import SALE_MOVE_TYPES
 
 
 class CreditControlKpiDashboardLine(models.TransientModel):
@@ -71,6 +74,34 @@ class CreditControlKpiDashboardMonth(models.TransientModel):
     dso_countback = fields.Float(string="DSO (count-back)", aggregator="avg")
     dso_simple = fields.Float(string="DSO (simple)", aggregator="avg")
 
+    def action_open_sales(self):
+        """The credit sales of the month: invoices, receipts and credit notes
+        posted with an accounting date in the month."""
+        self.ensure_one()
+        dashboard = self.dashboard_id
+        moves = self.env["account.move"].search([
+            ("move_type", "in", SALE_MOVE_TYPES),
+            ("state", "=", "posted"),
+            ("company_id", "=", dashboard.company_id.id),
+            ("date", ">=", self.month),
+            ("date", "<=", self.date_to),
+        ])
+        return dashboard._credit_invoices_action(
+            moves, _("Credit sales of %s", format_date(self.env, self.month, date_format="MMMM y"))
+        )
+
+    def action_open_closing(self):
+        """The receivables at the end of the month: the aged balance as of
+        that day."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("credit_control_base.credit_control_aged_balance_action")
+        action.update({
+            "name": _("Receivables on %s", format_date(self.env, self.date_to)),
+            "domain": [("company_id", "=", self.dashboard_id.company_id.id)],
+            "context": {"credit_as_of": fields.Date.to_string(self.date_to), "search_default_group_partner": 1},
+        })
+        return action
+
 
 class CreditControlKpiDashboardWeek(models.TransientModel):
     """One week of the cash-in forecast of a dashboard."""
@@ -86,3 +117,15 @@ class CreditControlKpiDashboardWeek(models.TransientModel):
     estimated = fields.Monetary(help="Open instalments expected this week: due date + the customer's usual delay.")
     promised = fields.Monetary(help="Payment promises and plans expected this week.")
     amount = fields.Monetary(string="Expected Cash-in")
+
+    def action_open_invoices(self):
+        """The invoices whose cash-in the week expects."""
+        self.ensure_one()
+        dashboard = self.dashboard_id
+        today = fields.Date.context_today(self)
+        moves = self.env["credit.control.kpi.forecast"]._kpi_forecast_week_moves(
+            max((self.date_from - today).days // 7, 0), today, dashboard.company_id.ids, dashboard._credit_filters()
+        )
+        return dashboard._credit_invoices_action(
+            moves, _("Cash-in expected from %s", format_date(self.env, self.date_from))
+        )

@@ -105,3 +105,22 @@ class CreditControlKpiForecast(models.AbstractModel):
             "promised": promised[week],
             "amount": float(estimated.get(week, 0.0)) + promised[week],
         } for week in range(FORECAST_WEEKS)]
+
+    @api.model
+    def _kpi_forecast_week_moves(self, week, today=None, company_ids=None, filters=None):
+        """The invoices the forecast expects cash from in week ``week`` (0 =
+        this week, with what is already late): the invoices behind a
+        forecast row, estimated or promised."""
+        today = today or fields.Date.context_today(self)
+        company_ids = company_ids or self.env.companies.ids
+        self.env["credit.control.kpi"]._kpi_flush()
+        items = self._kpi_forecast_items_query(today, company_ids, filters)
+        Move = self.env["account.move"]
+        rows = self.env.execute_query(SQL("SELECT DISTINCT move_id, GREATEST(week, 0) FROM (%s) i", items))
+        overrides = Move._credit_forecast_overrides(Move.browse({move_id for move_id, _week in rows}))
+        estimated = {move_id for move_id, move_week in rows if move_week == week and move_id not in overrides}
+        promised = {
+            move_id for move_id, receipts in overrides.items()
+            if any(max((date - today).days // 7, 0) == week for date, _amount in receipts)
+        }
+        return Move.browse(sorted(estimated | promised))

@@ -151,6 +151,17 @@ class TestKpiIndicators(CreditControlKpiCommon):
         self.assertEqual(overdue, self.inv1 | self.inv2 | self.inv5)
         public_line = dashboard.line_ids.filtered("segment_id")
         self.assertEqual(self.env["account.move"].search(public_line.action_open_invoices()["domain"]), self.inv5)
+        # the CEI and forecast rows open the invoices behind them
+        april = dashboard.month_ids.filtered(lambda m: m.month == date(2026, 4, 1))
+        sales = self.env["account.move"].search(april.action_open_sales()["domain"])
+        self.assertEqual(sum(sales.mapped("amount_total_signed")), april.sales)
+        closing = april.action_open_closing()
+        report = self.env["credit.control.aged.balance"].with_context(closing["context"])
+        self.assertEqual(sum(report.search(closing["domain"]).mapped("residual")), april.closing)
+        this_week, week_9 = dashboard.week_ids[0], dashboard.week_ids[9]
+        self.assertEqual(self.env["account.move"].search(this_week.action_open_invoices()["domain"]),
+                         self.inv1 | self.inv2 | self.inv5)
+        self.assertEqual(self.env["account.move"].search(week_9.action_open_invoices()["domain"]), self.inv4)
         dashboard.write({"group_by": "collector", "monthly_dso": True})
         dashboard.action_refresh()
         self.assertEqual(dashboard.line_ids.collector_id, self.collector_a)
