@@ -4,3 +4,4 @@ from . import test_payment_plan
 from . import test_hooks
 from . import test_access
 from . import test_query_count
+from . import test_menus

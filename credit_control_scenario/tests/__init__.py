@@ -8,3 +8,4 @@ from . import test_query_count
 from . import test_concurrency
 from . import test_simulation
 from . import test_tours
+from . import test_menus
