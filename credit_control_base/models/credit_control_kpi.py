@@ -84,6 +84,10 @@ class CreditControlKpi(models.AbstractModel):
 
     @api.model
     def _kpi_flush(self):
+        """Write what the KPI queries read, and prepare the transaction for
+        them: PostgreSQL's JIT compiler spends longer compiling these large
+        aggregates (0.2 to 0.4 s) than they take to run without it."""
+        self.env.cr.execute("SET LOCAL jit = off")
         self.env["account.move.line"].flush_model()
         self.env["account.move"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
@@ -203,7 +207,9 @@ class CreditControlKpi(models.AbstractModel):
               GROUP BY 1
             ),
             moves AS (
-                SELECT COALESCE(%(key_m)s, 0) AS key, m.date, m.amount_total_signed AS amount
+                -- per day: the month of each row is then computed on a few
+                -- hundred days, not on every invoice of two years
+                SELECT COALESCE(%(key_m)s, 0) AS key, m.date, SUM(m.amount_total_signed) AS amount
                   FROM account_move m
              LEFT JOIN credit_control_dossier d
                     ON d.partner_id = m.commercial_partner_id AND d.company_id = m.company_id
@@ -212,6 +218,7 @@ class CreditControlKpi(models.AbstractModel):
                    AND m.date > LEAST(%(as_of)s::date - %(period)s,
                                       (%(as_of)s::date - make_interval(months => %(months)s))::date)
                    AND %(where_m)s
+              GROUP BY 1, 2
             ),
             sales_period AS (
                 SELECT key, SUM(amount) AS amount FROM moves
