@@ -96,46 +96,52 @@ class CreditControlKpi(models.AbstractModel):
         self.env["res.company"].flush_model()
 
     @api.model
-    def _kpi_open_items_query(self, as_of, company_ids):
+    def _kpi_open_items_query(self, as_of, company_ids, from_before=None):
         """Query of the posted receivable items of ``company_ids`` open on
         ``as_of``, one row per journal item, amounts in company currency.
 
-        What was open on a past date is what is open today plus what was
-        reconciled after that date: residual on D = residual today + the
-        reconciliations dated after D (a reconciliation is dated by the
-        later of its two items, as in Odoo's aged receivable). One scan of
-        the receivable items dated up to D, joined by hash to the
-        reconciliations dated after D: an earlier version first gathered
-        the ids of the items open today or reconciled since D, and the
-        de-duplication of that union cost more than the scan it saved.
+        What was open on a past date D is the balance of the item minus the
+        reconciliations dated up to D, or, the same, its residual today plus
+        the reconciliations dated after D (a reconciliation is dated by the
+        later of its two items, as in Odoo's aged receivable). The query
+        reads whichever set of reconciliations is the smaller: those after D
+        for a recent date, those up to D for a date far back.
 
+        :param from_before: force the reconciliations up to D (True) or
+            after it (False); by default the smaller set
         Columns: id, move_id, company_id, partner_id (commercial entity),
         dossier_id, segment_id, collector_id, date, date_maturity,
         days_overdue, aging_bucket, residual.
         """
+        if from_before is None:
+            from_before = self._kpi_fewer_reconciliations_before(as_of, company_ids)
+        if from_before:
+            partials, residual = SQL("max_date <= %s", as_of), SQL("l.balance - COALESCE(r.amount, 0)")
+        else:
+            partials, residual = SQL("max_date > %s", as_of), SQL("l.amount_residual + COALESCE(r.amount, 0)")
         days = SQL("(%s::date - o.date_maturity)", as_of)
         # The open lines are found first, on the receivable lines alone: the
         # customer and dossier joins then read the open lines only (a tenth
         # of the ledger), not every line dated up to D.
         return SQL(
             """
-            WITH late AS MATERIALIZED (
+            WITH reconciled AS MATERIALIZED (
                 SELECT line_id, SUM(amount) AS amount
                   FROM (SELECT debit_move_id AS line_id, amount
-                          FROM account_partial_reconcile WHERE max_date > %(as_of)s
+                          FROM account_partial_reconcile WHERE %(partials)s AND company_id IN %(company_ids)s
                          UNION ALL
                         SELECT credit_move_id, -amount
-                          FROM account_partial_reconcile WHERE max_date > %(as_of)s) p
+                          FROM account_partial_reconcile WHERE %(partials)s AND company_id IN %(company_ids)s) p
               GROUP BY line_id
             ), open_lines AS MATERIALIZED (
                 SELECT l.id, l.move_id, l.company_id, l.partner_id, l.date,
                        COALESCE(l.date_maturity, l.date) AS date_maturity,
-                       l.amount_residual + COALESCE(late.amount, 0) AS residual
+                       %(residual)s AS residual
                   FROM account_move_line l
                   JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
-             LEFT JOIN late ON late.line_id = l.id
+             LEFT JOIN reconciled r ON r.line_id = l.id
                  WHERE l.parent_state = 'posted' AND l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
-                   AND l.amount_residual + COALESCE(late.amount, 0) <> 0
+                   AND %(residual)s <> 0
             )
             SELECT o.id, o.move_id, o.company_id,
                    COALESCE(p.commercial_partner_id, o.partner_id) AS partner_id,
@@ -152,9 +158,25 @@ class CreditControlKpi(models.AbstractModel):
             """,
             as_of=as_of,
             company_ids=tuple(company_ids),
+            partials=partials,
+            residual=residual,
             days=days,
             bucket=self._kpi_bucket_sql(days, "c"),
         )
+
+    @api.model
+    def _kpi_fewer_reconciliations_before(self, as_of, company_ids):
+        """Whether fewer reconciliations of ``company_ids`` are dated up to
+        ``as_of`` than after it."""
+        [(before, after)] = self.env.execute_query(SQL(
+            """
+            SELECT COUNT(*) FILTER (WHERE max_date <= %(as_of)s), COUNT(*) FILTER (WHERE max_date > %(as_of)s)
+              FROM account_partial_reconcile WHERE company_id IN %(company_ids)s
+            """,
+            as_of=as_of,
+            company_ids=tuple(company_ids),
+        ))
+        return before < after
 
     # ------------------------------------------------------------------
     # SUMMARY: OUTSTANDING, OVERDUE, DSO, ADD

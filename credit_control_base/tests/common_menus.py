@@ -88,7 +88,9 @@ class MenuSmokeCase(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("fr_FR")
-        modules = cls.env["ir.module.module"].search([("name", "=like", "credit_control_%"), ("state", "=", "installed")])
+        modules = cls.env["ir.module.module"].search([
+            ("name", "=like", "credit_control_%"), ("state", "=", "installed"),
+        ])
         cls.env["ir.module.module"]._load_module_terms(modules.mapped("name"), ["fr_FR"], overwrite=True)
 
     def _menus(self):
@@ -115,5 +117,7 @@ class MenuSmokeCase(HttpCase):
                     "label": f"{lang} {menu.with_context(lang=lang).complete_name}",
                 })
             with self.subTest(lang=lang):
-                self.browser_js("/odoo", CHECK_ACTIONS_JS % json.dumps(checks), ready="odoo.isReady === true", login="admin",
-                                timeout=240)
+                self.browser_js(
+                    "/odoo", CHECK_ACTIONS_JS % json.dumps(checks), ready="odoo.isReady === true",
+                    login="admin", timeout=240,
+                )

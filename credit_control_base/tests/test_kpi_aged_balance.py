@@ -20,6 +20,21 @@ class TestKpiAgedBalance(CreditControlKpiCommon):
         )
         return dict(groups)
 
+    def test_both_ways_to_a_past_date_agree(self):
+        """The open items on a date, from the reconciliations up to it or
+        from those after it, are the same rows with the same residuals, on
+        every date of the fixture (partial payment, credit note, foreign
+        currency)."""
+        Kpi = self.env["credit.control.kpi"]
+        Kpi._kpi_flush()
+        for as_of in (date(2025, 12, 31), date(2026, 2, 28), date(2026, 3, 15), date(2026, 4, 30), self.TODAY):
+            rows = [
+                sorted(self.env.execute_query(Kpi._kpi_open_items_query(as_of, self.company.ids, from_before)))
+                for from_before in (True, False)
+            ]
+            self.assertTrue(rows[0] or as_of < date(2026, 1, 1))
+            self.assertEqual(rows[0], rows[1], f"open items on {as_of}")
+
     def test_buckets_today(self):
         """Partial payment, credit note and foreign currency in their buckets."""
         self.assertEqual(self._buckets(), {"not_due": 800.0, "b1": 1700.0, "b3": 500.0, "b4": 600.0})
