@@ -195,13 +195,16 @@ class CreditControlActionDelivery(models.AbstractModel):
         scripts = self._credit_render_step_field("call_script", engine="qweb")
         model_id = self.env["ir.model"]._get_id("credit.control.dossier")
         today = fields.Date.context_today(self)
+        users = {action.id: action.user_id or action.dossier_id.collector_id or self.env.user for action in self}
         activities = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create([{
             "res_model_id": model_id,
             "res_id": action.dossier_id.id,
             "activity_type_id": activity_type.id,
-            "summary": (summary.get(action.id) if isinstance(summary, dict) else summary) or action.step_id.name,
+            # the step's name in the collector's language (the nightly run has none)
+            "summary": (summary.get(action.id) if isinstance(summary, dict) else summary)
+            or action.step_id.with_context(lang=users[action.id].lang).name,
             "note": scripts.get(action.id) or action.failure_reason or False,
-            "user_id": (action.user_id or action.dossier_id.collector_id or self.env.user).id,
+            "user_id": users[action.id].id,
             "date_deadline": today,
         } for action in self])
         if link:

@@ -48,6 +48,15 @@ class TestAgendaAndReport(ScenarioCommon):
         action = self.invoice.action_open_credit_actions()
         self.assertEqual(self.env["credit.control.action"].search(action["domain"]), self.dossier.credit_action_ids)
 
+    def test_call_summary_in_the_collectors_language(self):
+        """The nightly run has no language: the call lands in the agenda
+        under the step's name in the collector's language."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.step_call.with_context(lang="fr_FR").name = "Appel de relance"
+        self.collector_a.lang = "fr_FR"
+        call = self._run(date(2026, 3, 31)).action_ids
+        self.assertEqual(call.activity_id.summary, "Appel de relance")
+
     def test_chatter_note_equals_the_orm_note(self):
         """The run writes its chatter notes in one INSERT: each is the note
         mail.message.create would write for the same values, special
