@@ -39,7 +39,7 @@
             "credit_control_scenario/static/tests/tours/*.js",
         ],
     },
-    "images": ["static/description/simulation.png", "static/description/icon.png"],
+    "images": ["static/description/simulation.png", "static/description/agenda.png", "static/description/icon.png"],
     "post_init_hook": "_post_init_hook",
     "application": False,
     "installable": True,

@@ -21,7 +21,7 @@ import requests
 import websocket
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-# module, file name, login, path, width, height[, button to click first]
+# module, file name, login, path, width, height[, element to click first, or a list of them]
 SHOTS = [
     ("credit_control_base", "dashboard", "admin",
      "/odoo/action-credit_control_base.credit_control_kpi_dashboard_action", 1400, 1100),
@@ -30,8 +30,13 @@ SHOTS = [
     ("credit_control_scenario", "simulation", "admin",
      "/odoo/action-credit_control_scenario.credit_control_simulation_action", 1400, 900,
      "button[name=action_simulate]"),
+    ("credit_control_scenario", "agenda", "collector1",
+     "/odoo/action-credit_control_scenario.mail_activity_action_credit_agenda", 1400, 800),
     ("credit_control_dispute", "disputes", "admin", "/odoo/action-credit_control_dispute.credit_control_dispute_action",
      1400, 800),
+    # the first customer of the list, its Risk tab
+    ("credit_control_scoring", "risk", "admin", "/odoo/action-credit_control_base.credit_control_dossier_action",
+     1400, 1000, [".o_data_row .o_data_cell", ".o_notebook a[name=risk]"]),
 ]
 
 
@@ -105,8 +110,8 @@ class Chromium:
         self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
         self.call("Page.navigate", url=url)
         self.wait_for_view()
-        if click:
-            self.call("Runtime.evaluate", expression=f"document.querySelector({json.dumps(click)}).click()")
+        for selector in [click] if isinstance(click, str) else click or []:
+            self.call("Runtime.evaluate", expression=f"document.querySelector({json.dumps(selector)}).click()")
             time.sleep(2)
             self.wait_for_view()
         data = self.call("Page.captureScreenshot", format="png")["data"]
