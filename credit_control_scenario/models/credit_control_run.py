@@ -122,19 +122,17 @@ class CreditControlRun(models.Model):
             "company_ids": [fields.Command.set(companies.ids)],
             "warning": self._credit_statement_warnings(companies, today) or False,
         })
-        # the invoices of each dossier found due now: a batch re-reads only
-        # those (by index), not the whole receivable ledger again
-        moves_by_dossier = defaultdict(list)
-        for row in run._credit_candidates(companies, today):
-            moves_by_dossier[row["dossier_id"]].append(row["move_id"])
-        dossier_ids = sorted(moves_by_dossier)
+        dossier_ids = sorted({row["dossier_id"] for row in run._credit_candidates(companies, today)})
+        # a batch re-reads the open invoices of its dossiers only, by their
+        # keys, not the whole receivable ledger again
+        moves_by_dossier = run._credit_open_moves(dossier_ids)
         run.dossier_total = len(dossier_ids)
         if commit:
             # the run shows at once, with its progress, to other users
             self.env.cr.commit()  # pylint: disable=invalid-commit
         done = 0
         for batch in split_every(batch_size, dossier_ids):
-            run._credit_process_batch(companies, today, {d: moves_by_dossier[d] for d in batch}, commit)
+            run._credit_process_batch(companies, today, {d: moves_by_dossier.get(d, []) for d in batch}, commit)
             done += len(batch)
             run.dossier_done = done
             if commit:
@@ -149,9 +147,10 @@ class CreditControlRun(models.Model):
         """Lock the dossiers of a batch not locked by another worker, then
         plan their reminders from a fresh read of what is due.
 
-        :param moves_by_dossier: ``{dossier id: [invoice ids]}``, the
-            invoices found due when the run started; what became due since
-            is left to the next run
+        :param moves_by_dossier: ``{dossier id: [invoice ids]}``, the open
+            invoices of the dossiers when the run started (all of them: a
+            step's minimum amount may weigh the customer's whole balance);
+            an invoice posted since is left to the next run
         """
         for attempt in (1, 2):
             try:
@@ -262,6 +261,27 @@ class CreditControlRun(models.Model):
             conditions=self._credit_step_conditions(),
         ))
         return self._credit_drop_planned(rows)
+
+    @api.model
+    def _credit_open_moves(self, dossier_ids):
+        """``{dossier id: [move ids]}``: the documents with an open
+        receivable amount of each dossier's customer, in one query."""
+        if not dossier_ids:
+            return {}
+        self.env.flush_all()
+        return dict(self.env.execute_query(SQL(
+            """
+            SELECT d.id, ARRAY_AGG(DISTINCT l.move_id)
+              FROM credit_control_dossier d
+              JOIN account_move_line l ON l.partner_id = d.partner_id AND l.company_id = d.company_id
+             WHERE d.id = ANY(%s)
+               AND l.parent_state = 'posted'
+               AND l.amount_residual > 0
+               AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+          GROUP BY d.id
+            """,
+            list(dossier_ids),
+        )))
 
     @api.model
     def _credit_drop_planned(self, rows):

@@ -75,6 +75,20 @@ class TestEngine(ScenarioCommon):
         run = self._run(date(2026, 3, 14))
         self.assertEqual(run.action_ids.filtered(lambda a: a.partner_id == other).step_id, self.step_first)
 
+    def test_batches_weigh_the_customers_whole_balance(self):
+        """A run re-reads its batches by invoice: the minimum amount of a
+        step grouped per customer still weighs the customer's whole open
+        balance, as the selection of the run did (50 € late + 500 € not due
+        reach the call's 100 €)."""
+        small = self._customer("Petit Client")
+        self._create_invoice(small, 50.0, due=date(2026, 2, 1))
+        self._create_invoice(small, 500.0, due=date(2026, 4, 1))
+        with freeze_time("2026-03-05"):
+            selected = self.env["credit.control.run"]._credit_candidates(self.company, date(2026, 3, 5))
+        run = self._run(date(2026, 3, 5), batch_size=1)
+        self.assertEqual({row["step_id"] for row in selected}, {self.step_call.id})
+        self.assertEqual(run.action_ids.step_id, self.step_call)
+
     def test_excluded_and_paid_invoices_are_not_reminded(self):
         customer = self._customer("Imprimerie Blanc")
         held, paid, due = self._create_invoices([
