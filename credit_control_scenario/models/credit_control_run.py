@@ -190,13 +190,10 @@ class CreditControlRun(models.Model):
         Move = self.env["account.move"].sudo()
         self.env.flush_all()
         exclusion = [("credit_excluded", "=", True)]
-        line_filter = move_filter = dossier_filter = SQL()
+        line_filter = dossier_filter = SQL()
         if move_ids:
             exclusion.append(("id", "in", move_ids))
             line_filter = SQL("AND l.move_id IN %s", tuple(move_ids))
-            # stated on the invoices too, so that the planner reaches them by
-            # their key rather than by a nested loop over the company
-            move_filter = SQL("AND m.id IN %s", tuple(move_ids))
         elif dossier_ids:
             line_filter = SQL(
                 "AND l.partner_id IN (SELECT partner_id FROM credit_control_dossier WHERE id IN %s)",
@@ -204,10 +201,16 @@ class CreditControlRun(models.Model):
             )
         if dossier_ids:
             dossier_filter = SQL("AND d.id IN %s", tuple(dossier_ids))
-        excluded = Move._search(exclusion)
+        # The ids, not a subquery: as a NOT IN subquery, the planner ran the
+        # exclusion rules once per invoice on small batches.
+        excluded = [row[0] for row in self.env.execute_query(Move._search(exclusion).select())]
         rows = self.env.execute_query_dict(SQL(
             """
-            WITH open_items AS (
+            WITH open_items AS MATERIALIZED (
+                -- materialized, with their invoices below: the later joins
+                -- start from the open invoices, whatever the planner's
+                -- estimates (on a small batch it once went through every
+                -- invoice of the company for each customer)
                 SELECT l.move_id, MIN(l.date_maturity) AS due_date, SUM(l.amount_residual) AS residual
                   FROM account_move_line l
                  WHERE l.parent_state = 'posted'
@@ -217,23 +220,25 @@ class CreditControlRun(models.Model):
                            SELECT id FROM account_account WHERE account_type = 'asset_receivable')
                    %(line_filter)s
               GROUP BY l.move_id
+            ), open_moves AS MATERIALIZED (
+                SELECT o.move_id, o.due_date, o.residual, m.commercial_partner_id, m.company_id
+                  FROM open_items o
+                  JOIN account_move m ON m.id = o.move_id
+                 WHERE m.move_type IN %(types)s
+                   AND m.id <> ALL(%(excluded)s::int[])
             ), candidates AS (
                 SELECT o.move_id, d.id AS dossier_id, sc.id AS scenario_id, sc.grouping,
                        o.due_date, o.residual,
                        SUM(o.residual) OVER (PARTITION BY d.id, sc.id) AS dossier_residual
-                  FROM open_items o
-                  JOIN account_move m ON m.id = o.move_id
+                  FROM open_moves o
                   JOIN credit_control_dossier d
-                    ON d.partner_id = m.commercial_partner_id AND d.company_id = m.company_id
+                    ON d.partner_id = o.commercial_partner_id AND d.company_id = o.company_id
                   JOIN res_company co ON co.id = d.company_id
              LEFT JOIN credit_control_segment seg ON seg.id = d.segment_id
                   JOIN credit_control_scenario sc
                     ON sc.id = COALESCE(d.credit_scenario_id, seg.credit_scenario_id,
                                         co.credit_control_scenario_id)
-                 WHERE m.move_type IN %(types)s
-                   AND sc.active
-                   AND m.id NOT IN %(excluded)s
-                   %(move_filter)s
+                 WHERE sc.active
                    %(dossier_filter)s
             ), due_steps AS (
                 SELECT DISTINCT ON (c.move_id)
@@ -253,10 +258,9 @@ class CreditControlRun(models.Model):
             """,
             company_ids=tuple(companies.ids),
             line_filter=line_filter,
-            move_filter=move_filter,
             dossier_filter=dossier_filter,
             types=COLLECTIBLE_MOVE_TYPES,
-            excluded=excluded.subselect(),
+            excluded=excluded,
             today=today,
             conditions=self._credit_step_conditions(),
         ))
