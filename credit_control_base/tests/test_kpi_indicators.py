@@ -156,7 +156,7 @@ class TestKpiIndicators(CreditControlKpiCommon):
         sales = self.env["account.move"].search(april.action_open_sales()["domain"])
         self.assertEqual(sum(sales.mapped("amount_total_signed")), april.sales)
         closing = april.action_open_closing()
-        report = self.env["credit.control.aged.balance"].with_context(closing["context"])
+        report = self.env["credit.control.aged.balance"].with_context(**closing["context"])
         self.assertEqual(sum(report.search(closing["domain"]).mapped("residual")), april.closing)
         this_week, week_9 = dashboard.week_ids[0], dashboard.week_ids[9]
         self.assertEqual(self.env["account.move"].search(this_week.action_open_invoices()["domain"]),
