@@ -171,7 +171,11 @@ class CreditControlAgedBalance(models.Model):
     def _credit_open_invoices_action(self, domain, name=None):
         """Base's 'Invoices to Collect' action on the documents of the report
         rows matching ``domain`` (the drill-down of a figure)."""
-        moves = self.search(domain).move_id
+        return self._credit_invoices_action(self.search(domain).move_id, name)
+
+    @api.model
+    def _credit_invoices_action(self, moves, name=None):
+        """Base's 'Invoices to Collect' action on ``moves``."""
         action = self.env["ir.actions.act_window"]._for_xml_id("credit_control_base.credit_control_invoice_action")
         action.update({
             "domain": [("id", "in", moves.ids)],

@@ -214,12 +214,6 @@ class CreditControlKpiDashboard(models.TransientModel):
         self.ensure_one()
         return self._credit_report()._credit_open_invoices_action(self._credit_domain() + domain, name)
 
-    def _credit_invoices_action(self, moves, name):
-        """Base's 'Invoices to Collect' action on ``moves``."""
-        action = self.env["ir.actions.act_window"]._for_xml_id("credit_control_base.credit_control_invoice_action")
-        action.update({"domain": [("id", "in", moves.ids)], "context": {"create": False}, "name": name})
-        return action
-
     def _credit_compute(self):
         self.ensure_one()
         if self.period < 1:

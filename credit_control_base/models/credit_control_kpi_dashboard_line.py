@@ -86,7 +86,7 @@ class CreditControlKpiDashboardMonth(models.TransientModel):
             ("date", ">=", self.month),
             ("date", "<=", self.date_to),
         ])
-        return dashboard._credit_invoices_action(
+        return dashboard._credit_report()._credit_invoices_action(
             moves, _("Credit sales of %s", format_date(self.env, self.month, date_format="MMMM y"))
         )
 
@@ -126,6 +126,6 @@ class CreditControlKpiDashboardWeek(models.TransientModel):
         moves = self.env["credit.control.kpi.forecast"]._kpi_forecast_week_moves(
             max((self.date_from - today).days // 7, 0), today, dashboard.company_id.ids, dashboard._credit_filters()
         )
-        return dashboard._credit_invoices_action(
+        return dashboard._credit_report()._credit_invoices_action(
             moves, _("Cash-in expected from %s", format_date(self.env, self.date_from))
         )
