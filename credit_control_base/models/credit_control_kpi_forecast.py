@@ -94,7 +94,7 @@ class CreditControlKpiForecast(models.AbstractModel):
         promised = dict.fromkeys(range(FORECAST_WEEKS), 0.0)
         for receipts in overrides.values():
             for date, amount in receipts:
-                week = max((date - today).days // 7, 0)
+                week = self._kpi_week(date, today)
                 if week < FORECAST_WEEKS:
                     promised[week] += amount
         return [{
@@ -105,6 +105,12 @@ class CreditControlKpiForecast(models.AbstractModel):
             "promised": promised[week],
             "amount": float(estimated.get(week, 0.0)) + promised[week],
         } for week in range(FORECAST_WEEKS)]
+
+    @staticmethod
+    def _kpi_week(date, today):
+        """The forecast week of a receipt dated ``date``: 0 for this week and
+        for what is already late."""
+        return max((date - today).days // 7, 0)
 
     @api.model
     def _kpi_forecast_week_moves(self, week, today=None, company_ids=None, filters=None):
@@ -121,6 +127,6 @@ class CreditControlKpiForecast(models.AbstractModel):
         estimated = {move_id for move_id, move_week in rows if move_week == week and move_id not in overrides}
         promised = {
             move_id for move_id, receipts in overrides.items()
-            if any(max((date - today).days // 7, 0) == week for date, _amount in receipts)
+            if any(self._kpi_week(date, today) == week for date, _amount in receipts)
         }
         return Move.browse(sorted(estimated | promised))
