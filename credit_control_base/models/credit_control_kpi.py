@@ -114,7 +114,10 @@ class CreditControlKpi(models.AbstractModel):
         days_overdue, aging_bucket, residual.
         """
         if from_before is None:
-            from_before = self._kpi_fewer_reconciliations_before(as_of, company_ids)
+            # today, hardly any reconciliation is dated later: no need to count
+            from_before = as_of < fields.Date.context_today(self) and self._kpi_fewer_reconciliations_before(
+                as_of, company_ids
+            )
         if from_before:
             partials, residual = SQL("max_date <= %s", as_of), SQL("l.balance - COALESCE(r.amount, 0)")
         else:
