@@ -83,6 +83,8 @@ class MenuSmokeCase(HttpCase):
 
     MODULE = None
     LANGS = ("en_US", "fr_FR")
+    # each module's subclass runs the test below
+    allow_inherited_tests_method = True
 
     @classmethod
     def setUpClass(cls):
@@ -121,3 +123,14 @@ class MenuSmokeCase(HttpCase):
                     "/odoo", CHECK_ACTIONS_JS % json.dumps(checks), ready="odoo.isReady === true",
                     login="admin", timeout=240,
                 )
+
+    def test_every_menu(self):
+        self._check_every_menu()
+
+
+class PhoneWidth:
+    """Mixin of a MenuSmokeCase: the same menus at a phone's width, in French."""
+
+    browser_size = "375x667"
+    touch_enabled = True
+    LANGS = ("fr_FR",)
