@@ -391,7 +391,9 @@ class CreditControlRun(models.Model):
         self.env["credit.control.action.line"].invalidate_model()
         actions.invalidate_recordset(["line_ids"])
         automatic = actions.filtered(lambda a: a.state == "planned")
-        automatic._credit_deliver(queue_mails=True)
+        # the rows were read a moment ago in this transaction, dossiers locked:
+        # nothing to re-check before sending
+        automatic._credit_deliver(queue_mails=True, recheck=False)
         actions.filtered(lambda a: a.state == "to_validate")._credit_log_on_dossiers(_("Reminder to validate"))
         return actions
 

@@ -21,6 +21,8 @@ class MailMail(models.Model):
         since it was queued is not sent."""
         reminders = self.filtered(lambda m: m.model == ACTION_MODEL and m.state == "outgoing")
         if reminders:
+            reminders._credit_drop_settled_invoices()
+            reminders = reminders.filtered(lambda m: m.state == "outgoing")
             reminders._credit_compose()
             reminders._credit_cancel_blacklisted()
             reminders.filtered(lambda m: m.state == "outgoing")._credit_attach_invoice_pdfs()
@@ -44,6 +46,27 @@ class MailMail(models.Model):
         actions = actions.filtered(lambda a: a.state == "sent")
         if actions:
             actions._credit_fail(_("E-mail not delivered: %s", reason or _("unknown error")))
+
+    def _credit_drop_settled_invoices(self):
+        """The e-mails a run queued leave without the invoices paid or
+        excluded since: the run checked them when it queued them, the queue
+        checks them again when it sends them. An e-mail left with no invoice
+        is not sent, and its reminder is cancelled."""
+        queued = self.filtered("credit_template_id")
+        actions = self.env[ACTION_MODEL].sudo().browse(queued.mapped("res_id")).exists()
+        actions = actions.filtered(lambda a: a.state == "sent")
+        if not actions:
+            return
+        actions._credit_recheck_invoices()
+        emptied = actions.filtered(lambda a: not a.move_ids)
+        if not emptied:
+            return
+        reason = _("Invoice paid or excluded from collection before the e-mail left.")
+        queued.filtered(lambda m: m.res_id in emptied.ids).write({
+            "state": "cancel", "failure_reason": reason, "credit_template_id": False,
+        })
+        emptied.write({"state": "cancelled", "failure_reason": reason})
+        emptied._credit_log_on_dossiers(_("Reminder cancelled"), reason)
 
     def _credit_cancel_blacklisted(self):
         actions = self.env[ACTION_MODEL].sudo().browse(self.mapped("res_id")).exists()

@@ -1,8 +1,10 @@
+import re
 from datetime import date, timedelta
 
 from freezegun import freeze_time
 
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import ScenarioCommon
 
@@ -136,6 +138,67 @@ class TestMailQueue(ScenarioCommon):
         self.assertEqual(mail.recipient_ids, customer)
         self.assertEqual(action.content, mail.body_html, "the reminder keeps what was sent")
         self.assertEqual(mail.state, "sent")
+
+    def test_queued_email_equals_the_orm_email(self):
+        """The run queues its e-mails in three INSERTs: each is the e-mail,
+        message and recipient ``mail.mail.create`` writes for the same
+        values, special characters included."""
+        self.step_first.name = 'Relance 1 & "2" <b>'
+        customer = self._customer("Garage l'Étoile & Fils")
+        self._create_invoice(customer, 700.0, due=date(2026, 3, 1))
+        with freeze_time(date(2026, 3, 10)):
+            action = self.env["credit.control.run"]._credit_run(companies=self.company).action_ids
+            sql_mail = self.env["mail.mail"].search([("model", "=", action._name), ("res_id", "=", action.id)])
+            orm_mail = self.env["mail.mail"].sudo().create(action._credit_queued_email_values())
+        self.env.flush_all()
+        self.assertEqual(len(sql_mail), 1)
+        for model, ids in (("mail.mail", (sql_mail.id, orm_mail.id)),
+                           ("mail.message", (sql_mail.mail_message_id.id, orm_mail.mail_message_id.id))):
+            fields_ = self.env[model]._fields
+            columns = [name for name, field in fields_.items()
+                       if field.store and field.column_type and not field.inherited
+                       and name not in ("id", "mail_message_id", "message_id", "create_date", "write_date")]
+            self.env.cr.execute(SQL(
+                "SELECT %s FROM %s WHERE id IN %s ORDER BY id",
+                SQL(", ").join(SQL.identifier(column) for column in columns),
+                SQL.identifier(self.env[model]._table),
+                ids,
+            ))
+            sql_row, orm_row = self.env.cr.fetchall()
+            self.assertEqual(dict(zip(columns, sql_row, strict=True)), dict(zip(columns, orm_row, strict=True)))
+        self.assertEqual(sql_mail.recipient_ids, customer)
+        self.assertEqual(orm_mail.recipient_ids, customer)
+        self.assertEqual(re.sub(r"^<[\d.]+", "", sql_mail.message_id), re.sub(r"^<[\d.]+", "", orm_mail.message_id))
+        self.assertEqual(sql_mail.subject, 'Relance 1 & "2" <b>')
+
+    def test_queue_leaves_out_invoices_paid_since_the_run(self):
+        """Re-checked at send time: an invoice paid between the nightly run
+        and the mail queue is not in the e-mail; an e-mail left with no
+        invoice is not sent and its reminder is cancelled."""
+        self.scenario.grouping = "per_customer"
+        garage, hotel = self._customer("Garage Dupont"), self._customer("Hôtel Bellevue")
+        kept, paid, settled = self._create_invoices([
+            {"partner": garage, "amount": 700.0, "due": date(2026, 3, 1)},
+            {"partner": garage, "amount": 300.0, "due": date(2026, 3, 1)},
+            {"partner": hotel, "amount": 500.0, "due": date(2026, 3, 1)},
+        ])
+        with freeze_time(date(2026, 3, 10)):
+            actions = self.env["credit.control.run"]._credit_run(companies=self.company).action_ids
+        mails = self.env["mail.mail"].search([("model", "=", actions._name), ("res_id", "in", actions.ids)])
+        self.assertEqual(len(mails), 2)
+        self._pay(paid | settled, payment_date=date(2026, 3, 10))
+        with freeze_time(date(2026, 3, 10)):
+            mails.send()
+        garage_mail = mails.filtered(lambda m: m.recipient_ids == garage)
+        hotel_mail = mails - garage_mail
+        self.assertEqual(garage_mail.state, "sent")
+        self.assertIn(kept.name, garage_mail.body_html)
+        self.assertNotIn(paid.name, garage_mail.body_html)
+        self.assertRecordValues(hotel_mail, [{"state": "cancel", "credit_template_id": False}])
+        hotel_action = actions.filtered(lambda a: a.partner_id == hotel)
+        self.assertRecordValues(hotel_action, [{"state": "cancelled"}])
+        self.assertIn("paid or excluded", hotel_action.failure_reason)
+        self.assertEqual((actions - hotel_action).state, "sent")
 
     def test_a_validated_reminder_is_composed_at_once(self):
         customer = self._customer("Garage Dupont")
