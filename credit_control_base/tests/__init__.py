@@ -16,3 +16,4 @@ from . import test_sample_data
 from . import test_kpi_ui
 from . import test_onboarding
 from . import test_menus
+from . import test_sql_tools

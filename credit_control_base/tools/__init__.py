@@ -1,1 +1,2 @@
 from . import pdf_text
+from . import sql

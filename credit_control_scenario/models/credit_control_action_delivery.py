@@ -4,6 +4,8 @@ from collections import defaultdict
 from odoo import _, fields, models, tools
 from odoo.tools import SQL, float_round
 
+from odoo.addons.credit_control_base.tools.sql import foreign_keys_by_index
+
 _logger = logging.getLogger(__name__)
 
 # Column types _credit_write_each can write.
@@ -137,6 +139,13 @@ class CreditControlActionDelivery(models.AbstractModel):
         if not self:
             return self.env["mail.mail"]
         values = self._credit_queued_email_values()
+        with foreign_keys_by_index(self.env.cr):
+            mail_ids = self._credit_insert_emails(values)
+        return self.env["mail.mail"].sudo().browse(mail_ids)
+
+    def _credit_insert_emails(self, values):
+        """Write the queued e-mails of ``values`` (see
+        ``_credit_queued_email_values``); return their ids."""
         author_id, _email_from = self.env["mail.thread"]._message_compute_author(raise_on_email=False)
         uid, now = self.env.uid, fields.Datetime.now()
         message_ids = [row[0] for row in self.env.execute_query(SQL(
@@ -192,7 +201,7 @@ class CreditControlActionDelivery(models.AbstractModel):
             mail_ids,
             [vals["recipient_ids"][0][2][0] for vals in values],
         ))
-        return self.env["mail.mail"].sudo().browse(mail_ids)
+        return mail_ids
 
     def _credit_queued_email_values(self):
         """The values of the e-mails of ``self`` queued for the mail queue,
@@ -360,14 +369,17 @@ class CreditControlActionDelivery(models.AbstractModel):
             return
         self.flush_model([fname])
         ids = list(values)
-        self.env.cr.execute(SQL(
-            "UPDATE %(table)s AS t SET %(column)s = v.value"
-            "  FROM unnest(%(ids)s::int4[], %(values)s::%(type)s[]) AS v(id, value)"
-            " WHERE t.id = v.id",
-            table=SQL.identifier(self._table),
-            column=SQL.identifier(fname),
-            ids=ids,
-            values=[values[id_] for id_ in ids],
-            type=SQL_TYPES[sql_type],
-        ))
+        # an int4 column here is a foreign key (activity, SMS) to a table
+        # the run is filling
+        with foreign_keys_by_index(self.env.cr):
+            self.env.cr.execute(SQL(
+                "UPDATE %(table)s AS t SET %(column)s = v.value"
+                "  FROM unnest(%(ids)s::int4[], %(values)s::%(type)s[]) AS v(id, value)"
+                " WHERE t.id = v.id",
+                table=SQL.identifier(self._table),
+                column=SQL.identifier(fname),
+                ids=ids,
+                values=[values[id_] for id_ in ids],
+                type=SQL_TYPES[sql_type],
+            ))
         self.browse(ids).invalidate_recordset([fname])

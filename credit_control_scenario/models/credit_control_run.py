@@ -8,6 +8,7 @@ from odoo import _, api, fields, models, modules
 from odoo.tools import SQL, split_every
 
 from odoo.addons.credit_control_base.const import COLLECTIBLE_MOVE_TYPES
+from odoo.addons.credit_control_base.tools.sql import foreign_keys_by_index
 
 _logger = logging.getLogger(__name__)
 
@@ -350,6 +351,8 @@ class CreditControlRun(models.Model):
             dossier = dossiers.browse(dossier_id)
             vals_list.append({
                 "dossier_id": dossier.id,
+                # given, not recomputed in an UPDATE of the batch's reminders
+                "partner_id": dossier.partner_id.id,
                 "contact_id": contacts[dossier.id],
                 "company_id": dossier.company_id.id,
                 "scenario_id": scenario_id,
@@ -373,21 +376,22 @@ class CreditControlRun(models.Model):
             for row in group_rows
         ]
         action_ids, move_ids, step_ids, amounts = (list(column) for column in zip(*lines, strict=False))
-        self.env.execute_query(SQL(
-            """
-            INSERT INTO credit_control_action_line
-                   (action_id, move_id, step_id, amount, cancelled, create_uid, write_uid, create_date, write_date)
-            SELECT action_id, move_id, step_id, amount, FALSE, %(uid)s, %(uid)s, %(now)s, %(now)s
-              FROM unnest(%(action_ids)s::int[], %(move_ids)s::int[], %(step_ids)s::int[], %(amounts)s::numeric[])
-                   AS t(action_id, move_id, step_id, amount)
-            """,
-            uid=self.env.uid,
-            now=fields.Datetime.now(),
-            action_ids=action_ids,
-            move_ids=move_ids,
-            step_ids=step_ids,
-            amounts=amounts,
-        ))
+        with foreign_keys_by_index(self.env.cr):
+            self.env.execute_query(SQL(
+                """
+                INSERT INTO credit_control_action_line
+                       (action_id, move_id, step_id, amount, cancelled, create_uid, write_uid, create_date, write_date)
+                SELECT action_id, move_id, step_id, amount, FALSE, %(uid)s, %(uid)s, %(now)s, %(now)s
+                  FROM unnest(%(action_ids)s::int[], %(move_ids)s::int[], %(step_ids)s::int[], %(amounts)s::numeric[])
+                       AS t(action_id, move_id, step_id, amount)
+                """,
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
+                action_ids=action_ids,
+                move_ids=move_ids,
+                step_ids=step_ids,
+                amounts=amounts,
+            ))
         self.env["credit.control.action.line"].invalidate_model()
         actions.invalidate_recordset(["line_ids"])
         automatic = actions.filtered(lambda a: a.state == "planned")
