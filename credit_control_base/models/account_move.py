@@ -3,7 +3,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, formatLang
 
-from ..const import AGING_BUCKET_SELECTION, AGING_BUCKETS, COLLECTIBLE_MOVE_TYPES, aging_bucket
+from ..const import COLLECTIBLE_MOVE_TYPES
 from .credit_control_dossier import SEARCH_OPERATORS
 
 
@@ -23,7 +23,7 @@ class AccountMove(models.Model):
         "nothing is late.",
     )
     credit_aging_bucket = fields.Selection(
-        AGING_BUCKET_SELECTION,
+        selection="_selection_credit_aging_bucket",
         compute="_compute_credit_overdue",
         search="_search_credit_aging_bucket",
         string="Aging",
@@ -73,9 +73,15 @@ class AccountMove(models.Model):
     # COMPUTE
     # ------------------------------------------------------------------
 
+    @api.model
+    def _selection_credit_aging_bucket(self):
+        return self.env["credit.control.kpi"]._kpi_bucket_labels()
+
     def _compute_credit_overdue(self):
         today = fields.Date.context_today(self)
         open_items = self._credit_fetch_open_items(today)
+        Kpi = self.env["credit.control.kpi"]
+        limits = {company: Kpi._kpi_bucket_limits(company) for company in self.company_id}
         for move in self:
             due_date, overdue_residual = open_items.get(move._origin.id, (False, 0.0))
             days = (today - due_date).days if due_date else 0
@@ -83,7 +89,7 @@ class AccountMove(models.Model):
             move.credit_days_overdue = max(days, 0)
             move.credit_overdue_residual = overdue_residual
             move.credit_is_overdue = days > 0
-            move.credit_aging_bucket = due_date and aging_bucket(days)
+            move.credit_aging_bucket = due_date and Kpi._kpi_bucket(days, limits[move.company_id])
 
     def _credit_fetch_open_items(self, today):
         """Return {move id: (earliest open due date, overdue residual)} for
@@ -154,19 +160,24 @@ class AccountMove(models.Model):
         return self._credit_search_days_overdue(SEARCH_OPERATORS[operator], value)
 
     def _search_credit_aging_bucket(self, operator, value):
+        """The buckets of each invoice's company (Settings)."""
         codes = [value] if isinstance(value, str) else value
         if operator not in ("=", "in") or not all(isinstance(c, str) for c in codes or []):
             raise ValidationError(_("Unsupported search on the aging bucket."))
+        Kpi = self.env["credit.control.kpi"]
         domains = []
-        for code, low, high in AGING_BUCKETS:
-            if code not in codes:
-                continue
-            bucket = []
-            if low is not None:
-                bucket.append(("credit_days_overdue", ">=", low))
-            if high is not None:
-                bucket.append(("credit_days_overdue", "<=", high))
-            domains.append(bucket)
+        for company in self.env["res.company"].sudo().search([]):
+            bounds = Kpi._kpi_bucket_bounds(Kpi._kpi_bucket_limits(company))
+            for code in codes:
+                if code not in bounds:
+                    continue
+                low, high = bounds[code]
+                bucket = [("company_id", "=", company.id)]
+                if low is not None:
+                    bucket.append(("credit_days_overdue", ">=", low))
+                if high is not None:
+                    bucket.append(("credit_days_overdue", "<=", high))
+                domains.append(bucket)
         return expression.OR(domains) if domains else expression.FALSE_DOMAIN
 
     def _credit_search_days_overdue(self, sql_operator, value):

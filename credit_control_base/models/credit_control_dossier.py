@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
 
-from ..const import AGING_BUCKETS
+from ..const import DOSSIER_AGING_FIELDS
 from .credit_control_kpi import AGING_KEYS
 
 # Operators the amount searches accept, mapped to their SQL spelling.
@@ -259,8 +259,8 @@ class CreditControlDossier(models.Model):
         bucket = self.env["credit.control.kpi"]._kpi_bucket_sql(
             SQL("(%s::date - COALESCE(l.date_maturity, l.date))", today), "c"
         )
-        for (code, _low, _high), key in zip(AGING_BUCKETS, AGING_KEYS, strict=True):
-            select[f"amount_{code}"] = SQL(
+        for fname, key in zip(DOSSIER_AGING_FIELDS, AGING_KEYS, strict=True):
+            select[fname] = SQL(
                 "COALESCE(SUM(l.amount_residual) FILTER (WHERE %s = %s), 0)", bucket, key
             )
         return select
@@ -379,9 +379,9 @@ class CreditControlDossier(models.Model):
         current company (Settings), which they follow."""
         result = super().fields_get(allfields, attributes)
         labels = dict(self.env["credit.control.kpi"]._kpi_bucket_labels())
-        for (code, _low, _high), key in zip(AGING_BUCKETS, AGING_KEYS, strict=True):
-            if "string" in result.get(f"amount_{code}", {}):
-                result[f"amount_{code}"]["string"] = labels[key]
+        for fname, key in zip(DOSSIER_AGING_FIELDS, AGING_KEYS, strict=True):
+            if "string" in result.get(fname, {}):
+                result[fname]["string"] = labels[key]
         return result
 
     def write(self, vals):

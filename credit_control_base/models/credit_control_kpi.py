@@ -64,6 +64,26 @@ class CreditControlKpi(models.AbstractModel):
         return labels
 
     @api.model
+    def _kpi_bucket_bounds(self, limits):
+        """``{code: (first day, last day)}`` of the buckets of ``limits``
+        (None: unbounded); not due is 0 days or less."""
+        lows = [1] + [limit + 1 for limit in limits]
+        bounds = {"not_due": (None, 0)}
+        for key, low, high in zip(AGING_KEYS[1:], lows, [*limits, None], strict=True):
+            bounds[key] = (low, high)
+        return bounds
+
+    @api.model
+    def _kpi_bucket(self, days, limits):
+        """The bucket code of an item ``days`` past due, as _kpi_bucket_sql."""
+        if days <= 0:
+            return "not_due"
+        for key, limit in zip(AGING_KEYS[1:], limits, strict=False):
+            if days <= limit:
+                return key
+        return AGING_KEYS[-1]
+
+    @api.model
     def _kpi_bucket_sql(self, days, company_alias):
         """SQL CASE giving the bucket code of an item ``days`` past due,
         with the limits of the company row ``company_alias``."""

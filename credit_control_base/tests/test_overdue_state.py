@@ -29,11 +29,11 @@ class TestOverdueState(CreditControlCommon):
         expectations = [
             ("2026-03-30", 0, False, "not_due", 0.0),
             ("2026-03-31", 0, False, "not_due", 0.0),  # due today is not late
-            ("2026-04-01", 1, True, "1_30", 1200.0),
-            ("2026-04-30", 30, True, "1_30", 1200.0),
-            ("2026-05-01", 31, True, "31_60", 1200.0),
-            ("2026-06-30", 91, True, "91_120", 1200.0),
-            ("2026-07-30", 121, True, "120_plus", 1200.0),
+            ("2026-04-01", 1, True, "b1", 1200.0),
+            ("2026-04-30", 30, True, "b1", 1200.0),
+            ("2026-05-01", 31, True, "b2", 1200.0),
+            ("2026-06-30", 91, True, "b4", 1200.0),
+            ("2026-07-30", 121, True, "b5", 1200.0),
         ]
         for today, days, overdue, bucket, residual in expectations:
             with self.subTest(today=today), freeze_time(today):
@@ -75,11 +75,28 @@ class TestOverdueState(CreditControlCommon):
         self.assertEqual(Move.search(mine + [("credit_days_overdue", ">", 30)]), self.invoice)
         self.assertEqual(Move.search(mine + [("credit_is_overdue", "=", True)]), self.invoice | recent)
         self.assertEqual(Move.search(mine + [("credit_is_overdue", "=", False)]), not_due | paid)
-        self.assertEqual(Move.search(mine + [("credit_aging_bucket", "=", "1_30")]), recent)
+        self.assertEqual(Move.search(mine + [("credit_aging_bucket", "=", "b1")]), recent)
         self.assertEqual(Move.search(mine + [("credit_aging_bucket", "=", "not_due")]), not_due)
         self.assertEqual(
-            Move.search(mine + [("credit_aging_bucket", "in", ["31_60", "not_due"])]), self.invoice | not_due
+            Move.search(mine + [("credit_aging_bucket", "in", ["b2", "not_due"])]), self.invoice | not_due
         )
+
+    @freeze_time("2026-05-15")
+    def test_aging_follows_the_company_buckets(self):
+        """Buckets of 15/45/90/180 days (Settings): the invoice's Aging, its
+        label and the search by aging use them, as the aged balance does."""
+        self.company.write({"credit_aging_limit_1": 15, "credit_aging_limit_2": 45,
+                            "credit_aging_limit_3": 90, "credit_aging_limit_4": 180})
+        recent = self._create_invoice(self.customer, 100.0, due=date(2026, 4, 25))  # 20 days
+        self.invoice.invalidate_recordset()  # 45 days
+        self.assertEqual((recent | self.invoice).mapped("credit_aging_bucket"), ["b2", "b2"])
+        labels = dict(self.env["account.move"].fields_get(["credit_aging_bucket"])["credit_aging_bucket"]["selection"])
+        self.assertEqual(labels["b2"], "16-45 days")
+        self.assertEqual(labels["b5"], "Over 180 days")
+        mine = [("partner_id", "=", self.customer.id), ("move_type", "=", "out_invoice")]
+        Move = self.env["account.move"]
+        self.assertEqual(Move.search(mine + [("credit_aging_bucket", "=", "b2")]), recent | self.invoice)
+        self.assertFalse(Move.search(mine + [("credit_aging_bucket", "in", ["b1", "b3"])]))
 
     @freeze_time("2026-05-15")
     def test_instalments_use_earliest_open_due_date(self):
