@@ -157,10 +157,14 @@ class CreditControlAction(models.Model):
         self.ensure_one()
         return round(self.company_id.credit_control_ecb_rate + self.company_id.credit_control_interest_margin, 2)
 
-    def _credit_cancel(self, reason):
+    def _credit_cancel(self, reason, states=PENDING_STATES):
         """Cancel pending reminders: their invoices may get the step again
-        later, under the plan then in force."""
-        pending = self.filtered(lambda a: a.state in PENDING_STATES)
+        later, under the plan then in force.
+
+        :param states: the states of the reminders cancelled (an e-mail
+            still in the mail queue belongs to a reminder already 'sent')
+        """
+        pending = self.filtered(lambda a: a.state in states)
         if not pending:
             return
         activities = pending.activity_id

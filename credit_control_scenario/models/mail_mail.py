@@ -65,8 +65,7 @@ class MailMail(models.Model):
         queued.filtered(lambda m: m.res_id in emptied.ids).write({
             "state": "cancel", "failure_reason": reason, "credit_template_id": False,
         })
-        emptied.write({"state": "cancelled", "failure_reason": reason})
-        emptied._credit_log_on_dossiers(_("Reminder cancelled"), reason)
+        emptied._credit_cancel(reason, states=("sent",))
 
     def _credit_cancel_blacklisted(self):
         actions = self.env[ACTION_MODEL].sudo().browse(self.mapped("res_id")).exists()
