@@ -81,7 +81,7 @@ class AccountMove(models.Model):
         today = fields.Date.context_today(self)
         open_items = self._credit_fetch_open_items(today)
         Kpi = self.env["credit.control.kpi"]
-        limits = {company: Kpi._kpi_bucket_limits(company) for company in self.company_id}
+        bounds = {company: Kpi._kpi_bucket_bounds(Kpi._kpi_bucket_limits(company)) for company in self.company_id}
         for move in self:
             due_date, overdue_residual = open_items.get(move._origin.id, (False, 0.0))
             days = (today - due_date).days if due_date else 0
@@ -89,7 +89,7 @@ class AccountMove(models.Model):
             move.credit_days_overdue = max(days, 0)
             move.credit_overdue_residual = overdue_residual
             move.credit_is_overdue = days > 0
-            move.credit_aging_bucket = due_date and Kpi._kpi_bucket(days, limits[move.company_id])
+            move.credit_aging_bucket = due_date and Kpi._kpi_bucket(days, bounds[move.company_id])
 
     def _credit_fetch_open_items(self, today):
         """Return {move id: (earliest open due date, overdue residual)} for

@@ -74,14 +74,15 @@ class CreditControlKpi(models.AbstractModel):
         return bounds
 
     @api.model
-    def _kpi_bucket(self, days, limits):
-        """The bucket code of an item ``days`` past due, as _kpi_bucket_sql."""
-        if days <= 0:
-            return "not_due"
-        for key, limit in zip(AGING_KEYS[1:], limits, strict=False):
-            if days <= limit:
-                return key
-        return AGING_KEYS[-1]
+    def _kpi_bucket(self, days, bounds):
+        """The bucket code of an item ``days`` past due, as _kpi_bucket_sql.
+
+        :param bounds: as returned by ``_kpi_bucket_bounds``
+        """
+        return next(
+            key for key, (low, high) in bounds.items()
+            if (low is None or days >= low) and (high is None or days <= high)
+        )
 
     @api.model
     def _kpi_bucket_sql(self, days, company_alias):
