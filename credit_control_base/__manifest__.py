@@ -8,6 +8,8 @@
     "author": "Credit Control Suite contributors",
     "license": "AGPL-3",
     "depends": ["account", "mail"],
+    # pdfminer.six reads the text of PDF documents (archive, remittance advices)
+    "external_dependencies": {"python": ["pdfminer.six", "xlsxwriter"]},
     "data": [
         "security/credit_control_base_groups.xml",
         "security/ir.model.access.csv",
