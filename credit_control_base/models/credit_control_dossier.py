@@ -429,6 +429,7 @@ class CreditControlDossier(models.Model):
         """Give the segment back to the rules."""
         self.segment_manual = False
         self._assign_segments()
+        return True
 
     # ------------------------------------------------------------------
     # HOOKS

@@ -247,6 +247,7 @@ class CreditControlDispute(models.Model):
     def action_start(self):
         self._credit_check_state(("new",))
         self.state = "in_progress"
+        return True
 
     def action_resolve_credit_note(self):
         """Close the dispute by a credit note: prepare it as a draft from the
@@ -267,15 +268,18 @@ class CreditControlDispute(models.Model):
     def action_resolve_justified(self):
         self._credit_check_state(DISPUTE_OPEN_STATES)
         self._credit_close("resolved_justified")
+        return True
 
     def action_reject(self):
         """The claim is not founded: collection resumes where it stopped."""
         self._credit_check_state(DISPUTE_OPEN_STATES)
         self._credit_close("rejected")
+        return True
 
     def action_reopen(self):
         self._credit_check_state([key for key, _label in DISPUTE_STATES if key not in DISPUTE_OPEN_STATES])
         self.write({"state": "in_progress", "resolution_date": False})
+        return True
 
     def action_open_documents(self):
         self.ensure_one()

@@ -148,12 +148,14 @@ class CreditControlPaymentPlan(models.Model):
                 date=plan.first_date,
             ))
         self._credit_refresh()
+        return True
 
     def action_cancel(self):
         if self.filtered(lambda p: p.state not in ("draft", "active")):
             raise UserError(_("Only draft or active payment plans can be cancelled."))
         self.instalment_ids.filtered(lambda i: i.state == "pending").action_cancel()
         self.state = "cancelled"
+        return True
 
     # ------------------------------------------------------------------
     # BUSINESS

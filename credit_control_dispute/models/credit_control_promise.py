@@ -187,6 +187,7 @@ class CreditControlPromise(models.Model):
         if self.filtered(lambda p: p.state != "pending"):
             raise UserError(_("Only pending promises can be cancelled."))
         self.write({"state": "cancelled", "closed_date": fields.Date.context_today(self)})
+        return True
 
     # ------------------------------------------------------------------
     # BUSINESS

@@ -35,6 +35,7 @@ class CreditControlDossier(models.Model):
             dossier.statement_link_version += 1
         for dossier in self:
             dossier.message_post(body=_("Statement links sent so far revoked."))
+        return True
 
     # ------------------------------------------------------------------
     # HOOKS

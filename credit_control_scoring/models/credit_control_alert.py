@@ -32,9 +32,11 @@ class CreditControlAlert(models.Model):
 
     def action_done(self):
         self.state = "done"
+        return True
 
     def action_reopen(self):
         self.state = "new"
+        return True
 
     # ------------------------------------------------------------------
     # BUSINESS
