@@ -2,7 +2,7 @@
     "name": "Credit Control Scenarios",
     "summary": "Dunning scenarios: reminder steps by e-mail, letter, SMS and calls, "
     "the daily reminder engine, history and the collector agenda",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/credit-control-suite/credit-control",
     "author": "Credit Control Suite contributors",
@@ -21,7 +21,7 @@
         "report/credit_control_effectiveness_report_views.xml",
         "views/credit_control_scenario_views.xml",
         "views/credit_control_action_views.xml",
-        "views/credit_control_run_views.xml",
+        "views/credit_control_scenario_run_views.xml",
         "views/credit_control_dossier_views.xml",
         "views/credit_control_segment_views.xml",
         "views/account_move_views.xml",

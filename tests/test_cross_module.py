@@ -52,7 +52,7 @@ def test_reminder_promise_payment(env):
         return Action.search_count([("partner_id", "=", partner.id), ("state", "!=", "cancelled")])
 
     with freeze_time(today):
-        env["credit.control.run"]._credit_run(companies=company)
+        env["credit.control.scenario.run"]._credit_run(companies=company)
         assert reminded(customer) == reminded(other) == 1, "15 days late: the first reminder step"
         assert invoice.credit_days_overdue == 15
 
@@ -66,7 +66,7 @@ def test_reminder_promise_payment(env):
 
     # 23 days late: the second reminder is due, but not for the promised invoice
     with freeze_time(today + timedelta(days=8)):
-        env["credit.control.run"]._credit_run(companies=company)
+        env["credit.control.scenario.run"]._credit_run(companies=company)
         assert reminded(other) == 2
         assert reminded(customer) == 1
 
@@ -98,7 +98,7 @@ def test_reminder_links_to_the_statement(env):
     customer, _invoice = _late_customer(env, "Serrurerie Blanc", today)
     dossier = env["credit.control.dossier"].search([("partner_id", "=", customer.id), ("company_id", "=", company.id)])
     with freeze_time(today):
-        env["credit.control.run"]._credit_run(companies=company)
+        env["credit.control.scenario.run"]._credit_run(companies=company)
         # the mail queue composes the e-mails of the run before sending them
         env["mail.mail"].search([("credit_template_id", "!=", False)])._credit_compose()
         action = env["credit.control.action"].search([("partner_id", "=", customer.id)])

@@ -96,9 +96,9 @@ def _reminders(env, today):
     the shipped standard scenario for the companies without one: the
     collectors' agenda, the reminders to validate and the history of a demo
     are those its nightly cron makes. Its e-mails wait in the mail queue."""
-    if 'credit.control.run' not in env:
+    if 'credit.control.scenario.run' not in env:
         return {}
-    Run = env['credit.control.run']
+    Run = env['credit.control.scenario.run']
     if today != fields.Date.context_today(Run):
         return {}  # the engine reminds as of the real today only
     standard = env.ref('credit_control_scenario.credit_control_scenario_standard', raise_if_not_found=False)

@@ -3,7 +3,7 @@ from . import credit_control_scenario_step
 from . import credit_control_action_delivery
 from . import credit_control_action
 from . import credit_control_action_line
-from . import credit_control_run
+from . import credit_control_scenario_run
 from . import credit_control_segment
 from . import credit_control_dossier
 from . import account_move

@@ -52,7 +52,7 @@ class CreditControlAction(models.Model):
     user_id = fields.Many2one("res.users", string="Responsible", index=True)
     date = fields.Date(required=True, default=fields.Date.context_today, index=True)
     sent_date = fields.Datetime(readonly=True)
-    run_id = fields.Many2one("credit.control.run", index="btree_not_null", ondelete="set null")
+    run_id = fields.Many2one("credit.control.scenario.run", index="btree_not_null", ondelete="set null")
     amount = fields.Monetary(
         string="Amount Reminded",
         currency_field="currency_id",

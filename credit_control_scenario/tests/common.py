@@ -32,7 +32,7 @@ class ScenarioCommon(CreditControlCommon):
         """The run of ``day``, its e-mails composed as the mail queue does
         before sending them."""
         with freeze_time(day):
-            run = self.env["credit.control.run"]._credit_run(companies=self.company, **kwargs)
+            run = self.env["credit.control.scenario.run"]._credit_run(companies=self.company, **kwargs)
             self._compose_queued_mails()
             return run
 

@@ -109,7 +109,7 @@ class TestAgendaAndReport(ScenarioCommon):
     def test_run_now_triggers_the_cron(self):
         cron = self.env.ref("credit_control_scenario.ir_cron_credit_control_run")
         before = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
-        self.env["credit.control.run"].with_user(self.credit_manager).action_run_now()
+        self.env["credit.control.scenario.run"].with_user(self.credit_manager).action_run_now()
         self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), before + 1)
 
     def test_dynamic_content_needs_template_editors(self):

@@ -9,7 +9,7 @@ from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.credit_control_scenario.models.credit_control_run import CreditControlRun
+from odoo.addons.credit_control_scenario.models.credit_control_scenario_run import CreditControlRun
 
 TODAY = "2026-03-10"
 
@@ -64,7 +64,7 @@ class TestConcurrency(TransactionCase):
         cr = self.registry.cursor()
         self.addCleanup(cr.close)
         env = api.Environment(cr, SUPERUSER_ID, {})
-        return env, env["credit.control.run"], env["res.company"].browse(self.company_id)
+        return env, env["credit.control.scenario.run"], env["res.company"].browse(self.company_id)
 
     def _lines(self):
         with closing(self.registry.cursor()) as cr:

@@ -86,7 +86,7 @@ class TestEngine(ScenarioCommon):
         self._create_invoice(small, 50.0, due=date(2026, 2, 1))
         self._create_invoice(small, 500.0, due=date(2026, 4, 1))
         with freeze_time("2026-03-05"):
-            selected = self.env["credit.control.run"]._credit_candidates(self.company, date(2026, 3, 5))
+            selected = self.env["credit.control.scenario.run"]._credit_candidates(self.company, date(2026, 3, 5))
         run = self._run(date(2026, 3, 5), batch_size=1)
         self.assertEqual({row["step_id"] for row in selected}, {self.step_call.id})
         self.assertEqual(run.action_ids.step_id, self.step_call)
@@ -123,7 +123,7 @@ class TestMailQueue(ScenarioCommon):
         customer = self._customer("Garage Dupont")
         invoice = self._create_invoice(customer, 700.0, due=date(2026, 3, 1))
         with freeze_time(date(2026, 3, 10)):
-            run = self.env["credit.control.run"]._credit_run(companies=self.company)
+            run = self.env["credit.control.scenario.run"]._credit_run(companies=self.company)
             action = run.action_ids
             mail = self.env["mail.mail"].search([("model", "=", action._name), ("res_id", "=", action.id)])
             self.assertEqual(action.state, "sent")
@@ -147,7 +147,7 @@ class TestMailQueue(ScenarioCommon):
         customer = self._customer("Garage l'Étoile & Fils")
         self._create_invoice(customer, 700.0, due=date(2026, 3, 1))
         with freeze_time(date(2026, 3, 10)):
-            action = self.env["credit.control.run"]._credit_run(companies=self.company).action_ids
+            action = self.env["credit.control.scenario.run"]._credit_run(companies=self.company).action_ids
             sql_mail = self.env["mail.mail"].search([("model", "=", action._name), ("res_id", "=", action.id)])
             orm_mail = self.env["mail.mail"].sudo().create(action._credit_queued_email_values())
         self.env.flush_all()
@@ -183,7 +183,7 @@ class TestMailQueue(ScenarioCommon):
             {"partner": hotel, "amount": 500.0, "due": date(2026, 3, 1)},
         ])
         with freeze_time(date(2026, 3, 10)):
-            actions = self.env["credit.control.run"]._credit_run(companies=self.company).action_ids
+            actions = self.env["credit.control.scenario.run"]._credit_run(companies=self.company).action_ids
         mails = self.env["mail.mail"].search([("model", "=", actions._name), ("res_id", "in", actions.ids)])
         self.assertEqual(len(mails), 2)
         self._pay(paid | settled, payment_date=date(2026, 3, 10))
@@ -205,7 +205,7 @@ class TestMailQueue(ScenarioCommon):
         self._create_invoice(customer, 700.0, due=date(2026, 3, 1))
         self.step_first.automatic = False
         with freeze_time(date(2026, 3, 10)):
-            action = self.env["credit.control.run"]._credit_run(companies=self.company).action_ids
+            action = self.env["credit.control.scenario.run"]._credit_run(companies=self.company).action_ids
             self.assertEqual(action.state, "to_validate")
             action.action_validate()
         mail = self.env["mail.mail"].search([("model", "=", action._name), ("res_id", "=", action.id)])

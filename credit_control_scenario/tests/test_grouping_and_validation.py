@@ -143,7 +143,7 @@ class TestBatchRendering(ScenarioCommon):
             self._create_invoice(customer, 300.0 + index, due=date(2026, 3, 1))
         # one frozen instant: the statement links in the bodies carry an expiry
         with freeze_time(date(2026, 3, 10)):
-            run = self.env["credit.control.run"]._credit_run(companies=self.company)
+            run = self.env["credit.control.scenario.run"]._credit_run(companies=self.company)
             actions = run.action_ids
             self.assertEqual(len(actions), 3)
             template = self.step_first.mail_template_id

@@ -25,7 +25,7 @@ class TestQueryCount(ScenarioCommon):
         self.env.invalidate_all()
         before = self.env.cr.sql_log_count
         with freeze_time(date(2026, 3, 10)):
-            run = self.env["credit.control.run"]._credit_run(companies=self.company)
+            run = self.env["credit.control.scenario.run"]._credit_run(companies=self.company)
         self.env.flush_all()
         count_queries = self.env.cr.sql_log_count - before
         self.assertEqual(run.sent_count, count)

@@ -18,7 +18,7 @@ class TestGuidedTours(ScenarioCommon, HttpCase):
         invoice = self._create_invoice(customer, 1500.0, due=today - timedelta(days=35),
                                        invoice_date=today - timedelta(days=65))
         self._dossier(customer).collector_id = self.collector_a
-        run = self.env["credit.control.run"]._credit_run(companies=self.company)
+        run = self.env["credit.control.scenario.run"]._credit_run(companies=self.company)
         call = run.action_ids.filtered(lambda a: a.partner_id == customer)
         self.assertEqual(call.channel, "phone")
         self.assertTrue(call.activity_id)

@@ -44,7 +44,7 @@ class CreditControlSimulation(models.TransientModel):
         or sent. Collectors see their own portfolio only."""
         self.ensure_one()
         self.line_ids.unlink()
-        Run = self.env["credit.control.run"]
+        Run = self.env["credit.control.scenario.run"]
         rows = Run._credit_candidates(self.company_ids, self.date)
         visible = set(self.env["credit.control.dossier"].search(
             [("id", "in", list({row["dossier_id"] for row in rows}))]
@@ -85,7 +85,7 @@ class CreditControlSimulation(models.TransientModel):
         return False
 
     def action_run_now(self):
-        return self.env["credit.control.run"].action_run_now()
+        return self.env["credit.control.scenario.run"].action_run_now()
 
 
 class CreditControlSimulationLine(models.TransientModel):

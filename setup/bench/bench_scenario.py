@@ -22,7 +22,7 @@ def main():
     args = parse_args()
     with odoo_env(args, http=True) as env:
         bench = Bench(env)
-        Run = env["credit.control.run"]
+        Run = env["credit.control.scenario.run"]
         companies = env["res.company"].search([])
         scenario = env.ref("credit_control_scenario.credit_control_scenario_standard")
         companies.write({"credit_control_scenario_id": scenario.id})

@@ -20,7 +20,7 @@ class CreditControlRun(models.Model):
     on its date, in batches of dossiers, and records what it found on the
     way (a bank feed not up to date, reminders that failed)."""
 
-    _name = "credit.control.run"
+    _name = "credit.control.scenario.run"
     _description = "Reminder Run"
     _order = "id desc"
 
