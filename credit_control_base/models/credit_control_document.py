@@ -1,4 +1,3 @@
-import base64
 import logging
 
 from odoo import _, api, fields, models
@@ -49,18 +48,40 @@ class CreditControlDocument(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # The archive is searched by the whole portfolio: it must not become a
+        # way to read a file its author may not open (checked before the
+        # record exists, so that nothing is left behind).
+        self._credit_check_attachment_access(self.env["ir.attachment"].browse(
+            {vals["attachment_id"] for vals in vals_list if vals.get("attachment_id")}
+        ))
         documents = super().create(vals_list)
-        documents._extract_text()
+        # _credit_archive passes the text it has read already
+        documents.filtered(lambda d: not d.extraction_state)._extract_text()
         return documents
+
+    def write(self, vals):
+        if vals.get("attachment_id"):
+            self._credit_check_attachment_access(self.env["ir.attachment"].browse(vals["attachment_id"]))
+        result = super().write(vals)
+        if vals.get("attachment_id") and "extraction_state" not in vals:
+            self._extract_text()
+        return result
 
     # ------------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------------
 
     @api.model
-    def _credit_archive(self, attachments, dossier, origin=None, kind=None):
+    def _credit_archive(self, attachments, dossier, origin=None, kind=None, extracted=None):
         """Archive ``attachments`` in the collection file of ``dossier``,
-        linked to the record ``origin`` (a dispute, a bank line...)."""
+        linked to the record ``origin`` (a dispute, a bank line...).
+
+        :param extracted: what :meth:`_credit_read_attachments` returned for
+            ``attachments`` when the caller read them already (as the user
+            whose access counts); they are read here otherwise
+        """
+        if extracted is None:
+            extracted = self._credit_read_attachments(attachments)
         return self.create([
             {
                 "name": attachment.name,
@@ -70,6 +91,7 @@ class CreditControlDocument(models.Model):
                 "res_model": origin._name if origin else False,
                 "res_id": origin.id if origin else False,
                 "kind": kind,
+                **self._credit_extraction_values(extracted[attachment.id]),
             }
             for attachment in attachments
         ])
@@ -77,20 +99,56 @@ class CreditControlDocument(models.Model):
     def _extract_text(self):
         """Fill the text of PDF documents. A broken, encrypted, scanned or
         oversized file keeps its upload and gets a logged reason instead."""
-        limits = self._credit_pdf_limits()
+        extracted = self._credit_read_attachments(self.attachment_id)
         for document in self:
-            attachment = document.attachment_id.sudo()
+            document.write(self._credit_extraction_values(extracted[document.attachment_id.id]))
+
+    @api.model
+    def _credit_check_attachment_access(self, attachments):
+        """Raise an AccessError unless the current user may open every file of
+        ``attachments``: the access rights on attachments, then the rule of
+        ``ir.attachment`` itself (a file tied to a record follows that
+        record, a file tied to none is its uploader's only)."""
+        if not attachments:
+            return
+        attachments = attachments.with_env(self.env)
+        attachments.check_access("read")
+        # check_access() knows nothing of the record a file is tied to
+        attachments.check("read")
+
+    @api.model
+    def _credit_read_attachments(self, attachments):
+        """The one reader of files for the credit-control archive (documents,
+        dispute evidence, remittance advices, portal uploads): it checks that
+        the current user may open each file, then reads it as that user and
+        extracts the text of the PDFs. Code that goes on under sudo (a
+        salesperson's evidence, the portal) calls it before.
+
+        :return: ``{attachment id: PdfText}``, ``None`` for a file that is
+            not a PDF
+        """
+        self._credit_check_attachment_access(attachments)
+        limits = self._credit_pdf_limits()
+        extracted = {}
+        for attachment in attachments.with_env(self.env):
             if attachment.mimetype != "application/pdf" and not (attachment.name or "").lower().endswith(".pdf"):
-                document.write({"extraction_state": "skipped", "extraction_message": False})
+                extracted[attachment.id] = None
                 continue
-            result = extract_pdf_text(base64.b64decode(attachment.datas or b""), **limits)
+            result = extract_pdf_text(attachment.raw or b"", **limits)
             if result.state != "done":
-                _logger.warning("Credit control document %s (%s): %s", document.id, document.name, result.message)
-            document.write({
-                "text": result.text or False,
-                "extraction_state": result.state,
-                "extraction_message": result.message or False,
-            })
+                _logger.warning("Credit control file %s (%s): %s", attachment.id, attachment.name, result.message)
+            extracted[attachment.id] = result
+        return extracted
+
+    @api.model
+    def _credit_extraction_values(self, result):
+        if result is None:
+            return {"text": False, "extraction_state": "skipped", "extraction_message": False}
+        return {
+            "text": result.text or False,
+            "extraction_state": result.state,
+            "extraction_message": result.message or False,
+        }
 
     @api.model
     def _credit_pdf_limits(self):

@@ -17,3 +17,4 @@ from . import test_kpi_ui
 from . import test_onboarding
 from . import test_menus
 from . import test_sql_tools
+from . import test_document_access

@@ -3,8 +3,6 @@ import base64
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools.pdf_text import extract_pdf_text
-
 
 class CreditControlCashRemittanceWizard(models.TransientModel):
     """Apply a customer's remittance advice (PDF) to the bank line or
@@ -42,9 +40,10 @@ class CreditControlCashRemittanceWizard(models.TransientModel):
         self.ensure_one()
         if self.statement_line_id and self.payment_id:
             raise UserError(_("Choose the bank line or the payment, not both."))
-        data = base64.b64decode(self.pdf_file or b"")
-        Document = self.env["credit.control.document"]
-        result = extract_pdf_text(data, **Document._credit_pdf_limits())
+        # The advice becomes a file of the user, read by the archive's one
+        # reader like every other file, and then tied to its proposal.
+        attachment = self._credit_upload_advice()
+        result = self.env["credit.control.document"]._credit_read_attachments(attachment)[attachment.id]
         if result.state != "done":
             raise UserError(_("The remittance advice cannot be read: %(reason)s Nothing was reconciled.",
                               reason=result.message))
@@ -66,7 +65,7 @@ class CreditControlCashRemittanceWizard(models.TransientModel):
         Proposal = self.env["credit.control.cash.proposal"]
         self._credit_release_source(source)
         proposal = Proposal.create(Proposal._credit_values(source, match, index))
-        proposal.document_id = self._credit_archive(proposal, data)
+        proposal.document_id = self._credit_archive(proposal, attachment, result)
         if proposal.confidence >= company.credit_cash_auto_threshold:
             proposal._credit_apply_automatically()
         return {
@@ -143,18 +142,24 @@ class CreditControlCashRemittanceWizard(models.TransientModel):
             raise UserError(_("This transfer is already reconciled (%(name)s): undo it first.", name=active.name))
         active.write({"state": "rejected"})
 
-    def _credit_archive(self, proposal, data):
-        attachment = self.env["ir.attachment"].create({
+    def _credit_upload_advice(self):
+        """The uploaded advice as a file of the current user, tied to no
+        record until its proposal exists."""
+        return self.env["ir.attachment"].create({
             "name": self.pdf_name or _("remittance_advice.pdf"),
-            "raw": data,
+            "raw": base64.b64decode(self.pdf_file or b""),
             "mimetype": "application/pdf",
-            "res_model": proposal._name,
-            "res_id": proposal.id,
+            "res_model": "credit.control.cash.proposal",
         })
+
+    def _credit_archive(self, proposal, attachment, result):
+        """Tie the advice to its proposal and archive it with the text read
+        from it already."""
+        attachment.write({"res_model": proposal._name, "res_id": proposal.id})
         dossier = self.env["credit.control.dossier"].search([
             ("partner_id", "=", proposal.partner_id.commercial_partner_id.id),
             ("company_id", "=", proposal.company_id.id),
         ], limit=1)
         return self.env["credit.control.document"].with_company(proposal.company_id)._credit_archive(
-            attachment, dossier, origin=proposal, kind="remittance"
+            attachment, dossier, origin=proposal, kind="remittance", extracted={attachment.id: result}
         )
