@@ -222,7 +222,8 @@ class CreditControlDispute(models.Model):
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("credit.control.dispute") or "/"
         disputes = super().create(vals_list)
-        disputes._credit_archive_evidence(disputes.evidence_ids)
+        # all the evidence set, also files the user may not open: refused below
+        disputes._credit_archive_evidence(disputes.sudo().evidence_ids)
         disputes.filtered("is_open").move_ids._credit_collection_changed()
         return disputes
 
@@ -231,7 +232,7 @@ class CreditControlDispute(models.Model):
         before = self.filtered("is_open").move_ids if tracked else None
         result = super().write(vals)
         if "evidence_ids" in vals:
-            self._credit_archive_evidence(self.evidence_ids)
+            self._credit_archive_evidence(self.sudo().evidence_ids)
         if tracked:
             after = self.filtered("is_open").move_ids
             # The exclusion started or ended on these invoices.
@@ -374,18 +375,52 @@ class CreditControlDispute(models.Model):
 
     def _credit_archive_evidence(self, attachments):
         """Archive in the customer's collection file the evidence not archived
-        yet; PDF text is extracted there, a bad file keeps its upload."""
+        yet; PDF text is extracted there, a bad file keeps its upload.
+
+        The files are read as the current user, who must be able to open
+        them (its own upload, a file of a record it reads): evidence is no
+        way to publish somebody else's private file to the portfolio. Only
+        then are the documents created as superuser, so that a salesperson
+        commenting with a file (it may not create documents) gets it
+        archived too."""
         if not attachments:
             return
-        Document = self.env["credit.control.document"].sudo()
-        done = Document.search([("res_model", "=", self._name), ("res_id", "in", self.ids)])
-        done_pairs = {(d.res_id, d.attachment_id.id) for d in done}
+        Document = self.env["credit.control.document"]
+        documents_sudo = Document.sudo().search([("res_model", "=", self._name), ("res_id", "in", self.ids)])
+        done_pairs = {(d.res_id, d.attachment_id.id) for d in documents_sudo}
+        # which files are new evidence of which dispute: where they are tied,
+        # not what they hold (read below, as the user)
+        attachments_sudo = attachments.sudo()
+        todo = {}
         for dispute in self:
-            todo = attachments.filtered(lambda a, d=dispute: (d.id, a.id) not in done_pairs and (
-                a in d.evidence_ids or (a.res_model == d._name and a.res_id == d.id)
-            ))
-            if todo:
-                Document._credit_archive(todo, dispute.dossier_id, origin=dispute, kind="dispute_evidence")
+            evidence_sudo = dispute.sudo().evidence_ids
+            todo[dispute] = attachments_sudo.browse([
+                a.id for a in attachments_sudo
+                if (dispute.id, a.id) not in done_pairs
+                and (a in evidence_sudo or (a.res_model == dispute._name and a.res_id == dispute.id))
+            ])
+        new_sudo = attachments_sudo.browse().union(*todo.values())
+        if not new_sudo:
+            return
+        extracted = Document._credit_read_attachments(new_sudo.with_env(self.env))
+        for dispute, evidence_sudo in todo.items():
+            if evidence_sudo:
+                dispute._credit_adopt_evidence(evidence_sudo)
+                Document.sudo()._credit_archive(
+                    evidence_sudo, dispute.dossier_id, origin=dispute, kind="dispute_evidence", extracted=extracted,
+                )
+
+    def _credit_adopt_evidence(self, attachments_sudo):
+        """Tie to the dispute the evidence uploaded before it existed (the
+        form's upload widget, the portal): a file tied to no record is its
+        uploader's only, its collector and the credit manager could not open
+        it. The current user's access to them was checked by the caller."""
+        self.ensure_one()
+        pending = attachments_sudo.filtered(
+            lambda a: not a.res_id and not a.res_field and a.res_model in (False, self._name)
+        )
+        if pending:
+            pending.write({"res_model": self._name, "res_id": self.id})
 
     def _message_post_after_hook(self, message, msg_values):
         # Evidence sent in the chatter (by the collector or a salesperson) is
