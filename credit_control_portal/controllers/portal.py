@@ -144,9 +144,9 @@ class CreditStatementPortal(PortalAccount):
             note = self._credit_parse_note(post.get("dispute_note"), required=True)
             # Nothing half-saved: the upload goes with the dispute or not at all.
             with request.env.cr.savepoint():
-                attachments = self._credit_parse_upload(dossier, request.httprequest.files.get("attachment"))
+                attachments_sudo = self._credit_parse_upload(dossier, request.httprequest.files.get("attachment"))
                 request.env["credit.control.dispute"].sudo()._credit_create_dispute(
-                    dossier, moves, reason, note=note, attachments=attachments, origin="portal",
+                    dossier, moves, reason, note=note, attachments=attachments_sudo, origin="portal",
                 )
         except (UserError, ValidationError) as error:
             return self._credit_render_statement(dossier, access_token, error=error.args[0], status=400)
@@ -272,7 +272,9 @@ class CreditStatementPortal(PortalAccount):
 
     def _credit_parse_upload(self, dossier, upload):
         """An attachment of the accepted types and size, judged on its
-        content rather than on its name."""
+        content rather than on its name. Created for a dispute (access to
+        the dossier is proven), it is tied to it when the dispute is created:
+        whoever may read the dispute opens it, nobody else."""
         if not upload or not upload.filename:
             return request.env["ir.attachment"]
         max_bytes = dossier.company_id.credit_portal_upload_max_mb * 1024 * 1024
@@ -292,6 +294,7 @@ class CreditStatementPortal(PortalAccount):
             "datas": base64.b64encode(data),
             "mimetype": mimetype,
             "company_id": dossier.company_id.id,
+            "res_model": "credit.control.dispute",
         })
 
     def _credit_message(self, code):

@@ -3,3 +3,4 @@ from . import test_forms
 from . import test_payment
 from . import test_query_count
 from . import test_tour
+from . import test_upload_access
