@@ -13,16 +13,18 @@ class PaymentProvider(models.Model):
     _inherit = "payment.provider"
 
     def _stripe_make_request(self, endpoint, payload=None, method="POST", offline=False, idempotency_key=None):
-        """Override: when the system parameter names a Stripe-compatible
-        server (localstripe on the loopback for the tests and demos), send
-        the very requests of payment_stripe there, through the official SDK.
-        Without it, nothing changes."""
-        api_url = self.env["ir.config_parameter"].sudo().get_param(STRIPE_API_URL_PARAM)
+        """Override of `payment_stripe` to send the requests of a provider in
+        test mode to the Stripe-compatible server the system parameter names
+        (localstripe on the loopback for the tests and demos), through the
+        official SDK. A live provider always talks to api.stripe.com: its
+        secret key never goes to a host chosen by a parameter. Without the
+        parameter, nothing changes."""
+        self.ensure_one()
+        api_url = self.state == "test" and self.env["ir.config_parameter"].sudo().get_param(STRIPE_API_URL_PARAM)
         if not api_url:
             return super()._stripe_make_request(
                 endpoint, payload=payload, method=method, offline=offline, idempotency_key=idempotency_key
             )
-        self.ensure_one()
         client = stripe.StripeClient(
             stripe_utils.get_secret_key(self),
             base_addresses={"api": api_url.rstrip("/")},

@@ -4,3 +4,4 @@ from . import test_payment
 from . import test_query_count
 from . import test_tour
 from . import test_upload_access
+from . import test_stripe_url
