@@ -5,3 +5,4 @@ from . import test_query_count
 from . import test_tour
 from . import test_upload_access
 from . import test_stripe_url
+from . import test_neutralize

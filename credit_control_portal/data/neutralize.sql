@@ -1,0 +1,10 @@
+-- revoke the statement links sent by the production database: the version
+-- signed into every link is raised (see credit.control.dossier
+-- statement_link_version), links of the copy are signed with the new one
+UPDATE credit_control_dossier
+   SET statement_link_version = COALESCE(statement_link_version, 0) + 1;
+
+-- no Stripe server named by a parameter: a copy talks to api.stripe.com or
+-- nowhere (payment_stripe's neutralization clears the keys)
+DELETE FROM ir_config_parameter
+ WHERE key = 'credit_control_portal.stripe_api_url';
