@@ -113,6 +113,28 @@ cc_ensure_venv() {
     fi
     CC_PY="$CC_VENV/bin/python"
     export CC_VENV CC_PY
+    cc_ensure_oca
+}
+
+# OCA's 18.0 modules the suite is tested beside (setup/requirements-oca.txt):
+# their wheels require an `odoo` distribution that is not on PyPI, so they go
+# in with --no-deps, once per version of that file.
+cc_ensure_oca() {
+    local req="$CC_ROOT/setup/requirements-oca.txt" marker
+    [ -f "$req" ] || return 0
+    marker="$CC_VENV/.oca-$(sha256sum "$req" | cut -c1-12)"
+    if [ ! -f "$marker" ]; then
+        cc_log "installing OCA's modules from setup/requirements-oca.txt (--no-deps)"
+        PIP_DISABLE_PIP_VERSION_CHECK=1 "$CC_VENV/bin/pip" install -q --no-deps -r "$req" \
+            || cc_die "pip install of the OCA modules failed (see above)"
+        touch "$marker"
+    fi
+}
+
+# Where pip put the addons of OCA's wheels (the odoo.addons namespace of the
+# environment), for the addons path: Odoo itself runs from ODOO_SRC.
+cc_oca_addons() {
+    "$CC_PY" -c 'import sysconfig, os; p = os.path.join(sysconfig.get_paths()["purelib"], "odoo", "addons"); print(p if os.path.isdir(p) else "")'
 }
 
 cc_ensure_all() {
@@ -131,9 +153,10 @@ cc_odoo() {
 }
 
 cc_addons_path() {
-    local p="$ODOO_SRC/odoo/addons"
+    local p="$ODOO_SRC/odoo/addons" oca
     [ -d "$ODOO_SRC/addons" ] && p="$ODOO_SRC/addons,$p"
-    echo "$p,$CC_ROOT"
+    oca=$(cc_oca_addons)
+    echo "$p,$CC_ROOT${oca:+,$oca}"
 }
 
 cc_db_exists() { psql -d postgres -Atc "select 1 from pg_database where datname = '$1'" | grep -q 1; }
