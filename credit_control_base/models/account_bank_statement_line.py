@@ -1,8 +1,14 @@
-from odoo import api, models
+from odoo import api, fields, models
 
 
 class AccountBankStatementLine(models.Model):
     _inherit = "account.bank.statement.line"
+
+    credit_cash_checked_at = fields.Datetime(
+        string="Cash Application Checked On", readonly=True, copy=False,
+        help="Last time the cash application cron looked at this line: a run works through the lines by batches "
+        "and looks at each once.",
+    )
 
     # ------------------------------------------------------------------
     # CRUD
@@ -27,8 +33,6 @@ class AccountBankStatementLine(models.Model):
     # ------------------------------------------------------------------
 
     def action_credit_cash_match(self):
-        """Match these bank lines with open invoices now."""
-        proposals = self.env["credit.control.cash.matcher"]._credit_run(
-            companies=self.company_id, statement_lines=self
-        )
-        return proposals._credit_action_result()
+        """Match these bank lines with open invoices now (in the background
+        beyond a few hundred lines)."""
+        return self.env["credit.control.cash.matcher"]._credit_action_match_all(statement_lines=self)

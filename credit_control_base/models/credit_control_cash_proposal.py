@@ -1,7 +1,7 @@
 import logging
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, formatLang
 
 _logger = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class CreditControlCashProposal(models.Model):
     )
     rule = fields.Selection(
         [("reference", "Reference"), ("amount", "Amount"), ("sum", "Sum of invoices"),
-         ("remittance", "Remittance advice")],
+         ("remittance", "Remittance advice"), ("duplicate", "Probable duplicate payment")],
         required=True, readonly=True, index=True,
     )
     confidence = fields.Integer(
@@ -57,11 +57,17 @@ class CreditControlCashProposal(models.Model):
     )
     explanation = fields.Text(readonly=True)
     state = fields.Selection(
-        [("proposed", "To Review"), ("reconciled", "Reconciled"), ("rejected", "Rejected"), ("undone", "Undone")],
+        [("proposed", "To Review"), ("reconciled", "Reconciled"), ("rejected", "Rejected"), ("undone", "Undone"),
+         ("cancelled", "Closed")],
         default="proposed", required=True, readonly=True, tracking=True, index=True,
     )
     state_sequence = fields.Integer(compute="_compute_name", store=True)
     automatic = fields.Boolean(readonly=True, help="Reconciled by the matching itself, without review.")
+    payer_confirmed = fields.Boolean(
+        readonly=True,
+        help="Who paid (the customer of the bank line, its bank account or the payer's name in the label) is the "
+        "customer of every invoice: without it nothing is reconciled automatically.",
+    )
     auto_failed = fields.Boolean(
         string="Automatic Application Failed",
         readonly=True,
@@ -81,7 +87,7 @@ class CreditControlCashProposal(models.Model):
 
     @api.depends("statement_line_id", "source_line_id", "state")
     def _compute_name(self):
-        sequences = {"proposed": 1, "reconciled": 2, "rejected": 3, "undone": 4}
+        sequences = {"proposed": 1, "reconciled": 2, "rejected": 3, "undone": 4, "cancelled": 5}
         for proposal in self:
             proposal.source_type = "statement_line" if proposal.statement_line_id else "payment"
             source = proposal.statement_line_id.move_id or proposal.source_line_id.move_id
@@ -117,7 +123,11 @@ class CreditControlCashProposal(models.Model):
     def _credit_values(self, source, match, index):
         """Values of a proposal for a ``source`` and the ``match`` the
         matcher found (see ``credit.control.cash.matcher._credit_match``)."""
-        partner_id = source.get("partner_id") or index.items[match["allocations"][0][0]]["partner_id"]
+        partner_id = source.get("partner_id")
+        if not partner_id and match["allocations"]:
+            partner_id = index.items[match["allocations"][0][0]]["partner_id"]
+        elif not partner_id and len(source.get("payer_ids") or ()) == 1:
+            partner_id = next(iter(source["payer_ids"]))
         return {
             "company_id": source["company_id"],
             "statement_line_id": source.get("statement_line_id"),
@@ -131,6 +141,7 @@ class CreditControlCashProposal(models.Model):
             "rule": match["rule"],
             "confidence": match["confidence"],
             "explanation": match["explanation"],
+            "payer_confirmed": match.get("payer_confirmed", False),
             "line_ids": [
                 Command.create({
                     "move_line_id": line_id, "amount": amount, **match.get("line_extra", {}).get(line_id, {}),
@@ -145,7 +156,11 @@ class CreditControlCashProposal(models.Model):
 
     def action_accept(self):
         self._credit_check_manager()
-        self.filtered(lambda p: p.state == "proposed")._credit_reconcile()
+        to_accept = self.filtered(lambda p: p.state == "proposed")
+        if any(not proposal.line_ids for proposal in to_accept):
+            raise UserError(_("A probable duplicate payment has no invoice to apply: refund it or match it by "
+                              "hand, then reject the proposal."))
+        to_accept._credit_reconcile()
         return True
 
     def action_reject(self):
@@ -171,8 +186,12 @@ class CreditControlCashProposal(models.Model):
         }
 
     def _credit_check_manager(self):
-        if not self.env.user.has_group("account.group_account_invoice"):
-            raise UserError(_("Only users who may reconcile invoices can apply or undo cash applications."))
+        """The explicit right to decide on the money: accepting, rejecting
+        and undoing take the Cash Application group, checked here as the
+        buttons call these methods over RPC whatever the views show."""
+        if not (self.env.su or self.env.user.has_group("credit_control_base.group_credit_control_cash_application")):
+            raise AccessError(_("Only members of the Cash Application group can accept, reject or undo cash "
+                                "applications."))
 
     # ------------------------------------------------------------------
     # BUSINESS
@@ -190,7 +209,8 @@ class CreditControlCashProposal(models.Model):
             except UserError as error:
                 _logger.info("Cash proposal %s not applied automatically: %s", proposal.id, error)
                 proposal.auto_failed = True
-                proposal.message_post(body=_("Not applied automatically: %(reason)s", reason=str(error)))
+                # a note, not a message: it needs no sender's e-mail address
+                proposal._message_log(body=_("Not applied automatically: %(reason)s", reason=str(error)))
 
     def _credit_reconcile(self):
         for proposal in self:
@@ -207,7 +227,7 @@ class CreditControlCashProposal(models.Model):
                 "partial_ids": [Command.set(partials.ids)],
                 "automatic": automatic,
             })
-            proposal.message_post(body=_(
+            proposal._message_log(body=_(
                 "%(how)s: %(amount)s applied to %(invoices)s (rule: %(rule)s, confidence %(confidence)s%%).",
                 how=_("Reconciled automatically") if automatic else _("Reconciled after review"),
                 amount=formatLang(self.env, proposal.allocated_amount, currency_obj=proposal.currency_id),
@@ -316,17 +336,57 @@ class CreditControlCashProposal(models.Model):
                     "The bank line %(name)s was reconciled further by hand: undo that first.",
                     name=st_line.move_id.name,
                 ))
-            st_line.with_context(force_delete=True, skip_readonly_check=True).write({
+            # Writing a bank line takes core's basic accounting group, which
+            # an invoicing user lacks: the Cash Application group (checked by
+            # action_undo) is the right to put back what the proposal did.
+            st_line_sudo = st_line.sudo()
+            st_line_sudo.with_context(force_delete=True, skip_readonly_check=True).write({
                 "line_ids": [Command.clear()] + [
-                    Command.create(vals) for vals in st_line._prepare_move_line_default_vals()
+                    Command.create(vals) for vals in st_line_sudo._prepare_move_line_default_vals()
                 ],
             })
         self.write({"state": "undone"})
-        self.message_post(body=_(
+        self._message_log(body=_(
             "Reconciliation undone by %(user)s; %(invoices)s open again.",
             user=self.env.user.name,
             invoices=", ".join(invoices.mapped("name")),
         ))
+
+    @api.model
+    def _credit_close_stale(self, companies):
+        """Close the proposals under review whose invoices were paid
+        meanwhile (by an exact match, by hand): their bank lines are free
+        to be matched again. One query finds them, one note each says why."""
+        self.env["account.move.line"].flush_model(["reconciled", "amount_residual_currency"])
+        self.flush_model()
+        self.env["credit.control.cash.proposal.line"].flush_model()
+        rows = self.env.execute_query(SQL(
+            """
+            SELECT DISTINCT p.id
+              FROM credit_control_cash_proposal p
+              JOIN credit_control_cash_proposal_line pl ON pl.proposal_id = p.id
+              JOIN account_move_line l ON l.id = pl.move_line_id
+             WHERE p.state = 'proposed' AND p.company_id IN %s
+               AND (l.reconciled OR l.amount_residual_currency < pl.amount - 0.005)
+            """,
+            tuple(companies.ids),
+        ))
+        stale = self.browse([row[0] for row in rows])
+        if not stale:
+            return stale
+        for proposal in stale:
+            invoices = proposal.line_ids.filtered(
+                lambda line: line.move_line_id.reconciled
+                or line.currency_id.compare_amounts(line.move_line_id.amount_residual_currency, line.amount) < 0
+            ).move_id
+            proposal.write({
+                "state": "cancelled",
+                "explanation": _("%(explanation)s\nClosed: %(invoices)s paid meanwhile.",
+                                 explanation=proposal.explanation or "", invoices=", ".join(invoices.mapped("name"))),
+            })
+        note = _("Closed: its invoices were paid meanwhile; the bank line or payment can be matched again.")
+        stale._message_log_batch(dict.fromkeys(stale.ids, note))
+        return stale
 
     def _credit_action_result(self):
         """Notification summing up a matching run, opening what is to review."""

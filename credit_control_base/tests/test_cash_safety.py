@@ -1,0 +1,208 @@
+"""Cash application you can leave switched on (issue 24): one test per
+failure class of the labelled statement, each failing on the matcher that
+reconciled 9 lines of 255 with the wrong invoice."""
+from datetime import date
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.credit_control_base.models import credit_control_cash_matcher
+
+from .test_cash_matching import CashCommon
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-02-15")
+class TestCashSafety(CashCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls._create_customer("Boulangerie Martin et Fils")
+        cls.other_customer = cls._create_customer("Garage Dupont")
+        cls.supplier = cls._create_customer("Fournitures Leroy")
+
+    def _proposal(self, st_line):
+        return self.Proposal.search([("statement_line_id", "=", st_line.id)], order="id desc", limit=1)
+
+    # class 1 -------------------------------------------------------------
+
+    def test_class1_reference_of_another_customer_is_never_applied(self):
+        invoice = self._create_invoice(self.customer, 640.0, due=date(2026, 1, 31))
+        st_line = self._bank_line(640.0, f"VIR SEPA RECU /DE GARAGE DUPONT /MOTIF FACT {invoice.name}")
+        self._match(st_line)
+        proposal = self._proposal(st_line)
+        self.assertRecordValues(proposal, [{"state": "proposed", "payer_confirmed": False}])
+        self.assertLess(proposal.confidence, 90)
+        self.assertEqual(invoice.amount_residual, 640.0)
+
+    def test_class1_supplier_refund_quoting_its_own_number(self):
+        invoice = self._create_invoice(self.customer, 1000.0, due=date(2026, 1, 31))
+        st_line = self._bank_line(120.0, f"VIR SEPA RECU /DE FOURNITURES LEROY /MOTIF REMBT AVOIR {invoice.name}",
+                                  partner_name="FOURNITURES LEROY")
+        self._match(st_line)
+        self.assertNotEqual(self._proposal(st_line).state, "reconciled")
+        self.assertEqual(invoice.amount_residual, 1000.0)
+
+    def test_class1_unknown_payer_is_reviewed_payer_name_or_iban_confirms(self):
+        invoices = self._create_invoices([
+            {"partner": self.customer, "amount": 100.0 + i, "due": date(2026, 1, 31)} for i in range(3)
+        ])
+        self.env["res.partner.bank"].create({
+            "partner_id": self.customer.id, "acc_number": "FR7630006000011234567890189",
+        })
+        unknown = self._bank_line(100.0, invoices[0].name)
+        by_name = self._bank_line(101.0, f"VIR {invoices[1].name}", partner_name="BOULANGERIE MARTIN ET FILS")
+        by_iban = self._bank_line(102.0, f"VIR {invoices[2].name}", account_number="FR76 3000 6000 0112 3456 7890 189")
+        self._match(unknown | by_name | by_iban)
+        self.assertRecordValues(self._proposal(unknown), [{"state": "proposed", "payer_confirmed": False}])
+        self.assertRecordValues(self._proposal(by_name) | self._proposal(by_iban), [
+            {"state": "reconciled", "payer_confirmed": True}, {"state": "reconciled", "payer_confirmed": True},
+        ])
+
+    # class 2 -------------------------------------------------------------
+
+    def test_class2_memo_naming_a_paid_invoice_is_a_probable_duplicate(self):
+        paid, still_open = self._create_invoices([
+            {"partner": self.customer, "amount": 500.0, "due": date(2026, 1, 10)},
+            {"partner": self.customer, "amount": 500.0, "due": date(2026, 1, 20)},
+        ])
+        self._pay(paid)
+        st_line = self._bank_line(500.0, f"VIR SEPA RECU /DE BOULANGERIE MARTIN /MOTIF {paid.name}",
+                                  partner=self.customer)
+        self._match(st_line)
+        proposal = self._proposal(st_line)
+        self.assertRecordValues(proposal, [{"rule": "duplicate", "state": "proposed"}])
+        self.assertIn("duplicate", proposal.explanation)
+        self.assertEqual(still_open.amount_residual, 500.0)
+
+    # class 3 -------------------------------------------------------------
+
+    def test_class3_proposals_under_review_hold_nothing(self):
+        first, twin = self._create_invoices([
+            {"partner": self.customer, "amount": 500.0, "due": date(2026, 1, 10)},
+            {"partner": self.customer, "amount": 500.0, "due": date(2026, 1, 20)},
+        ])
+        day_1 = self._bank_line(500.0, "VIREMENT", partner=self.customer)
+        ambiguous = self._match(day_1)
+        self.assertRecordValues(ambiguous, [{"rule": "amount", "state": "proposed"}])
+        self.assertEqual(ambiguous.move_ids, first)
+        day_2 = self._bank_line(500.0, f"VIR {first.name}", partner=self.customer)
+        exact = self._match(day_2)
+        self.assertRecordValues(exact, [{"rule": "reference", "state": "reconciled"}])
+        self.assertEqual(exact.move_ids, first, "the exact payment pays its invoice, not the twin")
+        self.assertEqual(twin.amount_residual, 500.0)
+        self.assertEqual(ambiguous.state, "cancelled", "the stale proposal is closed")
+        self.assertIn("paid meanwhile", ambiguous.explanation)
+        self.assertTrue(self._match(day_1), "the first bank line can be matched again")
+
+    # class 4 -------------------------------------------------------------
+
+    def test_class4_several_numbers_in_one_memo(self):
+        invoices = self._create_invoices([
+            {"partner": self.customer, "amount": amount, "due": date(2026, 1, 31)} for amount in (204.0, 279.0, 123.0)
+        ])
+        prefix, numbers = invoices[0].sequence_prefix, [f"{n:05d}" for n in invoices.mapped("sequence_number")]
+        label = f"FACTURES {prefix.replace('/', ' ')}{' '.join(numbers)}"
+        st_line = self._bank_line(606.0, label, partner=self.customer)
+        proposal = self._match(st_line)
+        self.assertRecordValues(proposal, [{"rule": "reference", "confidence": 100, "state": "reconciled"}])
+        self.assertEqual(proposal.move_ids, invoices)
+
+    def test_class4_sum_of_some_quoted_invoices(self):
+        invoices = self._create_invoices([
+            {"partner": self.customer, "amount": amount, "due": date(2026, 1, 31)} for amount in (210.0, 320.0, 430.0)
+        ])
+        label = "REGLEMENT " + " ".join(invoices.mapped("name"))
+        proposal = self._match(self._bank_line(640.0, label, partner=self.customer))
+        self.assertRecordValues(proposal, [{"rule": "reference", "state": "reconciled"}])
+        self.assertEqual(proposal.move_ids, invoices[0] | invoices[2])
+
+    # class 5 -------------------------------------------------------------
+
+    def test_class5_truncated_payer_name_and_iban(self):
+        by_name, by_iban = self._create_invoices([
+            {"partner": self.customer, "amount": 318.40, "due": date(2026, 1, 31)},
+            {"partner": self.other_customer, "amount": 77.70, "due": date(2026, 1, 31)},
+        ])
+        self.env["res.partner.bank"].create({"partner_id": self.other_customer.id,
+                                             "acc_number": "FR76 1027 8060 0100 0205 4250 117"})
+        name_line = self._bank_line(318.40, "VIR SEPA RECU /DE STE BOULANGERIE MARTIN ET /MOTIF REGLEMENT")
+        iban_line = self._bank_line(77.70, "VIR SEPA RECU /MOTIF PAIEMENT",
+                                    account_number="FR7610278060010002054250117")
+        self._match(name_line | iban_line)
+        self.assertRecordValues(self._proposal(name_line) | self._proposal(iban_line), [
+            {"rule": "amount", "state": "reconciled", "partner_id": self.customer.id},
+            {"rule": "amount", "state": "reconciled", "partner_id": self.other_customer.id},
+        ])
+        self.assertEqual((by_name | by_iban).mapped("amount_residual"), [0.0, 0.0])
+
+    # class 6 -------------------------------------------------------------
+
+    def test_class6_accountant_without_email_matches_and_undoes(self):
+        accountant = new_test_user(
+            self.env, login="accountant_no_mail", email=False,
+            groups="base.group_user,account.group_account_invoice,"
+                   "credit_control_base.group_credit_control_cash_application",
+            company_id=self.company.id, company_ids=[Command.set(self.company.ids)],
+        )
+        invoice = self._create_invoice(self.customer, 250.0, due=date(2026, 1, 31))
+        st_line = self._bank_line(250.0, invoice.name, partner=self.customer)
+        env = self.env(user=accountant, context=dict(self.env.context, tracking_disable=False))
+        proposal = env["credit.control.cash.matcher"]._credit_run(companies=self.company, statement_lines=st_line)
+        self.assertEqual(proposal.state, "reconciled")
+        self.assertEqual(invoice.amount_residual, 0.0)
+        proposal.action_undo()
+        self.assertEqual(proposal.state, "undone")
+        self.assertEqual(invoice.amount_residual, 250.0)
+
+    def test_accept_reject_undo_take_the_cash_application_group(self):
+        self._create_invoices([{"partner": self.customer, "amount": 70.0, "due": date(2026, 1, 31)}] * 2)
+        proposal = self._match(self._bank_line(70.0, "VIREMENT", partner=self.customer))
+        billing = new_test_user(self.env, login="billing_only", groups="base.group_user,account.group_account_invoice",
+                                company_id=self.company.id, company_ids=[Command.set(self.company.ids)])
+        for action in ("action_accept", "action_reject", "action_undo"):
+            with self.subTest(action=action), self.assertRaises(AccessError):
+                getattr(proposal.with_user(billing), action)()
+        self.assertEqual(proposal.state, "proposed")
+
+    # class 7 -------------------------------------------------------------
+
+    def test_class7_undone_line_is_proposed_again_for_review(self):
+        invoice = self._create_invoice(self.customer, 250.0, due=date(2026, 1, 31))
+        st_line = self._bank_line(250.0, invoice.name, partner=self.customer)
+        self._match(st_line).action_undo()
+        again = self._match(st_line)
+        self.assertRecordValues(again, [{"state": "proposed", "rule": "reference"}])
+        self.assertIn("Undone before", again.explanation)
+        self.assertEqual(invoice.amount_residual, 250.0)
+
+    def test_class7_many_lines_are_matched_in_the_background_by_batches(self):
+        invoices = self._create_invoices([
+            {"partner": self.customer, "amount": 10.0 + i, "due": date(2026, 1, 31)} for i in range(5)
+        ])
+        cron = self.env.ref("credit_control_base.ir_cron_credit_control_cash_match")
+        st_lines = self.env["account.bank.statement.line"].with_context(credit_cash_no_trigger=True).create([{
+            "journal_id": self.bank_journal.id, "payment_ref": f"VIR {invoice.name}", "amount": invoice.amount_total,
+            "partner_id": self.customer.id,
+        } for invoice in invoices])
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        with patch.object(credit_control_cash_matcher, "BACKGROUND_LIMIT", 3):
+            action = self.Matcher._credit_action_match_all()
+        self.assertIn("background", action["params"]["message"])
+        self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1)
+        self.assertFalse(self.Proposal.search([("statement_line_id", "in", st_lines.ids)]))
+        progress = []
+        with patch.object(type(self.env["ir.cron"]), "_notify_progress",
+                          lambda self, done, remaining, deactivate=False: progress.append((done, remaining))):
+            for _call in range(200):  # the demo data may hold bank lines too
+                self.Matcher._cron_match_cash(batch_size=2)
+                if progress[-1][1] == 0:
+                    break
+        self.assertGreaterEqual(len(progress), 3, "bounded batches")
+        self.assertTrue(all(done <= 2 for done, _remaining in progress))
+        self.assertEqual(progress[-1][1], 0)
+        self.assertEqual(invoices.mapped("amount_residual"), [0.0] * 5)
