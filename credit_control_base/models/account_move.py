@@ -99,26 +99,38 @@ class AccountMove(models.Model):
         )
         if not ids:
             return {}
-        self.env["account.move.line"].flush_model(
-            ["move_id", "account_id", "amount_residual", "date_maturity", "parent_state"]
-        )
+        Line = self.env["account.move.line"]
+        Line._credit_flush_open_items()
         rows = self.env.execute_query(SQL(
             """
             SELECT l.move_id,
-                   MIN(l.date_maturity),
-                   COALESCE(SUM(l.amount_residual) FILTER (WHERE l.date_maturity < %(today)s), 0)
+                   MIN(%(due)s),
+                   COALESCE(SUM(l.amount_residual) FILTER (WHERE %(overdue)s), 0)
               FROM account_move_line l
              WHERE l.move_id IN %(ids)s
-               AND l.parent_state = 'posted'
+               AND %(open_item)s
                AND l.amount_residual > 0
-               AND l.account_id IN (
-                       SELECT id FROM account_account WHERE account_type = 'asset_receivable')
           GROUP BY l.move_id
             """,
-            today=today,
+            due=Line._credit_due_date_sql(),
+            overdue=Line._credit_overdue_sql(today),
             ids=ids,
+            open_item=Line._credit_open_item_sql(),
         ))
         return {move_id: (due, residual) for move_id, due, residual in rows}
+
+    def _credit_instalments(self, as_of=None, overdue=None):
+        """The open receivable items of these documents, one per instalment
+        (see ``account.move.line._credit_item_values``), in due date order:
+        what letters, e-mails and the portal show and claim.
+
+        :param overdue: only the overdue ones (True), only the others
+            (False), or all (None)
+        """
+        items = self.line_ids._credit_item_values(as_of)
+        if overdue is None:
+            return items
+        return [item for item in items if item["overdue"] == overdue]
 
     def _compute_credit_excluded(self):
         reasons = {move: [] for move in self}
@@ -184,21 +196,23 @@ class AccountMove(models.Model):
         """Domain of the open posted customer invoices whose days overdue
         (0 when not late) compare to ``value`` with ``sql_operator``."""
         today = fields.Date.context_today(self)
+        Line = self.env["account.move.line"]
+        # a search is a subquery of someone else's query: write first
+        Line._credit_flush_open_items()
         return [("id", "in", SQL(
             """(
             SELECT l.move_id
               FROM account_move_line l
               JOIN account_move m ON m.id = l.move_id
              WHERE m.move_type IN %(types)s
-               AND l.parent_state = 'posted'
+               AND %(open_item)s
                AND l.amount_residual > 0
-               AND l.account_id IN (
-                       SELECT id FROM account_account WHERE account_type = 'asset_receivable')
           GROUP BY l.move_id
-            HAVING GREATEST(%(today)s::date - MIN(l.date_maturity), 0) %(operator)s %(value)s
+            HAVING GREATEST(MAX(%(days_late)s), 0) %(operator)s %(value)s
             )""",
             types=COLLECTIBLE_MOVE_TYPES,
-            today=today,
+            open_item=Line._credit_open_item_sql(),
+            days_late=Line._credit_days_late_sql(today),
             operator=sql_operator,
             value=value,
         ))]

@@ -1,8 +1,33 @@
-from odoo import models
-from odoo.tools import create_index
+from odoo import api, fields, models
+from odoo.tools import SQL, create_index
+
+# What the open-item definition reads: flushed before any query composed
+# with it, so that no search reads a stale residual.
+OPEN_ITEM_FIELDS = [
+    "move_id", "partner_id", "company_id", "account_id", "parent_state", "date", "date_maturity",
+    "balance", "amount_residual", "amount_residual_currency", "currency_id",
+]
 
 
 class AccountMoveLine(models.Model):
+    """What a customer owes, defined once.
+
+    An *open receivable item* is a posted journal item of a receivable
+    account with a residual: one instalment of an invoice (an invoice with
+    two payment term lines has two, each with its own due date), or, with a
+    negative residual, an *unapplied credit* (a payment or a credit note not
+    matched yet). It belongs to the commercial entity of its partner: a
+    payment made by a contact counts for the customer. Its due date is its
+    maturity, else its accounting date; it is *overdue* when it is still to
+    be paid (positive residual) and its due date has passed; its days late
+    are the days since its due date.
+
+    Every figure (dossier, invoice state, aged balance, KPIs, forecast,
+    scoring, reminder run) composes the SQL fragments below, and every
+    document (letters, e-mails, portal) the Python helpers, so that they
+    cannot disagree.
+    """
+
     _inherit = "account.move.line"
 
     def _auto_init(self):
@@ -18,3 +43,104 @@ class AccountMoveLine(models.Model):
             where="amount_residual <> 0 AND parent_state = 'posted'",
         )
         return result
+
+    # ------------------------------------------------------------------
+    # SQL: THE DEFINITION
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_flush_open_items(self):
+        """Write what the open-item fragments read; call it before running
+        any query composed with them."""
+        self.flush_model(OPEN_ITEM_FIELDS)
+        self.env["account.move"].flush_model(["move_type", "commercial_partner_id", "state"])
+        self.env["account.account"].flush_model(["account_type"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+
+    @api.model
+    def _credit_receivable_sql(self, alias="l"):
+        """Posted journal item ``alias`` of a receivable account."""
+        return SQL(
+            "%(l)s.parent_state = 'posted' AND %(l)s.account_id IN ("
+            "SELECT id FROM account_account WHERE account_type = 'asset_receivable')",
+            l=SQL.identifier(alias),
+        )
+
+    @api.model
+    def _credit_open_item_sql(self, alias="l"):
+        """Open receivable item ``alias`` today: an instalment still to be
+        paid or an unapplied credit. Matches the partial index on open items
+        (``amount_residual <> 0 AND parent_state = 'posted'``)."""
+        return SQL(
+            "%(receivable)s AND %(l)s.amount_residual <> 0",
+            receivable=self._credit_receivable_sql(alias),
+            l=SQL.identifier(alias),
+        )
+
+    @api.model
+    def _credit_due_date_sql(self, alias="l"):
+        """Due date of item ``alias``: its maturity, else its date."""
+        return SQL("COALESCE(%(l)s.date_maturity, %(l)s.date)", l=SQL.identifier(alias))
+
+    @api.model
+    def _credit_days_late_sql(self, as_of, alias="l", due=None):
+        """Days between the due date of item ``alias`` (or the SQL ``due``)
+        and ``as_of``: negative while not due."""
+        return SQL("(%s::date - %s)", as_of, due or self._credit_due_date_sql(alias))
+
+    @api.model
+    def _credit_overdue_sql(self, as_of, alias="l", residual=None, due=None):
+        """Item ``alias`` is overdue on ``as_of``: still to be paid and past
+        its due date. ``residual`` and ``due`` replace the item's columns
+        for a query that computes them (the aged balance as of a past
+        date)."""
+        return SQL(
+            "(%s > 0 AND %s < %s)",
+            residual or SQL("%s.amount_residual", SQL.identifier(alias)),
+            due or self._credit_due_date_sql(alias),
+            as_of,
+        )
+
+    @api.model
+    def _credit_customer_partners_sql(self, partner):
+        """The partners whose items belong to the commercial entity
+        ``partner`` (SQL): itself and its contacts."""
+        return SQL("(SELECT id FROM res_partner WHERE commercial_partner_id = %s)", partner)
+
+    # ------------------------------------------------------------------
+    # PYTHON: THE SAME DEFINITION FOR DOCUMENTS
+    # ------------------------------------------------------------------
+
+    def _credit_is_open_item(self):
+        self.ensure_one()
+        return (
+            self.parent_state == "posted"
+            and self.account_id.account_type == "asset_receivable"
+            and not self.company_currency_id.is_zero(self.amount_residual)
+        )
+
+    def _credit_due_date(self):
+        self.ensure_one()
+        return self.date_maturity or self.date
+
+    def _credit_item_values(self, as_of=None):
+        """The open items of ``self`` as dicts, in due date order: ``line``,
+        ``move``, ``due_date``, ``days_late`` (negative while not due),
+        ``overdue``, ``amount`` (residual in the document currency, with
+        ``currency``) and ``amount_company`` (in company currency)."""
+        as_of = as_of or fields.Date.context_today(self)
+        items = []
+        for line in self.filtered(lambda item: item._credit_is_open_item()):
+            due = line._credit_due_date()
+            foreign = line.currency_id and line.currency_id != line.company_currency_id
+            items.append({
+                "line": line,
+                "move": line.move_id,
+                "due_date": due,
+                "days_late": (as_of - due).days,
+                "overdue": line.amount_residual > 0 and due < as_of,
+                "currency": line.currency_id if foreign else line.company_currency_id,
+                "amount": line.amount_residual_currency if foreign else line.amount_residual,
+                "amount_company": line.amount_residual,
+            })
+        return sorted(items, key=lambda item: (item["due_date"], item["move"].id, item["line"].id))

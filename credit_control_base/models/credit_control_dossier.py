@@ -102,6 +102,12 @@ class CreditControlDossier(models.Model):
         string="Overdue",
         help="Sum of what is left to pay on items whose due date has passed.",
     )
+    unapplied_amount = fields.Monetary(
+        compute="_compute_amounts",
+        string="Unapplied Credits",
+        help="Payments received and credit notes not matched with an invoice yet, the customer's "
+        "contacts' included: the outstanding is already net of them.",
+    )
     amount_not_due = fields.Monetary(compute="_compute_amounts", string="Not Due")
     amount_1_30 = fields.Monetary(compute="_compute_amounts", string="1-30 Days")
     amount_31_60 = fields.Monetary(compute="_compute_amounts", string="31-60 Days")
@@ -227,6 +233,8 @@ class CreditControlDossier(models.Model):
                   field=self._fields[field_name].string, operator=operator, value=value)
             )
         select = self._credit_amounts_select()[field_name]
+        # a search is a subquery of someone else's query: write first
+        self.env["account.move.line"]._credit_flush_open_items()
         query = self._credit_amounts_query(
             SQL("TRUE"),
             columns=SQL("d.id"),
@@ -247,18 +255,18 @@ class CreditControlDossier(models.Model):
         """SQL aggregates over the open receivable items ``l`` of a dossier
         ``d``, keyed by the field they compute."""
         today = fields.Date.context_today(self)
-        days_late = SQL("(%s::date - l.date_maturity)", today)
-        overdue = SQL("l.amount_residual > 0 AND l.date_maturity < %s", today)
+        Line = self.env["account.move.line"]
+        days_late = Line._credit_days_late_sql(today)
+        overdue = Line._credit_overdue_sql(today)
         select = {
             "open_amount": SQL("COALESCE(SUM(l.amount_residual), 0)"),
             "overdue_amount": SQL("COALESCE(SUM(l.amount_residual) FILTER (WHERE %s), 0)", overdue),
+            "unapplied_amount": SQL("COALESCE(-SUM(l.amount_residual) FILTER (WHERE l.amount_residual < 0), 0)"),
             "max_days_overdue": SQL("COALESCE(MAX(%s) FILTER (WHERE %s), 0)", days_late, overdue),
             "overdue_invoice_count": SQL("COUNT(DISTINCT l.move_id) FILTER (WHERE %s)", overdue),
         }
         # the buckets of the dossier's company (``c``), as in the aged balance
-        bucket = self.env["credit.control.kpi"]._kpi_bucket_sql(
-            SQL("(%s::date - COALESCE(l.date_maturity, l.date))", today), "c"
-        )
+        bucket = self.env["credit.control.kpi"]._kpi_bucket_sql(days_late, "c")
         for fname, key in zip(DOSSIER_AGING_FIELDS, AGING_KEYS, strict=True):
             select[fname] = SQL(
                 "COALESCE(SUM(l.amount_residual) FILTER (WHERE %s = %s), 0)", bucket, key
@@ -266,27 +274,27 @@ class CreditControlDossier(models.Model):
         return select
 
     def _credit_amounts_query(self, where, columns, having=None):
-        """One query over every dossier matching ``where``: the open posted
-        receivable items of its customer in its company, grouped by dossier.
-        The partial index on open items keeps it proportional to what is
-        open, not to the size of the ledger."""
+        """One query over every dossier matching ``where``: the open
+        receivable items of its customer and its customer's contacts (a
+        payment made by a contact carries the contact) in its company,
+        grouped by dossier. The partial index on open items keeps it
+        proportional to what is open, not to the size of the ledger."""
         return SQL(
             """
             SELECT %(columns)s
               FROM credit_control_dossier d
               JOIN res_company c ON c.id = d.company_id
+         LEFT JOIN res_partner p ON p.commercial_partner_id = d.partner_id
          LEFT JOIN account_move_line l
-                ON l.partner_id = d.partner_id
+                ON l.partner_id = p.id
                AND l.company_id = d.company_id
-               AND l.parent_state = 'posted'
-               AND l.amount_residual <> 0
-               AND l.account_id IN (
-                       SELECT id FROM account_account WHERE account_type = 'asset_receivable')
+               AND %(open_item)s
              WHERE %(where)s
           GROUP BY d.id
             HAVING %(having)s
             """,
             columns=columns,
+            open_item=self.env["account.move.line"]._credit_open_item_sql(),
             where=where,
             having=having or SQL("TRUE"),
         )
@@ -297,9 +305,7 @@ class CreditControlDossier(models.Model):
         ids = [id_ for id_ in self._origin.ids if id_]
         if not ids:
             return {}
-        self.env["account.move.line"].flush_model(
-            ["partner_id", "company_id", "parent_state", "amount_residual", "account_id", "date_maturity"]
-        )
+        self.env["account.move.line"]._credit_flush_open_items()
         self.env["res.company"].flush_model([f"credit_aging_limit_{i}" for i in range(1, 5)])
         select = self._credit_amounts_select()
         names = list(select)
@@ -308,6 +314,52 @@ class CreditControlDossier(models.Model):
             columns=SQL(", ").join([SQL("d.id"), *select.values()]),
         )
         return {row[0]: dict(zip(names, row[1:], strict=True)) for row in self.env.execute_query(query)}
+
+    def _credit_fetch_unapplied(self):
+        """``{dossier id: [(document name, amount)]}``: the unapplied
+        credits of the dossiers of ``self`` (positive amounts in company
+        currency, oldest first), in one query."""
+        if not self.ids:
+            return {}
+        Line = self.env["account.move.line"]
+        Line._credit_flush_open_items()
+        result = {}
+        for dossier_id, name, amount in self.env.execute_query(SQL(
+            """
+            SELECT d.id, m.name, -l.amount_residual
+              FROM credit_control_dossier d
+              JOIN res_partner p ON p.commercial_partner_id = d.partner_id
+              JOIN account_move_line l ON l.partner_id = p.id AND l.company_id = d.company_id
+              JOIN account_move m ON m.id = l.move_id
+             WHERE d.id = ANY(%(ids)s)
+               AND %(open_item)s
+               AND l.amount_residual < 0
+          ORDER BY d.id, %(due)s, l.id
+            """,
+            ids=self.ids,
+            open_item=Line._credit_open_item_sql(),
+            due=Line._credit_due_date_sql(),
+        )):
+            result.setdefault(dossier_id, []).append((name, float(amount)))
+        return result
+
+    def _credit_unapplied_credits(self):
+        """The unapplied credits of the customer (its contacts' included):
+        payments and credit notes not matched yet, as item dicts
+        (``account.move.line._credit_item_values``) with positive amounts,
+        oldest first."""
+        self.ensure_one()
+        lines = self.env["account.move.line"].search([
+            ("partner_id.commercial_partner_id", "=", self.partner_id.id),
+            ("company_id", "=", self.company_id.id),
+            ("parent_state", "=", "posted"),
+            ("account_id.account_type", "=", "asset_receivable"),
+            ("amount_residual", "<", 0),
+        ])
+        items = lines._credit_item_values()
+        for item in items:
+            item["amount"], item["amount_company"] = -item["amount"], -item["amount_company"]
+        return items
 
     @api.model
     def _ensure_dossiers(self, moves=None):

@@ -143,7 +143,8 @@ class CreditControlKpi(models.AbstractModel):
             partials, residual = SQL("max_date <= %s", as_of), SQL("l.balance - COALESCE(r.amount, 0)")
         else:
             partials, residual = SQL("max_date > %s", as_of), SQL("l.amount_residual + COALESCE(r.amount, 0)")
-        days = SQL("(%s::date - o.date_maturity)", as_of)
+        Line = self.env["account.move.line"]
+        days = Line._credit_days_late_sql(as_of, due=SQL("o.date_maturity"))
         # The open lines are found first, on the receivable lines alone: the
         # customer and dossier joins then read the open lines only (a tenth
         # of the ledger), not every line dated up to D.
@@ -159,12 +160,11 @@ class CreditControlKpi(models.AbstractModel):
               GROUP BY line_id
             ), open_lines AS MATERIALIZED (
                 SELECT l.id, l.move_id, l.company_id, l.partner_id, l.date,
-                       COALESCE(l.date_maturity, l.date) AS date_maturity,
+                       %(due)s AS date_maturity,
                        %(residual)s AS residual
                   FROM account_move_line l
-                  JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
              LEFT JOIN reconciled r ON r.line_id = l.id
-                 WHERE l.parent_state = 'posted' AND l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
+                 WHERE %(receivable)s AND l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
                    AND %(residual)s <> 0
             )
             SELECT o.id, o.move_id, o.company_id,
@@ -184,8 +184,19 @@ class CreditControlKpi(models.AbstractModel):
             company_ids=tuple(company_ids),
             partials=partials,
             residual=residual,
+            due=Line._credit_due_date_sql(),
+            receivable=Line._credit_receivable_sql(),
             days=days,
             bucket=self._kpi_bucket_sql(days, "c"),
+        )
+
+    @api.model
+    def _kpi_overdue_sql(self, as_of, alias="x"):
+        """Row ``alias`` of the open items query is overdue on ``as_of``
+        (the open-item definition, on the residual as of that date)."""
+        return self.env["account.move.line"]._credit_overdue_sql(
+            as_of, residual=SQL("%s.residual", SQL.identifier(alias)),
+            due=SQL("%s.date_maturity", SQL.identifier(alias)),
         )
 
     @api.model
@@ -243,11 +254,9 @@ class CreditControlKpi(models.AbstractModel):
             ar AS (
                 SELECT COALESCE(%(key_x)s, 0) AS key,
                        SUM(x.residual) AS outstanding,
-                       COALESCE(SUM(x.residual) FILTER (WHERE x.days_overdue > 0 AND x.residual > 0), 0) AS overdue,
-                       COUNT(DISTINCT x.partner_id) FILTER (
-                           WHERE x.days_overdue > 0 AND x.residual > 0) AS late_customers,
-                       COALESCE(SUM(x.residual * x.days_overdue) FILTER (
-                           WHERE x.days_overdue > 0 AND x.residual > 0), 0) AS late_weight
+                       COALESCE(SUM(x.residual) FILTER (WHERE %(overdue)s), 0) AS overdue,
+                       COUNT(DISTINCT x.partner_id) FILTER (WHERE %(overdue)s) AS late_customers,
+                       COALESCE(SUM(x.residual * x.days_overdue) FILTER (WHERE %(overdue)s), 0) AS late_weight
                   FROM items x
                  WHERE %(where_x)s
               GROUP BY 1
@@ -302,6 +311,7 @@ class CreditControlKpi(models.AbstractModel):
          LEFT JOIN count_back cb ON cb.key = ar.key
             """,
             items=self._kpi_open_items_query(as_of, company_ids),
+            overdue=self._kpi_overdue_sql(as_of),
             key_x=key_x,
             key_m=key_m,
             where_x=SQL(" AND ").join(where_x),

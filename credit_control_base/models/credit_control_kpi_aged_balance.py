@@ -99,8 +99,8 @@ class CreditControlAgedBalance(models.Model):
             """
             SELECT x.id, x.move_id, x.partner_id, x.company_id, c.currency_id, x.dossier_id,
                    x.segment_id, x.collector_id, x.date, x.date_maturity, x.days_overdue, x.aging_bucket,
-                   x.residual, x.days_overdue > 0 AND x.residual > 0 AS is_overdue,
-                   CASE WHEN x.days_overdue > 0 AND x.residual > 0 THEN x.residual ELSE 0 END AS overdue_amount,
+                   x.residual, %(overdue)s AS is_overdue,
+                   CASE WHEN %(overdue)s THEN x.residual ELSE 0 END AS overdue_amount,
                    %(amounts)s,
                    x.residual > 0 AND %(full)s AS provision_full,
                    %(rate)s AS provision_rate,
@@ -117,6 +117,7 @@ class CreditControlAgedBalance(models.Model):
                 ON rc.company_id = x.company_id AND rc.segment_id IS NULL
             """,
             items=items,
+            overdue=self.env["credit.control.kpi"]._kpi_overdue_sql(as_of),
             amounts=SQL(", ").join(amounts),
             full=full,
             rate=rate,

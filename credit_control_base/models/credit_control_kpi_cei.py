@@ -51,10 +51,9 @@ class CreditControlKpiCei(models.AbstractModel):
                   FROM unnest(%(starts)s::date[], %(ends)s::date[]) WITH ORDINALITY AS t(date_from, date_to, i)
             ),
             receivable AS (
-                SELECT l.id, l.date, COALESCE(l.date_maturity, l.date) AS date_maturity, l.balance
+                SELECT l.id, l.date, %(due)s AS date_maturity, l.balance
                   FROM account_move_line l
-                  JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
-                 WHERE l.parent_state = 'posted' AND l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
+                 WHERE %(receivable)s AND l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
             ),
             per_month AS (
                 SELECT date_trunc('month', r.date)::date AS date_from, SUM(r.balance) AS amount
@@ -100,6 +99,8 @@ class CreditControlKpiCei(models.AbstractModel):
             company_ids=company_ids,
             as_of=as_of,
             types=SALE_MOVE_TYPES,
+            due=self.env["account.move.line"]._credit_due_date_sql(),
+            receivable=self.env["account.move.line"]._credit_receivable_sql(),
         ))
         series = []
         for row in rows:

@@ -35,11 +35,12 @@ class CreditControlKpiForecast(models.AbstractModel):
             column = {"segment_id": SQL("d.segment_id"), "collector_id": SQL("d.collector_id"),
                       "partner_id": SQL("m.commercial_partner_id")}[fname]
             where.append(SQL("COALESCE(%s, 0) = %s", column, value or 0))
+        Line = self.env["account.move.line"]
         return SQL(
             """
             WITH delay AS (
                 SELECT im.commercial_partner_id AS partner_id, il.company_id,
-                       SUM(pr.amount * (pr.max_date - COALESCE(il.date_maturity, il.date)))
+                       SUM(pr.amount * (pr.max_date - %(paid_due)s))
                            / NULLIF(SUM(pr.amount), 0) AS days
                   FROM account_partial_reconcile pr
                   JOIN account_move_line il ON il.id = pr.debit_move_id
@@ -49,19 +50,21 @@ class CreditControlKpiForecast(models.AbstractModel):
               GROUP BY 1, 2
             )
             SELECT l.move_id,
-                   FLOOR((COALESCE(l.date_maturity, l.date) + ROUND(COALESCE(dl.days, 0))::int
+                   FLOOR((%(due)s + ROUND(COALESCE(dl.days, 0))::int
                           - %(today)s::date) / 7.0)::int AS week,
                    l.amount_residual AS amount
               FROM account_move_line l
               JOIN account_move m ON m.id = l.move_id
-              JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
          LEFT JOIN credit_control_dossier d
                 ON d.partner_id = m.commercial_partner_id AND d.company_id = m.company_id
          LEFT JOIN delay dl ON dl.partner_id = m.commercial_partner_id AND dl.company_id = l.company_id
-             WHERE l.amount_residual > 0 AND l.parent_state = 'posted'
+             WHERE %(open_item)s AND l.amount_residual > 0
                AND m.move_type IN %(types)s AND l.company_id IN %(company_ids)s AND %(where)s
             """,
             today=today,
+            due=Line._credit_due_date_sql(),
+            paid_due=Line._credit_due_date_sql("il"),
+            open_item=Line._credit_open_item_sql(),
             history=HISTORY_DAYS,
             types=COLLECTIBLE_MOVE_TYPES,
             company_ids=tuple(company_ids),

@@ -19,4 +19,5 @@ from . import test_kpi_ui
 from . import test_onboarding
 from . import test_menus
 from . import test_sql_tools
+from . import test_open_items
 from . import test_document_access

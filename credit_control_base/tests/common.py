@@ -100,3 +100,32 @@ class CreditControlCommon(AccountTestInvoicingCommon):
             ("partner_id", "=", partner.id),
             ("company_id", "=", (company or self.company).id),
         ])
+
+    @classmethod
+    def _create_instalment_term(cls, shares, name="Instalments"):
+        """A payment term of several instalments: ``shares`` is a list of
+        ``(percent, days after the invoice date)``, percents adding up to 100."""
+        return cls.env["account.payment.term"].create({
+            "name": name,
+            "line_ids": [
+                Command.create({"value": "percent", "value_amount": percent, "nb_days": days})
+                for percent, days in shares
+            ],
+        })
+
+    @classmethod
+    def _receive_unapplied(cls, partner, amount, payment_date=None, currency=None):
+        """A customer payment posted but matched with no invoice yet (an
+        unapplied credit), paid by ``partner`` (a customer or one of its
+        contacts)."""
+        payment = cls.env["account.payment"].create({
+            "payment_type": "inbound",
+            "partner_type": "customer",
+            "partner_id": partner.id,
+            "amount": amount,
+            "date": payment_date or fields.Date.today(),
+            "journal_id": cls.company_data["default_journal_bank"].id,
+            **({"currency_id": currency.id} if currency else {}),
+        })
+        payment.action_post()
+        return payment
