@@ -164,6 +164,7 @@ class CreditControlRun(models.Model):
                         return
                     move_ids = [move_id for dossier_id in locked for move_id in moves_by_dossier[dossier_id]]
                     rows = self._credit_candidates(companies, today, locked, move_ids)
+                    rows = self._credit_hold_for_credits(rows)
                     self._credit_create_actions(rows, today)
                 return
             except UniqueViolation:
@@ -189,6 +190,7 @@ class CreditControlRun(models.Model):
             invoices it found due, through the index on their lines)
         """
         Move = self.env["account.move"].sudo()
+        Line = self.env["account.move.line"]
         self.env.flush_all()
         exclusion = [("credit_excluded", "=", True)]
         line_filter = dossier_filter = SQL()
@@ -211,25 +213,26 @@ class CreditControlRun(models.Model):
                 -- materialized, with their invoices below: the later joins
                 -- start from the open invoices, whatever the planner's
                 -- estimates (on a small batch it once went through every
-                -- invoice of the company for each customer)
-                SELECT l.move_id, MIN(l.date_maturity) AS due_date, SUM(l.amount_residual) AS residual
+                -- invoice of the company for each customer). One row per
+                -- invoice, with the due date and residual of each of its
+                -- open instalments: a reminder claims only those reached.
+                SELECT l.move_id, MIN(%(due)s) AS due_date, SUM(l.amount_residual) AS residual,
+                       ARRAY_AGG(%(due)s) AS dues, ARRAY_AGG(l.amount_residual) AS residuals
                   FROM account_move_line l
-                 WHERE l.parent_state = 'posted'
+                 WHERE %(open_item)s
                    AND l.amount_residual > 0
                    AND l.company_id IN %(company_ids)s
-                   AND l.account_id IN (
-                           SELECT id FROM account_account WHERE account_type = 'asset_receivable')
                    %(line_filter)s
               GROUP BY l.move_id
             ), open_moves AS MATERIALIZED (
-                SELECT o.move_id, o.due_date, o.residual, m.commercial_partner_id, m.company_id
+                SELECT o.move_id, o.due_date, o.residual, o.dues, o.residuals, m.commercial_partner_id, m.company_id
                   FROM open_items o
                   JOIN account_move m ON m.id = o.move_id
                  WHERE m.move_type IN %(types)s
                    AND m.id <> ALL(%(excluded)s::int[])
             ), candidates AS (
                 SELECT o.move_id, d.id AS dossier_id, sc.id AS scenario_id, sc.grouping,
-                       o.due_date, o.residual,
+                       o.due_date, o.residual, o.dues, o.residuals,
                        SUM(o.residual) OVER (PARTITION BY d.id, sc.id) AS dossier_residual
                   FROM open_moves o
                   JOIN credit_control_dossier d
@@ -242,13 +245,19 @@ class CreditControlRun(models.Model):
                  WHERE sc.active
                    %(dossier_filter)s
             ), due_steps AS (
+                -- the claim of a step: the instalments overdue (a step before
+                -- the due date: those falling due by its day), each once
                 SELECT DISTINCT ON (c.move_id)
-                       c.move_id, c.dossier_id, c.scenario_id, c.grouping, c.residual,
+                       c.move_id, c.dossier_id, c.scenario_id, c.grouping, cl.claimed AS residual,
                        s.id AS step_id, s.delay_days, s.sequence
                   FROM candidates c
                   JOIN credit_control_scenario_step s ON s.scenario_id = c.scenario_id AND s.active
+                  CROSS JOIN LATERAL (
+                       SELECT COALESCE(SUM(t.residual), 0) AS claimed
+                         FROM unnest(c.dues, c.residuals) AS t(due, residual)
+                        WHERE t.due + LEAST(s.delay_days, 1) <= %(today)s) cl
                  WHERE c.due_date + s.delay_days <= %(today)s
-                   AND (CASE WHEN c.grouping = 'per_customer' THEN c.dossier_residual ELSE c.residual END)
+                   AND (CASE WHEN c.grouping = 'per_customer' THEN c.dossier_residual ELSE cl.claimed END)
                        >= COALESCE(s.min_amount, 0)
                    AND %(conditions)s
               ORDER BY c.move_id, s.delay_days DESC, s.sequence DESC, s.id DESC
@@ -258,6 +267,8 @@ class CreditControlRun(models.Model):
           ORDER BY ds.dossier_id, ds.move_id
             """,
             company_ids=tuple(companies.ids),
+            due=Line._credit_due_date_sql(),
+            open_item=Line._credit_open_item_sql(),
             line_filter=line_filter,
             dossier_filter=dossier_filter,
             types=COLLECTIBLE_MOVE_TYPES,
@@ -280,13 +291,65 @@ class CreditControlRun(models.Model):
               FROM credit_control_dossier d
               JOIN account_move_line l ON l.partner_id = d.partner_id AND l.company_id = d.company_id
              WHERE d.id = ANY(%s)
-               AND l.parent_state = 'posted'
+               AND %s
                AND l.amount_residual > 0
-               AND l.account_id IN (SELECT id FROM account_account WHERE account_type = 'asset_receivable')
           GROUP BY d.id
             """,
             list(dossier_ids),
+            self.env["account.move.line"]._credit_open_item_sql(),
         )))
+
+    def _credit_hold_for_credits(self, rows):
+        """The candidate rows of the customers who may have paid already
+        left out: when the customer's unapplied credits (payments and
+        credit notes not matched yet, its contacts' included) cover what
+        the run would claim, no reminder goes, and the collector is asked
+        to match them; when they cover part of it, the company decides
+        (Settings): wait and tell the collector, or send and say so (the
+        reminders then mention what was received)."""
+        if not rows:
+            return rows
+        by_dossier = defaultdict(list)
+        for row in rows:
+            by_dossier[row["dossier_id"]].append(row)
+        Dossier = self.env["credit.control.dossier"].sudo()
+        credits = Dossier.browse(list(by_dossier))._credit_fetch_unapplied()
+        kept = []
+        for dossier_id, dossier_rows in by_dossier.items():
+            items = credits.get(dossier_id)
+            if not items:
+                kept.extend(dossier_rows)
+                continue
+            dossier = Dossier.browse(dossier_id)
+            currency = dossier.currency_id
+            claim = sum(row["residual"] for row in dossier_rows)
+            available = sum(amount for _name, amount in items)
+            names = ", ".join(name for name, _amount in items)
+            if currency.compare_amounts(available, claim) >= 0:
+                summary = _("Probably paid: match payment %(payments)s", payments=names)
+            elif dossier.company_id.credit_control_partial_credit == "wait":
+                summary = _(
+                    "Partly paid? %(available)s received not matched yet (%(payments)s) for %(claim)s to "
+                    "claim: match it, the reminder waits",
+                    available=currency.format(available), payments=names, claim=currency.format(claim),
+                )
+            else:
+                kept.extend(dossier_rows)
+                continue
+            self._credit_tell_collector(dossier, summary)
+        return kept
+
+    @api.model
+    def _credit_tell_collector(self, dossier, summary):
+        """A task for the dossier's collector, once: not again every day
+        while it is open."""
+        if dossier.activity_ids.filtered(lambda a: a.summary == summary):
+            return
+        dossier.activity_schedule(
+            "credit_control_scenario.mail_activity_type_credit_task",
+            summary=summary,
+            user_id=(dossier.collector_id or self.env.user).id,
+        )
 
     @api.model
     def _credit_drop_planned(self, rows):

@@ -24,6 +24,15 @@ class ResCompany(models.Model):
         help="Warn on the reminder runs when the last bank statement is older: "
         "payments received since are not reconciled yet. 0 disables the check.",
     )
+    credit_control_partial_credit = fields.Selection(
+        [("wait", "Wait and tell the collector"), ("send", "Send and say so")],
+        string="Reminders Partly Paid",
+        default="wait",
+        required=True,
+        help="When payments or credit notes of the customer not matched yet cover part of what a reminder "
+        "would claim: hold the reminder and ask the collector to match them, or send it with what was "
+        "received. When they cover all of it, no reminder goes and the collector is asked to match them.",
+    )
     credit_control_ecb_rate = fields.Float(
         string="ECB Refinancing Rate (%)",
         default=2.15,

@@ -9,3 +9,5 @@ from . import test_concurrency
 from . import test_simulation
 from . import test_tours
 from . import test_menus
+from . import test_claims
+from . import test_consistency
