@@ -1,4 +1,5 @@
 import base64
+from collections import defaultdict
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -74,8 +75,11 @@ class CreditStatementPortal(PortalAccount):
         if response:
             return response
         try:
-            moves = self._credit_selected_moves(dossier, all_overdue=post.get("scope") == "overdue")
-            amount = self._credit_parse_amount(post.get("amount"), moves)
+            all_overdue = post.get("scope") == "overdue"
+            moves = self._credit_selected_moves(dossier, all_overdue=all_overdue)
+            # all that is overdue: the overdue instalments, not what falls due later
+            due = self._credit_overdue_total(moves) if all_overdue else None
+            amount = self._credit_parse_amount(post.get("amount"), moves, due=due)
         except ValidationError as error:
             return self._credit_render_statement(dossier, access_token, error=error.args[0], status=400)
         return request.render(
@@ -231,11 +235,13 @@ class CreditStatementPortal(PortalAccount):
             raise ValidationError(_("Select invoices of a single currency."))
         return moves
 
-    def _credit_parse_amount(self, raw, moves):
-        """The amount typed by the customer (all that is due when empty):
-        more than zero and no more than what is due on ``moves``."""
+    def _credit_parse_amount(self, raw, moves, due=None):
+        """The amount typed by the customer (``due``, by default all that is
+        left to pay on ``moves``, when empty): more than zero and no more
+        than what is left to pay on ``moves``."""
         currency = moves.currency_id
-        due = currency.round(sum(moves.mapped("amount_residual")))
+        residual = currency.round(sum(moves.mapped("amount_residual")))
+        due = residual if due is None else currency.round(due)
         raw = (raw or "").strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
         if not raw:
             return due
@@ -243,9 +249,9 @@ class CreditStatementPortal(PortalAccount):
             amount = currency.round(float(raw))
         except ValueError:
             amount = 0.0
-        if currency.compare_amounts(amount, 0.0) <= 0 or currency.compare_amounts(amount, due) > 0:
+        if currency.compare_amounts(amount, 0.0) <= 0 or currency.compare_amounts(amount, residual) > 0:
             raise ValidationError(_(
-                "Enter an amount greater than zero and at most %(due)s.", due=currency.format(due)
+                "Enter an amount greater than zero and at most %(due)s.", due=currency.format(residual)
             ))
         return amount
 
@@ -322,31 +328,55 @@ class CreditStatementPortal(PortalAccount):
         ])
         invoice_status = dict.fromkeys(promises.move_ids.ids, _("Payment promised"))
         invoice_status.update(dict.fromkeys(disputes.move_ids.ids, _("Disputed")))
-        totals = []
-        for currency in invoices.currency_id:
-            in_currency = invoices.filtered(lambda m, c=currency: m.currency_id == c)
-            overdue = in_currency.filtered("credit_is_overdue")
-            totals.append({
-                "currency": currency,
-                "open": sum(in_currency.mapped("amount_residual")),
-                "overdue": sum(overdue.mapped("amount_residual")),
-                "overdue_count": len(overdue),
-            })
         today = fields.Date.context_today(dossier)
         format_date, format_amount = self._credit_formatters()
+        # per instalment, as the dossier and the reminders count them
+        instalments = defaultdict(list)
+        for item in invoices._credit_instalments(today):
+            instalments[item["move"]].append(item)
+        credits = dossier._credit_unapplied_credits()
+        currencies = invoices.currency_id
+        for item in credits:
+            currencies |= item["currency"]
+        totals = []
+        for currency in currencies:
+            in_currency = invoices.filtered(lambda m, c=currency: m.currency_id == c)
+            overdue = in_currency.filtered(lambda m: any(i["overdue"] for i in instalments[m]))
+            credit = sum(item["amount"] for item in credits if item["currency"] == currency)
+            totals.append({
+                "currency": currency,
+                "open": sum(in_currency.mapped("amount_residual")) - credit,
+                "overdue": self._credit_overdue_total(in_currency, instalments),
+                "overdue_count": len(overdue),
+                "credits": credit,
+            })
         rows = [{
             "invoice": invoice,
             "date": format_date(invoice.invoice_date),
             "due": format_date(invoice.credit_due_date or invoice.invoice_date_due),
             "total": format_amount(invoice.amount_total, invoice.currency_id),
             "residual": format_amount(invoice.amount_residual, invoice.currency_id),
+            "status": self._credit_row_status(instalments[invoice]),
+            # shown apart when there are several: each with its own due date
+            "instalments": [{
+                "due": format_date(item["due_date"]),
+                "days_late": item["days_late"] if item["overdue"] else 0,
+                "amount": format_amount(item["amount"], item["currency"]),
+                "overdue": item["overdue"],
+            } for item in instalments[invoice]] if len(instalments[invoice]) > 1 else [],
         } for invoice in invoices]
+        credit_rows = [{
+            "name": item["move"].name,
+            "date": format_date(item["due_date"]),
+            "amount": format_amount(-item["amount"], item["currency"]),
+        } for item in credits]
         return {
             "page_name": "credit_statement",
             "dossier": dossier,
             "company": dossier.company_id,
             "invoices": invoices,
             "rows": rows,
+            "credit_rows": credit_rows,
             "invoice_status": invoice_status,
             "totals": totals,
             "disputes": disputes,
@@ -363,6 +393,24 @@ class CreditStatementPortal(PortalAccount):
             "message": None,
             **extra,
         }
+
+    def _credit_overdue_total(self, moves, instalments=None):
+        """What is overdue on ``moves`` (one currency): their overdue
+        instalments, in the invoices' currency."""
+        if instalments is None:
+            items = moves._credit_instalments(overdue=True)
+        else:
+            items = [item for move in moves for item in instalments[move] if item["overdue"]]
+        return sum(item["amount"] for item in items)
+
+    @staticmethod
+    def _credit_row_status(items):
+        """``"overdue"``, ``"partly"`` (an instalment overdue, another not
+        due yet) or ``"not_due"``."""
+        overdue = [item["overdue"] for item in items]
+        if overdue and all(overdue):
+            return "overdue"
+        return "partly" if any(overdue) else "not_due"
 
     def _credit_formatters(self):
         """Date and amount formatting in the visitor's language, as the QWeb

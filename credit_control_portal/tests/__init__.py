@@ -4,5 +4,6 @@ from . import test_payment
 from . import test_query_count
 from . import test_tour
 from . import test_upload_access
-from . import test_stripe_url
 from . import test_neutralize
+from . import test_stripe_url
+from . import test_statement_amounts
