@@ -347,10 +347,8 @@ class CreditControlDossier(models.Model):
         of each line (payment date, i.e. the latest reconciliation, minus due
         date; today minus due date while it is unpaid and past due), weighted
         by amount, over 18 months and by due-date window for the trend."""
-        self.env["account.move.line"].flush_model(
-            ["partner_id", "company_id", "parent_state", "account_id", "balance", "amount_residual",
-             "date", "date_maturity", "move_id"]
-        )
+        Line = self.env["account.move.line"]
+        Line._credit_flush_open_items()
         self.env["account.partial.reconcile"].flush_model(["debit_move_id", "max_date"])
         self.env["account.move"].flush_model(["move_type"])
         since = {months: today - relativedelta(months=months)
@@ -368,10 +366,10 @@ class CreditControlDossier(models.Model):
         query = SQL(
             """
             WITH lines AS (
-                SELECT d.id AS dossier_id, l.date, l.date_maturity AS due, l.balance AS amount,
+                SELECT d.id AS dossier_id, l.date, %(due)s AS due, l.balance AS amount,
                        CASE WHEN l.amount_residual = 0 AND pay.paid_on IS NOT NULL
-                                THEN GREATEST(pay.paid_on - l.date_maturity, 0)
-                            WHEN l.date_maturity < %(today)s THEN %(today)s - l.date_maturity
+                                THEN GREATEST(pay.paid_on - %(due)s, 0)
+                            WHEN %(overdue)s THEN %(line_days_late)s
                        END AS days
                   FROM credit_control_dossier d
                   JOIN account_move_line l
@@ -382,11 +380,9 @@ class CreditControlDossier(models.Model):
                          FROM account_partial_reconcile p
                         WHERE p.debit_move_id = l.id) pay ON TRUE
                  WHERE d.id = ANY(%(ids)s)
-                   AND l.parent_state = 'posted'
+                   AND %(receivable)s
                    AND l.balance > 0
                    AND m.move_type IN %(types)s
-                   AND l.account_id IN (
-                           SELECT id FROM account_account WHERE account_type = 'asset_receivable')
             )
             SELECT dossier_id,
                    MIN(date),
@@ -399,6 +395,10 @@ class CreditControlDossier(models.Model):
           GROUP BY dossier_id
             """,
             today=today,
+            due=Line._credit_due_date_sql(),
+            overdue=Line._credit_overdue_sql(today),
+            line_days_late=Line._credit_days_late_sql(today),
+            receivable=Line._credit_receivable_sql(),
             ids=self.ids,
             types=COLLECTIBLE_MOVE_TYPES,
             since_volume=since[VOLUME_MONTHS],
