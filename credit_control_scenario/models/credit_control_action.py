@@ -1,10 +1,13 @@
 import functools
+import re
+from urllib.parse import urlsplit
 
+from lxml import etree
 from markupsafe import Markup
 
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, html_normalize, html_sanitize
 
 from .credit_control_scenario_step import CHANNELS
 
@@ -18,6 +21,67 @@ ACTION_STATES = [
 ]
 # Reminders not gone out yet: cancelled when the situation changes.
 PENDING_STATES = ("planned", "to_validate")
+# Attributes whose URL a browser or the PDF engine (wkhtmltopdf) fetches.
+FETCHED_URL_ATTRIBUTES = (
+    "src", "srcset", "lowsrc", "dynsrc", "background", "poster", "data", "codebase", "archive",
+    "longdesc", "usemap", "cite", "action", "formaction", "xlink:href", "{http://www.w3.org/1999/xlink}href",
+)
+# Elements that are nothing without the resource they fetch.
+RESOURCE_TAGS = ("img", "image", "video", "audio", "source", "track")
+LINK_SCHEMES = ("http", "https", "mailto", "tel")
+# An inline picture, never an SVG (which may reference other resources).
+INLINE_IMAGE_RE = re.compile(r"data:image/(png|jpe?g|gif|webp|bmp);base64,", re.IGNORECASE)
+# CSS that fetches: url(), image-set(), @import (or hides it behind an escape)
+CSS_FETCH_RE = re.compile(r"url\s*\(|image-set\s*\(|@import|expression\s*\(|\\", re.IGNORECASE)
+
+
+def _split_url(url):
+    """``url`` split as a browser reads it ("/\\host" is "//host"), or None."""
+    try:
+        return urlsplit(url.replace("\\", "/").strip())
+    except ValueError:
+        return None
+
+
+def _is_local_url(url, base):
+    """Whether ``url`` is a path on this server (whose URL is ``base``)."""
+    parts = _split_url(url)
+    if parts is None:
+        return False
+    if not parts.scheme and not parts.netloc:
+        return True  # relative to the report's base URL: this server
+    return (parts.scheme, parts.netloc) == (base.scheme, base.netloc)
+
+
+def _clean_attribute(name, value, base):
+    """The value of an attribute as a reminder may keep it, or None."""
+    if name in FETCHED_URL_ATTRIBUTES:
+        if INLINE_IMAGE_RE.match(value.strip()) or (name != "srcset" and _is_local_url(value, base)):
+            return value
+        return None
+    if name == "href":
+        parts = _split_url(value)
+        return None if parts is None or (parts.scheme and parts.scheme not in LINK_SCHEMES) else value
+    if name == "style" and CSS_FETCH_RE.search(value):
+        kept = [rule for rule in value.split(";") if rule.strip() and not CSS_FETCH_RE.search(rule)]
+        return ";".join(kept).strip() or None
+    return value
+
+
+def strip_fetched_resources(doc, base):
+    """Filter of ``html_normalize``: take out of ``doc`` every resource a
+    browser or wkhtmltopdf would fetch from elsewhere than this server."""
+    for element in list(doc.iter(tag=etree.Element)):
+        attributes = element.attrib
+        for name in list(attributes):
+            value = _clean_attribute(name, attributes[name], base)
+            if value is None:
+                del attributes[name]
+            else:
+                attributes[name] = value
+        if element.tag in RESOURCE_TAGS and "src" not in attributes and element.getparent() is not None:
+            element.drop_tree()
+    return doc
 
 
 class CreditControlAction(models.Model):
@@ -59,9 +123,13 @@ class CreditControlAction(models.Model):
         help="What was left to pay on the invoices of the reminder when it was planned.",
     )
     subject = fields.Char()
+    # Sanitized on every write through the ORM, remote and local resources
+    # included (_credit_sanitize_content): a collector's RPC writes no script
+    # and nothing wkhtmltopdf would fetch. The engine writes what it
+    # rendered directly, and the letters print it sanitized.
     content = fields.Html(
         string="Content Snapshot",
-        sanitize=False,
+        sanitize_style=True,
         readonly=True,
         help="What was sent, as it was rendered when it was sent.",
     )
@@ -83,6 +151,22 @@ class CreditControlAction(models.Model):
         "notice, for the accountant to confirm.",
     )
     call_script = fields.Html(related="step_id.call_script")
+
+    # ------------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("content"):
+                vals["content"] = self._credit_sanitize_content(vals["content"])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("content"):
+            vals = dict(vals, content=self._credit_sanitize_content(vals["content"]))
+        return super().write(vals)
 
     # ------------------------------------------------------------------
     # COMPUTE
@@ -147,11 +231,29 @@ class CreditControlAction(models.Model):
     # ------------------------------------------------------------------
 
     def _credit_letter_body(self):
-        """The body of the letter, as sent (snapshot) or rendered now."""
+        """The body of the letter, as sent (snapshot) or rendered now,
+        sanitized: whatever the reminder holds, wkhtmltopdf fetches no remote
+        or local resource from it."""
         self.ensure_one()
         if self.content:
-            return self.content
+            return self._credit_sanitize_content(self.content)
         return self._credit_render_step_field("letter_body", engine="qweb").get(self.id, "")
+
+    @api.model
+    def _credit_sanitize_content(self, content):
+        """``content`` (HTML) without what a reminder must not hold: Odoo's
+        sanitizer (scripts, frames, objects, event handlers, javascript:
+        links, forms, unsafe styles), then any resource a browser or
+        wkhtmltopdf would fetch from elsewhere than this server (remote or
+        ``file:`` URLs in ``src`` and the like, CSS ``url()``). Links stay,
+        but only to web, mail and phone addresses."""
+        if not content:
+            return content
+        sanitized = html_sanitize(content, sanitize_attributes=True, sanitize_style=True)
+        if not sanitized:
+            return sanitized
+        base = urlsplit(self.browse().get_base_url())
+        return Markup(html_normalize(sanitized, filter_callback=functools.partial(strip_fetched_resources, base=base)))
 
     def _credit_interest_rate(self):
         self.ensure_one()
