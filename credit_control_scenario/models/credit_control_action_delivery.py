@@ -1,3 +1,4 @@
+import functools
 import logging
 from collections import defaultdict
 
@@ -260,7 +261,8 @@ class CreditControlActionDelivery(models.AbstractModel):
             "state": "outgoing",
         } for action in todo])
         todo._credit_write_each("sms_id", dict(zip(todo.ids, sms.ids, strict=True)), "int4")
-        todo._credit_write_each("content", bodies, "text")
+        # an SMS is text: kept as text in the HTML of the reminder
+        todo._credit_write_each("content", {id_: tools.plaintext2html(body) for id_, body in bodies.items()}, "text")
         todo.write({"state": "sent", "sent_date": fields.Datetime.now()})
         return fallback
 
@@ -343,18 +345,31 @@ class CreditControlActionDelivery(models.AbstractModel):
     # HELPERS
     # ------------------------------------------------------------------
 
-    def _credit_render_step_field(self, fname, engine="inline_template"):
+    def _credit_render_step_field(self, fname, engine=None):
         """Render a content field of the steps on the reminders, each in the
-        language of its recipient. Return ``{action id: rendered}``."""
+        language of its recipient. Return ``{action id: rendered}``.
+
+        The step renders its own field (mail.render.mixin, with the engine
+        the field declares): the content was checked when it was written
+        (only template editors store dynamic content, translations
+        included), and it renders in the caller's environment, never under
+        an added sudo. Rendered HTML (letters, call scripts) comes back
+        sanitized, without remote or local resources
+        (``_credit_sanitize_content``); an SMS text comes back as text.
+
+        :param engine: ignored, the field declares its rendering engine
+        """
         result = {}
+        is_html = self.env["credit.control.scenario.step"]._fields[fname].type == "html"
+        # a run renders the same static script for many reminders
+        sanitize = functools.cache(self._credit_sanitize_content)
         groups = self.grouped(lambda a: (a.step_id, a.contact_id.lang or a.partner_id.lang or "en_US"))
         for (step, lang), actions in groups.items():
-            source = step.with_context(lang=lang)[fname]
-            if not source:
+            if not step.with_context(lang=lang)[fname]:
                 continue
-            rendered = self.env["mail.render.mixin"].sudo().with_context(lang=lang)._render_template(
-                source, self._name, actions.ids, engine=engine
-            )
+            rendered = step._render_field(fname, actions.ids, set_lang=lang)
+            if is_html:
+                rendered = {action_id: sanitize(body) for action_id, body in rendered.items()}
             result.update(rendered)
         return result
 

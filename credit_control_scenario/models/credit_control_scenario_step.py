@@ -1,9 +1,13 @@
+from contextlib import contextmanager
+
 from psycopg2 import Error as PsycopgError
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
 from odoo.tools.safe_eval import safe_eval
+
+from .mail_template import render_qweb_compiled_once
 
 CHANNELS = [
     ("email", "E-mail"),
@@ -14,6 +18,12 @@ CHANNELS = [
 ]
 
 DYNAMIC_FIELDS = ("letter_body", "sms_body", "call_script")
+EDITOR_GROUP = "mail.group_mail_template_editor"
+# Fields that may hold a template (all of them are checked, as Odoo does).
+TEXT_TYPES = ("char", "text", "html")
+# Where a write keeps the values it replaces for the check that follows it:
+# the transaction's data, out of reach of a caller's context.
+REPLACED_VALUES = "credit_control_scenario.step_replaced_values"
 
 
 class CreditControlScenarioStep(models.Model):
@@ -21,8 +31,13 @@ class CreditControlScenarioStep(models.Model):
     (channel and content) and for whom (minimum amount, conditions)."""
 
     _name = "credit.control.scenario.step"
+    _inherit = ["mail.render.mixin"]
     _description = "Dunning Scenario Step"
     _order = "scenario_id, delay_days, sequence, id"
+    # As for mail.template: what is stored is trusted when rendered, because
+    # only template editors may store dynamic content (Odoo's unsafe-expression
+    # check on create, write and translation updates, restricted editing).
+    _unrestricted_rendering = True
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
@@ -70,18 +85,19 @@ class CreditControlScenarioStep(models.Model):
         help="Subject and body of the e-mail, in the customer's language; the invoice PDFs are "
         "attached.",
     )
-    # Dynamic content (QWeb, {{ }}): only template editors may write it, as
-    # for mail templates (see _check_dynamic_content).
+    # Dynamic content (QWeb, {{ }}), rendered on the reminders by
+    # mail.render.mixin: only template editors may write it, as for mail
+    # templates (see _check_access_right_dynamic_template).
     letter_body = fields.Html(
-        translate=True, sanitize=False,
+        translate=True, sanitize=False, render_engine="qweb",
         help="Text of the letter, printed on the company's letterhead with the list of the invoices.",
     )
     sms_body = fields.Text(
-        string="SMS Text", translate=True,
+        string="SMS Text", translate=True, render_engine="inline_template",
         help="Text of the SMS (160 characters make one message).",
     )
     call_script = fields.Html(
-        translate=True, sanitize=False,
+        translate=True, sanitize=False, render_engine="qweb",
         help="What the collector says on the call: shown in the agenda with the customer's situation.",
     )
     formal_notice = fields.Boolean(
@@ -92,6 +108,52 @@ class CreditControlScenarioStep(models.Model):
         help="When the reminder is sent, prepare a draft invoice of the fixed "
         "recovery indemnity (40 € per invoice) and late-payment interest.",
     )
+
+    # ------------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------------
+
+    def write(self, vals):
+        """Override of mail.render.mixin: keep the values the write replaces
+        for the check that follows it (see
+        ``_check_access_right_dynamic_template``)."""
+        if self.env.su or self.env.user.has_group(EDITOR_GROUP):
+            return super().write(vals)
+        fnames = [fname for fname in vals if fname in self._fields and self._fields[fname].type in TEXT_TYPES]
+        replaced = {
+            (step.id, self.env.lang): {fname: step[fname] for fname in fnames} for step in self.sudo()
+        }
+        with self._credit_replacing(replaced):
+            return super().write(vals)
+
+    def _update_field_translations(self, fname, translations, digest=None, source_lang=None):
+        """Override of mail.render.mixin: keep the translations the update
+        replaces for the check that follows it, in each language updated
+        (see ``_check_access_right_dynamic_template``)."""
+        if self.env.su or self.env.user.has_group(EDITOR_GROUP):
+            return super()._update_field_translations(fname, translations, digest=digest, source_lang=source_lang)
+        replaced = {
+            (step.id, lang): {fname: step.with_context(lang=lang)[fname]}
+            for step in self.sudo()
+            for lang in translations
+        }
+        with self._credit_replacing(replaced):
+            return super()._update_field_translations(fname, translations, digest=digest, source_lang=source_lang)
+
+    @contextmanager
+    def _credit_replacing(self, replaced):
+        """Keep ``replaced`` (``{(step id, lang): {field: value replaced}}``)
+        in the transaction's data while the block runs."""
+        data = self.env.cr.precommit.data
+        outer = data.get(REPLACED_VALUES)
+        data[REPLACED_VALUES] = {**(outer or {}), **replaced}
+        try:
+            yield
+        finally:
+            if outer is None:
+                data.pop(REPLACED_VALUES, None)
+            else:
+                data[REPLACED_VALUES] = outer
 
     # ------------------------------------------------------------------
     # CONSTRAINTS
@@ -115,18 +177,77 @@ class CreditControlScenarioStep(models.Model):
             if step.channel == "sms" and not step.sms_body:
                 raise ValidationError(_("Step %s sends SMS: write its text.", step.name))
 
-    @api.constrains("letter_body", "sms_body", "call_script")
-    def _check_dynamic_content(self):
-        if self.env.is_superuser() or self.env.user.has_group("mail.group_mail_template_editor"):
+    def _check_access_right_dynamic_template(self):
+        """Override of mail.render.mixin, called after create, write and
+        translation updates (in the language updated): Odoo's check of what
+        only template editors may write (its unsafe-expression detection, by
+        the rendering engine of each field), with a message that names the
+        step and the field. Two allowances keep the credit managers at work
+        on the content template editors wrote: after a write or a translation
+        update, only the values it changed are checked (the delay or the
+        amount of a step whose letter holds placeholders), and dynamic content
+        identical to what another step holds in that language is content an
+        editor wrote (a scenario duplicated with its steps and their
+        translations)."""
+        if self.env.su or self.env.user.has_group(EDITOR_GROUP):
             return
-        for step in self:
-            for fname in DYNAMIC_FIELDS:
-                if any(marker in (step[fname] or "") for marker in ("t-out", "t-esc", "t-raw", "{{", "t-att")):
+        replaced = self.env.cr.precommit.data.get(REPLACED_VALUES) or {}
+        for step in self.sudo():
+            unchanged = replaced.get((step.id, self.env.lang))
+            for fname, field in self._fields.items():
+                if field.type not in TEXT_TYPES:
+                    continue
+                if unchanged is not None and unchanged.get(fname, step[fname]) == step[fname]:
+                    continue
+                if not step._credit_has_unsafe_expression(fname):
+                    continue
+                if not self.browse(step.id)._credit_stored_elsewhere(fname):
                     raise AccessError(_(
                         "Only users allowed to edit mail templates can write dynamic content "
                         "(step %(step)s, %(field)s).",
-                        step=step.name, field=self._fields[fname].string,
+                        step=step.name, field=field._description_string(self.env),
                     ))
+
+    # ------------------------------------------------------------------
+    # RENDERING
+    # ------------------------------------------------------------------
+
+    def _compute_render_model(self):
+        """Override of mail.render.mixin: the content renders on reminders."""
+        self.render_model = "credit.control.action"
+
+    @api.model
+    def _render_template_qweb(self, template_src, model, res_ids, add_context=None, options=None):
+        """Override of mail.render.mixin: the letters and call scripts of a
+        batch are rendered from a body compiled once (see
+        ``render_qweb_compiled_once``)."""
+        rendered = render_qweb_compiled_once(self, template_src, model, res_ids, add_context, options)
+        if rendered is None:
+            return super()._render_template_qweb(template_src, model, res_ids, add_context=add_context,
+                                                 options=options)
+        return rendered
+
+    def _credit_stored_elsewhere(self, fname):
+        """Whether another step the user reads holds the same ``fname``, in
+        the same language: content a template editor wrote, that a credit
+        manager may copy (a scenario duplicated with its steps and their
+        translations)."""
+        self.ensure_one()
+        return bool(self.with_context(active_test=False).search_count(
+            [("id", "!=", self.id), (fname, "=", self[fname])], limit=1,
+        ))
+
+    def _credit_has_unsafe_expression(self, fname):
+        """Whether ``fname`` holds what only template editors may write, by
+        Odoo's check of the field's rendering engine."""
+        self.ensure_one()
+        if getattr(self._fields[fname], "render_engine", "inline_template") == "qweb":
+            return self._has_unsafe_expression_template_qweb(self[fname], self.render_model)
+        return self._has_unsafe_expression_template_inline_template(self[fname], self.render_model)
+
+    # ------------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------------
 
     def _parse_condition_domain(self):
         """Return the conditions as a normalized domain on credit.control.dossier."""

@@ -11,3 +11,4 @@ from . import test_tours
 from . import test_menus
 from . import test_claims
 from . import test_consistency
+from . import test_security_rendering
