@@ -5,6 +5,11 @@ from odoo.tools import SQL, formatLang
 
 from ..const import COLLECTIBLE_MOVE_TYPES
 from .credit_control_dossier import SEARCH_OPERATORS
+from .res_partner import CREDIT_MANAGER_GROUP
+
+# Key, in the cursor's cache, of the ids of the invoices a credit manager is
+# posting over their customer's limit with 'Post over Limit'.
+LIMIT_OVERRIDE_KEY = "credit_control_limit_override"
 
 
 class AccountMove(models.Model):
@@ -291,8 +296,7 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
 
     def _post(self, soft=True):
-        if not self.env.context.get("credit_control_override"):
-            self._credit_check_limits()
+        self._credit_check_limits()
         posted = super()._post(soft=soft)
         sales = posted.filtered(lambda m: m.is_sale_document(include_receipts=True))
         if sales:
@@ -302,9 +306,16 @@ class AccountMove(models.Model):
     def _credit_check_limits(self):
         """Refuse to post customer invoices that take their customer over its
         credit limit, in companies that block on it."""
+        # Only 'Post over Limit' lets invoices through, for a credit manager:
+        # it names them in the cursor, which no client reaches (a context
+        # key can be sent over RPC by anyone who may post).
+        overridden = self.env.cr.cache.get(LIMIT_OVERRIDE_KEY, set())
+        if overridden and not self.env.user.has_group(CREDIT_MANAGER_GROUP):
+            overridden = set()
         invoices = self.filtered(
             lambda m: m.move_type == "out_invoice"
             and m.state == "draft"
+            and m.id not in overridden
             and m.company_id.account_use_credit_limit
             and m.company_id.credit_control_block_over_limit
         )
@@ -314,6 +325,9 @@ class AccountMove(models.Model):
             ("partner_id", "in", invoices.commercial_partner_id.ids),
             ("company_id", "in", invoices.company_id.ids),
         ])
+        # Read fresh: an invoice posted earlier in the same transaction left
+        # its dossier's amounts in the cache (they depend on no field).
+        dossiers.invalidate_recordset()
         exposures = {(d.partner_id, d.company_id): d.exposure for d in dossiers}
         errors = []
         groups = invoices.grouped(lambda m: (m.commercial_partner_id, m.company_id))
@@ -342,9 +356,15 @@ class AccountMove(models.Model):
     def action_credit_post_over_limit(self):
         """Post invoices over their customer's credit limit; the decision is
         logged on the invoice and on the customer's dossier."""
-        if not self.env.user.has_group("credit_control_base.group_credit_control_manager"):
+        if not self.env.user.has_group(CREDIT_MANAGER_GROUP):
             raise AccessError(_("Only credit managers can post an invoice over the credit limit."))
-        result = self.with_context(credit_control_override=True).action_post()
+        overridden = self.env.cr.cache.setdefault(LIMIT_OVERRIDE_KEY, set())
+        added = set(self.ids) - overridden
+        overridden |= added
+        try:
+            result = self.action_post()
+        finally:
+            overridden -= added
         dossiers = self.env["credit.control.dossier"].search([
             ("partner_id", "in", self.commercial_partner_id.ids),
             ("company_id", "in", self.company_id.ids),

@@ -1,12 +1,13 @@
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..const import DOSSIER_AGING_FIELDS
 from .credit_control_kpi import AGING_KEYS
+from .res_partner import LIMIT_SOURCE_KEY
 
 # Operators the amount searches accept, mapped to their SQL spelling.
 SEARCH_OPERATORS = {
@@ -125,7 +126,7 @@ class CreditControlDossier(models.Model):
         compute="_compute_credit_limit",
         inverse="_inverse_credit_limit",
         help="Maximum exposure accepted for this customer in this company; "
-        "0 means no limit. Only credit managers can change it.",
+        "0 means no limit. Only credit managers can raise or remove it; collectors may lower it.",
     )
     exposure = fields.Monetary(
         compute="_compute_exposure",
@@ -175,21 +176,19 @@ class CreditControlDossier(models.Model):
                 dossier.credit_limit = limits.get(dossier.partner_id.id, 0.0)
 
     def _inverse_credit_limit(self):
-        if not self.env.user.has_group("credit_control_base.group_credit_control_manager"):
-            raise AccessError(_("Only credit managers can change a credit limit."))
+        # One rule wherever the limit is written (res.partner): raising or
+        # removing it needs the credit-manager right, lowering it does not.
+        # Checked here first, then written under sudo (a collector may have
+        # no right on the partner's field), which logs it on the dossier.
+        partners = {dossier: dossier.partner_id.with_company(dossier.company_id).sudo() for dossier in self}
+        self.env["res.partner"]._credit_check_limit_changes([
+            (dossier.partner_id.display_name, partners[dossier].credit_limit, dossier.credit_limit)
+            for dossier in self
+        ])
         for dossier in self:
-            partner = dossier.partner_id.with_company(dossier.company_id).sudo()
-            old_limit = partner.credit_limit
-            if old_limit == dossier.credit_limit:
-                continue
-            partner.credit_limit = dossier.credit_limit
-            dossier.message_post(
-                body=_(
-                    "Credit limit changed from %(old)s to %(new)s.",
-                    old=old_limit,
-                    new=dossier.credit_limit,
-                )
-            )
+            partner = partners[dossier].with_context(**{LIMIT_SOURCE_KEY: "dossier"})
+            if partner.credit_limit != dossier.credit_limit:
+                partner.credit_limit = dossier.credit_limit
 
     @api.depends("open_amount", "credit_limit")
     def _compute_exposure(self):

@@ -41,6 +41,15 @@ class TestCreditLimitBlock(CreditControlCommon):
             invoices.action_post()
         self.assertEqual(set(invoices.mapped("state")), {"draft"})
 
+    def test_second_invoice_of_the_transaction_is_counted(self):
+        """The block reads what the customer owes after the invoices posted
+        earlier in the same transaction (a batch posted one by one)."""
+        first, second = self._draft(150.0), self._draft(150.0)
+        first.action_post()
+        with self.assertRaisesRegex(UserError, "would owe"):
+            second.action_post()
+        self.assertEqual(second.state, "draft")
+
     def test_not_blocked_when_company_does_not_block(self):
         self.company.credit_control_block_over_limit = False
         invoice = self._draft(5000.0)
@@ -48,6 +57,8 @@ class TestCreditLimitBlock(CreditControlCommon):
         self.assertEqual(invoice.state, "posted")
 
     def test_manager_override_is_logged(self):
+        # posting an invoice at all is Billing's right, which the credit roles do not imply
+        self.credit_manager.groups_id |= self.env.ref("account.group_account_invoice")
         invoice = self._draft(500.0)
         invoice.with_user(self.credit_manager).action_credit_post_over_limit()
         self.assertEqual(invoice.state, "posted")

@@ -106,7 +106,9 @@ class TestDossier(CreditControlCommon):
         Dossier = self.env["credit.control.dossier"]
         self.assertIn(self.dossier, Dossier.search([("limit_breached", "=", True)]))
         self.assertNotIn(self.dossier, Dossier.search([("limit_breached", "=", False)]))
-        self.assertIn("1500.0", dossier.message_ids[0].body)
+        # logged as a tracked value (res.partner logs every limit change)
+        tracking = dossier.message_ids[0].sudo().tracking_value_ids
+        self.assertRecordValues(tracking, [{"old_value_float": 2000.0, "new_value_float": 1500.0}])
 
     def test_no_limit_is_never_breached(self):
         self.assertEqual(self.dossier.credit_limit, 0.0)
