@@ -28,6 +28,7 @@
         "views/res_config_settings_views.xml",
         "wizard/credit_control_call_outcome_views.xml",
         "wizard/credit_control_simulation_views.xml",
+        "wizard/credit_control_oca_import_views.xml",
         "views/mail_activity_views.xml",
         "views/credit_control_scenario_menus.xml",
     ],

@@ -1,4 +1,5 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
+from odoo.osv import expression
 
 from .credit_control_action import PENDING_STATES
 
@@ -44,3 +45,27 @@ class AccountMove(models.Model):
         action["domain"] = [("line_ids.move_id", "=", self.id)]
         action["context"] = {}
         return action
+
+    # ------------------------------------------------------------------
+    # HOOKS
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_exclusion_rules(self):
+        """Override of `credit_control_base`: never two dunning engines on one
+        customer. Where OCA's account_credit_control is installed, an invoice
+        under one of its policies (its own, its customer's or its company's
+        default) is reminded by OCA's engine: ours leaves it, with that
+        reason, until the policy is removed (the switch). A policy that does
+        nothing ("no follow") or covers no account reminds nobody."""
+        rules = super()._credit_exclusion_rules()
+        if "credit_policy_id" not in self._fields:
+            return rules
+        reminding = [("do_nothing", "=", False), ("account_ids", "!=", False)]
+        domain = expression.OR([
+            [("credit_policy_id", "any", reminding)],
+            [("partner_id.credit_policy_id", "any", reminding)],
+            [("commercial_partner_id.credit_policy_id", "any", reminding)],
+            [("company_id.credit_policy_id", "any", reminding)],
+        ])
+        return [*rules, ("oca_policy", _("Reminded by OCA Credit Control"), domain)]

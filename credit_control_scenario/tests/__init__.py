@@ -12,3 +12,5 @@ from . import test_menus
 from . import test_claims
 from . import test_consistency
 from . import test_security_rendering
+from . import test_oca_engine
+from . import test_oca_import
