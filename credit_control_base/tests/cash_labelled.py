@@ -248,8 +248,10 @@ class LabelledStatement:
     def _label_supplier_refund(self, line):
         quoted = line["quoted"][0]
         supplier = ascii_upper(line["plan"]["supplier"].name)
-        line["values"] = {"amount": round(self.rng.uniform(20, quoted.amount_residual), 2),
-                          "payment_ref": self._transfer(supplier, f"REMBT AVOIR {quoted.name}")}
+        # half of them for the very amount of our invoice of that number
+        amount = quoted.amount_residual if self.rng.random() < 0.5 else round(
+            self.rng.uniform(20, quoted.amount_residual), 2)
+        line["values"] = {"amount": amount, "payment_ref": self._transfer(supplier, f"REMBT AVOIR {quoted.name}")}
         line.update(expected=set(), kind="none")
 
     def _label_paid_reference(self, line):

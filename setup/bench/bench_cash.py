@@ -99,6 +99,8 @@ def synthetic(env, bench):
             source.update(label=f"PRLV {rng.randrange(10**9)}", amount=rng.randrange(100, 99999) / 100)
         sources.append(source)
     Matcher = env["credit.control.cash.matcher"]
+    with bench.measure("synthetic: read payers and quoted numbers of 10,000 bank lines", len(sources)):
+        Matcher._credit_prepare_sources(index, sources)
     with bench.measure("synthetic: match 10,000 bank lines in memory", len(sources)):
         matches = [Matcher._credit_match(index, source, {(company, currency): 500}, set()) for source in sources]
     return {"synthetic_matched": sum(1 for m in matches if m)}
@@ -140,6 +142,8 @@ def main():
             sources = Matcher._credit_collect_sources(companies)
         tolerances = Matcher._credit_tolerances(companies, {s["currency_id"] for s in sources})
         writeoff = set()
+        with bench.measure("read payers, quoted numbers and history (3 queries)", len(sources)):
+            Matcher._credit_prepare_sources(index, sources)
         with bench.measure("match in memory (no query)", len(sources)):
             matches = [Matcher._credit_match(index, source, tolerances, writeoff) for source in sources]
         with bench.measure("full run: match + create proposals (no reconcile)", len(values)):
@@ -151,12 +155,13 @@ def main():
             by_rule[proposal.rule] = by_rule.get(proposal.rule, 0) + 1
         context.update({
             "proposals": len(proposals),
-            "auto_reconcilable": len(proposals.filtered(lambda p: p.confidence >= company.credit_cash_auto_threshold)),
+            "auto_reconcilable": len(proposals.filtered(
+                lambda p: p.confidence >= company.credit_cash_auto_threshold and p.payer_confirmed)),
             "by_rule": by_rule,
             "matched_in_memory": len(found),
         })
         print(context)
-        sample = proposals.filtered(lambda p: p.confidence >= 90 and p.statement_line_id)[:200]
+        sample = proposals.filtered(lambda p: p.confidence >= 90 and p.payer_confirmed and p.statement_line_id)[:200]
         with bench.measure("reconcile 200 proposals (ORM, per proposal)", len(sample)):
             sample._credit_apply_automatically()
             env.flush_all()
