@@ -87,9 +87,10 @@ class CreditControlScenarioStep(models.Model):
     )
     # Dynamic content (QWeb, {{ }}), rendered on the reminders by
     # mail.render.mixin: only template editors may write it, as for mail
-    # templates (see _check_access_right_dynamic_template).
+    # templates (see _check_access_right_dynamic_template). Sanitized as
+    # mail.template's body: no script or event handler, QWeb kept.
     letter_body = fields.Html(
-        translate=True, sanitize=False, render_engine="qweb",
+        translate=True, sanitize="email_outgoing", render_engine="qweb",
         help="Text of the letter, printed on the company's letterhead with the list of the invoices.",
     )
     sms_body = fields.Text(
@@ -97,7 +98,7 @@ class CreditControlScenarioStep(models.Model):
         help="Text of the SMS (160 characters make one message).",
     )
     call_script = fields.Html(
-        translate=True, sanitize=False, render_engine="qweb",
+        translate=True, sanitize="email_outgoing", render_engine="qweb",
         help="What the collector says on the call: shown in the agenda with the customer's situation.",
     )
     formal_notice = fields.Boolean(

@@ -133,6 +133,17 @@ class TestSecurityRendering(ScenarioCommon):
             action.with_user(self.collector_a).action_validate()
         self.assertIn("1,000.00", action.content, "the editor's placeholder is rendered for the collector")
 
+    def test_step_content_is_sanitized_as_mail_templates(self):
+        """Static content needs no editor right, but no script either: the
+        letters and call scripts are sanitized as mail templates' bodies
+        (QWeb directives kept)."""
+        self.step_first.with_user(self.credit_manager).write({
+            "call_script": '<p onclick="alert(1)">Call<script>alert(2)</script><img src="x" onerror="alert(3)"/></p>',
+        })
+        self.assertNotIn("alert", self.step_first.call_script)
+        self.assertIn("Call", self.step_first.call_script)
+        self.assertIn('t-out="format_amount(object.amount, object.currency_id)"', self.step_notice.letter_body)
+
     def test_non_editor_duplicates_a_scenario(self):
         """The content editors wrote, copied as it is, translations included:
         a credit manager duplicates the shipped scenario."""
