@@ -20,6 +20,13 @@ SEARCH_OPERATORS = {
 }
 
 
+# Who reads what a customer owes and may owe: the credit roles, from Credit
+# Info up (the customer's salesperson, collectors, managers). Core hides
+# res.partner's credit and credit_limit from users without accounting
+# rights; the dossier computes them under sudo, so it hides them in turn.
+MONEY_GROUPS = "credit_control_base.group_credit_control_info"
+
+
 class CreditControlDossier(models.Model):
     """The credit file of one customer (commercial entity) in one company:
     who collects it, its segment, its limit and what it owes. Its chatter is
@@ -92,6 +99,7 @@ class CreditControlDossier(models.Model):
     # Amounts in company currency, from the open receivable journal items.
     open_amount = fields.Monetary(
         compute="_compute_amounts",
+        groups=MONEY_GROUPS,
         search="_search_open_amount",
         string="Outstanding",
         help="Balance of the customer's open receivable items: invoices not "
@@ -99,22 +107,24 @@ class CreditControlDossier(models.Model):
     )
     overdue_amount = fields.Monetary(
         compute="_compute_amounts",
+        groups=MONEY_GROUPS,
         search="_search_overdue_amount",
         string="Overdue",
         help="Sum of what is left to pay on items whose due date has passed.",
     )
     unapplied_amount = fields.Monetary(
         compute="_compute_amounts",
+        groups=MONEY_GROUPS,
         string="Unapplied Credits",
         help="Payments received and credit notes not matched with an invoice yet, the customer's "
         "contacts' included: the outstanding is already net of them.",
     )
-    amount_not_due = fields.Monetary(compute="_compute_amounts", string="Not Due")
-    amount_1_30 = fields.Monetary(compute="_compute_amounts", string="1-30 Days")
-    amount_31_60 = fields.Monetary(compute="_compute_amounts", string="31-60 Days")
-    amount_61_90 = fields.Monetary(compute="_compute_amounts", string="61-90 Days")
-    amount_91_120 = fields.Monetary(compute="_compute_amounts", string="91-120 Days")
-    amount_120_plus = fields.Monetary(compute="_compute_amounts", string="Over 120 Days")
+    amount_not_due = fields.Monetary(compute="_compute_amounts", string="Not Due", groups=MONEY_GROUPS)
+    amount_1_30 = fields.Monetary(compute="_compute_amounts", string="1-30 Days", groups=MONEY_GROUPS)
+    amount_31_60 = fields.Monetary(compute="_compute_amounts", string="31-60 Days", groups=MONEY_GROUPS)
+    amount_61_90 = fields.Monetary(compute="_compute_amounts", string="61-90 Days", groups=MONEY_GROUPS)
+    amount_91_120 = fields.Monetary(compute="_compute_amounts", string="91-120 Days", groups=MONEY_GROUPS)
+    amount_120_plus = fields.Monetary(compute="_compute_amounts", string="Over 120 Days", groups=MONEY_GROUPS)
     max_days_overdue = fields.Integer(
         compute="_compute_amounts",
         search="_search_max_days_overdue",
@@ -124,21 +134,25 @@ class CreditControlDossier(models.Model):
     overdue_invoice_count = fields.Integer(compute="_compute_amounts", string="Overdue Invoices")
     credit_limit = fields.Float(
         compute="_compute_credit_limit",
+        groups=MONEY_GROUPS,
         inverse="_inverse_credit_limit",
         help="Maximum exposure accepted for this customer in this company; "
         "0 means no limit. Only credit managers can raise or remove it; collectors may lower it.",
     )
     exposure = fields.Monetary(
         compute="_compute_exposure",
+        groups=MONEY_GROUPS,
         help="Outstanding plus what is ordered but not yet invoiced.",
     )
     limit_usage = fields.Float(
         compute="_compute_exposure",
+        groups=MONEY_GROUPS,
         string="Limit Used (%)",
         help="Exposure divided by the credit limit.",
     )
     limit_breached = fields.Boolean(
         compute="_compute_exposure",
+        groups=MONEY_GROUPS,
         search="_search_limit_breached",
         help="The exposure (open invoices and orders not invoiced yet) is above the credit limit.",
     )

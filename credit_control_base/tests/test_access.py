@@ -45,13 +45,29 @@ class TestAccess(CreditControlCommon):
             self.env["credit.control.segment"].with_user(self.collector_a).create({"name": "Mine"})
 
     def test_salesperson_reads_only_own_customers(self):
-        salesperson = self._create_credit_user("sales_rep", "base.group_user")
+        salesperson = self._create_credit_user("sales_rep", "credit_control_base.group_credit_control_info")
         self.customer_b.user_id = salesperson
         Dossier = self.env["credit.control.dossier"].with_user(salesperson)
         visible = Dossier.search([("id", "in", (self.dossier_a | self.dossier_b).ids)])
         self.assertEqual(visible, self.dossier_b)
         with self.assertRaises(AccessError):
             self.dossier_b.with_user(salesperson).write({"collector_id": salesperson.id})
+
+    def test_salesperson_without_credit_role_sees_no_credit_data(self):
+        """Core refuses res.partner's credit and credit_limit to a salesperson
+        without accounting rights: the dossier, which computes them under
+        sudo, is not a way around it. Without a credit role, no dossier."""
+        salesperson = self._create_credit_user("plain_rep", "base.group_user")
+        self.customer_b.user_id = salesperson
+        Dossier = self.env["credit.control.dossier"].with_user(salesperson)
+        with self.assertRaises(AccessError):
+            Dossier.search([("id", "=", self.dossier_b.id)])
+        with self.assertRaises(AccessError):
+            self.dossier_b.with_user(salesperson).read(["open_amount", "overdue_amount", "credit_limit", "exposure"])
+        # Credit Info is the right that shows them
+        salesperson.groups_id |= self.env.ref("credit_control_base.group_credit_control_info")
+        values = self.dossier_b.with_user(salesperson).read(["open_amount", "credit_limit", "exposure"])[0]
+        self.assertEqual(values["open_amount"], 100.0)
 
     def test_other_company_never_sees_our_dossiers(self):
         other = self.setup_other_company(name="Filiale Belge")

@@ -147,7 +147,7 @@ class TestDossier(CreditControlCommon):
         self.assertTrue(all(overdue.mapped("credit_is_overdue")))
 
     def test_chatter_is_the_shared_history(self):
-        salesperson = self._create_credit_user("sales_rep", "base.group_user")
+        salesperson = self._create_credit_user("sales_rep", "credit_control_base.group_credit_control_info")
         self.customer.user_id = salesperson
         self.dossier.message_post(
             body="Client promet un virement vendredi", partner_ids=salesperson.partner_id.ids,

@@ -15,7 +15,7 @@ class AccountMove(models.Model):
         "dispute_id",
         string="Disputes",
         copy=False,
-        groups="base.group_user",
+        groups="credit_control_base.group_credit_control_info",
     )
     credit_promise_ids = fields.Many2many(
         "credit.control.promise",
@@ -24,7 +24,7 @@ class AccountMove(models.Model):
         "promise_id",
         string="Payment Promises",
         copy=False,
-        groups="base.group_user",
+        groups="credit_control_base.group_credit_control_info",
     )
     # Stored so that the exclusion rules are plain column tests, the same
     # whoever looks at the invoice (record rules on disputes do not change

@@ -9,12 +9,12 @@ class ResPartner(models.Model):
     credit_open_dispute_count = fields.Integer(
         compute="_compute_credit_open_dispute_count",
         string="Open Disputes",
-        groups="base.group_user",
+        groups="credit_control_base.group_credit_control_info",
     )
 
     def _compute_credit_open_dispute_count(self):
-        # Counted with the user's rights: a salesperson sees the disputes of
-        # their own customers, which is the point of the button.
+        # Counted with the user's rights: a salesperson (Credit Info) sees the
+        # disputes of their own customers, which is the point of the button.
         counts = dict(self.env["credit.control.dispute"]._read_group(
             [("partner_id", "in", self.commercial_partner_id.ids), ("state", "in", DISPUTE_OPEN_STATES)],
             ["partner_id"],

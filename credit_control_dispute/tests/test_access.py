@@ -14,7 +14,7 @@ class TestAccess(CreditDisputeCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.salesperson = cls._create_credit_user("sales_rep", "base.group_user")
+        cls.salesperson = cls._create_credit_user("sales_rep", "credit_control_base.group_credit_control_info")
         cls.customer.user_id = cls.salesperson
         cls.other_customer = cls._create_customer("Client de B")
         other_invoice = cls._create_invoice(cls.other_customer, 200.0, due=date(2026, 1, 31))

@@ -7,10 +7,18 @@ from .credit_control_action import PENDING_STATES
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    # Reminders are credit data: only the credit roles read them.
     credit_action_line_ids = fields.One2many(
-        "credit.control.action.line", "move_id", string="Reminders"
+        "credit.control.action.line",
+        "move_id",
+        string="Reminders",
+        groups="credit_control_base.group_credit_control_info",
     )
-    credit_action_count = fields.Integer(compute="_compute_credit_action_count", string="Reminders Count")
+    credit_action_count = fields.Integer(
+        compute="_compute_credit_action_count",
+        string="Reminders Count",
+        groups="credit_control_base.group_credit_control_info",
+    )
 
     def _compute_credit_action_count(self):
         counts = dict(self.env["credit.control.action.line"]._read_group(

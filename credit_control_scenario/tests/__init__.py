@@ -14,3 +14,4 @@ from . import test_consistency
 from . import test_security_rendering
 from . import test_oca_engine
 from . import test_oca_import
+from . import test_access

@@ -82,9 +82,9 @@ class TestAlertsAccess(ScoringCommon):
         self.assertTrue(any("15 Days" in body for body in bodies), bodies)
 
     def test_salesperson_opens_dossier_of_own_customer(self):
-        """Salespeople read the dossiers of their customers (base's rule):
-        the form must not show them what they may not read."""
-        salesperson = self._create_credit_user("seller", "base.group_user")
+        """Salespeople with Credit Info read the dossiers of their customers
+        (base's rule): the form must not show them what they may not read."""
+        salesperson = self._create_credit_user("seller", "credit_control_base.group_credit_control_info")
         self.bad.user_id = salesperson
         self.dossiers._credit_recompute_scores()
         Dossier = self.env["credit.control.dossier"].with_user(salesperson)
