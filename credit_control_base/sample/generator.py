@@ -237,18 +237,26 @@ def _collector_users(env):
         'company_ids': [Command.set(companies.ids)],
         'lang': 'fr_FR',
     }
+    # The credit roles give no accounting right: the collectors read the
+    # invoices of their portfolio only. The credit manager of the demo is
+    # also the company's billing clerk and applies the cash received.
+    manager_extra = [
+        env.ref(xmlid, raise_if_not_found=False)
+        for xmlid in ('account.group_account_invoice', 'credit_control_base.group_credit_control_cash_application')
+    ]
     names = ['Claire Martin', 'Julien Moreau', 'Sophie Lambert', 'Nathalie Girard']
     vals_list = []
     for index, name in enumerate(names):
         login = f'collector{index + 1}' if index < COLLECTORS else 'credit_manager'
-        group = collector_group if index < COLLECTORS else (manager_group or collector_group)
+        groups = [collector_group] if index < COLLECTORS else [manager_group or collector_group, *manager_extra]
+        groups = [env.ref('base.group_user'), *(group for group in groups if group)]
         vals_list.append({
             **base,
             'name': name,
             'login': login,
             'password': login,
             'email': f'{login}@atelier-durand.fr',
-            'groups_id': [Command.link(env.ref('base.group_user').id)] + ([Command.link(group.id)] if group else []),
+            'groups_id': [Command.link(group.id) for group in groups],
         })
     users = env['res.users'].with_context(no_reset_password=True).create(vals_list)
     return {'collectors': users[:COLLECTORS], 'manager': users[COLLECTORS:]}
