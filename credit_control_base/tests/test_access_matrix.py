@@ -231,6 +231,34 @@ class TestAccessMatrix(CreditControlCommon):
                 records = Dossier.web_search_read([("id", "=", dossier.id)], {"open_amount": {}, "name": {}})
                 self.assertEqual(records["records"][0]["open_amount"], 100.0)
 
+    def test_every_window_of_the_suite_opens_for_every_role(self):
+        """Each window action of the suite, opened as each role that may read
+        its model: its views load and what the web client reads of the
+        first records (the fields of the list, kanban and form) is readable."""
+        customer = self._create_customer("Client Fenetres", user_id=self.users["info"].id)
+        self._create_invoice(customer, 100.0, due=date(2026, 1, 31))
+        self._dossier(customer).collector_id = self.users["collector"]
+        data = self.env["ir.model.data"].search([
+            ("module", "=like", "credit_control_%"), ("model", "=", "ir.actions.act_window"),
+        ])
+        actions = self.env["ir.actions.act_window"].browse(data.mapped("res_id"))
+        for role in ("info", "collector", "manager", "billing", "cash"):
+            for action in actions:
+                Model = self.env[action.res_model].with_user(self.users[role])
+                if not Model.has_access("read") or action.target == "new":
+                    continue
+                modes = [mode for mode in action.view_mode.split(",") if mode in ("list", "kanban", "form")]
+                with self.subTest(role=role, action=action.xml_id):
+                    views = Model.get_views([
+                        (action.view_id.id if action.view_id.type == mode else False, mode) for mode in modes
+                    ] + [(action.search_view_id.id, "search")])
+                    records = Model.search([], limit=3)
+                    for mode in modes:
+                        arch = etree.fromstring(views["views"][mode]["arch"])
+                        fnames = {node.get("name") for node in arch.xpath("//field[not(ancestor::field)]")}
+                        if records:
+                            records.web_read({fname: {} for fname in fnames})
+
     def test_internal_user_and_portal_see_no_credit_data(self):
         customer = self._create_customer("Client Vendeur")
         self._create_invoice(customer, 100.0, due=date(2026, 1, 31))
