@@ -144,7 +144,8 @@ class LabelledStatement:
         weights = [CLASSES[c][0] for c in classes]
         plans = []
         while len(plans) < self.line_count:
-            cls = rng.choices(classes, weights)[0]
+            # every class at least once, even on a small seed, then by weight
+            cls = classes[len(plans)] if len(plans) < len(classes) else rng.choices(classes, weights)[0]
             partner = rng.choice(partners)
             plan = {"cls": cls, "partner": partner, "day": 1}
             if cls == "iban_only":
