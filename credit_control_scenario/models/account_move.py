@@ -69,11 +69,15 @@ class AccountMove(models.Model):
         rules = super()._credit_exclusion_rules()
         if "credit_policy_id" not in self._fields:
             return rules
-        reminding = [("do_nothing", "=", False), ("account_ids", "!=", False)]
+        # OCA shows its policies to its own groups only: which invoices,
+        # customers and companies are under one is read as superuser
+        su = self.sudo().with_context(active_test=False)
+        reminding = [("credit_policy_id.do_nothing", "=", False), ("credit_policy_id.account_ids", "!=", False)]
+        customers = su.env["res.partner"].search(reminding)
         domain = expression.OR([
-            [("credit_policy_id", "any", reminding)],
-            [("partner_id.credit_policy_id", "any", reminding)],
-            [("commercial_partner_id.credit_policy_id", "any", reminding)],
-            [("company_id.credit_policy_id", "any", reminding)],
+            [("id", "in", su.search(reminding).ids)],
+            [("partner_id", "in", customers.ids)],
+            [("commercial_partner_id", "in", customers.ids)],
+            [("company_id", "in", su.env["res.company"].search(reminding).ids)],
         ])
         return [*rules, ("oca_policy", _("Reminded by OCA Credit Control"), domain)]

@@ -36,6 +36,14 @@ class TestOcaEngine(ScenarioCommon):
         self.assertEqual(self.oca_invoice.credit_exclusion_reason, "Reminded by OCA Credit Control")
         self.assertFalse(self.our_invoice.credit_excluded)
 
+    def test_an_invoice_policy_counts_for_users_without_oca_rights(self):
+        # OCA hides an invoice's own policy from users outside its groups
+        self.our_invoice.sudo().credit_policy_id = self.policy
+        invoice = self.our_invoice.with_user(self.credit_manager)
+        invoice.invalidate_recordset()
+        self.assertEqual(invoice.credit_exclusion_reason, "Reminded by OCA Credit Control")
+        self.assertIn(invoice, invoice.search([("credit_excluded", "=", True)]))
+
     def test_a_company_default_policy_hands_every_customer_to_oca(self):
         self.company.credit_policy_id = self.policy
         self.assertFalse(self._run(date(2026, 3, 10)).action_ids)

@@ -1,0 +1,57 @@
+"""The suite lives beside OCA's credit-control modules in one database
+(marker e2e: installs both, then runs OCA's own tests and ours there).
+
+OCA's 18.0 wheels come from setup/requirements-oca.txt. Their own test
+suites are the oracle: a name, field or XML id of ours that clashed with
+theirs (as ``credit.control.run`` did) breaks them."""
+import os
+import re
+from pathlib import Path
+
+import pytest
+from odoo_db import copy_template, drop_database, odoo, require_test_environment
+
+OCA_MODULES = ["account_credit_control", "account_invoice_overdue_reminder", "account_financial_risk"]
+OURS = ["credit_control_base", "credit_control_scenario", "credit_control_scoring", "credit_control_dispute",
+        "credit_control_portal"]
+RESULT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+
+
+def _tests_started(log, module):
+    return len(re.findall(rf"odoo\.addons\.{module}\.tests\.\S+: Starting ", log))
+
+
+@pytest.mark.e2e
+def test_oca_and_our_tests_pass_in_one_database():
+    require_test_environment()
+    missing = [module for module in OCA_MODULES
+               if not any(os.path.isdir(os.path.join(path, module))
+                          for path in os.environ["CC_ADDONS_PATH"].split(","))]
+    if missing:
+        pytest.fail(f"OCA modules not on the addons path (setup/requirements-oca.txt): {missing}")
+    db = f"cc_oca_{os.getpid()}"
+    copy_template(db)
+    try:
+        # theirs and all of ours, in the one database
+        tags = [f"/{module}" for module in OCA_MODULES + OURS]
+        code, log = odoo(
+            ["-d", db, "-i", ",".join(OURS + OCA_MODULES), "--test-enable", "--test-tags", ",".join(tags),
+             "--stop-after-init", "--http-port", os.environ.get("CC_OCA_HTTP_PORT", "8189"),
+             "--log-level", "test"],
+            addons_path=os.environ["CC_ADDONS_PATH"], timeout=3600,
+        )
+        log_path = Path(os.environ["CC_DATA_DIR"]).parent / "test-logs" / f"odoo-{db}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_path.write_text(log)
+        results = RESULT.findall(log)
+        assert results, f"{log_path}: {log[-4000:]}"
+        failed, errors, total = map(int, results[-1])
+        failures = [line for line in log.splitlines() if re.search(r" (ERROR|FAIL): ", line)]
+        assert (failed, errors) == (0, 0), "\n".join(failures) or log[-4000:]
+        assert code == 0, log[-4000:]
+        for module in [*OCA_MODULES, "credit_control_scenario"]:
+            assert _tests_started(log, module), f"no test of {module} ran"
+        assert "TestOcaEngine.test_a_customer_with_an_oca_policy_is_left_to_oca" in log
+        assert total > 0
+    finally:
+        drop_database(db)
