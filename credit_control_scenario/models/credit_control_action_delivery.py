@@ -363,7 +363,16 @@ class CreditControlActionDelivery(models.AbstractModel):
         is_html = self.env["credit.control.scenario.step"]._fields[fname].type == "html"
         # a run renders the same static script for many reminders
         sanitize = functools.cache(self._credit_sanitize_content)
-        groups = self.grouped(lambda a: (a.step_id, a.contact_id.lang or a.partner_id.lang or "en_US"))
+        # a contact may keep the code of a language no longer active (an
+        # import, a language archived since): it reads the user's language
+        active = {code for code, _name in self.env["res.lang"].get_installed()}
+        fallback = self.env.lang if self.env.lang in active else next(iter(sorted(active)), "en_US")
+
+        def recipient_lang(action):
+            lang = action.contact_id.lang or action.partner_id.lang
+            return lang if lang in active else fallback
+
+        groups = self.grouped(lambda a: (a.step_id, recipient_lang(a)))
         for (step, lang), actions in groups.items():
             if not step.with_context(lang=lang)[fname]:
                 continue

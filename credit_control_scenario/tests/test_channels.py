@@ -60,3 +60,17 @@ class TestChannels(ScenarioCommon):
         self.assertIn("supplier payments", call.activity_id.note)
         call.activity_id.action_feedback(feedback="Paiement promis")
         self.assertRecordValues(call, [{"state": "done", "comment": "Paiement promis"}])
+
+    def test_contact_in_a_language_no_longer_active(self):
+        """A customer whose language was archived since (or came with an
+        import) is reminded in the user's language: the whole run used to
+        fail on it (found by the XML-RPC suite)."""
+        self.assertFalse(self.env["res.lang"].with_context(active_test=False).search(
+            [("code", "=", "fr_BE")]).active)
+        customer = self._customer("Librairie Wallonne", mobile="06 12 34 56 78", country_id=self.france.id)
+        self._dossier_for(customer)
+        self.env.cr.execute("UPDATE res_partner SET lang = 'fr_BE' WHERE id = %s", [customer.id])
+        customer.invalidate_recordset(["lang"])
+        action = self._run(date(2026, 3, 10)).action_ids
+        self.assertRecordValues(action, [{"channel": "sms", "state": "sent"}])
+        self.assertEqual(action.sms_id.body, f"{self.company.name}: invoices overdue.")
