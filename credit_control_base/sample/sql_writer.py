@@ -276,11 +276,14 @@ class SqlWriter:
             ))
 
     def _complete_other_fields(self, moves, payments):
-        """Fill what the suite's other modules add to moves, lines and
-        payments (a dispute flag, a scoring cache...), as the ORM would:
-        static defaults in one UPDATE per column, stored computed fields
-        recomputed by the ORM in batches. Odoo's own columns are written
-        above, exactly as the ORM writes them (tests/test_sample_data.py)."""
+        """Fill what the modules outside Odoo's own add to moves, lines and
+        payments (a dispute flag, a scoring cache, another vendor's counter),
+        as the ORM would: static defaults in one UPDATE per column, stored
+        computed fields recomputed by the ORM in batches. The columns of the
+        modules this suite depends on are written above, exactly as the ORM
+        writes them (tests/test_sample_data.py)."""
+        base = self.env['ir.module.module'].search([('name', '=', 'credit_control_base')])
+        covered = set(base.upstream_dependencies(exclude_states=('uninstallable', 'to remove')).mapped('name'))
         records = [moves, moves.line_ids, payments]
         for records_of_model in records:
             if not records_of_model:
@@ -290,7 +293,7 @@ class SqlWriter:
             missing = [
                 field for name, field in model._fields.items()
                 if field.store and field.column_type and name not in written and name not in models.MAGIC_COLUMNS
-                and (field._module or '').startswith('credit_control_')
+                and field._module not in covered
             ]
             defaults = model.default_get([field.name for field in missing if not field.compute])
             for name, value in defaults.items():
