@@ -217,7 +217,10 @@ class CreditControlDossier(models.Model):
 
     def action_credit_recompute_scores(self):
         """Recompute the score of the selected dossiers (all when called on
-        an empty recordset, e.g. from the settings)."""
+        an empty recordset, e.g. from the settings). The scores are written
+        as superuser: collectors and managers only, Credit Info reads them."""
+        if not self.env.user.has_group("credit_control_base.group_credit_control_collector"):
+            raise AccessError(_("Only collectors and credit managers can recompute risk scores."))
         dossiers = self or self.search([])
         dossiers._credit_recompute_scores()
         return {

@@ -62,3 +62,11 @@ class TestScoringAccess(ScoringCommon):
         for records in (self.ratings, self.assessments, self.dossiers.credit_score_factor_ids):
             with self.subTest(model=records._name), self.assertRaises(AccessError):
                 records.with_user(self.plain_user).search([])
+
+    def test_only_collectors_recompute_scores(self):
+        # the scores are written as superuser: the right is checked first
+        with freeze_time(TODAY):
+            with self.assertRaises(AccessError):
+                self.dossier_late.with_user(self.sales_rep).action_credit_recompute_scores()
+            result = self.dossier_good.with_user(self.collector_a).action_credit_recompute_scores()
+        self.assertEqual(result["tag"], "display_notification")
