@@ -1,4 +1,5 @@
 from datetime import date
+from unittest import SkipTest
 
 from freezegun import freeze_time
 
@@ -45,3 +46,16 @@ class ScenarioCommon(CreditControlCommon):
     @staticmethod
     def _day(month, day):
         return date(2026, month, day)
+
+
+class OcaScenarioCommon(ScenarioCommon):
+    """The scenario fixture where OCA's account_credit_control is installed
+    beside the suite (setup/test's coexistence suite); skipped elsewhere.
+    The test user is the accountant who runs OCA's engine."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if "credit.control.policy" not in cls.env:
+            raise SkipTest("OCA's account_credit_control is not installed")
+        cls.env.user.groups_id |= cls.env.ref("account_credit_control.group_account_credit_control_manager")

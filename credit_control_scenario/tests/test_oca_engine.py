@@ -1,13 +1,12 @@
 from datetime import date
-from unittest import SkipTest
 
 from odoo.tests import tagged
 
-from .common import ScenarioCommon
+from .common import OcaScenarioCommon
 
 
 @tagged("post_install", "-at_install")
-class TestOcaEngine(ScenarioCommon):
+class TestOcaEngine(OcaScenarioCommon):
     """Never two dunning engines on one customer: where OCA's
     account_credit_control is installed beside the suite (setup/test's
     coexistence suite installs it), an invoice under an OCA credit policy
@@ -16,10 +15,6 @@ class TestOcaEngine(ScenarioCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if "credit.control.policy" not in cls.env:
-            raise SkipTest("OCA's account_credit_control is not installed")
-        # the accountant who runs OCA's engine
-        cls.env.user.groups_id |= cls.env.ref("account_credit_control.group_account_credit_control_manager")
         cls.oca_customer = cls._customer("Client OCA")
         cls.our_customer = cls._customer("Client Suite")
         cls.oca_invoice = cls._create_invoice(cls.oca_customer, 900.0, due=date(2026, 3, 1))

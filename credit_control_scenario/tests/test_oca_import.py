@@ -1,15 +1,14 @@
 from datetime import timedelta
-from unittest import SkipTest
 
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .common import ScenarioCommon
+from .common import OcaScenarioCommon
 
 
 @tagged("post_install", "-at_install")
-class TestOcaImport(ScenarioCommon):
+class TestOcaImport(OcaScenarioCommon):
     """Switch from OCA Credit Control: a company keeps its policies and its
     history, made here by OCA's own run (setup/test's coexistence suite
     installs account_credit_control beside the suite)."""
@@ -17,10 +16,6 @@ class TestOcaImport(ScenarioCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if "credit.control.policy" not in cls.env:
-            raise SkipTest("OCA's account_credit_control is not installed")
-        # the accountant who runs OCA's engine
-        cls.env.user.groups_id |= cls.env.ref("account_credit_control.group_account_credit_control_manager")
         cls.customer = cls._customer("Transports Girard")
         receivable = cls.customer.property_account_receivable_id
         template = cls.env.ref("account_credit_control.email_template_credit_control_base")
