@@ -9,6 +9,7 @@ from email.parser import HeaderParser
 
 import polib
 import pytest
+from lxml import etree
 from manifestoo_core.metadata import EXTERNAL_DEPENDENCIES_MAP
 
 SERIES = "18.0"
@@ -143,6 +144,18 @@ def test_manifest_files_exist(repo_root, module):
     assert manifest.get("images"), "no images (static/description/icon.png)"
     missing = [path for path in manifest_files(manifest) if not (repo_root / module / path).is_file()]
     assert not missing, f"referred to by the manifest but missing: {missing}"
+
+
+def test_record_rules_in_security(repo_root, module):
+    """Record rules are security: they live in security/ (as in Odoo's and
+    OCA's modules), where a reviewer looks for who sees what."""
+    misplaced = []
+    for path in manifest_of(repo_root, module).get("data", []):
+        if path.endswith(".xml") and not path.startswith("security/") and (repo_root / module / path).is_file():
+            tree = etree.parse(str(repo_root / module / path))
+            if tree.xpath("//record[@model='ir.rule']"):
+                misplaced.append(path)
+    assert not misplaced, f"record rules outside security/: {misplaced}"
 
 
 def test_readme_fragments(repo_root, module):
