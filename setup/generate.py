@@ -46,8 +46,12 @@ def database_exists(name):
 
 def main(argv=None):
     args = parse_args(argv)
-    import odoo  # noqa: PLC0415 (after the arguments: --help stays fast)
+    # imported after the arguments: --help stays fast
+    from sample import SampleDataError, generate  # noqa: PLC0415 (setup/sample/, beside this script)
+
+    import odoo  # noqa: PLC0415
     from odoo.tools import config  # noqa: PLC0415
+
     config.parse_config([
         '--addons-path', args.addons_path, '--data-dir', args.data_dir,
         '-d', args.db, '--no-http', '--log-level', 'warn',
@@ -57,7 +61,6 @@ def main(argv=None):
     registry = odoo.modules.registry.Registry(args.db)
     if 'account.move' not in registry:
         fail(f'the module account is not installed in {args.db!r}')
-    from odoo.addons.credit_control_base.sample import SampleDataError, generate  # noqa: PLC0415
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         try:

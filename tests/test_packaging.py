@@ -111,6 +111,14 @@ def test_wheel_contents(build_wheel, repo_root, module):
     assert not unresolved, f"imported but not in the wheel (not tracked by git?): {unresolved}"
 
 
+def test_wheel_ships_no_sample_data(build_wheel, repo_root, module):
+    """The sample-data generator is the repository's setup/sample/, for the
+    demo and the benchmarks: no module's wheel installs it."""
+    assert (repo_root / "setup" / "sample" / "__init__.py").is_file()
+    shipped = sorted(name for name in build_wheel(module).names if "/sample/" in name)
+    assert not shipped, f"sample data in the wheel of {module}: {shipped}"
+
+
 def test_wheel_requirements(build_wheel, repo_root, modules, module):
     requires = build_wheel(module).requires
     assert f"odoo=={SERIES}.*" in requires, requires

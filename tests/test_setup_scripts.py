@@ -62,6 +62,18 @@ def test_missing_odoo(run, repo_root):
         subprocess.run(["dropdb", "--if-exists", db], check=False)
 
 
+def test_generate_finds_the_generator(run, venv_python, repo_root, tmp_path):
+    """setup/generate.py imports the sample-data generator from setup/sample/
+    (no module ships it) before it looks for the database."""
+    db = f"never_{os.getpid()}"
+    addons_path = os.environ.get("CC_ADDONS_PATH") or f"/opt/odoo/18.0/odoo/addons,{repo_root}"
+    result = run([venv_python, "setup/generate.py", "--addons-path", addons_path, "--data-dir", tmp_path,
+                  "--db", db], cwd=repo_root, timeout=120)
+    assert result.returncode == 2, result.stdout
+    assert f"database {db!r} does not exist" in result.stdout, result.stdout
+    assert not list(repo_root.glob("credit_control_*/sample/*.py")), "the generator is back in a module"
+
+
 # --- setup/run end to end ---------------------------------------------------------
 
 PORT = 8371

@@ -7,12 +7,9 @@ from datetime import date
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
-from ..sample import PARAM, SampleDataError, generate
-from ..sample.environment import prepare
-from ..sample.generator import create_customers
-from ..sample.orm_writer import OrmWriter
-from ..sample.plan import Invoice, Line, Payment, Refund, plan_customers, plan_invoices
-from ..sample.sql_writer import SqlWriter
+from .sample_data import load_sample, skip_without_sample
+
+sample = load_sample()  # setup/sample/ of the checkout, None elsewhere
 
 TODAY = date(2025, 6, 30)
 
@@ -30,6 +27,7 @@ class _Rollback(Exception):
     pass
 
 
+@skip_without_sample(sample)
 @tagged('post_install', '-at_install')
 class TestSampleData(TransactionCase):
     maxDiff = None
@@ -61,9 +59,9 @@ class TestSampleData(TransactionCase):
 
     # -- the generator -------------------------------------------------------------------
     def test_generate_small(self):
-        counts = generate(self.env, customers=6, invoices=40, seed=7, today=TODAY)
+        counts = sample.generate(self.env, customers=6, invoices=40, seed=7, today=TODAY)
         self.assertEqual((counts['customers'], counts['invoices'], counts['companies']), (6, 40, 2))
-        self.assertEqual(json.loads(self.env['ir.config_parameter'].get_param(PARAM))['seed'], 7)
+        self.assertEqual(json.loads(self.env['ir.config_parameter'].get_param(sample.PARAM))['seed'], 7)
 
         main = self.env.ref('base.main_company')
         self.assertRecordValues(main, [{'name': 'Atelier Durand SAS', 'currency_id': self.env.ref('base.EUR').id}])
@@ -97,12 +95,13 @@ class TestSampleData(TransactionCase):
         self.assertTrue(invoices.filtered(lambda m: m.payment_state == 'not_paid' and m.invoice_date_due < TODAY),
                         "some open invoices must be overdue")
 
-        with self.assertRaises(SampleDataError):
-            generate(self.env, customers=1, invoices=1, seed=7, today=TODAY)
+        with self.assertRaises(sample.SampleDataError):
+            sample.generate(self.env, customers=1, invoices=1, seed=7, today=TODAY)
 
     def test_deterministic(self):
         def run(seed):
-            return lambda: (generate(self.env, customers=5, invoices=25, seed=seed, today=TODAY), self._fingerprint())
+            return lambda: (sample.generate(self.env, customers=5, invoices=25, seed=seed, today=TODAY),
+                            self._fingerprint())
         first_counts, first = self._in_savepoint(run(3))
         second_counts, second = self._in_savepoint(run(3))
         _other_counts, other = self._in_savepoint(run(4))
@@ -114,6 +113,7 @@ class TestSampleData(TransactionCase):
     # -- the shape test: SQL rows against ORM rows ---------------------------------------
     def _shape_plan(self, rng):
         """Hand-picked cases (instalments, credit notes, partial payments, both companies) and random ones."""
+        Invoice, Line, Payment, Refund = sample.plan.Invoice, sample.plan.Line, sample.plan.Payment, sample.plan.Refund
         day = date(2025, 1, 10)
         picked = [
             Invoice(0, 'main', day, '30_days', (Line('consulting', 2.0, 871.33), Line('screws', 10.0, 19.07)),
@@ -132,10 +132,10 @@ class TestSampleData(TransactionCase):
                     payments=(Payment(date(2025, 1, 20), 'next'), Payment(date(2025, 3, 25), 'all'))),
             Invoice(0, 'main', day, '30_days', (Line('screws', 40.0, 17.5),)),
         ]
-        customers = plan_customers(rng, [{'country': 'FR', 'profile': p} for p in
-                                         ('good', 'late', 'chronic', 'defaulter', 'good', 'late')],
-                                   date(2024, 7, 1), TODAY)
-        randomized = plan_invoices(rng, customers, 30, 12, TODAY)
+        customers = sample.plan.plan_customers(rng, [{'country': 'FR', 'profile': p} for p in
+                                                     ('good', 'late', 'chronic', 'defaulter', 'good', 'late')],
+                                               date(2024, 7, 1), TODAY)
+        randomized = sample.plan.plan_invoices(rng, customers, 30, 12, TODAY)
         return sorted(picked + randomized, key=lambda invoice: invoice.date)
 
     def _snapshot(self, result):
@@ -214,14 +214,15 @@ class TestSampleData(TransactionCase):
     def test_sql_writer_shape(self):
         rng = random.Random(11)
         env = self.env(context=dict(self.env.context, tracking_disable=True))
-        ctx = prepare(env, rng, date(2024, 1, 1), TODAY)
+        ctx = sample.environment.prepare(env, rng, date(2024, 1, 1), TODAY)
         env = env(context=dict(env.context, allowed_company_ids=[s.company.id for s in ctx.companies.values()]))
-        partners, _facts = create_customers(env, rng, ctx, 6)
+        partners, _facts = sample.generator.create_customers(env, rng, ctx, 6)
         plan = self._shape_plan(rng)
         self.assertTrue(any(inv.refund for inv in plan) and any(inv.term == 'advance_60' for inv in plan))
 
-        orm = self._in_savepoint(lambda: self._snapshot(OrmWriter(env, ctx, partners).write_plan(plan)))
-        result = SqlWriter(env, ctx, partners).write_plan(plan)
+        orm_writer = sample.orm_writer.OrmWriter(env, ctx, partners)
+        orm = self._in_savepoint(lambda: self._snapshot(orm_writer.write_plan(plan)))
+        result = sample.sql_writer.SqlWriter(env, ctx, partners).write_plan(plan)
         sql = self._snapshot(result)
 
         states = {row['payment_state'] for row in orm['account_move']}

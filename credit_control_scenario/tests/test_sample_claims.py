@@ -3,9 +3,12 @@ from datetime import timedelta
 from odoo import Command, fields
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.credit_control_base.sample import generate
+from odoo.addons.credit_control_base.tests.sample_data import load_sample, skip_without_sample
+
+sample = load_sample()  # setup/sample/ of the checkout, None elsewhere
 
 
+@skip_without_sample(sample)
 @tagged("post_install", "-at_install")
 class TestSampleClaims(TransactionCase):
     """The demo's reminders (sample data and today's run, as ``setup/run``
@@ -14,7 +17,7 @@ class TestSampleClaims(TransactionCase):
     claimed for its first instalment while the balance is not due."""
 
     def test_reminders_claim_only_what_is_due(self):
-        generate(self.env, customers=20, invoices=160, seed=42)
+        sample.generate(self.env, customers=20, invoices=160, seed=42)
         Action = self.env["credit.control.action"]
         today = fields.Date.context_today(Action)
         customer = self.env["res.partner"].create({

@@ -1,6 +1,6 @@
 """Entry point of the sample data generator.
 
-    from odoo.addons.credit_control_base.sample import generate
+    from sample import generate  # setup/ on sys.path, as for setup/generate.py
     generate(env, customers=60, invoices=900, seed=42)
 """
 import json
