@@ -2,7 +2,7 @@
     "name": "Credit Control Base",
     "summary": "Customer credit dossiers, collector portfolios, segments, "
     "credit limits and the overdue state of customer invoices",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/credit-control-suite/credit-control",
     "author": "Credit Control Suite contributors",
@@ -35,6 +35,7 @@
     ],
     "demo": [
         "demo/credit_control_segment_demo.xml",
+        "demo/res_company_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

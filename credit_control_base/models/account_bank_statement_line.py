@@ -20,9 +20,12 @@ class AccountBankStatementLine(models.Model):
         soon after the import: the cash application cron is triggered rather
         than run here, so that an import of thousands of lines is matched in
         one batch, in the background, and a failure of the matching can
-        never lose the import."""
+        never lose the import. Only for the companies that chose automatic
+        cash application (Settings)."""
         st_lines = super().create(vals_list)
-        if not self.env.context.get("credit_cash_no_trigger") and any(line.amount > 0 for line in st_lines):
+        if not self.env.context.get("credit_cash_no_trigger") and any(
+            line.amount > 0 and line.company_id.credit_cash_application for line in st_lines
+        ):
             cron = self.env.ref("credit_control_base.ir_cron_credit_control_cash_match", raise_if_not_found=False)
             if cron:
                 cron.sudo()._trigger()
@@ -34,5 +37,6 @@ class AccountBankStatementLine(models.Model):
 
     def action_credit_cash_match(self):
         """Match these bank lines with open invoices now (in the background
-        beyond a few hundred lines)."""
+        beyond a few hundred lines). Also without automatic cash
+        application: a user with the Cash Application right asks for it."""
         return self.env["credit.control.cash.matcher"]._credit_action_match_all(statement_lines=self)

@@ -10,6 +10,7 @@ ledger.
 from collections import defaultdict
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..const import COLLECTIBLE_MOVE_TYPES
@@ -517,13 +518,16 @@ class CreditControlCashMatcher(models.AbstractModel):
     @api.model
     def _cron_pending_lines(self, lastcall):
         """Bank lines still to look at in this run of the cron: never looked
-        at, or last looked at before its previous complete run."""
+        at, or last looked at before its previous complete run, of the
+        companies that chose automatic cash application."""
         return SQL(
             """
             SELECT l.id
               FROM account_bank_statement_line l
               JOIN account_move m ON m.id = l.move_id
+              JOIN res_company co ON co.id = l.company_id
              WHERE NOT l.is_reconciled AND l.amount > 0 AND m.state = 'posted'
+               AND co.credit_cash_application
                AND (l.credit_cash_checked_at IS NULL OR l.credit_cash_checked_at < %(since)s)
                AND NOT EXISTS (SELECT 1 FROM credit_control_cash_proposal p
                                 WHERE p.statement_line_id = l.id AND p.state IN ('proposed', 'reconciled'))
@@ -539,10 +543,12 @@ class CreditControlCashMatcher(models.AbstractModel):
         framework commits each batch and calls again while lines remain, so
         that thousands of lines never hang on one transaction and an
         interrupted run keeps what it applied. Payments are matched with
-        the last batch."""
+        the last batch. Only the companies that chose automatic cash
+        application (Settings) are matched."""
         matcher = self.sudo()
         StLine = matcher.env["account.bank.statement.line"]
         StLine.flush_model()
+        self.env["res.company"].flush_model(["credit_cash_application"])
         self.env["credit.control.cash.proposal"].flush_model()
         pending = self._cron_pending_lines(self.env.context.get("lastcall"))
         rows = self.env.execute_query(SQL("%s ORDER BY l.id LIMIT %s", pending, batch_size + 1))
@@ -563,6 +569,7 @@ class CreditControlCashMatcher(models.AbstractModel):
             payments = matcher.env["account.move.line"].search([
                 ("payment_id", "!=", False), ("parent_state", "=", "posted"), ("reconciled", "=", False),
                 ("amount_residual", "<", 0), ("account_id.account_type", "=", "asset_receivable"),
+                ("company_id.credit_cash_application", "=", True),
             ])
             for company in payments.company_id:
                 lines = payments.filtered(lambda line, c=company: line.company_id == c)
@@ -584,8 +591,18 @@ class CreditControlCashMatcher(models.AbstractModel):
         """Match now, in this request up to BACKGROUND_LIMIT bank lines and
         payments; beyond, in the background (the cron, by batches)."""
         companies = statement_lines.company_id if statement_lines else self.env.companies
-        count = len(self._credit_collect_sources(companies, statement_lines))
+        sources = self._credit_collect_sources(companies, statement_lines)
+        count = len(sources)
         if count > BACKGROUND_LIMIT:
+            manual = self.env["res.company"].browse({source["company_id"] for source in sources}).filtered(
+                lambda company: not company.credit_cash_application)
+            if manual:
+                # the cron only looks at the companies that chose it
+                raise UserError(_(
+                    "%(count)s bank lines and payments are too many to match now, and matching them in the "
+                    "background needs automatic cash application, which is off for %(companies)s. Turn it on in "
+                    "Settings > Credit Control > Cash Application, or select fewer bank lines.",
+                    count=count, companies=", ".join(manual.mapped("name"))))
             self.env.ref("credit_control_base.ir_cron_credit_control_cash_match").sudo()._trigger()
             return {
                 "type": "ir.actions.client",

@@ -49,6 +49,16 @@ class ResCompany(models.Model):
                 raise ValidationError(_("The DSO period must be at least one day."))
 
     # Cash application (credit.control.cash.*)
+    credit_cash_application = fields.Boolean(
+        string="Automatic Cash Application",
+        default=False,
+        help="Match incoming bank statement lines and customer payments with open invoices in the background (after "
+        "each statement import and every hour), and reconcile the certain matches: this rewrites posted bank "
+        "entries, so a company chooses it. Off for a new company. A database upgraded from a version without this "
+        "setting keeps it on for the companies that already had cash proposals, off for the others. When off, "
+        "users with the Cash Application right can still match bank lines and payments when they ask for it "
+        "(Match with invoices, Match Bank Lines Now).",
+    )
     credit_cash_tolerance = fields.Monetary(
         string="Bank Fee Tolerance",
         currency_field="currency_id",
@@ -66,3 +76,38 @@ class ResCompany(models.Model):
         check_company=True,
         help="Where the difference within the tolerance is booked. Empty: the invoice stays open for it.",
     )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        if any(vals.get("credit_cash_application") for vals in vals_list):
+            companies._credit_cash_sync_cron()
+        return companies
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "credit_cash_application" in vals:
+            self._credit_cash_sync_cron()
+        return result
+
+    # ------------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_cash_sync_cron(self):
+        """Keep the cash application cron active exactly while a company
+        has chosen cash application. Read and written as superuser: the
+        flag of every company decides whether the one shared cron runs, and
+        the caller was allowed to change its own company's flag."""
+        cron_sudo = self.env.ref("credit_control_base.ir_cron_credit_control_cash_match", raise_if_not_found=False)
+        if not cron_sudo:
+            return
+        cron_sudo = cron_sudo.sudo().with_context(active_test=False)
+        active = bool(self.sudo().search_count([("credit_cash_application", "=", True)], limit=1))
+        if cron_sudo.active != active:
+            cron_sudo.active = active

@@ -12,8 +12,13 @@ class ResConfigSettings(models.TransientModel):
     credit_aging_limit_3 = fields.Integer(related="company_id.credit_aging_limit_3", readonly=False)
     credit_aging_limit_4 = fields.Integer(related="company_id.credit_aging_limit_4", readonly=False)
     credit_dso_period = fields.Integer(related="company_id.credit_dso_period", readonly=False)
+    credit_cash_application = fields.Boolean(related="company_id.credit_cash_application", readonly=False)
     credit_cash_tolerance = fields.Monetary(related="company_id.credit_cash_tolerance", readonly=False)
     credit_cash_auto_threshold = fields.Integer(related="company_id.credit_cash_auto_threshold", readonly=False)
     credit_cash_writeoff_account_id = fields.Many2one(
         related="company_id.credit_cash_writeoff_account_id", readonly=False
     )
+
+    def action_credit_open_provision_rates(self):
+        # an object button: the rates' action loads after this view
+        return self.env["ir.actions.act_window"]._for_xml_id("credit_control_base.credit_control_provision_rate_action")

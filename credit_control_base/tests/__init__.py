@@ -23,3 +23,4 @@ from . import test_open_items
 from . import test_document_access
 from . import test_credit_limit_governance
 from . import test_access_matrix
+from . import test_cash_opt_in

@@ -114,6 +114,13 @@ class CreditControlCommon(AccountTestInvoicingCommon):
         })
 
     @classmethod
+    def _enable_cash_application(cls, company=None):
+        """Turn on automatic cash application (off for a new company): the
+        statement import hook and the cron then match ``company``'s bank
+        lines."""
+        (company or cls.company).credit_cash_application = True
+
+    @classmethod
     def _receive_unapplied(cls, partner, amount, payment_date=None, currency=None):
         """A customer payment posted but matched with no invoice yet (an
         unapplied credit), paid by ``partner`` (a customer or one of its

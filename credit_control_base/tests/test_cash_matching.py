@@ -20,6 +20,7 @@ class CashCommon(CreditControlCommon):
         cls.bank_journal = cls.company_data["default_journal_bank"]
         cls.company.write({"credit_cash_tolerance": 5.0, "credit_cash_auto_threshold": 90,
                            "credit_cash_writeoff_account_id": False})
+        cls._enable_cash_application()
         cls.Matcher = cls.env["credit.control.cash.matcher"]
         cls.Proposal = cls.env["credit.control.cash.proposal"]
         # accepting, rejecting and undoing take the explicit right

@@ -117,6 +117,8 @@ def main():
             bench.report(args.output, context)
             return
         company = env["res.company"].search([], order="id", limit=1)
+        # cash application is a company's choice, off by default: measured switched on
+        env["res.company"].search([]).write({"credit_cash_application": True})
         journal = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
         rng = random.Random(7)
         values = bank_line_values(env, journal, rng)

@@ -36,7 +36,7 @@ def main():
         env = root_env(context={"tracking_disable": True, "credit_cash_no_trigger": True})
         company = env["res.company"].search([], order="id", limit=1)
         journal = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
-        company.write({"credit_cash_auto_threshold": 90, "credit_cash_tolerance": 5.0})
+        company.write({"credit_cash_application": True, "credit_cash_auto_threshold": 90, "credit_cash_tolerance": 5.0})
         overall, results, wrong_lines = {}, [], []
         for seed in seeds:
             with freeze_time("2026-02-15"), env.cr.savepoint() as savepoint:

@@ -142,6 +142,9 @@ def _credit_control(env, partners):
     if hasattr(Dossier, '_ensure_dossiers'):
         Dossier._ensure_dossiers()
     counts = {'collectors': len(users['collectors'])}
+    if 'credit_cash_application' in env['res.company']._fields:
+        # the demo company tries cash application (off for a new company)
+        env.companies.write({'credit_cash_application': True})
     if 'collector_id' in Dossier._fields and 'partner_id' in Dossier._fields:
         dossiers = Dossier.search([('partner_id', 'in', partners.ids)], order='id')
         collectors = users['collectors']
