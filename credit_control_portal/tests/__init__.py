@@ -7,3 +7,4 @@ from . import test_upload_access
 from . import test_neutralize
 from . import test_stripe_url
 from . import test_statement_amounts
+from . import test_settings

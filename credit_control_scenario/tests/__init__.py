@@ -16,3 +16,4 @@ from . import test_oca_engine
 from . import test_oca_import
 from . import test_access
 from . import test_sample_claims
+from . import test_settings

@@ -5,3 +5,4 @@ from . import test_alerts_access
 from . import test_query_count
 from . import test_menus
 from . import test_access
+from . import test_settings
