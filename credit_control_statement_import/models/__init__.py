@@ -1,0 +1,2 @@
+from . import account_journal
+from . import account_statement_import_camt_parser

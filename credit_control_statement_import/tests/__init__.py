@@ -1,0 +1,3 @@
+from . import test_statement_import
+from . import test_mail_alias
+from . import test_folder

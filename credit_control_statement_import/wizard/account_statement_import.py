@@ -1,0 +1,157 @@
+import base64
+import logging
+
+from lxml import etree
+
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_date
+
+from odoo.addons.credit_control_base.models.credit_control_cash_matcher import BACKGROUND_LIMIT
+
+_logger = logging.getLogger(__name__)
+
+
+class AccountStatementImport(models.TransientModel):
+    _inherit = "account.statement.import"
+
+    credit_summary = fields.Char(string="Import Result", readonly=True)
+    credit_proposal_ids = fields.Many2many(
+        "credit.control.cash.proposal", string="Cash Proposals", readonly=True,
+    )
+
+    # ------------------------------------------------------------------
+    # IMPORT
+    # ------------------------------------------------------------------
+
+    def _import_file(self):
+        """Override of `account_statement_import_file` to refuse a file
+        imported before or malformed before anything is created, and to
+        match the new bank lines with open invoices at once (the statement
+        line hook would only trigger the cron)."""
+        self.ensure_one()
+        file_data = base64.b64decode(self.statement_file)
+        self._credit_check_not_imported(file_data)
+        self._credit_check_well_formed(file_data)
+        result = super(AccountStatementImport, self.with_context(credit_cash_no_trigger=True))._import_file()
+        statements = self.env["account.bank.statement"].browse(result["statement_ids"])
+        self._credit_match_imported(statements.line_ids)
+        return result
+
+    def _credit_check_not_imported(self, file_data):
+        """Refuse a file whose exact content was imported before (the
+        statement it created still exists), whatever its name."""
+        checksum = self.env["ir.attachment"]._compute_checksum(file_data)
+        # The import's own attachment, read as superuser: an accountant may
+        # not read every attachment, and only the statement's name is shown.
+        attachment_sudo = self.env["ir.attachment"].sudo().search([
+            ("res_model", "=", "account.bank.statement"),
+            ("checksum", "=", checksum),
+            ("company_id", "in", self.env.companies.ids),
+        ], limit=1, order="id desc")
+        statement = attachment_sudo and self.env["account.bank.statement"].browse(attachment_sudo.res_id).exists()
+        if statement:
+            raise UserError(_(
+                "This file (%(file)s) was already imported on %(date)s: it is the file of the bank statement "
+                "%(statement)s. Nothing was imported again.",
+                file=self.statement_filename or attachment_sudo.name,
+                date=format_date(self.env, attachment_sudo.create_date),
+                statement=statement.sudo().name or statement.id,
+            ))
+
+    def _credit_check_well_formed(self, file_data):
+        """Refuse an XML file (CAMT, OFX 2) that is not well-formed: OCA's
+        CAMT parser recovers what it can read, so that a file cut off during
+        its transfer would import its first lines only, silently."""
+        head = file_data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+        if not head.startswith(b"<"):
+            return
+        parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        try:
+            etree.fromstring(file_data, parser=parser)
+        except etree.XMLSyntaxError as error:
+            try:
+                # the same second chance as OCA's parser: a bank known to
+                # declare one encoding and use another
+                etree.fromstring(file_data.decode("iso-8859-15").encode(), parser=parser)
+            except (etree.XMLSyntaxError, ValueError):
+                raise UserError(_(
+                    "%(file)s is not a well-formed XML file (%(error)s): it was probably cut off during its "
+                    "transfer. Nothing was imported: ask the bank for the file again.",
+                    file=self.statement_filename or _("The file"), error=error,
+                )) from error
+
+    # ------------------------------------------------------------------
+    # MATCHING
+    # ------------------------------------------------------------------
+
+    def _credit_match_imported(self, st_lines):
+        """Match the imported receipts of the companies that chose automatic
+        cash application, in this request (up to BACKGROUND_LIMIT lines,
+        else by the cron), and keep the result for the accountant."""
+        receipts = st_lines.filtered(lambda line: line.amount > 0 and line.company_id.credit_cash_application)
+        Proposal = self.env["credit.control.cash.proposal"]
+        summary = _("%(count)s bank lines imported.", count=len(st_lines))
+        proposals = Proposal
+        cron = self.env.ref("credit_control_base.ir_cron_credit_control_cash_match")
+        if len(receipts) > BACKGROUND_LIMIT:
+            cron.sudo()._trigger()
+            summary = _("%(count)s bank lines imported; their matching with open invoices runs in the background: "
+                        "the proposals appear in Cash Application as they are found.", count=len(st_lines))
+        elif receipts:
+            # As the cron would a moment later, as superuser: the company
+            # chose automatic cash application, and the accountant who
+            # imports the statement needs no credit-control right for it.
+            matcher_sudo = self.env["credit.control.cash.matcher"].sudo()
+            try:
+                with self.env.cr.savepoint():
+                    for company in receipts.company_id:
+                        lines = receipts.filtered(lambda line, c=company: line.company_id == c)
+                        proposals |= matcher_sudo.with_company(company)._credit_run(
+                            companies=company, statement_lines=lines)
+            except Exception:  # pylint: disable=broad-except
+                # the matching must never lose the import: the cron retries
+                _logger.exception("Matching the imported bank lines failed; left to the cron")
+                cron.sudo()._trigger()
+                proposals = Proposal
+            reconciled = proposals.filtered(lambda p: p.state == "reconciled")
+            summary = _(
+                "%(count)s bank lines imported: %(reconciled)s matched automatically, %(review)s to review.",
+                count=len(st_lines), reconciled=len(reconciled), review=len(proposals - reconciled),
+            )
+        self.write({"credit_summary": summary, "credit_proposal_ids": [fields.Command.set(proposals.ids)]})
+        return proposals
+
+    # ------------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------------
+
+    def import_file_button(self):
+        """Override of `account_statement_import_file`: the accountant sees
+        first what the import matched (n matched automatically, n to
+        review), then the proposals to review, else what OCA's import
+        shows (the statements)."""
+        action = super().import_file_button()
+        if not self.credit_summary:
+            return action
+        # the proposals this import made, whatever the user's rights on them
+        to_review = self.sudo().credit_proposal_ids.filtered(lambda p: p.state == "proposed")
+        next_action = action
+        if to_review and self.env["credit.control.cash.proposal"].has_access("read"):
+            next_action = {
+                "type": "ir.actions.act_window",
+                "name": _("Cash Application"),
+                "res_model": "credit.control.cash.proposal",
+                "views": [(False, "list"), (False, "form")],
+                "domain": [("id", "in", to_review.ids)],
+            }
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "sticky": bool(to_review),
+                "message": self.credit_summary,
+                "next": next_action,
+            },
+        }
