@@ -124,6 +124,17 @@ class CreditControlAgedBalance(models.Model):
             base=base,
         )
 
+    def _fetch_query(self, query, fields):
+        """Override to forget the rows read for another date or other
+        companies first: a row's id is its journal item's, the same on
+        every date, and the cache keeps the values it read first (so a
+        second date read in the same transaction would show the first)."""
+        key = (self._credit_as_of(), tuple(sorted(self.env.companies.ids)))
+        if self.env.cr.cache.get("credit_control_aged_balance_key") != key:
+            self.invalidate_model()
+            self.env.cr.cache["credit_control_aged_balance_key"] = key
+        return super()._fetch_query(query, fields)
+
     @api.model
     def _credit_bucket_fields(self):
         return ["amount_not_due", "amount_b1", "amount_b2", "amount_b3", "amount_b4", "amount_b5"]

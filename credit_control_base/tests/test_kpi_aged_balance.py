@@ -68,6 +68,16 @@ class TestKpiAgedBalance(CreditControlKpiCommon):
         # the day before the partial payment, inv1 was open in full
         self.assertEqual(self._buckets(date(2026, 2, 28), [("partner_id", "=", self.customer_a.id)]), {"b1": 1000.0})
 
+    def test_two_dates_in_one_transaction(self):
+        """The rows of two dates are the same journal items (same ids): the
+        values read for one date are not served from the cache for the
+        other (the oracle test compares several dates in one transaction)."""
+        past = self._report(date(2026, 4, 1)).search([("move_id", "=", self.inv1.id)])
+        self.assertEqual((past.residual, past.days_overdue, past.aging_bucket), (600.0, 51, "b2"))
+        today = self._report().search([("move_id", "=", self.inv1.id)])
+        self.assertEqual(today.id, past.id)
+        self.assertEqual((today.residual, today.days_overdue, today.aging_bucket), (600.0, 95, "b4"))
+
     def test_configurable_buckets(self):
         self.company.write({"credit_aging_limit_1": 15, "credit_aging_limit_2": 45,
                             "credit_aging_limit_3": 60, "credit_aging_limit_4": 90})
