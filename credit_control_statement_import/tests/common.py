@@ -19,7 +19,7 @@ class StatementImportCommon(CreditControlCommon):
         super().setUpClass()
         cls.company.write({"credit_cash_tolerance": 5.0, "credit_cash_auto_threshold": 90,
                            "credit_cash_writeoff_account_id": False})
-        cls._enable_cash(cls.company)
+        cls._enable_cash_application()
         cls.bank_journal = cls.company_data["default_journal_bank"]
         cls.bank_journal.bank_acc_number = COMPANY_IBAN
         cls.martin = cls._create_customer("Boulangerie Martin", bank_ids=[
@@ -34,12 +34,6 @@ class StatementImportCommon(CreditControlCommon):
             {"partner": partner, "amount": amount, "date": date(2026, 1, 5 + rank), "due": date(2026, 2, 5)}
             for rank, (partner, amount) in enumerate(specs)
         ])
-
-    @classmethod
-    def _enable_cash(cls, company):
-        """Automatic cash application is a choice of the company (off by
-        default)."""
-        company.credit_cash_application = True
 
     @classmethod
     def _data(cls, name):
