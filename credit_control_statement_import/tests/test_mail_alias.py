@@ -32,8 +32,11 @@ class TestMailAlias(StatementImportCommon):
         message["Message-Id"] = f"<camt053-20260210-{message_id}@bnpparibas.example>"
         message.set_content("Bonjour,\n\nVeuillez trouver ci-joint votre relevé de compte au format CAMT.053.\n\n"
                             "BNP Paribas - Service Relevés\n")
-        for filename, content in attachments:
-            message.add_attachment(content, maintype="application", subtype="xml", filename=filename)
+        for filename, content, *charset in attachments:
+            if isinstance(content, str):  # sent as text/xml
+                message.add_attachment(content, subtype="xml", charset=charset[0], filename=filename)
+            else:
+                message.add_attachment(content, maintype="application", subtype="xml", filename=filename)
         return message.as_bytes()
 
     def _notes(self):
@@ -61,6 +64,17 @@ class TestMailAlias(StatementImportCommon):
         self.assertEqual(email.attachment_ids.mapped("name"), [CAMT_FILE], "the journal keeps the e-mail and its file")
         self.assertIn(f"Statement file {CAMT_FILE} imported (2026021000001). 7 bank lines imported: 4 matched "
                       "automatically, 1 to review.", self._notes()[0])
+
+    def test_email_with_camt053_as_text_in_latin1(self):
+        """A bank that sends the file as text/xml in ISO-8859-1: the mail
+        gateway hands it over decoded, it is imported in the encoding it
+        declares."""
+        text = self._camt().decode().replace('encoding="UTF-8"', 'encoding="ISO-8859-1"').replace(
+            "VIR SEPA REGLEMENT FACTURES", "VIR SEPA RÈGLEMENT FACTURES")
+        self.env["mail.thread"].message_process(False, self._email([(CAMT_FILE, text, "iso-8859-1")]))
+        lines = self._st_lines().sorted("sequence")
+        self.assertEqual(len(lines), 7)
+        self.assertIn("VIR SEPA RÈGLEMENT FACTURES INV/2026/00002", lines[1].payment_ref)
 
     @mute_logger("odoo.addons.account_statement_import_camt.models.account_statement_import")
     def test_email_refused_files_leave_nothing(self):

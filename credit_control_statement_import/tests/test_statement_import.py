@@ -1,7 +1,8 @@
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import CAMT_FILE, StatementImportCommon
@@ -46,6 +47,18 @@ class TestStatementImport(StatementImportCommon):
         self.assertEqual(action["params"]["message"], "7 bank lines imported: 4 matched automatically, 1 to review.")
         self.assertEqual(action["params"]["next"]["res_model"], "credit.control.cash.proposal")
         self.assertEqual(action["params"]["next"]["domain"], [("id", "in", by_line[lines[4]].ids)])
+
+    def test_accountant_without_credit_rights(self):
+        """The accountant who imports the statement needs no credit-control
+        right: the matching the company chose runs all the same."""
+        accountant = new_test_user(
+            self.env, login="comptable", groups="base.group_user,account.group_account_user",
+            company_id=self.company.id, company_ids=[Command.set(self.company.ids)])
+        self.env = self.env(user=accountant)
+        _wizard, action = self._import(self._camt())
+        self.assertEqual(action["params"]["message"], "7 bank lines imported: 4 matched automatically, 1 to review.")
+        self.assertEqual(action["params"]["next"]["res_model"], "credit.control.cash.proposal")
+        self.assertEqual(self.invoices.sudo().mapped("payment_state")[:5], ["paid"] * 5)
 
     def test_import_without_automatic_cash_application(self):
         """A company that did not choose automatic cash application gets
