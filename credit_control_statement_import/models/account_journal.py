@@ -159,11 +159,16 @@ class AccountJournal(models.Model):
         target = os.path.join(os.path.dirname(path), FOLDER_ERROR if error else FOLDER_DONE)
 
         def move():
-            os.makedirs(target, exist_ok=True)
-            os.replace(path, os.path.join(target, name))
-            if error:
-                with open(os.path.join(target, f"{name}.error.txt"), "w", encoding="utf-8") as reason:
-                    reason.write(error)
+            try:
+                os.makedirs(target, exist_ok=True)
+                os.replace(path, os.path.join(target, name))
+                if error:
+                    with open(os.path.join(target, f"{name}.error.txt"), "w", encoding="utf-8") as reason:
+                        reason.write(error)
+            except OSError:
+                # committed already: the file stays, and is refused as
+                # already imported next time
+                _logger.exception("Could not move the statement file %s to %s", path, target)
 
         self.env.cr.postcommit.add(move)
         return wizard
