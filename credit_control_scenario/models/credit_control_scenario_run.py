@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from psycopg2.errors import UniqueViolation
 
-from odoo import _, api, fields, models, modules
-from odoo.tools import SQL, split_every
+from odoo import _, api, fields, models
+from odoo.tools import SQL
 
 from odoo.addons.credit_control_base.const import COLLECTIBLE_MOVE_TYPES
 from odoo.addons.credit_control_base.tools.sql import foreign_keys_by_index
@@ -18,7 +18,9 @@ DEFAULT_BATCH_SIZE = 500
 class CreditControlRun(models.Model):
     """One pass of the reminder engine: it plans and sends the reminders due
     on its date, in batches of dossiers, and records what it found on the
-    way (a bank feed not up to date, reminders that failed)."""
+    way (a bank feed not up to date, reminders that failed). The cron
+    processes one batch per call and resumes the run at the next call; a
+    run made for a credit manager (``_credit_run``) does it all at once."""
 
     _name = "credit.control.scenario.run"
     _description = "Reminder Run"
@@ -37,6 +39,9 @@ class CreditControlRun(models.Model):
     )
     dossier_total = fields.Integer(string="Customers to Process", readonly=True)
     dossier_done = fields.Integer(string="Customers Processed", readonly=True)
+    # the dossiers the next batches process, in order: a call of the cron
+    # resumes the run from here (a crashed call is rolled back with its batch)
+    pending_dossiers = fields.Json(string="Customers Left", readonly=True, copy=False)
     progress = fields.Float(compute="_compute_progress")
     action_ids = fields.One2many("credit.control.action", "run_id", string="Reminders")
     action_count = fields.Integer(compute="_compute_action_counts", string="Reminders Count")
@@ -99,24 +104,57 @@ class CreditControlRun(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _cron_run_scenarios(self, batch_size=DEFAULT_BATCH_SIZE):
-        # Commit per batch in the cron only: a crash keeps what was done, and
-        # the rest is picked up by the next run. Tests call _credit_run.
-        commit = not modules.module.current_test
-        return self._credit_run(batch_size=batch_size, commit=commit)
+    def _cron_run_scenarios(self, batch_size=DEFAULT_BATCH_SIZE, companies=None):
+        """One bounded batch of today's run per call, as Odoo's batched crons
+        do: the first call of the day starts the run, the next ones resume
+        it. ir.cron commits each call and calls again while dossiers remain
+        (the progress reported), so its time limits and error handling
+        apply, any cron worker can take the next batch, and a call that
+        fails is rolled back alone: the next call does its batch again.
+
+        :param companies: the companies of the run (all by default)
+        :return: the run, empty when another worker holds it
+        """
+        companies = companies or self.env["res.company"].search([])
+        today = fields.Date.context_today(self)
+        run = self._credit_resume(companies, today)
+        if run is None:
+            # another worker is on today's run, and goes on with it
+            return self.browse()
+        run = run or self._credit_start(companies, today)
+        done, remaining = run._credit_next_batch(batch_size, retry_conflicts=True)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        if remaining and not (done and self.env.context.get("ir_cron_progress_id")):
+            # ir.cron calls again by itself after some progress only: a batch
+            # planned meanwhile by another worker (done again in a new
+            # transaction), or a call outside ir.cron, needs a trigger
+            self.env.ref("credit_control_scenario.ir_cron_credit_control_run").sudo()._trigger()
+        return run
 
     # ------------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------------
 
     @api.model
-    def _credit_run(self, companies=None, batch_size=DEFAULT_BATCH_SIZE, commit=False):
+    def _credit_run(self, companies=None, batch_size=DEFAULT_BATCH_SIZE):
         """Plan and send the reminders due today for ``companies`` (all by
-        default). Safe to run twice, or in two workers at once: dossiers are
-        locked per batch (SKIP LOCKED) and the database refuses a step twice
-        on an invoice."""
+        default), every batch in this call and the caller's transaction.
+        Safe to run twice, or in two workers at once: dossiers are locked
+        per batch (SKIP LOCKED) and the database refuses a step twice on an
+        invoice.
+
+        :return: the run, done
+        """
         companies = companies or self.env["res.company"].search([])
-        today = fields.Date.context_today(self)
+        run = self._credit_start(companies, fields.Date.context_today(self))
+        while run.state == "running":
+            run._credit_next_batch(batch_size)
+        return run
+
+    @api.model
+    def _credit_start(self, companies, today):
+        """A new run of ``companies`` on ``today``, with the dossiers that
+        have a reminder due, left for its batches."""
         run = self.create({
             "name": _("Reminders of %s", today),
             "date": today,
@@ -124,58 +162,94 @@ class CreditControlRun(models.Model):
             "warning": self._credit_statement_warnings(companies, today) or False,
         })
         dossier_ids = sorted({row["dossier_id"] for row in run._credit_candidates(companies, today)})
-        # a batch re-reads the open invoices of its dossiers only, by their
-        # keys, not the whole receivable ledger again
-        moves_by_dossier = run._credit_open_moves(dossier_ids)
-        run.dossier_total = len(dossier_ids)
-        if commit:
-            # the run shows at once, with its progress, to other users
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-        done = 0
-        for batch in split_every(batch_size, dossier_ids):
-            run._credit_process_batch(companies, today, {d: moves_by_dossier.get(d, []) for d in batch}, commit)
-            done += len(batch)
-            run.dossier_done = done
-            if commit:
-                self.env["ir.cron"]._notify_progress(done=done, remaining=len(dossier_ids) - done)
-                # commit per batch (cron only): a crash keeps the batches done,
-                # and releases the locks of the dossiers to the other workers
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-        run.state = "done"
+        run.write({"dossier_total": len(dossier_ids), "pending_dossiers": dossier_ids})
         return run
 
-    def _credit_process_batch(self, companies, today, moves_by_dossier, commit):
+    @api.model
+    def _credit_resume(self, companies, today):
+        """Today's unfinished run of ``companies``, locked for this
+        transaction; an empty recordset when there is none, ``None`` when
+        other workers hold them. Unfinished runs of earlier days are closed:
+        today's run reminds what they left."""
+        running = self.search([("state", "=", "running")], order="id")
+        for stale in running.filtered(lambda r: r.date < today):
+            message = _(
+                "Not finished on %(date)s: %(count)s customers left to the next run.",
+                date=stale.date, count=len(stale.pending_dossiers or []),
+            )
+            stale.write({
+                "state": "done",
+                "pending_dossiers": False,
+                "warning": "\n".join(filter(None, [stale.warning, message])),
+            })
+        todays = running.filtered(lambda r: r.date == today and r.company_ids == companies)
+        for run in todays:
+            if self.env.execute_query(SQL(
+                "SELECT id FROM credit_control_scenario_run WHERE id = %s AND state = 'running' "
+                "FOR NO KEY UPDATE SKIP LOCKED",
+                run.id,
+            )):
+                return run
+        return None if todays else self.browse()
+
+    def _credit_next_batch(self, batch_size, retry_conflicts=False):
+        """Plan and send the reminders of the run's next ``batch_size``
+        dossiers; the run is done after its last batch.
+
+        :param retry_conflicts: keep a batch that another worker planned in
+            part meanwhile for the next call (a new transaction sees what
+            that worker did); otherwise it is left to the next run
+        :return: ``(dossiers processed, dossiers left)``
+        """
+        self.ensure_one()
+        pending = self.pending_dossiers or []
+        batch, rest = pending[:batch_size], pending[batch_size:]
+        if batch:
+            # a batch re-reads the open invoices of its dossiers only, by
+            # their keys, not the whole receivable ledger again
+            moves_by_dossier = self._credit_open_moves(batch)
+            planned = self._credit_process_batch(
+                self.company_ids, self.date, {d: moves_by_dossier.get(d, []) for d in batch}
+            )
+            if not planned and retry_conflicts:
+                batch, rest = [], pending
+        self.write({
+            "pending_dossiers": rest,
+            "dossier_done": self.dossier_total - len(rest),
+            "state": "running" if rest else "done",
+        })
+        return len(batch), len(rest)
+
+    def _credit_process_batch(self, companies, today, moves_by_dossier):
         """Lock the dossiers of a batch not locked by another worker, then
-        plan their reminders from a fresh read of what is due.
+        plan their reminders from a fresh read of what is due. Dossiers
+        another worker holds are left to it.
 
         :param moves_by_dossier: ``{dossier id: [invoice ids]}``, the open
-            invoices of the dossiers when the run started (all of them: a
-            step's minimum amount may weigh the customer's whole balance);
-            an invoice posted since is left to the next run
+            invoices of the dossiers (all of them: a step's minimum amount
+            may weigh the customer's whole balance)
+        :return: False when another worker planned some of these reminders
+            since this transaction's snapshot (nothing planned), else True
         """
-        for attempt in (1, 2):
-            try:
-                with self.env.cr.savepoint(flush=True):
-                    locked = [row[0] for row in self.env.execute_query(SQL(
-                        "SELECT id FROM credit_control_dossier WHERE id IN %s ORDER BY id FOR UPDATE SKIP LOCKED",
-                        tuple(moves_by_dossier),
-                    ))]
-                    if not locked:
-                        return
+        try:
+            with self.env.cr.savepoint(flush=True):
+                locked = [row[0] for row in self.env.execute_query(SQL(
+                    "SELECT id FROM credit_control_dossier WHERE id IN %s ORDER BY id FOR UPDATE SKIP LOCKED",
+                    tuple(moves_by_dossier),
+                ))]
+                if locked:
                     move_ids = [move_id for dossier_id in locked for move_id in moves_by_dossier[dossier_id]]
                     rows = self._credit_candidates(companies, today, locked, move_ids)
                     rows = self._credit_hold_for_credits(rows)
                     self._credit_create_actions(rows, today)
-                return
-            except UniqueViolation:
-                # Another worker planned some of these reminders since our
-                # snapshot was taken. In the cron, a new transaction sees
-                # them: retry once; otherwise the next run picks them up.
-                _logger.info("Reminder batch planned concurrently by another worker (attempt %s)", attempt)
-                self.env.invalidate_all()
-                if not commit:
-                    return
-                self.env.cr.rollback()
+            return True
+        except UniqueViolation:
+            # The unique index refused a step twice: the transaction's
+            # snapshot predates another worker's commit. Only a new
+            # transaction sees what it planned.
+            _logger.info("Reminder batch planned concurrently by another worker")
+            self.env.invalidate_all()
+            return False
 
     def _credit_candidates(self, companies, today, dossier_ids=None, move_ids=None):
         """The reminder due today on every open invoice, in one query: for

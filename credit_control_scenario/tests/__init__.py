@@ -17,3 +17,4 @@ from . import test_oca_import
 from . import test_access
 from . import test_sample_claims
 from . import test_settings
+from . import test_cron

@@ -42,6 +42,7 @@ class TestConcurrency(TransactionCase):
             } for partner in partners])
             moves.action_post()
             self.company_id, self.partner_ids, self.move_ids = company.id, partners.ids, moves.ids
+            self.last_run_id = env["credit.control.scenario.run"].search([], order="id desc", limit=1).id or 0
             # other cursors (the workers) must see the data
             cr.commit()  # pylint: disable=invalid-commit
         self.addCleanup(self._cleanup)
@@ -51,7 +52,7 @@ class TestConcurrency(TransactionCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             actions = env["credit.control.action"].search([("partner_id", "in", self.partner_ids)])
             env["mail.mail"].search([("model", "=", "credit.control.action"), ("res_id", "in", actions.ids)]).unlink()
-            actions.run_id.unlink()
+            env["credit.control.scenario.run"].search([("id", ">", self.last_run_id)]).unlink()
             actions.unlink()
             moves = env["account.move"].browse(self.move_ids)
             moves.button_draft()
@@ -118,23 +119,55 @@ class TestConcurrency(TransactionCase):
         self.assertEqual(len(self._lines()), 3)
 
     @freeze_time(TODAY)
-    def test_crash_mid_run_loses_nothing(self):
+    def test_two_cron_workers_at_once(self):
         env_a, run_a, company = self._worker()
-        original = CreditControlRun._credit_create_actions
-        calls = []
+        env_b, run_b, _company = self._worker()
+        # worker A's call plans the first batch (two dossiers), not committed yet
+        first = run_a._cron_run_scenarios(batch_size=2, companies=company)
+        self.assertEqual(len(first.action_ids), 2)
+        # worker B does not see A's run yet: it starts its own, and skips the
+        # dossiers A holds instead of waiting or reminding them again
+        second = run_b._cron_run_scenarios(batch_size=2, companies=company)
+        self.assertFalse(second.action_ids)
+        env_b.cr.commit()
+        env_a.cr.commit()
+        # the next calls finish both runs, whichever worker makes them
+        env_c, run_c, company_c = self._worker()
+        for _call in range(2):
+            run_c._cron_run_scenarios(batch_size=2, companies=company_c)
+            env_c.cr.commit()
+        runs = run_c.browse((first | second).ids)
+        self.assertRecordValues(runs.sorted("id"), [
+            {"state": "done", "dossier_total": 3, "dossier_done": 3},
+            {"state": "done", "dossier_total": 3, "dossier_done": 3},
+        ])
+        step = self.env.ref("credit_control_scenario.step_first_reminder").id
+        self.assertEqual(self._lines(), sorted((move_id, step) for move_id in self.move_ids))
 
-        def crash_on_second_batch(run, rows, today):
-            calls.append(rows)
-            if len(calls) == 2:
-                raise MemoryError("worker killed")
-            return original(run, rows, today)
+    @freeze_time(TODAY)
+    def test_crash_mid_run_loses_nothing(self):
+        """A cron call processes one batch; ir.cron commits it. A call that
+        crashes is rolled back alone, and the next call (any worker) does
+        its batch again: no reminder lost, none twice."""
+        env_a, run_a, company = self._worker()
+        run = run_a._cron_run_scenarios(batch_size=1, companies=company)
+        env_a.cr.commit()
+        self.assertEqual(len(self._lines()), 1, "one batch per call, committed by the cron")
 
-        with patch.object(CreditControlRun, "_credit_create_actions", crash_on_second_batch), \
+        def worker_killed(run, rows, today):
+            raise MemoryError("worker killed")
+
+        with patch.object(CreditControlRun, "_credit_create_actions", worker_killed), \
                 self.assertRaises(MemoryError):
-            run_a._credit_run(companies=company, batch_size=1, commit=True)
+            run_a._cron_run_scenarios(batch_size=1, companies=company)
         env_a.cr.rollback()
-        self.assertEqual(len(self._lines()), 1, "the first batch was committed")
+        self.assertEqual(len(self._lines()), 1, "the crashed call left nothing")
         env_b, run_b, company_b = self._worker()
-        rerun = run_b._credit_run(companies=company_b, batch_size=1, commit=True)
-        self.assertEqual(len(rerun.action_ids), 2)
+        self.assertEqual(run_b._cron_run_scenarios(batch_size=1, companies=company_b).id, run.id, "resumed")
+        env_b.cr.commit()
+        self.assertEqual(len(self._lines()), 2)
+        run = run_b._cron_run_scenarios(batch_size=1, companies=company_b)
+        env_b.cr.commit()
+        self.assertRecordValues(run, [{"state": "done", "dossier_total": 3, "dossier_done": 3}])
+        self.assertEqual(len(run.action_ids), 3)
         self.assertEqual(len(self._lines()), 3, "each invoice reminded once")
