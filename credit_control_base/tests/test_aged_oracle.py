@@ -164,6 +164,15 @@ class TestAgedOracle(CreditControlCommon):
                     ], limit=1)
                     cls._match(refund, open_invoices)
 
+        # the bucket limits, item by item: due 0, 1, 30, 31... 121 days before today
+        boundary = cls._create_customer("Oracle boundaries")
+        cls.customers |= boundary
+        cls._create_invoices([
+            {"partner": boundary, "amount": 100 + days, "date": TODAY - timedelta(days=days + 10),
+             "due": TODAY - timedelta(days=days)}
+            for days in (0, 1, 30, 31, 60, 61, 90, 91, 120, 121)
+        ])
+
     @classmethod
     def _match(cls, credit_move, invoice):
         """Reconcile the receivable item of ``credit_move`` with the first
