@@ -65,7 +65,8 @@ def main(argv=None):
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         try:
             counts = generate(env, customers=args.customers, invoices=args.invoices, seed=args.seed,
-                              months=args.months, today=args.today, sql=args.sql)
+                              months=args.months, today=args.today, sql=args.sql,
+                              receipts=not args.sql)
         except SampleDataError as error:
             fail(str(error))
         cr.commit()

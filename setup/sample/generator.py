@@ -17,6 +17,7 @@ from .environment import prepare
 from .orm_writer import OrmWriter, batched
 from .partners import CustomerFactory
 from .plan import plan_customers, plan_invoices
+from .receipts import day_statement
 from .sql_writer import SqlWriter
 
 _logger = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ class SampleDataError(UserError):
     pass
 
 
-def generate(env, customers=60, invoices=900, seed=42, months=18, today=None, sql=False):
+def generate(env, customers=60, invoices=900, seed=42, months=18, today=None, sql=False, receipts=False):
     """Fill the database with French-SME-like credit-control data.
 
     Deterministic: the same seed and the same ``today`` give the same data.
@@ -37,6 +38,9 @@ def generate(env, customers=60, invoices=900, seed=42, months=18, today=None, sq
 
     :param sql: write the invoices, payments and reconciliations set-based in
         SQL (benchmarks) instead of through the ORM
+    :param receipts: import today's bank statement of the main company (a
+        CAMT.053 file, with credit_control_statement_import), matched by the
+        cash application: the demo's Cash Application is not empty
     :return: counts of what was created, and the seconds it took
     """
     if env['ir.config_parameter'].sudo().get_param(PARAM):
@@ -69,6 +73,8 @@ def generate(env, customers=60, invoices=900, seed=42, months=18, today=None, sq
     counts.update(_customer_portal(env, partners))
     if not sql:  # benchmarks measure the accounting alone
         counts.update(_disputes_and_promises(env, random.Random(seed + 1), partners, today))
+        if receipts:
+            counts.update(day_statement(env, random.Random(seed + 2), ctx, partners, today))
         counts.update(_scores(env))
         counts.update(_reminders(env, today))
     counts['seconds'] = round(time.monotonic() - started, 1)
