@@ -23,6 +23,7 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/credit_control_portfolio_reassign_views.xml",
+        "wizard/credit_control_hold_wizard_views.xml",
         "views/credit_control_menus.xml",
         "data/credit_control_cash_data.xml",
         "views/credit_control_cash_proposal_views.xml",

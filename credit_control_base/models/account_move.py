@@ -282,6 +282,42 @@ class AccountMove(models.Model):
         return {}
 
     # ------------------------------------------------------------------
+    # VIEWS
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_worklist_hidden_bindings(self):
+        """Extension point: the XML ids of the actions bound to invoices that
+        make no sense on the "Invoices to Collect" worklist (posting,
+        reversing, resequencing: an accountant's work, in Invoicing)."""
+        return [
+            "account.action_validate_account_move",
+            "account.action_view_account_move_reversal",
+            "account.action_account_resequence",
+        ]
+
+    @api.model
+    def get_views(self, views, options=None):
+        """Override: drop the accounting bindings from the action menu of the
+        worklist. The web client caches views per action, which it sends as
+        ``action_id``: the only way to tell the worklist's list from
+        Invoicing's, which keeps them."""
+        result = super().get_views(views, options=options)
+        action_id = (options or {}).get("action_id")
+        worklist = action_id and self.env.ref("credit_control_base.credit_control_invoice_action", False)
+        if worklist and worklist.id == action_id:
+            hidden = {
+                action.id
+                for xmlid in self._credit_worklist_hidden_bindings()
+                if (action := self.env.ref(xmlid, raise_if_not_found=False))
+            }
+            for view in result["views"].values():
+                toolbar = view.get("toolbar") or {}
+                if toolbar.get("action"):
+                    toolbar["action"] = [action for action in toolbar["action"] if action["id"] not in hidden]
+        return result
+
+    # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
 

@@ -53,6 +53,7 @@ MATRIX = {
     "credit.control.provision.rate":         ("r---", "r---", "r---", "rwcu", "r---", "r---", "----"),
     # credit_control_base: wizards and dashboard
     "credit.control.portfolio.reassign":     ("----", "----", "----", "rwcu", "----", "----", "----"),
+    "credit.control.hold.wizard":            ("----", "----", "rwcu", "rwcu", "----", "----", "----"),
     "credit.control.cash.remittance.wizard": ("----", "----", "----", "rwcu", "----", "rwcu", "----"),
     "credit.control.aged.balance.wizard":    ("----", "----", "rwcu", "rwcu", "----", "----", "----"),
     "credit.control.provision.move":         ("----", "----", "----", "rwcu", "----", "----", "----"),
