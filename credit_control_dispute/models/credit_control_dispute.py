@@ -323,7 +323,26 @@ class CreditControlDispute(models.Model):
             values["disputed_amount"] = amount
         if attachments:
             values["evidence_ids"] = [Command.set(attachments.ids)]
-        return self.create(values)
+        if origin != "portal":
+            return self.create(values)
+        # From the portal: the customer's collector owns it, not the
+        # customer who opened it, and is told at once.
+        owner = dossier._credit_request_owner()
+        values["user_id"] = owner.id
+        dispute = self.create(values)
+        if owner:
+            env = dispute.with_context(lang=owner.lang).env
+            dossier._credit_hand_to_owner(
+                dispute, owner,
+                env._("Dispute from the customer portal"),
+                env._(
+                    "%(customer)s disputes %(invoices)s on the customer portal (%(reason)s).",
+                    customer=dossier.partner_id.display_name,
+                    invoices=", ".join(moves.mapped("name")),
+                    reason=reason.with_env(env).name,
+                ),
+            )
+        return dispute
 
     def _credit_check_state(self, allowed):
         wrong = self.filtered(lambda d: d.state not in allowed)

@@ -129,6 +129,34 @@ class CreditControlDossier(models.Model):
             raise ValidationError(_("The overdue invoices are in several currencies: select the invoices."))
         return moves
 
+    def _credit_request_owner(self):
+        """Who handles what the customer sends from the portal (a dispute,
+        a promise): its collector, else its salesperson; nobody when
+        neither is an internal user."""
+        self.ensure_one()
+        owner = self.collector_id or self.salesperson_id
+        return owner if owner and owner._is_internal() else self.env["res.users"]
+
+    def _credit_hand_to_owner(self, record, owner, summary, body):
+        """Tell ``owner`` about ``record`` (a dispute or a promise the
+        customer made on the portal): a to-do in their agenda and a message
+        in the record's chatter that notifies them. The activity sends no
+        e-mail of its own: the message is the one notification."""
+        self.ensure_one()
+        if not owner:
+            return
+        # the customer: the portal user, or its company by a signed link
+        user = record.env.user
+        author = user.partner_id if not user._is_public() else self.partner_id
+        record.message_subscribe(partner_ids=owner.partner_id.ids)
+        record.with_context(mail_activity_quick_update=True).activity_schedule(
+            "mail.mail_activity_data_todo", user_id=owner.id, summary=summary, note=body,
+        )
+        record.message_post(
+            body=body, author_id=author.id, partner_ids=owner.partner_id.ids,
+            message_type="comment", subtype_xmlid="mail.mt_note",
+        )
+
     # ------------------------------------------------------------------
     # HOOKS
     # ------------------------------------------------------------------

@@ -56,6 +56,13 @@ class CreditControlPromise(models.Model):
         string="Reminders Paused Until",
         help="Promised date plus the grace period of the company.",
     )
+    is_late = fields.Boolean(
+        compute="_compute_is_late",
+        search="_search_is_late",
+        string="Late",
+        help="The promised date has passed without the promise being kept: the nightly job breaks it "
+        "at the end of the grace period.",
+    )
     residual_start = fields.Monetary(
         string="Residual When Promised", readonly=True, copy=False,
         help="What was left to pay on the invoices when the promise was recorded.",
@@ -101,6 +108,21 @@ class CreditControlPromise(models.Model):
         for promise in self:
             grace = promise.company_id.credit_promise_grace_days
             promise.pause_until = promise.date and promise.date + timedelta(days=grace)
+
+    @api.depends("state", "date")
+    @api.depends_context("tz")
+    def _compute_is_late(self):
+        today = fields.Date.context_today(self)
+        for promise in self:
+            promise.is_late = bool(promise.state == "pending" and promise.date and promise.date < today)
+
+    def _search_is_late(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise ValidationError(_("Unsupported search on late promises."))
+        today = fields.Date.context_today(self)
+        if (operator == "=") == value:
+            return [("state", "=", "pending"), ("date", "<", today)]
+        return ["|", ("state", "!=", "pending"), ("date", ">=", today)]
 
     # ------------------------------------------------------------------
     # CONSTRAINTS
@@ -208,7 +230,23 @@ class CreditControlPromise(models.Model):
         }
         if amount is not None:
             values["amount"] = amount
-        return self.create(values)
+        promise = self.create(values)
+        owner = dossier._credit_request_owner() if origin == "portal" else None
+        if owner:
+            # made on the portal: the collector hears of it at once
+            env = promise.with_context(lang=owner.lang).env
+            dossier._credit_hand_to_owner(
+                promise, owner,
+                env._("Payment promise from the customer portal"),
+                env._(
+                    "%(customer)s promises on the customer portal to pay %(amount)s by %(date)s (%(invoices)s).",
+                    customer=dossier.partner_id.display_name,
+                    amount=formatLang(env, promise.amount, currency_obj=promise.currency_id),
+                    date=format_date(env, promise.date),
+                    invoices=", ".join(moves.mapped("name")),
+                ),
+            )
+        return promise
 
     def _credit_excluding(self):
         """The promises that pause reminders today."""

@@ -7,3 +7,4 @@ from . import test_query_count
 from . import test_menus
 from . import test_evidence_access
 from . import test_settings
+from . import test_worklist
