@@ -514,6 +514,12 @@ class CreditControlDossier(models.Model):
         self.ensure_one()
         return False
 
+    def _credit_statement_short_url(self):
+        """Extension point: the same link, short enough to be typed from a
+        printed letter; ``False`` when there is none."""
+        self.ensure_one()
+        return False
+
     def _credit_reminder_history(self, limit=20):
         """Extension point: the reminders this customer received, newest
         first, as ``[{"date", "channel", "name", "amount"}]`` for the

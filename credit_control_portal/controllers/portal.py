@@ -57,6 +57,22 @@ class CreditStatementPortal(PortalAccount):
             return response
         return self._credit_render_statement(dossier, access_token, message=self._credit_message(message))
 
+    @http.route("/cc/<string:code>", type="http", auth="public", website=True, sitemap=False)
+    def portal_credit_short_link(self, code, **kwargs):
+        """The short link printed on letters: opens the statement through
+        the long signed link of the same expiry; an expired one explains
+        how to get a new one, anything else is not found."""
+        dossier_sudo, status, expiry = request.env["credit.control.dossier"].sudo()._credit_check_short_code(code)
+        if not status:
+            raise NotFound()
+        self._credit_use_customer_lang(dossier_sudo)
+        if status == "expired":
+            return request.render(
+                "credit_control_portal.portal_credit_link_expired", {"dossier": dossier_sudo}, status=403
+            )
+        token = dossier_sudo._credit_statement_token(expiry)
+        return request.redirect(self._credit_statement_path(dossier_sudo, token), code=303)
+
     @http.route("/my/credit/<int:dossier_id>/invoice/<int:move_id>", type="http", auth="public",
                 website=True, sitemap=False)
     def portal_credit_invoice_pdf(self, dossier_id, move_id, access_token=None, **kwargs):

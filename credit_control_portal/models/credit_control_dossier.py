@@ -1,11 +1,42 @@
 import calendar
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import consteq, float_repr
 from odoo.tools.misc import hmac as hmac_tool
 
-from ..const import PAYMENT_TOKEN_SCOPE, STATEMENT_TOKEN_SCOPE
+from ..const import (
+    PAYMENT_TOKEN_SCOPE,
+    SHORT_LINK_ALPHABET,
+    SHORT_LINK_EPOCH_DAY,
+    SHORT_LINK_EXPIRY_CHARS,
+    SHORT_LINK_SCOPE,
+    SHORT_LINK_SIGNATURE_CHARS,
+    STATEMENT_TOKEN_SCOPE,
+)
+
+DAY_SECONDS = 86400
+# what a person may type for a character of a short link
+SHORT_LINK_READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1", "-": None, " ": None})
+
+
+def _base32(number, width=0):
+    digits = []
+    while number:
+        number, digit = divmod(number, 32)
+        digits.append(SHORT_LINK_ALPHABET[digit])
+    return "".join(reversed(digits)).rjust(width, SHORT_LINK_ALPHABET[0])
+
+
+def _base32_value(text):
+    """The number ``text`` writes in base 32, or None."""
+    value = 0
+    for char in text:
+        digit = SHORT_LINK_ALPHABET.find(char)
+        if digit < 0:
+            return None
+        value = value * 32 + digit
+    return value
 
 
 class CreditControlDossier(models.Model):
@@ -48,6 +79,13 @@ class CreditControlDossier(models.Model):
         expiry = self._credit_now() + self.company_id.credit_portal_link_days * 86400
         return f"{self.get_base_url()}/my/credit/{self.id}?access_token={self._credit_statement_token(expiry)}"
 
+    def _credit_statement_short_url(self):
+        """Override: ``/cc/<code>``, the statement link of a letter, valid
+        until the end (UTC) of the day the long link would expire."""
+        self.ensure_one()
+        expiry = self._credit_now() + self.company_id.credit_portal_link_days * DAY_SECONDS
+        return f"{self.get_base_url()}/cc/{self._credit_statement_short_code(expiry)}"
+
     # ------------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------------
@@ -76,6 +114,42 @@ class CreditControlDossier(models.Model):
         if not consteq(signature, expected):
             return False
         return "valid" if int(expiry) >= self._credit_now() else "expired"
+
+    def _credit_statement_short_code(self, expiry):
+        """The short code of a statement link expiring at the end of the
+        day of ``expiry`` (seconds since the epoch)."""
+        self.ensure_one()
+        day = -(-expiry // DAY_SECONDS) - SHORT_LINK_EPOCH_DAY
+        return (
+            _base32(self.id)
+            + _base32(max(day, 0), SHORT_LINK_EXPIRY_CHARS)
+            + self._credit_short_signature(day)
+        )
+
+    def _credit_short_signature(self, day):
+        self.ensure_one()
+        version = self.sudo().statement_link_version
+        digest = int(self._credit_sign(SHORT_LINK_SCOPE, (self.id, version, day)), 16)
+        return _base32(digest % 32 ** SHORT_LINK_SIGNATURE_CHARS, SHORT_LINK_SIGNATURE_CHARS)
+
+    @api.model
+    def _credit_check_short_code(self, code):
+        """``(dossier, status, expiry)`` of the short code ``code``, as typed
+        by a person: status ``"valid"``, ``"expired"`` (a genuine link, too
+        old) or ``False`` (anything else: mistyped, tampered, revoked);
+        expiry in seconds since the epoch, for the long link it opens."""
+        code = (code or "").upper().translate(SHORT_LINK_READ_AS)
+        fixed = SHORT_LINK_EXPIRY_CHARS + SHORT_LINK_SIGNATURE_CHARS
+        if not fixed < len(code) <= fixed + 8:
+            return self.browse(), False, 0
+        dossier_id = _base32_value(code[:-fixed])
+        day = _base32_value(code[-fixed:-SHORT_LINK_SIGNATURE_CHARS])
+        signature = code[-SHORT_LINK_SIGNATURE_CHARS:]
+        dossier = self.browse(dossier_id).exists() if dossier_id and day is not None else self.browse()
+        if not dossier or not consteq(signature, dossier._credit_short_signature(day)):
+            return self.browse(), False, 0
+        expiry = (day + SHORT_LINK_EPOCH_DAY) * DAY_SECONDS
+        return dossier, "valid" if expiry >= self._credit_now() else "expired", expiry
 
     def _credit_payment_token(self, moves, amount, currency, expiry):
         """Sign what the customer chose to pay, so that the transaction route

@@ -8,3 +8,4 @@ from . import test_neutralize
 from . import test_stripe_url
 from . import test_statement_amounts
 from . import test_settings
+from . import test_short_link

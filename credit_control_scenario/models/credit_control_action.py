@@ -91,7 +91,7 @@ class CreditControlAction(models.Model):
 
     _name = "credit.control.action"
     _description = "Credit Reminder"
-    _inherit = ["credit.control.action.delivery"]
+    _inherit = ["credit.control.action.delivery", "credit.control.action.document"]
     _order = "date desc, id desc"
     _check_company_auto = True
     _rec_name = "step_id"
@@ -151,6 +151,13 @@ class CreditControlAction(models.Model):
         "notice, for the accountant to confirm.",
     )
     call_script = fields.Html(related="step_id.call_script")
+    preview_html = fields.Html(
+        string="Preview",
+        compute="_compute_preview_html",
+        sanitize_style=True,
+        help="What the reminder will send, rendered now from its step in the recipient's language; "
+        "once sent, what was sent.",
+    )
 
     # ------------------------------------------------------------------
     # ORM
@@ -178,6 +185,20 @@ class CreditControlAction(models.Model):
             moves = action.line_ids.filtered(lambda line: not line.cancelled).move_id
             action.move_ids = moves
             action.invoice_count = len(moves)
+
+    @api.depends("state", "channel", "step_id", "contact_id", "line_ids.cancelled", "content")
+    @api.depends_context("lang")
+    def _compute_preview_html(self):
+        for action in self:
+            if action.state not in PENDING_STATES:
+                action.preview_html = action.content
+                continue
+            try:
+                action.preview_html = action._credit_render_preview()
+            except UserError as error:
+                action.preview_html = Markup("<p><em>%s</em></p>") % _(
+                    "The preview could not be rendered: %s", error.args[0]
+                )
 
     @api.depends("step_id", "partner_id", "date")
     def _compute_display_name(self):

@@ -18,3 +18,4 @@ from . import test_access
 from . import test_sample_claims
 from . import test_settings
 from . import test_cron
+from . import test_letter_layout
