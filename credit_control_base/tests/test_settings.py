@@ -1,6 +1,6 @@
 from lxml import etree
 
-from odoo.tests import Form, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from .common import CreditControlCommon
 
@@ -90,3 +90,27 @@ class TestCreditControlSettings(SettingsCommon):
                 field = app.xpath(f".//field[@name='{name}']")[0]
                 self.assertEqual(field.get("widget"), "monetary")
         self.assertTrue(app.xpath(".//field[@name='currency_id']"))
+
+
+@tagged("post_install", "-at_install")
+class TestSettingsPage(HttpCase):
+    def test_the_settings_action_opens_the_credit_control_app(self):
+        """The web client renders the app (a console error fails the test),
+        opened on it by Credit Control > Configuration > Settings."""
+        code = """
+            (async () => {
+                const labels = ["Block Invoices over Credit Limit", "Aged Balance Buckets", "DSO Period (days)",
+                                "Provision Rates", "Automatic Cash Application", "Bank Fee Tolerance"];
+                for (let i = 0; i < 150; i++) {
+                    const app = document.querySelector(".app_settings_block[data-key='credit_control_base']");
+                    if (app && labels.every((label) => app.textContent.includes(label))) {
+                        console.log("test successful");
+                        return;
+                    }
+                    await new Promise((resolve) => setTimeout(resolve, 100));
+                }
+                console.error("The Credit Control app of the settings did not show all its settings");
+            })();
+        """
+        self.browser_js("/odoo/action-credit_control_base.res_config_settings_action", code, login="admin")
+
