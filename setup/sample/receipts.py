@@ -86,13 +86,19 @@ def _entries(env, rng, invoices, today):
             second = own[1]
             entries.append((first.amount_residual + second.amount_residual, name, iban,
                             f"VIR SEPA REGLEMENT FACTURES {first.name} ET {second.name}"))
-        elif rank == 1:  # an instalment, quoting the invoice
+        elif rank == 1:  # more than the invoice quoted: to review
+            entries.append((first.amount_residual + 150.0, name, iban, f"VIR SEPA {name} FACTURE {first.name}"))
+        elif rank == 2 and len(own) > 1:  # two invoices quoted, one and a half paid: to review
+            second = own[1]
+            entries.append((first.amount_residual + round(second.amount_residual / 2, 2), name, iban,
+                            f"VIR SEPA FACT {first.name} {second.name} SOLDE A SUIVRE"))
+        elif rank == 3:  # an instalment, quoting the invoice
             entries.append((round(first.amount_residual / 2, 2), name, iban,
                             f"VIR SEPA ACOMPTE 50% {first.name}"))
-        elif rank in (2, 3):  # the reference mistyped
+        elif rank in (4, 5):  # the reference mistyped
             entries.append((first.amount_residual, name, iban,
                             f"VIR SEPA RECU /DE {name} /MOTIF FACT {_typo(first.name, rng)}"))
-        elif rank == 4:  # no reference at all: who paid and how much
+        elif rank == 6:  # no reference at all: who paid and how much
             entries.append((first.amount_residual, name, iban, f"VIR SEPA {name} PAIEMENT"))
         else:
             entries.append((first.amount_residual, name, iban, f"VIR SEPA RECU /DE {name} /MOTIF {first.name}"))
