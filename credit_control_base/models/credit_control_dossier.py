@@ -1,13 +1,18 @@
+import logging
+
 from markupsafe import Markup
+from psycopg2.errors import UniqueViolation
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
-from odoo.tools import SQL
+from odoo.tools import SQL, clean_context, mute_logger
 
 from ..const import DOSSIER_AGING_FIELDS
 from .credit_control_kpi import AGING_KEYS
 from .res_partner import LIMIT_SOURCE_KEY
+
+_logger = logging.getLogger(__name__)
 
 # Operators the amount searches accept, mapped to their SQL spelling.
 SEARCH_OPERATORS = {
@@ -377,35 +382,72 @@ class CreditControlDossier(models.Model):
     @api.model
     def _ensure_dossiers(self, moves=None):
         """Create the missing dossiers of the customers who have posted
-        receivable items, in the moves ``moves`` or anywhere. Written with
-        INSERT ... ON CONFLICT so that two transactions posting invoices of a
-        new customer at once cannot both fail on the unique constraint."""
+        receivable items, in the moves ``moves`` or anywhere. Found in one
+        query, created through ``create()`` in one batch, so that the
+        defaults and overrides of other modules apply to them as to a
+        dossier made by hand."""
         move_filter = SQL("l.move_id IN %s", tuple(moves.ids)) if moves else SQL("TRUE")
         self.env["account.move.line"].flush_model(["partner_id", "company_id", "parent_state", "account_id"])
-        self.env["res.partner"].flush_model(["commercial_partner_id", "name"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.flush_model(["partner_id", "company_id"])
         rows = self.env.execute_query(SQL(
             """
-            INSERT INTO credit_control_dossier
-                   (partner_id, company_id, name, segment_manual,
-                    create_uid, create_date, write_uid, write_date)
-            SELECT DISTINCT p.commercial_partner_id, l.company_id, cp.name, FALSE,
-                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+            SELECT DISTINCT p.commercial_partner_id, l.company_id
               FROM account_move_line l
               JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
               JOIN res_partner p ON p.id = l.partner_id
-              JOIN res_partner cp ON cp.id = p.commercial_partner_id
              WHERE l.parent_state = 'posted' AND %(move_filter)s
                AND NOT EXISTS (
                        SELECT 1 FROM credit_control_dossier d
                         WHERE d.partner_id = p.commercial_partner_id AND d.company_id = l.company_id)
-            ON CONFLICT (partner_id, company_id) DO NOTHING
-            RETURNING id
+          ORDER BY 1, 2
             """,
-            uid=self.env.uid,
             move_filter=move_filter,
         ))
-        dossiers = self.browse([row[0] for row in rows])
+        dossiers = self._credit_create_dossiers([
+            {"partner_id": partner_id, "company_id": company_id} for partner_id, company_id in rows
+        ])
         dossiers._assign_segments()
+        return dossiers
+
+    @api.model
+    def _credit_create_dossiers(self, vals_list):
+        """``create()`` the dossiers of ``vals_list`` in one batch; return
+        those created.
+
+        Two transactions posting the first invoices of a new customer at
+        once both find its dossier missing: the later one is refused by the
+        unique constraint. It then creates them one by one, each in its own
+        savepoint, and leaves out those the other transaction made (under
+        Odoo's repeatable-read isolation it cannot read them before its
+        own transaction ends).
+
+        The context of the caller (an invoice posted from a form) carries
+        ``default_*`` keys meant for invoices, not dossiers: it is cleaned.
+        Creating a dossier neither logs nor subscribes anyone, as the
+        segment rules assigning it next do not.
+        """
+        if not vals_list:
+            return self.browse()
+        Dossier = self.with_context(clean_context(self.env.context), tracking_disable=True)
+        # flush=False: a failed savepoint would otherwise drop the caches and
+        # the precommit hooks (tracking of the invoices being posted) of the
+        # whole transaction; the refused INSERT leaves nothing in the cache.
+        try:
+            with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
+                return Dossier.create(vals_list)
+        except UniqueViolation:
+            _logger.info("Some of %s credit dossiers created by another transaction meanwhile", len(vals_list))
+        dossiers = self.browse()
+        for vals in vals_list:
+            try:
+                with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
+                    dossiers |= Dossier.create(vals)
+            except UniqueViolation:
+                _logger.info(
+                    "Credit dossier of partner %s in company %s created by another transaction meanwhile",
+                    vals["partner_id"], vals["company_id"],
+                )
         return dossiers
 
     def _assign_segments(self):
@@ -511,12 +553,6 @@ class CreditControlDossier(models.Model):
         """Extension point: a link to this customer's statement that works
         without a portal account, for reminders; ``False`` when there is
         none. The portal module returns a signed link that expires."""
-        self.ensure_one()
-        return False
-
-    def _credit_statement_short_url(self):
-        """Extension point: the same link, short enough to be typed from a
-        printed letter; ``False`` when there is none."""
         self.ensure_one()
         return False
 

@@ -27,3 +27,4 @@ from . import test_cash_opt_in
 from . import test_settings
 from . import test_aged_oracle
 from . import test_worklist_actions
+from . import test_dossier_create
