@@ -9,3 +9,4 @@ from . import test_stripe_url
 from . import test_statement_amounts
 from . import test_settings
 from . import test_short_link
+from . import test_collector_told

@@ -19,3 +19,4 @@ from . import test_sample_claims
 from . import test_settings
 from . import test_cron
 from . import test_letter_layout
+from . import test_worklist

@@ -71,16 +71,23 @@ class CreditControlCallOutcome(models.TransientModel):
         if not self.activity_id.exists():
             raise UserError(_("This call was already closed."))
         label = dict(self._selection_outcome())[self.outcome]
-        self.dossier_id._credit_apply_call_outcome(self.outcome, note=self.note, values={
+        values = {
             "date": self.date,
-            "amount": self.amount,
+            # no amount said: what is due on the invoices
+            "amount": self.amount or None,
             "move_ids": self.move_ids.ids,
             "action_id": self.action_id.id,
             "activity_id": self.activity_id.id,
-        })
+        }
         feedback = f"{label}: {self.note}" if self.note else label
         reminder = self.action_id
+        # The call was made, whatever it ended with: close it first. An
+        # outcome that takes the invoices out of collection (a promise, a
+        # dispute) cancels the reminders still pending, which the call
+        # would otherwise be, and leave the history and the effectiveness
+        # figures.
         self.activity_id.action_feedback(feedback=feedback)
         if reminder:
             reminder.comment = feedback
+        self.dossier_id._credit_apply_call_outcome(self.outcome, note=self.note, values=values)
         return {"type": "ir.actions.act_window_close"}
