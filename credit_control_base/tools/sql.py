@@ -1,21 +1,56 @@
 from contextlib import contextmanager
 
+from odoo.tools import SQL
+
+# A table of fewer rows is a page or two: the planner checks a foreign key
+# to it by reading it whole, which stays cheap while it holds so few.
+TINY_TABLE_ROWS = 500
+
+
+def analyze_filled_tables(cr):
+    """Give current planner statistics to the tables that had next to no
+    rows when last analyzed and have been filled since, by this
+    transaction or by others autovacuum has not caught up with yet (a
+    table a run is filling, the tables of a new database).
+
+    PostgreSQL plans the check of a foreign key once per connection and
+    keeps the plan until the statistics of the referenced table change.
+    Planned while that table was nearly empty, the check reads the whole
+    table for each row written: the lines of 15,000 reminders took two
+    minutes instead of five seconds. ANALYZE, as autovacuum would run it
+    after the commit, makes the planner plan the check again, on the
+    table's real size: an index lookup. No planner setting is changed.
+
+    A table whose statistics count more than a few pages is never
+    analyzed: a check planned on it is already an index lookup (any plan
+    made when it was smaller was dropped when autovacuum analyzed it).
+    ``SKIP_LOCKED``: a table another transaction or autovacuum is analyzing
+    is left to it rather than waited for (ANALYZE locks the table against
+    other ANALYZEs until the end of the transaction, never against reads or
+    writes).
+    """
+    cr.execute(SQL(
+        """
+        SELECT x.schemaname, x.relname
+          FROM pg_stat_xact_user_tables x
+          JOIN pg_class c ON c.oid = x.relid
+     LEFT JOIN pg_stat_user_tables s ON s.relid = x.relid
+         WHERE c.reltuples < %(tiny)s
+           AND x.n_tup_ins + COALESCE(s.n_mod_since_analyze, 0) >= %(tiny)s
+      ORDER BY x.relid
+        """,
+        tiny=TINY_TABLE_ROWS,
+    ))
+    tables = [SQL.identifier(schema, name) for schema, name in cr.fetchall()]
+    if tables:
+        cr.execute(SQL("ANALYZE (SKIP_LOCKED) %s", SQL(", ").join(tables)))
+
 
 @contextmanager
 def foreign_keys_by_index(cr):
     """Plan the foreign-key checks of the bulk writes inside as index
-    lookups.
-
-    PostgreSQL plans the check of a foreign key once per connection and keeps
-    the plan. Planned while the referenced table was nearly empty (a new
-    database, or a table of reminders the run is filling), the check reads
-    the whole table for each row written: the lines of 15,000 reminders took
-    two minutes instead of five seconds. Planned with sequential scans off,
-    the checks stay index lookups for the life of the connection.
-
-    The setting is back to its default on exit; if the block fails, the
-    rollback of the transaction or savepoint restores it.
-    """
-    cr.execute("SET LOCAL enable_seqscan = off")
+    lookups: the tables this transaction has filled (whose rows the writes
+    inside may reference) get current statistics first, see
+    ``analyze_filled_tables``."""
+    analyze_filled_tables(cr)
     yield
-    cr.execute("SET LOCAL enable_seqscan TO DEFAULT")
