@@ -7,6 +7,8 @@ from odoo.tools import SQL, float_round
 
 from odoo.addons.credit_control_base.tools.sql import foreign_keys_by_index
 
+from ..tools import mail_sql
+
 _logger = logging.getLogger(__name__)
 
 # Column types _credit_write_each can write.
@@ -132,82 +134,23 @@ class CreditControlActionDelivery(models.AbstractModel):
         queue sends it): composing 10,000 e-mails is most of a nightly run,
         sending them is the mail queue's job.
 
-        Written in three INSERTs (message, mail, recipient): through the ORM
-        the e-mails of a large run were a third of it. They are the e-mails
-        ``mail.mail.create`` writes from ``_credit_queued_email_values``
-        (proved by a test).
+        Written in three INSERTs (message, mail, recipient) by
+        ``tools/mail_sql.create_outgoing_emails``: the e-mails
+        ``mail.mail.create`` writes from ``_credit_queued_email_values``,
+        which made the run a third longer (see there).
         """
         if not self:
             return self.env["mail.mail"]
         values = self._credit_queued_email_values()
+        # the e-mails reference the messages the same batch writes
         with foreign_keys_by_index(self.env.cr):
-            mail_ids = self._credit_insert_emails(values)
+            mail_ids = mail_sql.create_outgoing_emails(self.env, values)
         return self.env["mail.mail"].sudo().browse(mail_ids)
-
-    def _credit_insert_emails(self, values):
-        """Write the queued e-mails of ``values`` (see
-        ``_credit_queued_email_values``); return their ids."""
-        author_id, _email_from = self.env["mail.thread"]._message_compute_author(raise_on_email=False)
-        uid, now = self.env.uid, fields.Datetime.now()
-        message_ids = [row[0] for row in self.env.execute_query(SQL(
-            """
-            INSERT INTO mail_message
-                   (model, res_id, record_name, message_type, subject, body, email_from, reply_to,
-                    message_id, author_id, email_add_signature, date,
-                    create_uid, write_uid, create_date, write_date)
-            SELECT %(model)s, res_id, record_name, %(message_type)s, subject, '', email_from, reply_to,
-                   message_id, %(author)s, TRUE, %(now)s, %(uid)s, %(uid)s, %(now)s, %(now)s
-              FROM unnest(%(res_ids)s::int[], %(names)s::varchar[], %(subjects)s::varchar[],
-                          %(froms)s::varchar[], %(reply_tos)s::varchar[], %(message_ids)s::varchar[])
-                   WITH ORDINALITY AS t(res_id, record_name, subject, email_from, reply_to, message_id, position)
-          ORDER BY position
-         RETURNING id
-            """,
-            model=self._name,
-            message_type=values[0]["message_type"],
-            author=author_id,
-            now=now,
-            uid=uid,
-            res_ids=[vals["res_id"] for vals in values],
-            names=[vals["record_name"] for vals in values],
-            subjects=[vals["subject"] for vals in values],
-            froms=[vals["email_from"] for vals in values],
-            reply_tos=[vals["reply_to"] for vals in values],
-            message_ids=[tools.mail.generate_tracking_message_id(f"{vals['res_id']}-{self._name}") for vals in values],
-        ))]
-        mail_ids = [row[0] for row in self.env.execute_query(SQL(
-            """
-            INSERT INTO mail_mail
-                   (mail_message_id, body_html, state, auto_delete, credit_template_id,
-                    create_uid, write_uid, create_date, write_date)
-            SELECT message_id, %(body)s, 'outgoing', %(auto_delete)s, template_id,
-                   %(uid)s, %(uid)s, %(now)s, %(now)s
-              FROM unnest(%(message_ids)s::int[], %(template_ids)s::int[])
-                   WITH ORDINALITY AS t(message_id, template_id, position)
-          ORDER BY position
-         RETURNING id
-            """,
-            body=values[0]["body_html"],
-            auto_delete=values[0]["auto_delete"],
-            uid=uid,
-            now=now,
-            message_ids=message_ids,
-            template_ids=[vals["credit_template_id"] or None for vals in values],
-        ))]
-        self.env.execute_query(SQL(
-            """
-            INSERT INTO mail_mail_res_partner_rel (mail_mail_id, res_partner_id)
-            SELECT mail_id, partner_id FROM unnest(%s::int[], %s::int[]) AS t(mail_id, partner_id)
-            """,
-            mail_ids,
-            [vals["recipient_ids"][0][2][0] for vals in values],
-        ))
-        return mail_ids
 
     def _credit_queued_email_values(self):
         """The values of the e-mails of ``self`` queued for the mail queue,
         as ``mail.mail.create`` takes them (all share the body, the message
-        type and auto-deletion: ``_credit_queue_emails`` writes them once)."""
+        type and auto-deletion: ``mail_sql`` writes them once)."""
         # Given here, the record names are not read one by one.
         self.mapped("display_name")
         return [{

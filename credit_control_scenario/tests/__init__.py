@@ -20,3 +20,4 @@ from . import test_settings
 from . import test_cron
 from . import test_letter_layout
 from . import test_worklist
+from . import test_mail_sql
