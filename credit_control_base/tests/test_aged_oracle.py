@@ -30,7 +30,6 @@ AS_OF_DATES = [
 
 
 @tagged("post_install", "-at_install")
-@freeze_time(TODAY)
 class TestAgedOracle(CreditControlCommon):
     """A peer's report as the oracle of our aged balance: OCA's Aged Partner
     Balance (``account_financial_report``, its report model called directly,
@@ -83,6 +82,10 @@ class TestAgedOracle(CreditControlCommon):
         # cheap check before the accounting fixture is built
         if "report.account_financial_report.aged_partner_balance" not in Registry(get_db_name()):
             raise SkipTest("OCA's account_financial_report is not installed (the coexistence suite installs it)")
+        # frozen only once the test runs: freeze_time on the class would start
+        # before the skip above and, with no tearDownClass after a skip, stay
+        # frozen for every later test
+        cls.startClassPatcher(freeze_time(TODAY))
         super().setUpClass()
         cls.company.write({
             "credit_aging_limit_1": 30, "credit_aging_limit_2": 60, "credit_aging_limit_3": 90,
