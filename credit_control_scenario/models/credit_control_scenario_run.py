@@ -136,32 +136,40 @@ class CreditControlRun(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _credit_run(self, companies=None, batch_size=DEFAULT_BATCH_SIZE):
+    def _credit_run(self, companies=None, batch_size=DEFAULT_BATCH_SIZE, dossiers=None):
         """Plan and send the reminders due today for ``companies`` (all by
         default), every batch in this call and the caller's transaction.
         Safe to run twice, or in two workers at once: dossiers are locked
         per batch (SKIP LOCKED) and the database refuses a step twice on an
         invoice.
 
+        :param dossiers: only these customers' reminders (the worklist's
+            "Send Reminders Now")
         :return: the run, done
         """
         companies = companies or self.env["res.company"].search([])
-        run = self._credit_start(companies, fields.Date.context_today(self))
+        run = self._credit_start(companies, fields.Date.context_today(self), dossiers)
         while run.state == "running":
             run._credit_next_batch(batch_size)
         return run
 
     @api.model
-    def _credit_start(self, companies, today):
+    def _credit_start(self, companies, today, dossiers=None):
         """A new run of ``companies`` on ``today``, with the dossiers that
-        have a reminder due, left for its batches."""
+        have a reminder due (among ``dossiers`` when given), left for its
+        batches."""
         run = self.create({
             "name": _("Reminders of %s", today),
             "date": today,
             "company_ids": [fields.Command.set(companies.ids)],
             "warning": self._credit_statement_warnings(companies, today) or False,
         })
-        dossier_ids = sorted({row["dossier_id"] for row in run._credit_candidates(companies, today)})
+        if dossiers is None:
+            rows = run._credit_candidates(companies, today)
+        else:
+            # no dossier given means none, never every customer
+            rows = run._credit_candidates(companies, today, dossiers.ids) if dossiers else []
+        dossier_ids = sorted({row["dossier_id"] for row in rows})
         run.write({"dossier_total": len(dossier_ids), "pending_dossiers": dossier_ids})
         return run
 
@@ -375,20 +383,31 @@ class CreditControlRun(models.Model):
 
     def _credit_hold_for_credits(self, rows):
         """The candidate rows of the customers who may have paid already
-        left out: when the customer's unapplied credits (payments and
-        credit notes not matched yet, its contacts' included) cover what
-        the run would claim, no reminder goes, and the collector is asked
-        to match them; when they cover part of it, the company decides
+        left out, and their collectors asked to match what was received
+        (see ``_credit_split_for_credits``)."""
+        kept, held = self._credit_split_for_credits(rows)
+        if held:
+            dossiers = self.env["credit.control.dossier"].sudo().browse(list(held))
+            for dossier in dossiers:
+                self._credit_tell_collector(dossier, held[dossier.id][0])
+        return kept
+
+    def _credit_split_for_credits(self, rows):
+        """``(kept rows, {dossier id: (summary, held rows)})``: when the
+        customer's unapplied credits (payments and credit notes not matched
+        yet, its contacts' included) cover what the run would claim, no
+        reminder goes; when they cover part of it, the company decides
         (Settings): wait and tell the collector, or send and say so (the
-        reminders then mention what was received)."""
+        reminders then mention what was received). Nothing is written: the
+        simulation shows the same decisions."""
         if not rows:
-            return rows
+            return rows, {}
         by_dossier = defaultdict(list)
         for row in rows:
             by_dossier[row["dossier_id"]].append(row)
         Dossier = self.env["credit.control.dossier"].sudo()
         credits = Dossier.browse(list(by_dossier))._credit_fetch_unapplied()
-        kept = []
+        kept, held = [], {}
         for dossier_id, dossier_rows in by_dossier.items():
             items = credits.get(dossier_id)
             if not items:
@@ -410,8 +429,8 @@ class CreditControlRun(models.Model):
             else:
                 kept.extend(dossier_rows)
                 continue
-            self._credit_tell_collector(dossier, summary)
-        return kept
+            held[dossier_id] = (summary, dossier_rows)
+        return kept, held
 
     @api.model
     def _credit_tell_collector(self, dossier, summary):

@@ -71,3 +71,23 @@ class TestSimulation(ScenarioCommon):
         with freeze_time(date(2026, 3, 10)):
             self._simulate(self.collector_a)
         self.assertTrue(step_done())
+
+    def test_simulation_holds_what_the_run_holds(self):
+        """Failed before: the simulation listed a reminder for a customer
+        whose unapplied transfer covers the invoice, which the run holds."""
+        paid = self._customer("Boulangerie Payée")
+        owing = self._customer("Garage Dupont")
+        self._create_invoice(paid, 1000.0, due=date(2026, 3, 1))
+        self._create_invoice(owing, 500.0, due=date(2026, 3, 1))
+        payment = self._receive_unapplied(paid, 1000.0, date(2026, 3, 5))
+        with freeze_time(date(2026, 3, 10)):
+            simulation = self._simulate()
+        held = simulation.line_ids.filtered("held")
+        self.assertEqual(held.partner_id, paid)
+        self.assertIn("Probably paid", held.note)
+        self.assertIn(payment.move_id.name, held.note)
+        self.assertEqual(simulation.reminder_count, 1, "only Garage Dupont would be reminded")
+        self.assertEqual(simulation.issue_count, 1)
+        self.assertFalse(self._dossier(paid).activity_ids, "a simulation tells nobody")
+        run = self._run(date(2026, 3, 10))
+        self.assertEqual(run.action_ids.partner_id, owing)

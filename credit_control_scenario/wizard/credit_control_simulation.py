@@ -32,12 +32,13 @@ class CreditControlSimulation(models.TransientModel):
     @api.depends("line_ids")
     def _compute_counts(self):
         for simulation in self:
-            lines = simulation.line_ids
+            # a held line is no reminder: the collector gets a task instead
+            lines = simulation.line_ids.filtered(lambda line: not line.held)
             simulation.reminder_count = len(lines)
             simulation.automatic_count = len(lines.filtered("automatic"))
             simulation.to_validate_count = len(lines) - simulation.automatic_count
             simulation.invoice_count = sum(lines.mapped("invoice_count"))
-            simulation.issue_count = len(lines.filtered("note"))
+            simulation.issue_count = len(simulation.line_ids.filtered("note"))
 
     def action_simulate(self):
         """List the reminders the engine would plan today; nothing is created
@@ -49,7 +50,11 @@ class CreditControlSimulation(models.TransientModel):
         visible = set(self.env["credit.control.dossier"].search(
             [("id", "in", list({row["dossier_id"] for row in rows}))]
         ).ids)
-        groups = [group for group in Run._credit_group_rows(rows) if group[0] in visible]
+        # the run's own decision on customers who may have paid already
+        rows, held = Run._credit_split_for_credits([row for row in rows if row["dossier_id"] in visible])
+        groups = Run._credit_group_rows(rows) + Run._credit_group_rows(
+            [row for _summary, held_rows in held.values() for row in held_rows]
+        )
         dossiers = self.env["credit.control.dossier"].browse({group[0] for group in groups})
         steps = self.env["credit.control.scenario.step"].browse({group[2]["step_id"] for group in groups})
         contact_of = Run._credit_dunning_contacts(dossiers)
@@ -62,7 +67,9 @@ class CreditControlSimulation(models.TransientModel):
             "step_id": top["step_id"],
             "move_ids": [fields.Command.set([row["move_id"] for row in group_rows])],
             "amount": sum(row["residual"] for row in group_rows),
-            "note": self._credit_note(steps.browse(top["step_id"]), contacts.browse(contact_of[dossier_id])),
+            "held": dossier_id in held,
+            "note": held[dossier_id][0] if dossier_id in held
+            else self._credit_note(steps.browse(top["step_id"]), contacts.browse(contact_of[dossier_id])),
         } for dossier_id, scenario_id, top, group_rows in groups])
         self.warning = Run._credit_statement_warnings(self.company_ids, self.date) or False
         self.simulated = True
@@ -107,6 +114,11 @@ class CreditControlSimulationLine(models.TransientModel):
     move_ids = fields.Many2many("account.move", string="Invoices")
     invoice_count = fields.Integer(compute="_compute_invoice_count", string="Invoices Count")
     amount = fields.Monetary(string="Amount Due", help="In company currency.")
+    held = fields.Boolean(
+        string="Held",
+        help="Not sent: the customer's payments or credit notes not matched yet may cover it; "
+             "the collector is asked to match them.",
+    )
     note = fields.Char(string="Warning")
 
     @api.depends("move_ids")
