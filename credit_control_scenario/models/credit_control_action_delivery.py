@@ -3,7 +3,7 @@ import logging
 from collections import defaultdict
 
 from odoo import _, fields, models, tools
-from odoo.tools import SQL, float_round
+from odoo.tools import SQL, float_round, format_date
 
 from odoo.addons.credit_control_base.tools.sql import foreign_keys_by_index
 
@@ -259,19 +259,23 @@ class CreditControlActionDelivery(models.AbstractModel):
                     "price_unit": indemnity,
                     "tax_ids": [],
                 })
-                days = (today - (move.invoice_date_due or today)).days
-                interest = float_round(
-                    move.amount_residual_signed * rate / 100 * days / 365,
-                    precision_rounding=currency.rounding,
-                )
-                if days > 0 and interest > 0:
-                    lines.append({
-                        "name": _("Late-payment interest on %(invoice)s: %(days)s days at %(rate)s %%",
-                                  invoice=move.name, days=days, rate=round(rate, 2)),
-                        "quantity": 1,
-                        "price_unit": interest,
-                        "tax_ids": [],
-                    })
+                # interest runs on each overdue instalment from its own due
+                # date: an instalment not yet due owes none
+                for item in move._credit_instalments(as_of=today, overdue=True):
+                    interest = float_round(
+                        item["amount_company"] * rate / 100 * item["days_late"] / 365,
+                        precision_rounding=currency.rounding,
+                    )
+                    if interest > 0:
+                        lines.append({
+                            "name": _("Late-payment interest on %(invoice)s (due %(due)s): %(days)s days at "
+                                      "%(rate)s %%", invoice=move.name,
+                                      due=format_date(self.env, item["due_date"]),
+                                      days=item["days_late"], rate=round(rate, 2)),
+                            "quantity": 1,
+                            "price_unit": interest,
+                            "tax_ids": [],
+                        })
             if not lines:
                 continue
             action.penalty_move_id = self.env["account.move"].sudo().create({

@@ -86,3 +86,18 @@ class TestClaims(ScenarioCommon):
         action = self._run(date(2026, 3, 11)).action_ids
         self.assertRecordValues(action, [{"step_id": self.step_first.id, "amount": 1000.0}])
         self.assertIn("400.00", action.content)
+
+    def test_interest_on_the_instalment_due_only(self):
+        """Failed before: interest ran on the whole invoice from its last due
+        date, so a formal notice on an invoice whose first instalment was 50
+        days late booked no interest at all (the last one not due yet)."""
+        self.company.write({"credit_control_ecb_rate": 2.15, "credit_control_interest_margin": 10.0})
+        customer = self._customer("Menuiserie Aubert")
+        self._instalment_invoice(customer)
+        action = self._run(date(2026, 4, 20)).action_ids
+        with freeze_time("2026-04-20"):
+            action.action_validate()
+        # 40 € indemnity + 300 × 12.15 % × 50 / 365 = 4.99 € (the 700 due on 30/05 owes none)
+        self.assertEqual(sorted(action.penalty_move_id.invoice_line_ids.mapped("price_unit")), [4.99, 40.0])
+        self.assertIn("50 days", action.penalty_move_id.invoice_line_ids.filtered(
+            lambda line: line.price_unit == 4.99).name)
