@@ -1,4 +1,5 @@
 from odoo import _, fields, models
+from odoo.exceptions import UserError
 
 from .credit_control_action import PENDING_STATES
 
@@ -102,6 +103,36 @@ class CreditControlDossier(models.Model):
     # ------------------------------------------------------------------
     # ACTIONS
     # ------------------------------------------------------------------
+
+    def action_credit_remind_now(self):
+        """The worklist's "Send Reminders Now": today's reminders of these
+        customers, planned at once as the nightly run would (automatic
+        steps sent, the others waiting for validation), not tomorrow."""
+        if not self:
+            raise UserError(_("Select the customers to remind."))
+        # the run is the engine's (managers'); a collector starts it only on
+        # customers of their own portfolio
+        self.check_access("write")
+        run = self.env["credit.control.scenario.run"].sudo()._credit_run(companies=self.company_id, dossiers=self)
+        actions = run.action_ids
+        if actions:
+            message = _(
+                "%(count)s reminders planned: %(sent)s sent, %(waiting)s to validate or to do.",
+                count=len(actions),
+                sent=len(actions.filtered(lambda a: a.state in ("sent", "done"))),
+                waiting=len(actions.filtered(lambda a: a.state in PENDING_STATES)),
+            )
+        else:
+            message = _("No reminder is due today for these customers.")
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if actions else "info",
+                "message": message,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_open_credit_actions(self):
         self.ensure_one()

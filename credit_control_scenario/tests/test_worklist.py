@@ -3,6 +3,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
 from .common import ScenarioCommon
@@ -84,3 +85,41 @@ class TestScheduleCall(ScenarioCommon):
         self.assertEqual(len(activities), 2)
         self.assertEqual(activities.activity_type_id, call_type)
         self.assertEqual(activities.user_id, self.collector_a)
+
+
+@tagged("post_install", "-at_install")
+class TestRemindNow(ScenarioCommon):
+    """From the worklist, a collector sends today's reminders of the
+    selected customers at once, and only theirs."""
+
+    def test_remind_selected_customers_now(self):
+        mine = self._customer("Garage Lefèvre")
+        other = self._customer("Fromagerie Roux")
+        for customer in mine | other:
+            self._create_invoice(customer, 400.0, due=date(2026, 3, 1))
+        self._dossier(mine).collector_id = self.collector_a
+        self._dossier(other).collector_id = self.collector_b
+        binding = self.env.ref("credit_control_scenario.credit_control_dossier_action_remind_now")
+        self.assertEqual(binding.binding_model_id.model, "credit.control.dossier")
+        dossier = self._dossier(mine).with_user(self.collector_a)
+        with freeze_time("2026-03-10"):
+            result = binding.with_user(self.collector_a).with_context(
+                active_model="credit.control.dossier", active_ids=dossier.ids,
+            ).run()
+        self.assertIn("1 reminders planned", result["params"]["message"])
+        self.assertRecordValues(self._actions(mine), [{"step_id": self.step_first.id, "state": "sent"}])
+        self.assertFalse(self._actions(other), "only the selected customers are reminded")
+        with freeze_time("2026-03-10"):
+            again = dossier.action_credit_remind_now()
+        self.assertIn("No reminder is due", again["params"]["message"])
+        self.assertEqual(len(self._actions(mine)), 1, "a step is never sent twice")
+
+    def test_not_on_another_portfolio(self):
+        other = self._customer("Fromagerie Roux")
+        self._create_invoice(other, 400.0, due=date(2026, 3, 1))
+        self._dossier(other).collector_id = self.collector_b
+        with freeze_time("2026-03-10"), self.assertRaises(AccessError):
+            self._dossier(other).with_user(self.collector_a).action_credit_remind_now()
+        self.assertFalse(self._actions(other))
+        with self.assertRaises(UserError):
+            self.env["credit.control.dossier"].with_user(self.collector_a).action_credit_remind_now()
