@@ -115,7 +115,6 @@ class CreditControlSimulationLine(models.TransientModel):
     invoice_count = fields.Integer(compute="_compute_invoice_count", string="Invoices Count")
     amount = fields.Monetary(string="Amount Due", help="In company currency.")
     held = fields.Boolean(
-        string="Held",
         help="Not sent: the customer's payments or credit notes not matched yet may cover it; "
              "the collector is asked to match them.",
     )
