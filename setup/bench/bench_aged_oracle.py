@@ -24,7 +24,7 @@ import sys
 from collections import defaultdict
 from datetime import timedelta
 
-from benchlib import Bench, odoo_env, parse_args
+from benchlib import Bench, busiest_company, odoo_env, parse_args
 
 # OCA's columns -> our bucket fields, with OCA's limits on our company
 COLUMNS = {
@@ -73,20 +73,7 @@ def main():
         if "report.account_financial_report.aged_partner_balance" not in root_env:
             print(f"skipped: OCA's account_financial_report is not installed in {args.db}; run\n    {INSTALL}")
             return 0
-        cr = root_env.cr
-        cr.execute("""
-            SELECT l.company_id, COUNT(*)
-              FROM account_move_line l
-              JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
-             WHERE l.parent_state = 'posted'
-          GROUP BY 1 ORDER BY 2 DESC
-        """)
-        per_company = cr.fetchall()
-        company = root_env["res.company"].browse(per_company[0][0])
-        lines = per_company[0][1]
-        cr.execute("SELECT COUNT(*) FROM account_move_line WHERE amount_residual <> 0 AND parent_state = 'posted'"
-                   " AND company_id = %s", [company.id])
-        open_lines = cr.fetchone()[0]
+        company, lines, open_lines, _all_lines = busiest_company(root_env)
         env = root_env(context=dict(root_env.context, allowed_company_ids=company.ids))
         company.write({"credit_aging_limit_1": 30, "credit_aging_limit_2": 60, "credit_aging_limit_3": 90,
                        "credit_aging_limit_4": 120})

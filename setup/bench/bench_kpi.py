@@ -12,26 +12,13 @@ import platform
 import sys
 from datetime import timedelta
 
-from benchlib import Bench, odoo_env, parse_args
+from benchlib import Bench, busiest_company, odoo_env, parse_args
 
 
 def main():
     args = parse_args()
     with odoo_env(args) as root_env:
-        cr = root_env.cr
-        cr.execute("""
-            SELECT l.company_id, COUNT(*)
-              FROM account_move_line l
-              JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
-             WHERE l.parent_state = 'posted'
-          GROUP BY 1 ORDER BY 2 DESC
-        """)
-        per_company = cr.fetchall()
-        company = root_env["res.company"].browse(per_company[0][0])
-        lines = per_company[0][1]
-        cr.execute("SELECT COUNT(*) FROM account_move_line WHERE amount_residual <> 0 AND parent_state = 'posted'"
-                   " AND company_id = %s", [company.id])
-        open_lines = cr.fetchone()[0]
+        company, lines, open_lines, all_lines = busiest_company(root_env)
         env = root_env(context=dict(root_env.context, allowed_company_ids=company.ids))
         bench = Bench(env)
         from odoo import fields  # noqa: PLC0415 (odoo is importable once the environment is set up)
@@ -39,7 +26,7 @@ def main():
         context = {
             "company": company.name,
             "receivable_lines_company": lines,
-            "receivable_lines_all": sum(count for _company, count in per_company),
+            "receivable_lines_all": all_lines,
             "open_lines_company": open_lines,
             "partials": env["account.partial.reconcile"].search_count([]),
             "python": sys.version.split()[0],

@@ -54,6 +54,26 @@ def odoo_env(args, http=False):
         cr.rollback()
 
 
+def busiest_company(env):
+    """``(company, receivable lines, open lines, receivable lines of all
+    companies)``: the company with the most posted receivable lines, the
+    one a benchmark measures."""
+    cr = env.cr
+    cr.execute("""
+        SELECT l.company_id, COUNT(*)
+          FROM account_move_line l
+          JOIN account_account a ON a.id = l.account_id AND a.account_type = 'asset_receivable'
+         WHERE l.parent_state = 'posted'
+      GROUP BY 1 ORDER BY 2 DESC
+    """)
+    per_company = cr.fetchall()
+    company_id, lines = per_company[0]
+    cr.execute("SELECT COUNT(*) FROM account_move_line WHERE amount_residual <> 0 AND parent_state = 'posted'"
+               " AND company_id = %s", [company_id])
+    open_lines = cr.fetchone()[0]
+    return env["res.company"].browse(company_id), lines, open_lines, sum(count for _company, count in per_company)
+
+
 class Bench:
     def __init__(self, env):
         self.env = env
