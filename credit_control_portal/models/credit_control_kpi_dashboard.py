@@ -5,11 +5,12 @@ class CreditControlKpiDashboard(models.TransientModel):
     _inherit = "credit.control.kpi.dashboard"
 
     def _credit_onboarding_steps(self):
-        """Override: customers pay their statement online once a payment
-        provider such as Stripe is enabled."""
+        """Override: customers pay their statement online once the
+        company's Stripe provider is enabled (or in test mode); another
+        provider, such as a wire transfer, is not Stripe."""
         steps = super()._credit_onboarding_steps()
         providers = self.env["payment.provider"].sudo().search_count([
-            ("company_id", "=", self.company_id.id), ("state", "in", ("enabled", "test")),
+            ("company_id", "=", self.company_id.id), ("code", "=", "stripe"), ("state", "in", ("enabled", "test")),
         ], limit=1)
         steps.append({
             "key": "payment",

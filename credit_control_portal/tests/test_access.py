@@ -116,6 +116,8 @@ class TestStatementAccess(CreditPortalCommon):
         self.assertTrue(step.done, "the Stripe provider of the company is in test mode")
         self.assertEqual(step.action_open()["res_model"], "payment.provider")
         self.provider.state = "disabled"
+        # failed before: any enabled provider ticked "Connect Stripe"
+        self.provider.copy({"name": "Virement", "code": "none", "state": "enabled", "company_id": self.company.id})
         dashboard.action_refresh()
         self.assertFalse(dashboard.onboarding_ids.filtered(lambda s: s.key == "payment").done)
 

@@ -1,4 +1,4 @@
-from odoo import SUPERUSER_ID, _, models
+from odoo import _, models
 
 
 class CreditControlKpiDashboard(models.TransientModel):
@@ -8,17 +8,12 @@ class CreditControlKpiDashboard(models.TransientModel):
         """Override: choose the scenario, then simulate a run."""
         steps = super()._credit_onboarding_steps()
         company = self.company_id
-        shipped = self.env.ref("credit_control_scenario.credit_control_scenario_standard", raise_if_not_found=False)
-        edited = (
-            self.env["credit.control.scenario"].search_count([("write_uid", "!=", SUPERUSER_ID)], limit=1)
-            or self.env["credit.control.scenario.step"].search_count([("write_uid", "!=", SUPERUSER_ID)], limit=1)
-        )
         steps += [{
             "key": "scenario",
             "name": _("Pick or adapt a dunning scenario"),
             "description": _("Choose the company's default scenario, or adapt the steps of the shipped one."),
-            "done": bool(company.credit_control_scenario_id)
-            and (company.credit_control_scenario_id != shipped or bool(edited)),
+            # the shipped scenario, once chosen, is a choice like any other
+            "done": bool(company.credit_control_scenario_id),
             "action_xmlid": "credit_control_scenario.credit_control_scenario_action",
         }, {
             "key": "simulation",

@@ -91,3 +91,16 @@ class TestSimulation(ScenarioCommon):
         self.assertFalse(self._dossier(paid).activity_ids, "a simulation tells nobody")
         run = self._run(date(2026, 3, 10))
         self.assertEqual(run.action_ids.partner_id, owing)
+
+    def test_scenario_step_ticked_once_one_is_chosen(self):
+        """Failed before: with the shipped scenario chosen as the company's,
+        the step stayed unticked until someone edited a scenario."""
+        def step_done():
+            dashboard = self.env["credit.control.kpi.dashboard"].with_user(self.credit_manager).create({})
+            dashboard.action_refresh()
+            return dashboard.onboarding_ids.filtered(lambda s: s.key == "scenario").done
+
+        self.assertEqual(self.company.credit_control_scenario_id, self.scenario, "the shipped scenario")
+        self.assertTrue(step_done())
+        self.company.credit_control_scenario_id = False
+        self.assertFalse(step_done())
