@@ -98,11 +98,10 @@ class CreditControlActionDocument(models.AbstractModel):
         registry = ("siret" in partner._fields and partner.siret) or company.company_registry or ""
         digits = re.sub(r"\s", "", registry)
         if company.country_id.code == "FR" and len(digits) == 14 and digits.isdigit():
-            legal.append(env._(
-                "SIREN %(siren)s - SIRET %(siret)s",
-                siren=f"{digits[:3]} {digits[3:6]} {digits[6:9]}",
-                siret=f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}",
-            ))
+            # formatted apart: babel's extractor evaluates the arguments of _()
+            siren = f"{digits[:3]} {digits[3:6]} {digits[6:9]}"
+            siret = f"{siren} {digits[9:]}"
+            legal.append(env._("SIREN %(siren)s - SIRET %(siret)s", siren=siren, siret=siret))
         elif registry:
             legal.append(f"{partner.with_env(env).company_registry_label}: {registry}")
         if company.vat:
