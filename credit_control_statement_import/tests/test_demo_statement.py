@@ -15,7 +15,8 @@ class TestDemoStatement(TransactionCase):
         company's bank and imports it: Cash Application shows what was
         matched automatically and what waits for review."""
         today = date(2025, 6, 30)
-        counts = sample.generate(self.env, customers=24, invoices=150, seed=5, today=today, receipts=True)
+        # customers enough for a day of receipts beside those reminded last night
+        counts = sample.generate(self.env, customers=36, invoices=220, seed=5, today=today, receipts=True)
         statement = self.env["account.bank.statement"].search([("name", "=", "2025063000001")])
         self.assertEqual(len(statement.line_ids), counts["statement_lines"])
         self.assertEqual(statement.attachment_ids.mapped("name"), ["camt053_20250630.xml"])
