@@ -8,7 +8,7 @@ from odoo.exceptions import ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, clean_context, mute_logger
 
-from ..const import DOSSIER_AGING_FIELDS
+from ..const import COLLECTIBLE_MOVE_TYPES, DOSSIER_AGING_FIELDS
 from .credit_control_kpi import AGING_KEYS
 from .res_partner import LIMIT_SOURCE_KEY
 
@@ -449,6 +449,22 @@ class CreditControlDossier(models.Model):
                     vals["partner_id"], vals["company_id"],
                 )
         return dossiers
+
+    def _credit_open_invoices(self):
+        """The posted customer invoices of these dossiers still to be paid,
+        in due date order."""
+        domains = [
+            [("commercial_partner_id", "=", dossier.partner_id.id), ("company_id", "=", dossier.company_id.id)]
+            for dossier in self
+        ]
+        return self.env["account.move"].search(expression.AND([
+            [
+                ("move_type", "in", COLLECTIBLE_MOVE_TYPES),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ],
+            expression.OR(domains) if domains else expression.FALSE_DOMAIN,
+        ]), order="invoice_date_due, id")
 
     def _assign_segments(self):
         """Give each dossier not set by hand the first segment, in sequence

@@ -1,8 +1,5 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.osv import expression
-
-from ..const import COLLECTIBLE_MOVE_TYPES
 
 
 class CreditControlHoldWizard(models.TransientModel):
@@ -26,24 +23,6 @@ class CreditControlHoldWizard(models.TransientModel):
             return [fields.Command.set(self.env.context.get("active_ids", []))]
         return []
 
-    def _credit_open_invoices(self):
-        self.ensure_one()
-        domains = [
-            [
-                ("commercial_partner_id", "=", dossier.partner_id.id),
-                ("company_id", "=", dossier.company_id.id),
-            ]
-            for dossier in self.dossier_ids
-        ]
-        return self.env["account.move"].sudo().search(expression.AND([
-            [
-                ("move_type", "in", COLLECTIBLE_MOVE_TYPES),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
-            ],
-            expression.OR(domains) if domains else expression.FALSE_DOMAIN,
-        ]))
-
     def action_apply(self):
         self.ensure_one()
         reason = (self.reason or "").strip()
@@ -55,7 +34,7 @@ class CreditControlHoldWizard(models.TransientModel):
         # are written by Billing only, hence the sudo, once the collector's
         # right on every selected dossier is checked.
         self.dossier_ids.check_access("write")
-        moves_sudo = self._credit_open_invoices()
+        moves_sudo = self.dossier_ids.sudo()._credit_open_invoices()
         moves_sudo.write({"credit_hold": True, "credit_hold_note": reason})
         body = _("Collection put on hold: %s", reason)
         self.dossier_ids._message_log_batch(bodies=dict.fromkeys(self.dossier_ids.ids, body))

@@ -104,17 +104,6 @@ class CreditControlDossier(models.Model):
             ("partner_id", "=", moves.commercial_partner_id.id), ("company_id", "=", moves.company_id.id),
         ])
 
-    def _credit_open_invoices(self):
-        """The posted customer invoices of the dossier still to be paid."""
-        self.ensure_one()
-        return self.env["account.move"].search([
-            ("commercial_partner_id", "=", self.partner_id.id),
-            ("company_id", "=", self.company_id.id),
-            ("move_type", "in", COLLECTIBLE_MOVE_TYPES),
-            ("state", "=", "posted"),
-            ("payment_state", "in", ("not_paid", "partial")),
-        ], order="invoice_date_due, id")
-
     def _credit_outcome_moves(self, values):
         """The invoices a call outcome is about: those given, else the
         overdue ones of the dossier."""
