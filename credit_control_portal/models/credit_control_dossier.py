@@ -76,19 +76,24 @@ class CreditControlDossier(models.Model):
         """Override: a link to the portal statement, signed for this customer
         and company, valid for the company's number of days."""
         self.ensure_one()
-        expiry = self._credit_now() + self.company_id.credit_portal_link_days * 86400
+        expiry = self._credit_link_expiry()
         return f"{self.get_base_url()}/my/credit/{self.id}?access_token={self._credit_statement_token(expiry)}"
 
     def _credit_statement_short_url(self):
         """Override: ``/cc/<code>``, the statement link of a letter, valid
         until the end (UTC) of the day the long link would expire."""
         self.ensure_one()
-        expiry = self._credit_now() + self.company_id.credit_portal_link_days * DAY_SECONDS
-        return f"{self.get_base_url()}/cc/{self._credit_statement_short_code(expiry)}"
+        return f"{self.get_base_url()}/cc/{self._credit_statement_short_code(self._credit_link_expiry())}"
 
     # ------------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------------
+
+    def _credit_link_expiry(self):
+        """When a statement link made now expires (seconds since the epoch):
+        after the company's number of days."""
+        self.ensure_one()
+        return self._credit_now() + self.company_id.credit_portal_link_days * DAY_SECONDS
 
     def _credit_now(self):
         # Seconds since the epoch from the ORM's clock, so that tests can
