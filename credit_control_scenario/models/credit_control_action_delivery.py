@@ -310,16 +310,7 @@ class CreditControlActionDelivery(models.AbstractModel):
         is_html = self.env["credit.control.scenario.step"]._fields[fname].type == "html"
         # a run renders the same static script for many reminders
         sanitize = functools.cache(self._credit_sanitize_content)
-        # a contact may keep the code of a language no longer active (an
-        # import, a language archived since): it reads the user's language
-        active = {code for code, _name in self.env["res.lang"].get_installed()}
-        fallback = self.env.lang if self.env.lang in active else next(iter(sorted(active)), "en_US")
-
-        def recipient_lang(action):
-            lang = action.contact_id.lang or action.partner_id.lang
-            return lang if lang in active else fallback
-
-        groups = self.grouped(lambda a: (a.step_id, recipient_lang(a)))
+        groups = self.grouped(lambda a: (a.step_id, a._credit_recipient_lang()))
         for (step, lang), actions in groups.items():
             if not step.with_context(lang=lang)[fname]:
                 continue
@@ -328,6 +319,18 @@ class CreditControlActionDelivery(models.AbstractModel):
                 rendered = {action_id: sanitize(body) for action_id, body in rendered.items()}
             result.update(rendered)
         return result
+
+    def _credit_recipient_lang(self):
+        """The language of the reminder's recipient (its contact's, else its
+        customer's). A contact may keep the code of a language no longer
+        active (an import, a language archived since): it then reads the
+        user's language."""
+        self.ensure_one()
+        active = {code for code, _name in self.env["res.lang"].get_installed()}
+        lang = self.contact_id.lang or self.partner_id.lang
+        if lang in active:
+            return lang
+        return self.env.lang if self.env.lang in active else next(iter(sorted(active)), "en_US")
 
     def _credit_write_each(self, fname, values, sql_type):
         """Write a different value on each record in one query (the ORM

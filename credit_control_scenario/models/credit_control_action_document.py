@@ -65,18 +65,11 @@ class CreditControlActionDocument(models.AbstractModel):
             return plaintext2html(body) if body else False
         return self._credit_render_step_field("call_script").get(self.id) or False
 
-    def _credit_letter_lang(self):
-        """The language of the recipient, when it is installed."""
-        self.ensure_one()
-        lang = self.contact_id.lang or self.partner_id.lang
-        installed = {code for code, _name in self.env["res.lang"].get_installed()}
-        return lang if lang in installed else self.env.lang or "en_US"
-
     def _credit_letter_date(self):
         """The letter's place and date, written out in the recipient's
         language: "Lyon, le 2 décembre 2026", "Lyon, 2 December 2026"."""
         self.ensure_one()
-        lang = self._credit_letter_lang()
+        lang = self._credit_recipient_lang()
         env = self.with_context(lang=lang).env
         day = fields.Date.context_today(self, self.sent_date) if self.sent_date else fields.Date.context_today(self)
         written = format_date(env, day, lang_code=lang, date_format=LETTER_DATE_FORMAT)
@@ -92,7 +85,7 @@ class CreditControlActionDocument(models.AbstractModel):
         "contact": [lines]}``."""
         self.ensure_one()
         company = self.company_id
-        env = self.with_context(lang=self._credit_letter_lang()).env
+        env = self.with_context(lang=self._credit_recipient_lang()).env
         partner = company.partner_id
         legal = []
         registry = ("siret" in partner._fields and partner.siret) or company.company_registry or ""
@@ -118,7 +111,7 @@ class CreditControlActionDocument(models.AbstractModel):
         """The lines of the recipient block: the customer, the contact it is
         addressed to, the postal address; the country only abroad."""
         self.ensure_one()
-        env = self.with_context(lang=self._credit_letter_lang()).env
+        env = self.with_context(lang=self._credit_recipient_lang()).env
         customer = self.partner_id
         contact = self.contact_id
         lines = [customer.name]
