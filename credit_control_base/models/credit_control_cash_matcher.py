@@ -553,9 +553,7 @@ class CreditControlCashMatcher(models.AbstractModel):
         pending = self._cron_pending_lines(self.env.context.get("lastcall"))
         rows = self.env.execute_query(SQL("%s ORDER BY l.id LIMIT %s", pending, batch_size + 1))
         st_lines = StLine.browse([row[0] for row in rows[:batch_size]])
-        for company in st_lines.company_id:
-            lines = st_lines.filtered(lambda line, c=company: line.company_id == c)
-            matcher.with_company(company)._credit_run(companies=company, statement_lines=lines)
+        matcher._credit_run_by_company(st_lines)
         if st_lines:
             self.env.cr.execute(SQL(
                 "UPDATE account_bank_statement_line SET credit_cash_checked_at = NOW() AT TIME ZONE 'UTC' "
@@ -571,11 +569,22 @@ class CreditControlCashMatcher(models.AbstractModel):
                 ("amount_residual", "<", 0), ("account_id.account_type", "=", "asset_receivable"),
                 ("company_id.credit_cash_application", "=", True),
             ])
-            for company in payments.company_id:
-                lines = payments.filtered(lambda line, c=company: line.company_id == c)
-                matcher.with_company(company)._credit_run(companies=company, payment_lines=lines)
+            matcher._credit_run_by_company(payments)
         self.env["ir.cron"]._notify_progress(done=len(st_lines), remaining=remaining)
         return True
+
+    @api.model
+    def _credit_run_by_company(self, lines):
+        """``_credit_run`` on ``lines`` (bank statement lines, or the
+        receivable lines of payments) company by company, each in its
+        company's environment, as reconciling writes that company's
+        entries: the proposals created."""
+        key = "statement_lines" if lines._name == "account.bank.statement.line" else "payment_lines"
+        proposals = self.env["credit.control.cash.proposal"]
+        for company in lines.company_id:
+            company_lines = lines.filtered(lambda line, c=company: line.company_id == c)
+            proposals |= self.with_company(company)._credit_run(companies=company, **{key: company_lines})
+        return proposals
 
     # ------------------------------------------------------------------
     # ACTIONS

@@ -105,10 +105,7 @@ class AccountStatementImport(models.TransientModel):
             matcher_sudo = self.env["credit.control.cash.matcher"].sudo()
             try:
                 with self.env.cr.savepoint():
-                    for company in receipts.company_id:
-                        lines = receipts.filtered(lambda line, c=company: line.company_id == c)
-                        proposals |= matcher_sudo.with_company(company)._credit_run(
-                            companies=company, statement_lines=lines)
+                    proposals |= matcher_sudo._credit_run_by_company(receipts)
             except Exception:  # pylint: disable=broad-except
                 # the matching must never lose the import: the cron retries
                 _logger.exception("Matching the imported bank lines failed; left to the cron")
