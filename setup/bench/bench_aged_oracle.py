@@ -18,13 +18,11 @@ database of its own:
     setup/bench/run aged_oracle --db cc_bench_aged_oracle \\
         --modules credit_control_base,account_financial_report
 """
-import os
-import platform
 import sys
 from collections import defaultdict
 from datetime import timedelta
 
-from benchlib import Bench, busiest_company, odoo_env, parse_args
+from benchlib import MACHINE, Bench, busiest_company, odoo_env, parse_args
 
 # OCA's columns -> our bucket fields, with OCA's limits on our company
 COLUMNS = {
@@ -85,9 +83,7 @@ def main():
             "receivable_lines_company": lines,
             "open_lines_company": open_lines,
             "partials": env["account.partial.reconcile"].search_count([]),
-            "python": sys.version.split()[0],
-            "machine": platform.machine(),
-            "cpus": os.cpu_count(),
+            **MACHINE,
         }
         print(context)
         currency = company.currency_id

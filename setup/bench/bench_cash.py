@@ -9,11 +9,9 @@ Python, without a query per bank line. Also measures the reconciliation of
 a sample of the proposals (ORM, per proposal) and reports its cost per line.
 """
 import os
-import platform
 import random
-import sys
 
-from benchlib import Bench, odoo_env, parse_args
+from benchlib import MACHINE, Bench, odoo_env, parse_args
 
 BANK_LINES = 10000
 
@@ -133,9 +131,7 @@ def main():
             "companies": len(companies),
             "open_receivable_items": len(Matcher._credit_load_index(companies).items),
             "bank_lines": len(values),
-            "python": sys.version.split()[0],
-            "machine": platform.machine(),
-            "cpus": os.cpu_count(),
+            **MACHINE,
         }
         print(context)
         with bench.measure("load open items into the indexes", context["open_receivable_items"]):

@@ -8,11 +8,9 @@ when payments are reconciled, the nightly break of unpaid promises, the
 behaviour facts of the dossiers and the cash-in forecast overrides.
 Queries per 1000 rows must stay flat.
 """
-import platform
-import sys
 from datetime import date, timedelta
 
-from benchlib import Bench, odoo_env, parse_args
+from benchlib import MACHINE, Bench, odoo_env, parse_args
 
 
 def main():
@@ -30,9 +28,7 @@ def main():
         context = {
             "dossiers": len(dossiers),
             "open_invoices": len(open_invoices),
-            "python": sys.version.split()[0],
-            "machine": platform.machine(),
-            "cpus": __import__("os").cpu_count(),
+            **MACHINE,
         }
         print(context)
         size = min(2000, len(open_invoices) // 3)

@@ -7,12 +7,9 @@ series, the cash-in forecast and the whole dashboard. Target of the issue:
 aged balance and DSO of a whole company under 2 s on 1,000,000 receivable
 lines, with a number of queries that does not depend on the data size.
 """
-import os
-import platform
-import sys
 from datetime import timedelta
 
-from benchlib import Bench, busiest_company, odoo_env, parse_args
+from benchlib import MACHINE, Bench, busiest_company, odoo_env, parse_args
 
 
 def main():
@@ -29,9 +26,7 @@ def main():
             "receivable_lines_all": all_lines,
             "open_lines_company": open_lines,
             "partials": env["account.partial.reconcile"].search_count([]),
-            "python": sys.version.split()[0],
-            "machine": platform.machine(),
-            "cpus": os.cpu_count(),
+            **MACHINE,
         }
         print(context)
         Kpi = env["credit.control.kpi"]

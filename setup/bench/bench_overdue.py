@@ -6,10 +6,8 @@ list filters and the segment assignment. Queries per 1000 rows must stay
 flat: they are a constant per batch of 1000 records (Odoo's prefetch size),
 not per record.
 """
-import platform
-import sys
 
-from benchlib import Bench, odoo_env, parse_args
+from benchlib import MACHINE, Bench, odoo_env, parse_args
 
 
 def main():
@@ -27,9 +25,7 @@ def main():
             "open_invoices": len(open_ids),
             "receivable_lines": env["account.move.line"].search_count(
                 [("account_type", "=", "asset_receivable"), ("parent_state", "=", "posted")]),
-            "python": sys.version.split()[0],
-            "machine": platform.machine(),
-            "cpus": __import__("os").cpu_count(),
+            **MACHINE,
         }
         print(context)
 

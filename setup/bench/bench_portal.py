@@ -9,7 +9,6 @@ figures per request from its access log (queries, SQL time, Python time)
 and the time seen by the client; the target is 300 ms a page.
 """
 import os
-import platform
 import re
 import socket
 import statistics
@@ -19,7 +18,7 @@ import time
 from datetime import date, timedelta
 
 import requests
-from benchlib import parse_args
+from benchlib import MACHINE, parse_args
 
 CUSTOMER = "Bench Portal 500"
 INVOICES = 500
@@ -129,9 +128,7 @@ def main():
         "client_ms_p95": round(1000 * sorted(client)[int(0.95 * RUNS) - 1], 1),
         "target_ms": 300,
         "ratio_to_target": round(1000 * statistics.median(client) / 300, 2),
-        "python": sys.version.split()[0],
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
+        **MACHINE,
     }
     for key, value in report.items():
         print(f"{key:<22} {value}")

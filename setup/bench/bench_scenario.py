@@ -11,11 +11,9 @@ the end.
 
     setup/bench/run scenario   (or directly, see benchlib.parse_args)
 """
-import platform
-import sys
 from collections import Counter
 
-from benchlib import Bench, odoo_env, parse_args
+from benchlib import MACHINE, Bench, odoo_env, parse_args
 
 
 def main():
@@ -37,9 +35,7 @@ def main():
             "open_invoices": open_invoices,
             "overdue_invoices": overdue,
             "today": str(today),
-            "python": sys.version.split()[0],
-            "machine": platform.machine(),
-            "cpus": __import__("os").cpu_count(),
+            **MACHINE,
         }
         print(context)
         env.flush_all()

@@ -16,11 +16,8 @@ Nothing is kept: the run is rolled back, so every run starts "cold" (the
 factor rows are created) and the second pass shows the nightly case.
 """
 import datetime
-import os
-import platform
-import sys
 
-from benchlib import Bench, odoo_env, parse_args
+from benchlib import MACHINE, Bench, odoo_env, parse_args
 
 
 def main():
@@ -34,9 +31,7 @@ def main():
             "receivable_lines": env["account.move.line"].search_count(
                 [("account_type", "=", "asset_receivable"), ("parent_state", "=", "posted")]),
             "partial_reconciles": env["account.partial.reconcile"].search_count([]),
-            "python": sys.version.split()[0],
-            "machine": platform.machine(),
-            "cpus": os.cpu_count(),
+            **MACHINE,
         }
         print(context)
         today = datetime.date.today()

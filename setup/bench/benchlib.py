@@ -3,10 +3,15 @@ wall time, SQL queries and rows handled, never a pass/fail verdict."""
 import argparse
 import json
 import os
+import platform
+import sys
 import time
 from contextlib import contextmanager
 
 os.environ.setdefault("TZ", "UTC")
+
+# Where a benchmark ran, printed with its figures.
+MACHINE = {"python": sys.version.split()[0], "machine": platform.machine(), "cpus": os.cpu_count()}
 
 
 def parse_args():
