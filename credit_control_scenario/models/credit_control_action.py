@@ -8,9 +8,12 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import html_normalize, html_sanitize
+from odoo.tools.translate import LazyGettext, LazyTranslate
 
 from ..tools import mail_sql
 from .credit_control_scenario_step import CHANNELS
+
+_lt = LazyTranslate(__name__)
 
 ACTION_STATES = [
     ("planned", "Planned"),
@@ -296,7 +299,7 @@ class CreditControlAction(models.Model):
         pending.line_ids.write({"cancelled": True})
         if activities:
             activities.sudo().unlink()
-        pending._credit_log_on_dossiers(_("Reminder cancelled"), reason)
+        pending._credit_log_on_dossiers(_lt("Reminder cancelled"), reason)
 
     def _credit_drop_moves(self, moves, reason):
         """Take paid or excluded invoices out of pending reminders; a
@@ -315,29 +318,48 @@ class CreditControlAction(models.Model):
             summary=_("Reminder failed: %s", reason),
             link=False,
         )
-        self._credit_log_on_dossiers(_("Reminder failed"), reason)
+        self._credit_log_on_dossiers(_lt("Reminder failed"), reason)
 
     def _credit_log_on_dossiers(self, title, detail=None):
         """Post a note per reminder in its dossier's chatter, all in one
         INSERT by ``tools/mail_sql.create_notes`` (the ORM made the run half
         as long again, see there): the notes ``mail.message.create`` writes
-        for the same values, which notify nobody."""
+        for the same values, which notify nobody.
+
+        The nightly run has no language: its notes are written in the
+        language of the dossier's collector, who reads them; a user's action
+        is noted in the user's language.
+
+        :param title: a lazy translation (``_lt``), or a text
+        """
         if not self:
             return
+        active = {code for code, _name in self.env["res.lang"].get_installed()}
+
+        def note_lang(action):
+            lang = self.env.context.get("lang") or action.dossier_id.collector_id.lang
+            return lang if lang in active else self.env.lang or "en_US"
+
+        langs = {action.id: note_lang(action) for action in self}
+        titles = {lang: self.with_context(lang=lang).env._(title) if isinstance(title, LazyGettext) else title
+                  for lang in set(langs.values())}
+        channels = {
+            lang: dict(self._fields["channel"]._description_selection(self.with_context(lang=lang).env))
+            for lang in titles
+        }
         subtype = self.env.ref("mail.mt_note")
         author = self.env.user.partner_id
         email_from = author.email_formatted
         dossiers = self.dossier_id.sudo()
         reply_to = dossiers._notify_get_reply_to(default=email_from)
-        channels = dict(self._fields["channel"]._description_selection(self.env))
         mail_sql.create_notes(self.env, [{
             "model": dossiers._name,
             "res_id": action.dossier_id.id,
             "record_name": action.dossier_id.name,
             "body": Markup("<p><b>%s</b>: %s (%s)</p>%s") % (
-                title,
-                action.step_id.name,
-                channels[action.channel],
+                titles[langs[action.id]],
+                action.step_id.with_context(lang=langs[action.id]).name,
+                channels[langs[action.id]][action.channel],
                 Markup("<p>%s</p>") % detail if detail else "",
             ),
             "reply_to": reply_to.get(action.dossier_id.id) or email_from,

@@ -4,10 +4,13 @@ from collections import defaultdict
 
 from odoo import _, fields, models, tools
 from odoo.tools import SQL, float_round, format_date
+from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.credit_control_base.tools.sql import foreign_keys_by_index
 
 from ..tools import mail_sql
+
+_lt = LazyTranslate(__name__)
 
 _logger = logging.getLogger(__name__)
 
@@ -61,9 +64,9 @@ class CreditControlActionDelivery(models.AbstractModel):
                 )
         sent = actions.filtered(lambda a: a.state == "sent")
         sent.filtered("step_id.book_penalties")._credit_book_penalties()
-        sent._credit_log_on_dossiers(_("Reminder sent"))
+        sent._credit_log_on_dossiers(_lt("Reminder sent"))
         (actions - sent - fallback).filtered(lambda a: a.state == "planned")._credit_log_on_dossiers(
-            _("Reminder planned")
+            _lt("Reminder planned")
         )
         return actions
 
@@ -105,7 +108,7 @@ class CreditControlActionDelivery(models.AbstractModel):
                 for action, reason in reasons.items()
             },
         )
-        actions._credit_log_on_dossiers(_("Reminder turned into a task"), None)
+        actions._credit_log_on_dossiers(_lt("Reminder turned into a task"), None)
         return actions
 
     def _credit_send_emails(self, queue_mails=False):

@@ -6,11 +6,13 @@ from psycopg2.errors import UniqueViolation
 
 from odoo import _, api, fields, models
 from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.credit_control_base.const import COLLECTIBLE_MOVE_TYPES
 from odoo.addons.credit_control_base.tools.sql import foreign_keys_by_index
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 DEFAULT_BATCH_SIZE = 500
 
@@ -554,7 +556,7 @@ class CreditControlRun(models.Model):
         # the rows were read a moment ago in this transaction, dossiers locked:
         # nothing to re-check before sending
         automatic._credit_deliver(queue_mails=True, recheck=False)
-        actions.filtered(lambda a: a.state == "to_validate")._credit_log_on_dossiers(_("Reminder to validate"))
+        actions.filtered(lambda a: a.state == "to_validate")._credit_log_on_dossiers(_lt("Reminder to validate"))
         return actions
 
     @api.model

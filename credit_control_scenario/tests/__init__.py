@@ -21,3 +21,4 @@ from . import test_cron
 from . import test_letter_layout
 from . import test_worklist
 from . import test_mail_sql
+from . import test_notes_language
