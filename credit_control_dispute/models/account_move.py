@@ -132,7 +132,11 @@ class AccountMove(models.Model):
         return self._credit_new_record_action("credit.control.promise", _("Record Promise"), "new")
 
     def action_credit_payment_plan(self):
-        return self._credit_new_record_action("credit.control.payment.plan", _("Payment Plan"), "new")
+        dossier = self.env["credit.control.dossier"]._credit_dossier_for_moves(self)
+        moves = self.env["credit.control.payment.plan"]._credit_plannable_moves(self)
+        return dossier._credit_new_action(
+            "credit.control.payment.plan", _("New Payment Plan"), "new", moves=moves, origin="invoice",
+        )
 
     def action_credit_open_disputes(self):
         self.ensure_one()

@@ -58,7 +58,10 @@ class CreditControlDossier(models.Model):
         return self._credit_new_action("credit.control.promise", _("Record Promise"), "new")
 
     def action_new_plan(self):
-        return self._credit_new_action("credit.control.payment.plan", _("Payment Plan"), "new")
+        moves = self.env["credit.control.payment.plan"]._credit_plannable_moves(
+            self._credit_open_invoices().filtered("credit_is_overdue")
+        )
+        return self._credit_new_action("credit.control.payment.plan", _("New Payment Plan"), "new", moves=moves)
 
     def _credit_open_action(self, xmlid):
         self.ensure_one()
@@ -84,6 +87,8 @@ class CreditControlDossier(models.Model):
                 "default_dossier_id": self.id,
                 "default_move_ids": moves.ids,
                 "default_origin": origin,
+                # the plan form shows its own footer in the dialog, not the header's Confirm
+                **({"credit_plan_dialog": True} if model == "credit.control.payment.plan" else {}),
             },
         }
 

@@ -181,6 +181,21 @@ class CreditControlPaymentPlan(models.Model):
         plan.action_confirm()
         return plan
 
+    @api.model
+    def _credit_plannable_moves(self, moves):
+        """What of ``moves`` a new plan may cover: still to pay, not in an
+        open dispute (settle it first), not under a pending promise or plan
+        (the promise constraint refuses two), in one currency (the first's,
+        oldest due first)."""
+        moves = moves.filtered(
+            lambda m: m.state == "posted"
+            and m.payment_state in ("not_paid", "partial")
+            and not m.credit_dispute_since
+            and not any(p.state == "pending" for p in m.credit_promise_ids)
+        )
+        moves = moves.sorted(lambda m: (m.credit_due_date or m.invoice_date_due or fields.Date.today(), m.id))
+        return moves.filtered(lambda m: m.currency_id == moves[:1].currency_id)
+
     def _credit_refresh(self):
         """Allocate what was paid on the invoices since the plan was agreed
         to its instalments in date order: an instalment is kept once covered,

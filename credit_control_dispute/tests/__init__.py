@@ -8,3 +8,4 @@ from . import test_menus
 from . import test_evidence_access
 from . import test_settings
 from . import test_worklist
+from . import test_plan_dialog
