@@ -10,6 +10,7 @@ from . import res_company
 from . import res_config_settings
 from . import credit_control_cash_matcher
 from . import credit_control_cash_proposal
+from . import credit_control_cash_proposal_elsewhere
 from . import credit_control_cash_proposal_line
 from . import account_bank_statement_line
 from . import credit_control_cash_remittance

@@ -32,6 +32,18 @@ class AccountBankStatementLine(models.Model):
         return st_lines
 
     # ------------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------------
+
+    def _credit_cash_changed_elsewhere(self):
+        """The journal entries of these bank lines changed (called by the
+        hooks of ``account.move.write`` and ``account.partial.reconcile``):
+        their cash-application proposals follow a reconciliation made, or
+        undone, by another tool."""
+        if self:
+            self.env["credit.control.cash.proposal"]._credit_bank_lines_changed(self)
+
+    # ------------------------------------------------------------------
     # ACTIONS
     # ------------------------------------------------------------------
 

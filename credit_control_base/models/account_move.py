@@ -325,6 +325,10 @@ class AccountMove(models.Model):
         result = super().write(vals)
         if "credit_hold" in vals:
             self._credit_collection_changed()
+        if "line_ids" in vals:
+            # a bank line reconciled or put back by another tool (a draft
+            # one is being created: no proposal yet)
+            self.filtered(lambda m: m.state == "posted").statement_line_id._credit_cash_changed_elsewhere()
         return result
 
     # ------------------------------------------------------------------

@@ -12,13 +12,23 @@ class AccountPartialReconcile(models.Model):
     def create(self, vals_list):
         partials = super().create(vals_list)
         partials._credit_moves()._credit_collection_changed()
+        partials._credit_bank_lines()._credit_cash_changed_elsewhere()
         return partials
 
     def unlink(self):
         moves = self._credit_moves()
+        st_lines = self._credit_bank_lines()
+        applied = self.env["credit.control.cash.proposal"]._credit_partials_removed(self)
         result = super().unlink()
         moves._credit_collection_changed()
+        applied._credit_undone_elsewhere()
+        st_lines._credit_cash_changed_elsewhere()
         return result
+
+    def _credit_bank_lines(self):
+        """The bank statement lines whose journal entries these partials
+        reconcile (read from the moves already in cache)."""
+        return (self.debit_move_id | self.credit_move_id).move_id.statement_line_id
 
     def _credit_moves(self):
         moves = (self.debit_move_id | self.credit_move_id).move_id
