@@ -1,7 +1,7 @@
 import base64
 from collections import defaultdict
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from werkzeug.exceptions import NotFound
 
@@ -126,7 +126,32 @@ class CreditStatementPortal(PortalAccount):
             custom_create_values={"invoice_ids": [Command.set(moves.ids)], "credit_dossier_id": dossier.id},
             **kwargs,
         )
+        # Once paid, the customer lands on the receipt of this transaction
+        # (the statement token of the payment page, if any, kept for the way back).
+        statement_token = parse_qs(urlsplit(kwargs.get("landing_route") or "").query).get("access_token", [None])[0]
+        tx_sudo.landing_route = tx_sudo._credit_receipt_path(statement_token)
         return tx_sudo._get_processing_values()
+
+    @http.route("/my/credit/<int:dossier_id>/receipt", type="http", auth="public", website=True, sitemap=False)
+    def portal_credit_receipt(self, dossier_id, tx_id=None, tx_token=None, access_token=None, **kwargs):
+        """The confirmation of an online payment and its printable receipt:
+        opened with the transaction's own token (the browser that paid), or
+        by whoever may see the statement."""
+        tx_sudo = request.env["payment.transaction"].sudo().browse(
+            int(tx_id) if (tx_id or "").isdigit() else 0
+        ).exists()
+        if not tx_sudo or tx_sudo.credit_dossier_id.id != dossier_id:
+            raise NotFound()
+        dossier = tx_sudo.credit_dossier_id
+        if tx_sudo._credit_check_receipt_token(tx_token):
+            self._credit_use_customer_lang(dossier)
+        else:
+            dossier, response = self._credit_access(dossier_id, access_token)
+            if response:
+                return response
+        return request.render(
+            "credit_control_portal.portal_credit_receipt", self._credit_receipt_values(tx_sudo, access_token)
+        )
 
     @http.route("/my/credit/<int:dossier_id>/promise", type="http", auth="public", methods=["POST"],
                 website=True, sitemap=False)
@@ -451,6 +476,34 @@ class CreditStatementPortal(PortalAccount):
             dossier.company_id.id, self._credit_payer(dossier).id, 1.0, currency_id=currency.id,
         ))
 
+    def _credit_receipt_values(self, tx_sudo, access_token):
+        """What was paid (the transaction's amount, not a recomputation) and
+        what is left on each of its invoices, counted by open instalments as
+        the statement counts them."""
+        dossier = tx_sudo.credit_dossier_id
+        format_date, format_amount = self._credit_formatters()
+        left = defaultdict(float)
+        for item in tx_sudo.invoice_ids._credit_instalments(fields.Date.context_today(dossier)):
+            left[item["move"]] += item["amount"]
+        paid_on = fields.Datetime.context_timestamp(tx_sudo, tx_sudo.last_state_change or tx_sudo.create_date)
+        return {
+            "page_name": "credit_statement",
+            "tx": tx_sudo,
+            "dossier": dossier,
+            "company": dossier.company_id,
+            "date": format_date(paid_on.date()),
+            "amount": format_amount(tx_sudo.amount, tx_sudo.currency_id),
+            "rows": [{
+                "invoice": invoice,
+                "due": format_date(invoice.credit_due_date or invoice.invoice_date_due),
+                "left": format_amount(left[invoice], invoice.currency_id),
+                "paid": invoice.currency_id.is_zero(left[invoice]),
+            } for invoice in tx_sudo.invoice_ids.sorted(lambda m: (m.invoice_date_due or m.invoice_date, m.id))],
+            # the way back needs a right to the statement, which the receipt's token is not
+            "statement_url": self._credit_statement_path(dossier, access_token)
+            if access_token or not request.env.user._is_public() else None,
+        }
+
     def _credit_payment_values(self, dossier, moves, amount, access_token):
         currency = moves.currency_id
         expiry = dossier._credit_now() + PAYMENT_TOKEN_SECONDS
@@ -463,6 +516,7 @@ class CreditStatementPortal(PortalAccount):
                 "currency": currency,
                 "amount_residual": amount,
                 "payment_reference": False,
+                # replaced by the receipt of the transaction once it exists
                 "landing_route": self._credit_statement_path(dossier, access_token),
                 "transaction_route": f"/my/credit/{dossier.id}/transaction",
             },

@@ -1,6 +1,10 @@
+from urllib.parse import urlencode
+
 from markupsafe import Markup
 
 from odoo import _, fields, models
+
+from odoo.addons.payment import utils as payment_utils
 
 
 class PaymentTransaction(models.Model):
@@ -35,3 +39,22 @@ class PaymentTransaction(models.Model):
                 subtype_xmlid="mail.mt_comment",
             )
         return result
+
+    def _credit_receipt_token(self):
+        """A token proving the browser that paid: signed over the id and the
+        reference of the transaction."""
+        self.ensure_one()
+        return payment_utils.generate_access_token(self.id, self.reference)
+
+    def _credit_check_receipt_token(self, token):
+        self.ensure_one()
+        return bool(token) and payment_utils.check_access_token(token, self.id, self.reference)
+
+    def _credit_receipt_path(self, statement_token=None):
+        """Where the customer lands after paying from the statement: the
+        confirmation and receipt of this transaction."""
+        self.ensure_one()
+        params = {"tx_id": self.id, "tx_token": self._credit_receipt_token()}
+        if statement_token:
+            params["access_token"] = statement_token
+        return f"/my/credit/{self.credit_dossier_id.id}/receipt?{urlencode(params)}"

@@ -47,4 +47,18 @@ publicWidget.registry.CreditStatement = publicWidget.Widget.extend({
     },
 });
 
+/**
+ * The receipt after an online payment: its print button.
+ */
+publicWidget.registry.CreditReceipt = publicWidget.Widget.extend({
+    selector: ".o_credit_receipt",
+    events: {
+        "click .o_credit_receipt_print": "_onPrint",
+    },
+
+    _onPrint() {
+        window.print();
+    },
+});
+
 export default publicWidget.registry.CreditStatement;

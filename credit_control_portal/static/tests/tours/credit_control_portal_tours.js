@@ -35,9 +35,21 @@ registry.category("web_tour.tours").add("credit_control_portal_pay_tour", {
             run: "click",
         },
         {
-            content: "Back on the statement, nothing is due any more",
-            trigger: ".o_credit_statement:contains('Nothing is due')",
+            content: "The confirmation says what was paid",
+            trigger: ".o_credit_receipt .o_credit_receipt_done",
             timeout: 30000,
+        },
+        {
+            trigger: ".o_credit_receipt .o_credit_receipt_amount:contains('1,500.00')",
+        },
+        {
+            content: "Back to the statement",
+            trigger: ".o_credit_receipt a.o_credit_receipt_back",
+            run: "click",
+        },
+        {
+            content: "Nothing is due any more",
+            trigger: ".o_credit_statement:contains('Nothing is due')",
         },
     ],
 });
