@@ -7,9 +7,13 @@
     "website": "https://github.com/credit-control-suite/credit-control",
     "author": "Credit Control Suite contributors",
     "license": "AGPL-3",
-    "depends": ["credit_control_base", "account_statement_import_camt", "account_statement_import_ofx"],
+    "depends": [
+        "credit_control_base", "account_statement_import_camt", "account_statement_import_ofx",
+        "account_statement_import_sheet_file",
+    ],
     "data": [
         "data/ir_cron_data.xml",
+        "data/account_statement_import_sheet_mapping_data.xml",
         "views/account_journal_views.xml",
     ],
     "images": ["static/description/icon.png"],

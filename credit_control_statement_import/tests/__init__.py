@@ -2,3 +2,4 @@ from . import test_statement_import
 from . import test_mail_alias
 from . import test_folder
 from . import test_demo_statement
+from . import test_sheet_import

@@ -1,5 +1,7 @@
 import base64
+import io
 import logging
+import zipfile
 
 from lxml import etree
 
@@ -10,6 +12,21 @@ from odoo.tools import format_date
 from odoo.addons.credit_control_base.models.credit_control_cash_matcher import BACKGROUND_LIMIT
 
 _logger = logging.getLogger(__name__)
+
+
+def _credit_is_sheet(file_data):
+    """Whether a statement file is a spreadsheet (CSV, TXT, XLS, XLSX)
+    rather than a CAMT (XML, or zipped XML files) or an OFX file."""
+    head = file_data[:256].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<") or head.upper().startswith(b"OFXHEADER"):
+        return False
+    if file_data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(file_data)) as archive:
+                return "xl/workbook.xml" in archive.namelist()
+        except zipfile.BadZipFile:
+            return False
+    return True
 
 
 class AccountStatementImport(models.TransientModel):
@@ -37,6 +54,21 @@ class AccountStatementImport(models.TransientModel):
         statements = self.env["account.bank.statement"].browse(result["statement_ids"])
         self._credit_match_imported(statements.line_ids)
         return result
+
+    def _parse_file(self, data_file):
+        """Override of `account_statement_import_sheet_file`: the sheet
+        mapping (the journal's default one) reads spreadsheets only, so that
+        a CAMT or OFX file of the same journal (by hand, by e-mail or from
+        the folder) still goes to its own parser instead of being refused as
+        a bad CSV file."""
+        if self.sheet_mapping_id and not _credit_is_sheet(data_file):
+            mapping = self.sheet_mapping_id
+            self.sheet_mapping_id = False
+            try:
+                return super()._parse_file(data_file)
+            finally:
+                self.sheet_mapping_id = mapping
+        return super()._parse_file(data_file)
 
     def _credit_check_not_imported(self, file_data):
         """Refuse a file whose exact content was imported before (the
@@ -131,6 +163,12 @@ class AccountStatementImport(models.TransientModel):
         action = super().import_file_button()
         if not self.credit_summary:
             return action
+        # OCA's own notice (lines of the file imported before and ignored)
+        # is kept in ours, which replaces it
+        notices = ""
+        if action.get("tag") == "display_notification":
+            notices = action["params"].get("message") or ""
+            action = action["params"]["next"]
         # the proposals this import made, whatever the user's rights on them
         to_review = self.sudo().credit_proposal_ids.filtered(lambda p: p.state == "proposed")
         next_action = action
@@ -148,7 +186,7 @@ class AccountStatementImport(models.TransientModel):
             "params": {
                 "type": "success",
                 "sticky": bool(to_review),
-                "message": self.credit_summary,
+                "message": "\n\n".join(filter(None, [self.credit_summary, notices])),
                 "next": next_action,
             },
         }
