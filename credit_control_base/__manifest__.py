@@ -33,6 +33,10 @@
         "wizard/credit_control_aged_balance_wizard_views.xml",
         "wizard/credit_control_provision_move_views.xml",
         "views/credit_control_kpi_views.xml",
+        "report/credit_control_dossier_statement_reports.xml",
+        "report/credit_control_dossier_statement_templates.xml",
+        "views/credit_control_dossier_statement_views.xml",
+        "data/credit_control_dossier_mail_template_data.xml",
     ],
     "demo": [
         "demo/credit_control_segment_demo.xml",

@@ -1,4 +1,5 @@
 from . import credit_control_segment
+from . import credit_control_dossier_statement
 from . import credit_control_dossier
 from . import credit_control_dossier_mixin
 from . import credit_control_document
@@ -23,3 +24,5 @@ from . import credit_control_kpi_aged_balance
 from . import credit_control_kpi_dashboard
 from . import credit_control_kpi_dashboard_line
 from . import credit_control_kpi_dashboard_onboarding
+from . import report_credit_statement
+from . import ir_actions_report

@@ -39,7 +39,7 @@ class CreditControlDossier(models.Model):
 
     _name = "credit.control.dossier"
     _description = "Customer Credit Dossier"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "credit.control.dossier.statement"]
     _order = "name, id"
     _check_company_auto = True
     # Salespeople take part in the collection: they comment on the dossiers

@@ -29,3 +29,4 @@ from . import test_aged_oracle
 from . import test_worklist_actions
 from . import test_dossier_create
 from . import test_cash_elsewhere
+from . import test_statement
