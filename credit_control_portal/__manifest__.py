@@ -12,6 +12,7 @@
         "views/credit_control_portal_templates.xml",
         "views/credit_control_dossier_views.xml",
         "views/res_config_settings_views.xml",
+        "views/credit_control_portal_statement_download_templates.xml",
     ],
     "assets": {
         "web.assets_frontend": [
