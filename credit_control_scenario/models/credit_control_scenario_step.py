@@ -109,6 +109,11 @@ class CreditControlScenarioStep(models.Model):
         help="When the reminder is sent, prepare a draft invoice of the fixed "
         "recovery indemnity (40 € per invoice) and late-payment interest.",
     )
+    attach_statement = fields.Boolean(
+        string="Attach the Statement of Account",
+        help="The e-mails of this step also carry the customer's statement of account (PDF): every "
+        "invoice still open, not only those reminded.",
+    )
 
     # ------------------------------------------------------------------
     # ORM

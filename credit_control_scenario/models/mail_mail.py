@@ -25,7 +25,9 @@ class MailMail(models.Model):
             reminders = reminders.filtered(lambda m: m.state == "outgoing")
             reminders._credit_compose()
             reminders._credit_cancel_blacklisted()
-            reminders.filtered(lambda m: m.state == "outgoing")._credit_attach_invoice_pdfs()
+            reminders = reminders.filtered(lambda m: m.state == "outgoing")
+            reminders._credit_attach_invoice_pdfs()
+            reminders._credit_attach_statements()
         return super().send(auto_commit=auto_commit, raise_exception=raise_exception,
                             post_send_callback=post_send_callback)
 
@@ -103,6 +105,30 @@ class MailMail(models.Model):
                 })
             if attachments:
                 mail.attachment_ids = [(4, attachment.id) for attachment in attachments]
+
+    def _credit_attach_statements(self):
+        """The customer's statement of account (PDF) on the reminder e-mails
+        of a step that asks for it, rendered when the e-mail leaves the
+        queue as the invoice PDFs are; once, however often it is retried."""
+        actions = self.env[ACTION_MODEL].sudo().browse(self.mapped("res_id")).exists()
+        report = self.env.ref("credit_control_base.credit_control_dossier_report_statement").sudo()
+        for mail in self:
+            action = actions.browse(mail.res_id)
+            if not action.exists() or not action.step_id.attach_statement or not action.dossier_id:
+                continue
+            dossier = action.dossier_id.with_context(lang=action._credit_recipient_lang())
+            name = dossier._credit_statement_filename("pdf")
+            if name in mail.attachment_ids.mapped("name"):
+                continue
+            pdf, _type = report._render_qweb_pdf(report.report_name, dossier.ids)
+            attachment = self.env["ir.attachment"].sudo().create({
+                "name": name,
+                "raw": pdf,
+                "res_model": "mail.message",
+                "res_id": mail.mail_message_id.id,
+                "mimetype": "application/pdf",
+            })
+            mail.attachment_ids = [fields.Command.link(attachment.id)]
 
     def _credit_compose(self):
         """Compose the reminder e-mails queued by a run from their step's

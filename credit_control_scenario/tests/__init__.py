@@ -22,3 +22,4 @@ from . import test_letter_layout
 from . import test_worklist
 from . import test_mail_sql
 from . import test_notes_language
+from . import test_statement_attachment
