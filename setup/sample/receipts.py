@@ -27,6 +27,11 @@ def day_statement(env, rng, ctx, partners, today):
     company, journal = setup.company, setup.bank_journal
     if not journal.bank_account_id:
         journal.bank_acc_number = COMPANY_IBAN
+    # the bank's CSV export can be imported too (its CAMT still is read as such)
+    mapping = env.ref('credit_control_statement_import.account_statement_import_sheet_mapping_fr_csv',
+                      raise_if_not_found=False)
+    if mapping and not journal.default_sheet_mapping_id:
+        journal.default_sheet_mapping_id = mapping
     # The demo's portal customer keeps its invoices open (it is there to pay
     # them online), and so do the customers reminded last night (their
     # reminders are the demo's mail queue).
