@@ -1,10 +1,16 @@
 import logging
+from collections import defaultdict
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, formatLang
 
 _logger = logging.getLogger(__name__)
+
+# Proposals applied together in one pass of Odoo's reconciliation: the
+# queries of a pass are shared by all, and a batch that Odoo refuses is
+# retried proposal by proposal.
+APPLY_BATCH_SIZE = 500
 
 
 class CreditControlCashProposal(models.Model):
@@ -198,43 +204,135 @@ class CreditControlCashProposal(models.Model):
     # ------------------------------------------------------------------
 
     def _credit_apply_automatically(self):
-        """Reconcile proposals found with enough confidence. One that cannot
-        be applied any more (the invoice was paid meanwhile) stays to review
-        with the reason, without stopping the others."""
+        """Reconcile proposals found with enough confidence, by batches (see
+        ``_credit_reconcile``). One that cannot be applied any more (the
+        invoice was paid meanwhile) stays to review with the reason, without
+        stopping the others."""
+        for company, company_proposals in self.grouped("company_id").items():
+            proposals = company_proposals.with_company(company).with_context(credit_cash_automatic=True)
+            for batch in proposals._credit_batches():
+                failures = batch._credit_failures()
+                todo = batch.filtered(lambda proposal, f=failures: proposal not in f)
+                try:
+                    with self.env.cr.savepoint():
+                        todo._credit_reconcile()
+                except UserError:
+                    # What Odoo's reconciliation refused in the batch, found
+                    # proposal by proposal: the others are applied all the same.
+                    for proposal in todo:
+                        try:
+                            with self.env.cr.savepoint():
+                                proposal._credit_reconcile()
+                        except UserError as error:
+                            failures[proposal] = error
+                batch._credit_mark_failed(failures)
+
+    def _credit_mark_failed(self, failures):
+        """``failures``: {proposal: UserError} of the automatic application."""
+        if not failures:
+            return
+        failed = self.browse([proposal.id for proposal in failures])
+        for proposal, error in failures.items():
+            _logger.info("Cash proposal %s not applied automatically: %s", proposal.id, error)
+        failed.write({"auto_failed": True})
+        # notes, not messages: they need no sender's e-mail address
+        failed._message_log_batch({
+            proposal.id: self.env._("Not applied automatically: %(reason)s", reason=str(error))
+            for proposal, error in failures.items()
+        })
+
+    def _credit_batches(self, size=None):
+        """``self`` cut in order into batches of at most ``size`` proposals
+        of which no two touch the same invoice: what a batch checks just
+        before applying is what it applies to, and Odoo's reconciliation
+        never sees one invoice in two pairs of one pass."""
+        size = size or APPLY_BATCH_SIZE
+        batch, held = [], set()
+        for proposal in self:
+            items = set(proposal.line_ids.move_line_id.ids)
+            if batch and (len(batch) >= size or items & held):
+                yield self.browse(batch)
+                batch, held = [], set()
+            batch.append(proposal.id)
+            held |= items
+        if batch:
+            yield self.browse(batch)
+
+    def _credit_failures(self):
+        """Why each proposal of ``self`` cannot be applied now, read just
+        before applying: {proposal: UserError}."""
+        failures = {}
         for proposal in self:
             try:
-                with self.env.cr.savepoint():
-                    proposal.with_company(proposal.company_id).with_context(
-                        credit_cash_automatic=True)._credit_reconcile()
+                proposal._credit_check_applicable()
             except UserError as error:
-                _logger.info("Cash proposal %s not applied automatically: %s", proposal.id, error)
-                proposal.auto_failed = True
-                # a note, not a message: it needs no sender's e-mail address
-                proposal._message_log(body=_("Not applied automatically: %(reason)s", reason=str(error)))
+                failures[proposal] = error
+        return failures
+
+    def _credit_check_applicable(self):
+        """Still under review, every invoice still owing what the proposal
+        allocates (never reconciled twice, nor across companies), the bank
+        line still on its suspense account alone, in the same currency, or
+        the payment still open."""
+        self.ensure_one()
+        if self.state != "proposed":
+            raise UserError(_("The proposal %(name)s was already handled.", name=self.name))
+        self._credit_check_still_open()
+        if self.statement_line_id:
+            st_line = self.statement_line_id
+            _liquidity, suspense, other = st_line._seek_for_lines()
+            if other or len(suspense) != 1:
+                raise UserError(_("The bank line %(name)s is already (partly) reconciled.",
+                                  name=st_line.move_id.name))
+            if suspense.currency_id != self.currency_id:
+                raise UserError(_("The bank line %(name)s changed currency.", name=st_line.move_id.name))
+            if self.writeoff_amount and not self.company_id.credit_cash_writeoff_account_id:
+                raise UserError(_("Set the bank fee account of the cash application in the settings."))
+        elif self.source_line_id.reconciled:
+            raise UserError(_("The payment %(name)s is already reconciled.", name=self.source_line_id.move_id.name))
 
     def _credit_reconcile(self):
+        """Apply the proposals of ``self``, by batches of proposals sharing
+        no invoice: every proposal of a batch checked first (a UserError,
+        nothing of the batch applied, for the first that cannot be), then
+        the bank lines of the batch rewritten together and all its pairs
+        reconciled in one pass of Odoo's reconciliation, then the proposals
+        marked and noted. Applying them together or one by one writes the
+        same journal items and reconciliations."""
+        for batch in self._credit_batches():
+            failures = batch._credit_failures()
+            if failures:
+                raise next(iter(failures.values()))
+            batch._credit_apply()
+
+    def _credit_apply(self):
+        """Apply ``self``, checked, sharing no invoice."""
+        st_proposals = self.filtered("statement_line_id")
+        plan, counterparts = st_proposals._credit_rewrite_statement_lines()
+        # Each pair apart, as reconcile() on each would: _reconcile_plan
+        # checks and reconciles every recordset of the plan on its own.
+        if plan:
+            self.env["account.move.line"]._reconcile_plan(plan)
+        partials = {proposal: lines.matched_debit_ids for proposal, lines in counterparts.items()}
+        for proposal in self - st_proposals:
+            partials[proposal] = proposal._credit_reconcile_payment()
+        automatic = bool(self.env.context.get("credit_cash_automatic"))
+        self.write({"state": "reconciled", "automatic": automatic})
         for proposal in self:
-            if proposal.state != "proposed":
-                raise UserError(_("The proposal %(name)s was already handled.", name=proposal.name))
-            proposal._credit_check_still_open()
-            if proposal.statement_line_id:
-                partials = proposal._credit_reconcile_statement_line()
-            else:
-                partials = proposal._credit_reconcile_payment()
-            automatic = bool(self.env.context.get("credit_cash_automatic"))
-            proposal.write({
-                "state": "reconciled",
-                "partial_ids": [Command.set(partials.ids)],
-                "automatic": automatic,
-            })
-            proposal._message_log(body=_(
+            proposal.partial_ids = [Command.set(partials[proposal].ids)]
+        how = _("Reconciled automatically") if automatic else _("Reconciled after review")
+        rules = dict(self._fields["rule"]._description_selection(self.env))
+        self._message_log_batch({
+            proposal.id: self.env._(
                 "%(how)s: %(amount)s applied to %(invoices)s (rule: %(rule)s, confidence %(confidence)s%%).",
-                how=_("Reconciled automatically") if automatic else _("Reconciled after review"),
+                how=how,
                 amount=formatLang(self.env, proposal.allocated_amount, currency_obj=proposal.currency_id),
                 invoices=", ".join(proposal.line_ids.move_id.mapped("name")),
-                rule=dict(self._fields["rule"]._description_selection(self.env))[proposal.rule],
+                rule=rules[proposal.rule],
                 confidence=proposal.confidence,
-            ))
+            )
+            for proposal in self
+        })
 
     def _credit_check_still_open(self):
         """Never reconcile an invoice twice, nor across companies."""
@@ -252,75 +350,84 @@ class CreditControlCashProposal(models.Model):
 
     def _credit_reconcile_payment(self):
         source = self.source_line_id
-        if source.reconciled:
-            raise UserError(_("The payment %(name)s is already reconciled.", name=source.move_id.name))
         before = source.matched_debit_ids
         for line in self.line_ids:
             (source | line.move_line_id).reconcile()
         return source.matched_debit_ids - before
 
-    def _credit_reconcile_statement_line(self):
-        """Replace the suspense item of the bank line by one receivable item
-        per invoice (plus the bank fees), then reconcile each with its
-        invoice. What is not allocated stays on the suspense account."""
-        st_line = self.statement_line_id
-        liquidity, suspense, other = st_line._seek_for_lines()
-        if other or len(suspense) != 1:
-            raise UserError(_("The bank line %(name)s is already (partly) reconciled.", name=st_line.move_id.name))
-        currency = suspense.currency_id
-        if currency != self.currency_id:
-            raise UserError(_("The bank line %(name)s changed currency.", name=st_line.move_id.name))
-        commands, balance_total = [], 0.0
-        counterparts = []
-        for line in self.line_ids:
-            item = line.move_line_id
-            amounts = st_line._prepare_counterpart_amounts_using_st_line_rate(currency, None, line.amount)
-            counterparts.append(item)
-            commands.append(Command.create({
-                "name": st_line.payment_ref,
-                "account_id": item.account_id.id,
-                "partner_id": item.partner_id.id,
-                "currency_id": currency.id,
-                "amount_currency": -amounts["amount_currency"],
-                "balance": -amounts["balance"],
-            }))
-            balance_total -= amounts["balance"]
-        if self.writeoff_amount:
-            account = self.company_id.credit_cash_writeoff_account_id
-            if not account:
-                raise UserError(_("Set the bank fee account of the cash application in the settings."))
-            amounts = st_line._prepare_counterpart_amounts_using_st_line_rate(currency, None, self.writeoff_amount)
-            commands.append(Command.create({
-                "name": _("Bank fees: %(label)s", label=st_line.payment_ref),
-                "account_id": account.id,
-                "partner_id": self.partner_id.id,
-                "currency_id": currency.id,
-                "amount_currency": amounts["amount_currency"],
-                "balance": amounts["balance"],
-            }))
-            balance_total += amounts["balance"]
-        remaining = -suspense.amount_currency - self.allocated_amount + self.writeoff_amount
-        company_currency = self.company_id.currency_id
-        rest = -(liquidity.balance + balance_total)
-        if currency.is_zero(remaining) or company_currency.is_zero(rest):
-            # the last counterpart absorbs the rounding of the conversions
-            commands[0][2]["balance"] += rest
-            commands.append(Command.delete(suspense.id))
-        else:
-            commands.append(Command.update(suspense.id, {"amount_currency": -remaining, "balance": rest}))
-        st_line.move_id.with_context(
-            skip_readonly_check=True, skip_account_move_synchronization=True, force_delete=True,
-        ).write({"line_ids": commands})
-        new_lines = st_line.move_id.line_ids - liquidity - suspense
-        partials = self.env["account.partial.reconcile"]
-        for item in counterparts:
-            counterpart = new_lines.filtered(lambda line, i=item: line.account_id == i.account_id
-                                             and line.partner_id == i.partner_id and not line.reconciled
-                                             and line.amount_residual < 0)[:1]
-            before = counterpart.matched_debit_ids
-            (counterpart | item).reconcile()
-            partials |= counterpart.matched_debit_ids - before
-        return partials
+    def _credit_rewrite_statement_lines(self):
+        """Replace the suspense item of the bank line of each proposal by one
+        receivable item per invoice (plus the bank fees), all the bank lines
+        together: what ``account.move.write`` of each bank entry's items
+        would do (is_manually_modified set, items created, suspense items
+        deleted or reduced), with the entries' balance and dynamic lines
+        checked once for all. What is not allocated stays on the suspense
+        account.
+
+        :return: (reconciliation plan: one recordset per counterpart and its
+            invoice item, {proposal: its counterparts})
+        """
+        AccountMoveLine = self.env["account.move.line"]
+        if not self:
+            return [], {}
+        vals_list, owners, to_delete, to_update = [], [], AccountMoveLine, []
+        for proposal in self:
+            st_line = proposal.statement_line_id
+            liquidity, suspense, _other = st_line._seek_for_lines()
+            currency = suspense.currency_id
+            lines_vals, balance_total = [], 0.0
+            for line in proposal.line_ids:
+                item = line.move_line_id
+                amounts = st_line._prepare_counterpart_amounts_using_st_line_rate(currency, None, line.amount)
+                lines_vals.append({
+                    "move_id": st_line.move_id.id,
+                    "name": st_line.payment_ref,
+                    "account_id": item.account_id.id,
+                    "partner_id": item.partner_id.id,
+                    "currency_id": currency.id,
+                    "amount_currency": -amounts["amount_currency"],
+                    "balance": -amounts["balance"],
+                })
+                owners.append((proposal, item))
+                balance_total -= amounts["balance"]
+            if proposal.writeoff_amount:
+                amounts = st_line._prepare_counterpart_amounts_using_st_line_rate(
+                    currency, None, proposal.writeoff_amount)
+                lines_vals.append({
+                    "move_id": st_line.move_id.id,
+                    "name": _("Bank fees: %(label)s", label=st_line.payment_ref),
+                    "account_id": proposal.company_id.credit_cash_writeoff_account_id.id,
+                    "partner_id": proposal.partner_id.id,
+                    "currency_id": currency.id,
+                    "amount_currency": amounts["amount_currency"],
+                    "balance": amounts["balance"],
+                })
+                owners.append((proposal, None))
+                balance_total += amounts["balance"]
+            remaining = -suspense.amount_currency - proposal.allocated_amount + proposal.writeoff_amount
+            rest = -(liquidity.balance + balance_total)
+            if currency.is_zero(remaining) or proposal.company_id.currency_id.is_zero(rest):
+                # the first counterpart absorbs the rounding of the conversions
+                lines_vals[0]["balance"] += rest
+                to_delete |= suspense
+            else:
+                to_update.append((suspense, {"amount_currency": -remaining, "balance": rest}))
+            vals_list += lines_vals
+        moves = self.statement_line_id.move_id
+        container = {"records": moves}
+        context = {"skip_readonly_check": True, "skip_account_move_synchronization": True, "force_delete": True}
+        with moves._check_balanced(container), moves._sync_dynamic_lines(container):
+            moves.with_context(**context).write({"is_manually_modified": True})
+            for suspense, vals in to_update:
+                suspense.with_context(**context).write(vals)
+            to_delete.with_context(**context).unlink()
+            new_lines = AccountMoveLine.with_context(**context).create(vals_list)
+        plan, counterparts = [], defaultdict(lambda: AccountMoveLine)
+        for (proposal, item), line in zip(owners, new_lines, strict=True):
+            if item:
+                plan.append(line | item)
+                counterparts[proposal] |= line
+        return plan, counterparts
 
     def _credit_undo(self):
         """Remove exactly the reconciliations this proposal made and put the

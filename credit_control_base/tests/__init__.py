@@ -12,6 +12,7 @@ from . import test_cash_matching
 from . import test_cash_remittance
 from . import test_cash_safety
 from . import test_cash_labelled
+from . import test_cash_batch
 from . import test_kpi_aged_balance
 from . import test_kpi_indicators
 from . import test_sample_data
