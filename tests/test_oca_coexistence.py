@@ -8,7 +8,14 @@ theirs (as ``credit.control.run`` did) breaks them.
 OCA's ``account_financial_report`` is installed there too, without its own
 tests (slow, and not about us): its Aged Partner Balance is the oracle of
 ours (credit_control_base's ``TestAgedOracle``, skipped where it is not
-installed)."""
+installed).
+
+OCA's reconciliation widget, ``account_reconcile_oca``, is installed with
+its tests beside ``credit_control_statement_import`` (and OCA's statement
+importers it depends on): our hooks on journal entries must not break its
+widget, and our proposals follow what its widget reconciles and undoes
+(credit_control_statement_import's ``TestReconcileOcaWidget``, skipped
+where it is not installed)."""
 import os
 import re
 from pathlib import Path
@@ -16,11 +23,12 @@ from pathlib import Path
 import pytest
 from odoo_db import copy_template, drop_database, odoo, require_test_environment
 
-OCA_MODULES = ["account_credit_control", "account_invoice_overdue_reminder", "account_financial_risk"]
+OCA_MODULES = ["account_credit_control", "account_invoice_overdue_reminder", "account_financial_risk",
+               "account_reconcile_oca"]
 # installed beside ours, their tests not run
 OCA_ORACLES = ["account_financial_report"]
 OURS = ["credit_control_base", "credit_control_scenario", "credit_control_scoring", "credit_control_dispute",
-        "credit_control_portal"]
+        "credit_control_portal", "credit_control_statement_import"]
 RESULT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
 
 
@@ -57,11 +65,13 @@ def test_oca_and_our_tests_pass_in_one_database():
         assert (failed, errors) == (0, 0), "\n".join(failures) or log[-4000:]
         assert code == 0, log[-4000:]
         # account_invoice_overdue_reminder ships no test of its own
-        for module in ["account_credit_control", "account_financial_risk", *OURS]:
+        for module in ["account_credit_control", "account_financial_risk", "account_reconcile_oca", *OURS]:
             assert _tests_started(log, module), f"no test of {module} ran"
         assert "TestOcaEngine.test_a_customer_with_an_oca_policy_is_left_to_oca" in log
         # the oracle ran (it skips itself where account_financial_report is missing)
         assert "Starting TestAgedOracle.test_same_aged_balance_as_oca" in log
+        # so did the tests of OCA's reconciliation widget (skipped without it)
+        assert "Starting TestReconcileOcaWidget.test_reconciled_in_oca_widget_closes_our_proposal" in log
         assert total > 0
     finally:
         drop_database(db)

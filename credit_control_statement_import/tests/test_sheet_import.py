@@ -54,8 +54,9 @@ class TestSheetImport(StatementImportCommon):
 
     def test_same_csv_twice_refused(self):
         self._import(self._csv(), filename=CSV_FILE)
-        with self.assertRaisesRegex(UserError, r"This file \(releve_20260210 \(1\)\.csv\) was already imported on .*: "
-                                    r"it is the file of the bank statement .*releve_20260210\.csv\. Nothing was imported"):
+        message = (r"This file \(releve_20260210 \(1\)\.csv\) was already imported on .*: it is the file of the "
+                   r"bank statement .*releve_20260210\.csv\. Nothing was imported again\.")
+        with self.assertRaisesRegex(UserError, message):
             self._import(self._csv(), filename="releve_20260210 (1).csv")
         self.assertEqual(len(self._st_lines()), CSV_ROWS)
 
