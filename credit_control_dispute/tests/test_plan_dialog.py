@@ -34,7 +34,7 @@ class TestPlanDialog(CreditDisputeCommon):
         self.assertEqual(self._preselected(action), self.invoice_2,
                          "not the disputed invoice, nor those of a plan or a pending promise")
         # a plan of what is preselected can be confirmed as is
-        with Form(self.Plan.with_context(action["context"])) as form:
+        with Form(self.Plan.with_context(**action["context"])) as form:
             self.assertEqual(form.amount_total, 500.0)
         form.record.action_confirm()
         self.assertEqual(form.record.state, "active")
@@ -46,7 +46,7 @@ class TestPlanDialog(CreditDisputeCommon):
         action = self.dossier.action_new_plan()
         self.assertEqual(action["target"], "new")
         self.assertTrue(action["name"])
-        views = self.Plan.with_context(action["context"]).get_views([(False, "form")])
+        views = self.Plan.with_context(**action["context"]).get_views([(False, "form")])
         arch = etree.fromstring(views["views"]["form"]["arch"])
         footer = arch.find(".//footer")
         self.assertIsNotNone(footer, "the dialog's own buttons, instead of Save and Discard beside Confirm")
