@@ -12,3 +12,4 @@ from . import test_short_link
 from . import test_collector_told
 from . import test_receipt
 from . import test_statement_download
+from . import test_tour_fr
