@@ -66,18 +66,25 @@ class CreditControlAlert(models.Model):
         alerts = self.sudo().create(todo)
         activity_type = self.env.ref("mail.mail_activity_data_todo")
         model_id = self.env["ir.model"]._get_id("credit.control.dossier")
-        labels = dict(self._fields["alert_type"]._description_selection(self.env))
+        # the nightly scoring has no language: each activity is titled in the
+        # language of the collector who gets it
+        active = {code for code, _name in self.env["res.lang"].get_installed()}
+        labels = {}
         activities = []
         for alert, fallback in zip(alerts, fallback_users, strict=True):
             user = alert.dossier_id.collector_id.id or fallback
             if not user:
                 continue
+            lang = self.env["res.users"].browse(user).lang
+            lang = lang if lang in active else self.env.lang or "en_US"
+            if lang not in labels:
+                labels[lang] = dict(self._fields["alert_type"]._description_selection(self.with_context(lang=lang).env))
             activities.append({
                 "res_model_id": model_id,
                 "res_id": alert.dossier_id.id,
                 "activity_type_id": activity_type.id,
                 "user_id": user,
-                "summary": labels[alert.alert_type],
+                "summary": labels[lang][alert.alert_type],
                 "note": alert.message,
                 "date_deadline": alert.alert_date,
             })

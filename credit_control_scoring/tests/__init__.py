@@ -6,3 +6,4 @@ from . import test_query_count
 from . import test_menus
 from . import test_access
 from . import test_settings
+from . import test_alert_language
