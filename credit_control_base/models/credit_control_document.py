@@ -29,7 +29,12 @@ class CreditControlDocument(models.Model):
     )
     res_model = fields.Char(string="Origin Model", index=True)
     res_id = fields.Many2oneReference(string="Origin", model_field="res_model")
-    kind = fields.Char(help="What the document is for, e.g. dispute evidence or remittance advice.")
+    # a selection, so that lists, filters and groups show a translated label,
+    # never the code; modules add their kinds with selection_add
+    kind = fields.Selection(
+        [("remittance", "Remittance Advice"), ("evidence", "Evidence"), ("other", "Other")],
+        help="What the document is for, e.g. dispute evidence or remittance advice.",
+    )
     text = fields.Text(string="Content", index="trigram", help="Text extracted from the PDF, for searching.")
     extraction_state = fields.Selection(
         [

@@ -137,7 +137,7 @@ class CreditControlDossier(models.Model):
         help="Days past the due date of the oldest item still to be paid.",
     )
     overdue_invoice_count = fields.Integer(compute="_compute_amounts", string="Overdue Invoices")
-    credit_limit = fields.Float(
+    credit_limit = fields.Monetary(
         compute="_compute_credit_limit",
         groups=MONEY_GROUPS,
         inverse="_inverse_credit_limit",

@@ -1,6 +1,7 @@
 from odoo import _, fields, models
 from odoo.tools import format_date
 
+from ..tools.lang_format import elide
 from .credit_control_kpi import SALE_MOVE_TYPES
 
 
@@ -86,8 +87,10 @@ class CreditControlKpiDashboardMonth(models.TransientModel):
             ("date", ">=", self.month),
             ("date", "<=", self.date_to),
         ])
+        month = format_date(self.env, self.month, date_format="MMMM y")
+        # "Ventes à crédit d'avril 2026"
         return dashboard._credit_report()._credit_invoices_action(
-            moves, _("Credit sales of %s", format_date(self.env, self.month, date_format="MMMM y"))
+            moves, elide(self.env, _("Credit sales of %s", month), month)
         )
 
     def action_open_closing(self):

@@ -4,6 +4,8 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import float_compare
 
+from ..tools.lang_format import elide
+
 CREDIT_MANAGER_GROUP = "credit_control_base.group_credit_control_manager"
 # Names where a limit change comes from, for its log. The dossier's inverse
 # sets it after checking the user's right and writes under sudo; it is only
@@ -37,9 +39,10 @@ class ResPartner(models.Model):
     def _check_credit_limit(self):
         for partner in self.sudo():
             if partner.credit_limit < 0:
-                raise ValidationError(
-                    _("The credit limit of %s cannot be negative.", partner.display_name)
-                )
+                raise ValidationError(elide(
+                    self.env, _("The credit limit of %s cannot be negative.", partner.display_name),
+                    partner.display_name,
+                ))
 
     # ------------------------------------------------------------------
     # CRUD

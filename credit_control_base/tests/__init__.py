@@ -31,3 +31,4 @@ from . import test_worklist_actions
 from . import test_dossier_create
 from . import test_cash_elsewhere
 from . import test_statement
+from . import test_french_formats

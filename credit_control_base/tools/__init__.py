@@ -1,2 +1,3 @@
+from . import lang_format
 from . import pdf_text
 from . import sql

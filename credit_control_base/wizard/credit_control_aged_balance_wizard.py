@@ -4,6 +4,10 @@ import io
 import xlsxwriter
 
 from odoo import _, fields, models
+from odoo.tools import format_date
+from odoo.tools.misc import get_lang
+
+from ..tools.lang_format import elide
 
 GROUP_FIELDS = {"partner": "partner_id", "segment": "segment_id", "collector": "collector_id"}
 
@@ -40,7 +44,7 @@ class CreditControlAgedBalanceWizard(models.TransientModel):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "credit_control_base.credit_control_aged_balance_action"
         )
-        action["name"] = _("Aged Balance as of %s", fields.Date.to_string(self.as_of))
+        action["name"] = _("Aged Balance as of %s", format_date(self.env, self.as_of))
         action["domain"] = [("company_id", "=", self.company_id.id)]
         action["context"] = {
             "credit_as_of": fields.Date.to_string(self.as_of),
@@ -106,6 +110,14 @@ class CreditControlAgedBalanceWizard(models.TransientModel):
         total = {fname: sum(row["amounts"][fname] for row in rows) for fname in fnames}
         return rows, total
 
+    def _credit_xlsx_date_format(self):
+        """The user's date format (strftime) as an Excel number format."""
+        pattern = get_lang(self.env).date_format or "%m/%d/%Y"
+        for directive, excel in (("%d", "dd"), ("%m", "mm"), ("%Y", "yyyy"), ("%y", "yy"), ("%b", "mmm"),
+                                 ("%B", "mmmm"), ("%a", "ddd"), ("%A", "dddd"), ("%e", "d")):
+            pattern = pattern.replace(directive, excel)
+        return pattern
+
     def _credit_xlsx(self):
         output = io.BytesIO()
         workbook = xlsxwriter.Workbook(output, {"in_memory": True})
@@ -113,10 +125,13 @@ class CreditControlAgedBalanceWizard(models.TransientModel):
         bold = workbook.add_format({"bold": True})
         money = workbook.add_format({"num_format": "#,##0.00"})
         money_bold = workbook.add_format({"num_format": "#,##0.00", "bold": True})
+        # a real date cell, shown in the user's order (dd/mm/yyyy in French)
+        day = workbook.add_format({"num_format": self._credit_xlsx_date_format()})
         columns = self._credit_columns()
-        sheet.write(0, 0, _("Aged balance of %(company)s as of %(date)s (%(currency)s)",
-                            company=self.company_id.name, date=fields.Date.to_string(self.as_of),
-                            currency=self.currency_id.name), bold)
+        title = _("Aged balance of %(company)s as of %(date)s (%(currency)s)",
+                  company=self.company_id.name, date=format_date(self.env, self.as_of),
+                  currency=self.currency_id.name)
+        sheet.write(0, 0, elide(self.env, title, self.company_id.name), bold)
         header = [dict(self._fields["group_by"]._description_selection(self.env))[self.group_by],
                   _("Document"), _("Due Date"), *[label for _fname, label in columns]]
         for col, label in enumerate(header):
@@ -130,7 +145,8 @@ class CreditControlAgedBalanceWizard(models.TransientModel):
             row_index += 1
             for item in row["items"]:
                 sheet.write(row_index, 1, item.move_id.name or "")
-                sheet.write(row_index, 2, fields.Date.to_string(item.date_maturity))
+                if item.date_maturity:
+                    sheet.write_datetime(row_index, 2, fields.Datetime.to_datetime(item.date_maturity), day)
                 for col, (fname, _label) in enumerate(columns, start=3):
                     sheet.write_number(row_index, col, item[fname], money)
                 row_index += 1

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 
 class CreditControlProvisionMove(models.TransientModel):
@@ -135,7 +136,7 @@ class CreditControlProvisionMove(models.TransientModel):
             }))
         if not lines:
             raise UserError(_("The provisions are already what the aged balance requires."))
-        label = _("Provisions for doubtful debts as of %s", fields.Date.to_string(self.as_of))
+        label = _("Provisions for doubtful debts as of %s", format_date(self.env, self.as_of))
         if allowance:
             lines.append(fields.Command.create({
                 "name": label, "account_id": self.expense_account_id.id, "balance": allowance,

@@ -7,3 +7,4 @@ from . import credit_control_payment_plan
 from . import account_move
 from . import credit_control_dossier
 from . import res_partner
+from . import credit_control_document

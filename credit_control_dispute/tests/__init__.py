@@ -9,3 +9,4 @@ from . import test_evidence_access
 from . import test_settings
 from . import test_worklist
 from . import test_plan_dialog
+from . import test_french_formats

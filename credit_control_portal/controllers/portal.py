@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from werkzeug.exceptions import NotFound
 
-from odoo import _, fields, http
+from odoo import _, fields, http, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.http import request
@@ -305,7 +305,7 @@ class CreditStatementPortal(PortalAccount):
             promise_date = None
         if not promise_date or not today <= promise_date <= latest:
             raise ValidationError(_(
-                "Choose a payment date between today and %(latest)s.", latest=fields.Date.to_string(latest)
+                "Choose a payment date between today and %(latest)s.", latest=tools.format_date(request.env, latest)
             ))
         return promise_date
 

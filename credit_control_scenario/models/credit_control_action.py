@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import html_normalize, html_sanitize
+from odoo.tools import format_date, html_normalize, html_sanitize
 from odoo.tools.translate import LazyGettext, LazyTranslate
 
 from ..tools import mail_sql
@@ -211,7 +211,7 @@ class CreditControlAction(models.Model):
                 "%(step)s - %(customer)s (%(date)s)",
                 step=action.step_id.name,
                 customer=action.partner_id.name,
-                date=action.date,
+                date=format_date(self.env, action.date),
             )
 
     # ------------------------------------------------------------------

@@ -6,6 +6,7 @@ from odoo import _, fields, models, tools
 from odoo.tools import SQL, float_round, format_date
 from odoo.tools.translate import LazyTranslate
 
+from odoo.addons.credit_control_base.tools.lang_format import format_number
 from odoo.addons.credit_control_base.tools.sql import foreign_keys_by_index
 
 from ..tools import mail_sql
@@ -274,7 +275,7 @@ class CreditControlActionDelivery(models.AbstractModel):
                             "name": _("Late-payment interest on %(invoice)s (due %(due)s): %(days)s days at "
                                       "%(rate)s %%", invoice=move.name,
                                       due=format_date(self.env, item["due_date"]),
-                                      days=item["days_late"], rate=round(rate, 2)),
+                                      days=item["days_late"], rate=format_number(self.env, rate)),
                             "quantity": 1,
                             "price_unit": interest,
                             "tax_ids": [],

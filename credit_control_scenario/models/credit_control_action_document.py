@@ -8,6 +8,8 @@ from odoo import api, fields, models
 from odoo.tools import plaintext2html
 from odoo.tools.misc import format_date
 
+from odoo.addons.credit_control_base.tools.lang_format import elide
+
 from .ir_actions_report import LETTER_REPORT_NAME
 
 # The letter's date written out (LDML): "2 décembre 2026", "2 December 2026".
@@ -116,7 +118,7 @@ class CreditControlActionDocument(models.AbstractModel):
         contact = self.contact_id
         lines = [customer.name]
         if contact and contact != customer and contact.name and contact.name != customer.name:
-            lines.append(env._("Attn: %s", contact.name))
+            lines.append(elide(env, env._("Attn: %s", contact.name), contact.name))
         address = self._credit_letter_address_partner()
         abroad = address.country_id and address.country_id != self.company_id.country_id
         return lines + self._credit_letter_address_lines(address, with_country=abroad, env=env)

@@ -5,7 +5,7 @@ from datetime import timedelta
 from psycopg2.errors import UniqueViolation
 
 from odoo import _, api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.credit_control_base.const import COLLECTIBLE_MOVE_TYPES
@@ -161,7 +161,7 @@ class CreditControlRun(models.Model):
         have a reminder due (among ``dossiers`` when given), left for its
         batches."""
         run = self.create({
-            "name": _("Reminders of %s", today),
+            "name": _("Reminders of %s", format_date(self.env, today)),
             "date": today,
             "company_ids": [fields.Command.set(companies.ids)],
             "warning": self._credit_statement_warnings(companies, today) or False,
@@ -185,7 +185,7 @@ class CreditControlRun(models.Model):
         for stale in running.filtered(lambda r: r.date < today):
             message = _(
                 "Not finished on %(date)s: %(count)s customers left to the next run.",
-                date=stale.date, count=len(stale.pending_dossiers or []),
+                date=format_date(self.env, stale.date), count=len(stale.pending_dossiers or []),
             )
             stale.write({
                 "state": "done",
@@ -611,6 +611,6 @@ class CreditControlRun(models.Model):
                 warnings.append(_(
                     "%(company)s: the last bank statement is from %(date)s, more than %(days)s days ago; "
                     "customers who have already paid may be reminded.",
-                    company=company.name, date=last, days=max_days,
+                    company=company.name, date=format_date(self.env, last), days=max_days,
                 ))
         return "\n".join(warnings)

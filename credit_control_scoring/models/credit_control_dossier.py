@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL, split_every
 
 from odoo.addons.credit_control_base.const import COLLECTIBLE_MOVE_TYPES
+from odoo.addons.credit_control_base.tools.lang_format import format_number
 
 from ..const import (
     HISTORY_MONTHS,
@@ -120,7 +121,7 @@ class CreditControlDossier(models.Model):
         help="Payment terms the risk policy of the customer's risk class calls for, when they differ "
         "from the current ones.",
     )
-    credit_suggested_limit = fields.Float(
+    credit_suggested_limit = fields.Monetary(
         compute="_compute_credit_suggestion",
         string="Suggested Credit Limit",
         help="Credit limit of the risk policy of the class; 0 means no suggestion.",
@@ -303,7 +304,9 @@ class CreditControlDossier(models.Model):
                 alerts.append({
                     "dossier_id": dossier.id,
                     "alert_type": "score_drop",
-                    "message": _("Score dropped from %(old)s to %(new)s.", old=old_score, new=score),
+                    "message": _("Score dropped from %(old)s to %(new)s.",
+                                 old=format_number(self.env, old_score, digits=1),
+                                 new=format_number(self.env, score, digits=1)),
                 })
             if breached:
                 alerts.append({

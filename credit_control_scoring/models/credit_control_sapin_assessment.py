@@ -1,6 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.tools import format_date
 
 from ..const import SAPIN_LEVELS, SAPIN_REVIEW_MONTHS
 
@@ -130,6 +131,6 @@ class CreditControlSapinAssessment(models.Model):
             "alert_type": "sapin_review",
             "activity_user_id": assessment.reviewer_id.id,
             "message": self.env._("The Sapin II assessment of %(date)s is due for review.",
-                         date=assessment.assessment_date),
+                         date=format_date(self.env, assessment.assessment_date)),
         } for assessment in due])
         due.review_reminded = True

@@ -1,4 +1,7 @@
-from odoo import fields, models
+import re
+
+from odoo import api, fields, models
+from odoo.tools.misc import get_lang
 
 FACTOR_SELECTION = [
     ("days_late", "Days beyond terms"),
@@ -40,6 +43,12 @@ class CreditControlScoreFactor(models.Model):
         help="Late invoices out of those evaluated; for the trend, average "
         "days beyond terms over 3 / 6 / 12 months.",
     )
+    detail_display = fields.Char(
+        compute="_compute_detail_display",
+        string="Details",
+        help="Late invoices out of those evaluated; for the trend, average "
+        "days beyond terms over 3 / 6 / 12 months.",
+    )
     normalized = fields.Float(
         string="Points (0-100)", readonly=True, digits=(5, 2), aggregator="avg",
         help="The raw value brought to a 0-100 scale, 100 being the lowest risk.",
@@ -56,3 +65,19 @@ class CreditControlScoreFactor(models.Model):
 
     contribution = fields.Float(readonly=True, digits=(5, 2), aggregator="avg",
                                 help="Share of the score: points times weight divided by the sum of the weights.")
+
+    # ------------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------------
+
+    @api.depends("detail")
+    @api.depends_context("lang")
+    def _compute_detail_display(self):
+        """The stored detail is written by the nightly job in no language
+        ("12.5 / 8.0 / -"): its decimals are shown with the reader's decimal
+        point ("12,5 / 8,0 / -" in French)."""
+        point = get_lang(self.env).decimal_point or "."
+        for factor in self:
+            factor.detail_display = factor.detail and re.sub(
+                r"(\d)\.(\d)", lambda match: f"{match.group(1)}{point}{match.group(2)}", factor.detail
+            )

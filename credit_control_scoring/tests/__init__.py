@@ -6,4 +6,5 @@ from . import test_query_count
 from . import test_menus
 from . import test_access
 from . import test_settings
+from . import test_french_formats
 from . import test_alert_language

@@ -1,0 +1,44 @@
+"""Numbers, percentages and names in the reader's language, for the texts
+the modules build themselves (chatter, names, titles, messages): Odoo's
+widgets format fields, not the strings we compose."""
+
+import re
+
+from odoo.tools import formatLang
+
+# A name starting with one of these takes the elided "d'" / "qu'" in French
+# (an h is treated as mute: "d'Hélène", "d'Hôtel de Ville").
+ELIDING_INITIALS = "aeiouyhàâäéèêëîïôöùûüœæ"
+ELIDABLE_WORDS = {"de": "d'", "que": "qu'"}
+
+
+def format_number(env, value, digits=2):
+    """``value`` with the decimal and thousands separators of the lang of
+    ``env`` ("25,0", "10 000,00" in French)."""
+    return formatLang(env, value, digits=digits)
+
+
+def format_percent(env, value, digits=2):
+    """A percentage as the lang of ``env`` writes it: "12,15 %" in French
+    (a no-break space before the sign), "12.15%" in English."""
+    number = formatLang(env, value, digits=digits)
+    if (env.lang or "").startswith("fr"):
+        return f"{number}\N{NO-BREAK SPACE}%"
+    return f"{number}%"
+
+
+def elide(env, text, *names):
+    """French elision before the names put in ``text``: "de Atelier Durand"
+    becomes "d'Atelier Durand", "que Hélène" "qu'Hélène". Only where one of
+    ``names`` follows the word, so that the fixed words of the sentence are
+    left as the translator wrote them; other languages are left alone."""
+    if not (env.lang or "").startswith("fr") or not text:
+        return text
+    for name in {name for name in names if name and name[0].lower() in ELIDING_INITIALS}:
+        text = re.sub(
+            rf"\b(de|De|que|Que) (?={re.escape(name)})",
+            lambda match: ELIDABLE_WORDS[match.group(1).lower()].capitalize()
+            if match.group(1)[0].isupper() else ELIDABLE_WORDS[match.group(1)],
+            text,
+        )
+    return text
