@@ -107,6 +107,10 @@ class TestStatement(StatementCommon):
         text, _result = self._pdf_text(self.dossier)
         self.assertIn("Relevé de compte", text)
         self.assertIn("Total dû", text)
+        for french in ("Facture", "Échéance", "Montant dû", "Jours de retard", "Montant initial", "Au 15/05/2026"):
+            self.assertIn(french, text)
+        self.assertNotIn("Amount Due", text)
+        self.assertNotIn("As of", text)
         self.assertIn("2 550,00", text.replace("\u202f", " "))
 
     def test_xlsx_read_back(self):
