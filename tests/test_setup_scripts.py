@@ -76,7 +76,7 @@ def test_generate_finds_the_generator(run, venv_python, repo_root, tmp_path):
 
 # --- setup/run end to end ---------------------------------------------------------
 
-PORT = 8371
+PORT = int(os.environ.get("CC_E2E_HTTP_PORT", 8371))  # another port: two runs side by side
 START_TIMEOUT = 8 * 60  # a new database: Odoo modules, ours, then the sample data
 
 
@@ -222,3 +222,53 @@ def test_run_serves_the_demo_database(run_server):
         page = customer.session.get(f"http://localhost:{PORT}{first}", timeout=60)
     assert "o_credit_statement" in page.text
     assert "o_credit_pay_selected" in page.text, "online payment is offered"
+
+    assert_the_demo_is_french(rpc)
+
+
+def assert_the_demo_is_french(rpc):
+    """The French localization on both sample companies (its chart of
+    accounts, its VAT rates on the invoices), A4 and a document layout chosen,
+    provision rates and credit limits; users, agenda and histories in French,
+    English still installed."""
+    def read(model, domain, fields, **kwargs):
+        return rpc.call_kw(model, "search_read", [domain], {"fields": fields, **kwargs})
+
+    assert rpc.search_count("ir.module.module", [("name", "=", "l10n_fr_account"), ("state", "=", "installed")])
+    companies = read("res.company", [], ["name", "chart_template", "currency_id", "paperformat_id",
+                                         "external_report_layout_id", "account_use_credit_limit"])
+    assert {c["name"] for c in companies} == {"Atelier Durand SAS", "Durand Suisse SA"}, companies
+    for company in companies:
+        assert company["chart_template"] == "fr", company
+        assert company["external_report_layout_id"], company
+        assert company["account_use_credit_limit"], company
+        [paper] = read("report.paperformat", [("id", "=", company["paperformat_id"][0])], ["format"])
+        assert paper["format"] == "A4", company
+    main = next(c for c in companies if c["name"] == "Atelier Durand SAS")
+    assert main["currency_id"][1] == "EUR"
+    lines = read("account.move.line", [("company_id", "=", main["id"]), ("display_type", "=", "product"),
+                                       ("move_id.move_type", "=", "out_invoice")], ["tax_ids"])
+    tax_ids = sorted({tax for line in lines for tax in line["tax_ids"]})
+    taxes = read("account.tax", [("id", "in", tax_ids)], ["amount"])
+    assert {tax["amount"] for tax in taxes} == {20.0, 10.0, 5.5}, taxes
+
+    assert rpc.search_count("credit.control.provision.rate", [("segment_id", "=", False)]) == 2
+    assert rpc.search_count("credit.control.dossier", [("limit_breached", "=", True)]) > 0
+    limits = read("credit.control.dossier", [], ["credit_limit", "limit_breached"])
+    assert any(d["credit_limit"] and not d["limit_breached"] for d in limits), "some within their limit"
+
+    languages = {lang["code"] for lang in read("res.lang", [], ["code"])}
+    assert {"fr_FR", "en_US"} <= languages, languages
+    users = read("res.users", [("login", "in", ["admin", "collector1", "credit_manager"])], ["lang"])
+    assert {user["lang"] for user in users} == {"fr_FR"}, users
+    activities = read("mail.activity", [("res_model", "=", "credit.control.dossier")], ["summary", "note"])
+    assert activities, "the collectors' agenda"
+    english = ("Reminder", "Phone Call", "Introduce yourself", "Credit limit breached")
+    assert not [a for a in activities if any(word in (a["summary"] or "") for word in english)], activities
+    notes = read("mail.message", [("model", "=", "credit.control.dossier"), ("message_type", "=", "comment")],
+                 ["body"])
+    assert any("Relance" in note["body"] for note in notes), notes[:5]
+    assert not [n for n in notes if any(word in n["body"] for word in english)], notes[:5]
+    calls = read("credit.control.action", [("channel", "=", "phone"), ("partner_id.lang", "=", "fr_FR")],
+                 ["content"])
+    assert all("Introduce yourself" not in (call["content"] or "") for call in calls), calls

@@ -98,6 +98,33 @@ class TestSampleData(TransactionCase):
         with self.assertRaises(sample.SampleDataError):
             sample.generate(self.env, customers=1, invoices=1, seed=7, today=TODAY)
 
+    def test_french_demo(self):
+        """The demo companies invoice at the French VAT rates (20 %, 10 % on meals,
+        5.5 % on books), print on A4 with a document layout chosen, provision
+        their doubtful debts per aging bucket and give some customers a credit
+        limit, some of them over it; the demo's users work in French."""
+        sample.generate(self.env, customers=12, invoices=120, seed=7, today=TODAY)
+        main = self.env.ref('base.main_company')
+        invoices = self.env['account.move'].search([('move_type', '=', 'out_invoice'), ('company_id', '=', main.id),
+                                                    ('invoice_date', '<=', TODAY)])
+        self.assertEqual(set(invoices.invoice_line_ids.tax_ids.mapped('amount')), {20.0, 10.0, 5.5})
+        self.assertEqual(main.account_sale_tax_id.amount, 20.0)
+        companies = self.env['res.company'].search([('name', 'in', ('Atelier Durand SAS', 'Durand Suisse SA'))])
+        self.assertEqual(len(companies), 2)
+        for company in companies:
+            self.assertEqual(company.paperformat_id.format, 'A4', company.name)
+            self.assertTrue(company.external_report_layout_id, company.name)
+            self.assertTrue(company.account_use_credit_limit, company.name)
+        rates = self.env['credit.control.provision.rate'].search([('company_id', 'in', companies.ids),
+                                                                  ('segment_id', '=', False)])
+        self.assertEqual(rates.company_id, companies)
+        self.assertRecordValues(rates[:1], [{'rate_not_due': 0.0, 'rate_b2': 10.0, 'rate_b5': 100.0}])
+        limited = self.env['credit.control.dossier'].search([('company_id', 'in', companies.ids)]).filtered(
+            'credit_limit')
+        self.assertTrue(limited.filtered('limit_breached'), "some customers are over their credit limit")
+        self.assertTrue(limited.filtered(lambda d: not d.limit_breached), "and some within it")
+        self.assertEqual(self.env.ref('base.user_admin').lang, 'fr_FR')
+
     def test_deterministic(self):
         def run(seed):
             return lambda: (sample.generate(self.env, customers=5, invoices=25, seed=seed, today=TODAY),
@@ -131,6 +158,11 @@ class TestSampleData(TransactionCase):
                     refund=Refund(date(2025, 1, 14), Line('part', 1.0, 100.12)),
                     payments=(Payment(date(2025, 1, 20), 'next'), Payment(date(2025, 3, 25), 'all'))),
             Invoice(0, 'main', day, '30_days', (Line('screws', 40.0, 17.5),)),
+            # three VAT rates on one invoice: a tax line each
+            Invoice(1, 'main', day, '30_days', (Line('training', 1.0, 1450.0), Line('lunch', 8.0, 24.35),
+                                                Line('handbook', 3.0, 39.9)),
+                    payments=(Payment(date(2025, 2, 5), 'all'),)),
+            Invoice(4, 'subsidiary', day, '60_days', (Line('lunch', 6.0, 23.15), Line('handbook', 1.0, 41.0))),
         ]
         customers = sample.plan.plan_customers(rng, [{'country': 'FR', 'profile': p} for p in
                                                      ('good', 'late', 'chronic', 'defaulter', 'good', 'late')],

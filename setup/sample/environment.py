@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from odoo.fields import Command
 
-from .plan import PRODUCTS
+from .plan import PRODUCTS, VAT_CLASSES
 
 _logger = logging.getLogger(__name__)
 
@@ -15,13 +15,14 @@ MAIN_COMPANY = {
     'zip': '69002',
     'city': 'Lyon',
     'country': 'FR',
-    'vat': 'FR61552081317',
+    'vat': 'FR31842519373',
+    'siret': '84251937300018',  # SIREN 842 519 373, head office 00018
     'phone': '04 78 12 34 56',
     'email': 'compta@atelier-durand.fr',
     'website': 'https://www.atelier-durand.fr',
     'currency': 'EUR',
-    'tax': 20.0,
-    'tax_name': 'TVA 20 %',
+    # VAT rate of each VAT class of the products (plan.VAT_CLASSES), with its name
+    'taxes': {'standard': (20.0, 'TVA 20 %'), 'intermediate': (10.0, 'TVA 10 %'), 'reduced': (5.5, 'TVA 5,5 %')},
 }
 SUBSIDIARY = {
     'name': 'Durand Suisse SA',
@@ -30,12 +31,13 @@ SUBSIDIARY = {
     'city': 'Genève',
     'country': 'CH',
     'vat': 'CHE-116.281.710 TVA',
+    'company_registry': 'CHE-116.281.710',
     'phone': '022 310 45 67',
     'email': 'comptabilite@durand-suisse.ch',
     'website': 'https://www.durand-suisse.ch',
     'currency': 'CHF',
-    'tax': 8.1,
-    'tax_name': 'TVA 8,1 %',
+    # Swiss VAT: meals at the normal rate, books at the reduced one
+    'taxes': {'standard': (8.1, 'TVA 8,1 %'), 'intermediate': (8.1, 'TVA 8,1 %'), 'reduced': (2.6, 'TVA 2,6 %')},
 }
 
 # code, English name, French name, lines as (value, value amount, nb days, delay type, days next month)
@@ -55,7 +57,8 @@ class CompanySetup:
     currency: object
     sale_journal: object
     bank_journal: object
-    tax: object
+    tax: object      # the standard rate
+    taxes: dict      # VAT class -> account.tax
 
 
 @dataclass
@@ -69,6 +72,12 @@ class SampleContext:
 def prepare(env, rng, start, today):
     """Set the stage: the French main company, its Swiss subsidiary, and what invoices need."""
     env['res.lang']._activate_lang('fr_FR')
+    # the demo's users work in French; English stays installed for whoever switches
+    for xmlid in ('base.user_admin', 'base.user_demo'):
+        user = env.ref(xmlid, raise_if_not_found=False)
+        if user:
+            user.lang = 'fr_FR'
+    _set_aside_localization_demo(env)
     countries = {c.code: c.id for c in env['res.country'].search([('code', 'in', ['FR', 'BE', 'CH', 'GB'])])}
     main = env.ref('base.main_company')
     subsidiary = _subsidiary(env, main)
@@ -80,9 +89,23 @@ def prepare(env, rng, start, today):
     return SampleContext(
         companies=companies,
         terms=_payment_terms(env),
-        products=_products(env, [setup.tax for setup in companies.values()]),
+        products=_products(env, list(companies.values())),
         countries=countries,
     )
+
+
+def _set_aside_localization_demo(env):
+    """The French localization's demo data bring a company of their own ('FR
+    Company', with Odoo's demo entries): taken out of the users' companies and
+    archived, so that the demo shows its two sample companies only."""
+    company = env.ref('base.demo_company_fr', raise_if_not_found=False)
+    if not company or not company.active:
+        return
+    users = env['res.users'].with_context(active_test=False).search([
+        ('company_ids', 'in', company.ids), ('company_id', '!=', company.id),
+    ])
+    users.write({'company_ids': [Command.unlink(company.id)]})
+    company.active = False
 
 
 def _subsidiary(env, main):
@@ -90,7 +113,10 @@ def _subsidiary(env, main):
     # the users who run the demo see both companies
     users = env.ref('base.user_root') | env.ref('base.user_admin', raise_if_not_found=False)
     users.write({'company_ids': [Command.link(company.id)]})
-    env['account.chart.template'].try_loading('generic_coa', company, install_demo=False)
+    # the main company's chart: the French one in setup/run's database (Odoo
+    # installed it for a company in France), the generic one in tests, which
+    # cannot install modules
+    env['account.chart.template'].try_loading(main.chart_template or 'generic_coa', company, install_demo=False)
     return company
 
 
@@ -110,17 +136,31 @@ def _configure_company(env, company, data, countries):
         'city': data['city'],
         'country_id': countries[data['country']],
         'vat': data['vat'],
+        'company_registry': data.get('company_registry') or data.get('siret'),
+        **({'siret': data['siret']} if 'siret' in data and 'siret' in company._fields else {}),
         'phone': data['phone'],
         'email': data['email'],
         'website': data['website'],
     })
+    _documents(env, company)
+    taxes = {vat_class: _sale_tax(env, company, rate, name) for vat_class, (rate, name) in data['taxes'].items()}
+    company.account_sale_tax_id = taxes['standard']
     return CompanySetup(
         company=company,
         currency=currency,
         sale_journal=env['account.journal'].search([('company_id', '=', company.id), ('type', '=', 'sale')], limit=1),
         bank_journal=env['account.journal'].search([('company_id', '=', company.id), ('type', '=', 'bank')], limit=1),
-        tax=_sale_tax(env, company, data['tax'], data['tax_name']),
+        tax=taxes['standard'],
+        taxes=taxes,
     )
+
+
+def _documents(env, company):
+    """A4 paper and a document layout chosen: the first print asks nothing."""
+    values = {'paperformat_id': env.ref('base.paperformat_euro').id}
+    if not company.external_report_layout_id:
+        values['external_report_layout_id'] = env.ref('web.external_layout_standard').id
+    company.write(values)
 
 
 def _remove_demo_entries(env, company):
@@ -136,12 +176,17 @@ def _remove_demo_entries(env, company):
 
 
 def _sale_tax(env, company, amount, name):
-    """The company's default sale tax, or a copy of it at the local VAT rate."""
-    tax = company.account_sale_tax_id
-    if tax.amount_type != 'percent' or tax.amount != amount or tax.price_include:
-        tax = tax.copy({'name': name, 'amount': amount, 'price_include_override': 'tax_excluded'})
-        company.account_sale_tax_id = tax
-    return tax
+    """The chart's sale tax at this VAT rate (the French chart's 20 %, 10 % and
+    5.5 % on goods, due on invoice), else a copy of the company's default sale
+    tax at that rate."""
+    tax = env['account.tax'].search([
+        ('company_id', '=', company.id), ('type_tax_use', '=', 'sale'), ('amount_type', '=', 'percent'),
+        ('amount', '=', amount), ('price_include', '=', False), ('tax_exigibility', '=', 'on_invoice'),
+        ('tax_scope', '!=', 'service'),
+    ], order='sequence, id', limit=1)
+    return tax or company.account_sale_tax_id.copy({
+        'name': name, 'amount': amount, 'price_include_override': 'tax_excluded',
+    })
 
 
 def _payment_terms(env):
@@ -166,14 +211,14 @@ def _payment_terms(env):
     return terms
 
 
-def _products(env, taxes):
+def _products(env, setups):
     vals_list = [
         {
             'name': name_en,
             'default_code': key.upper(),
             'type': 'service' if price > 100 else 'consu',
             'list_price': price,
-            'taxes_id': [Command.set([tax.id for tax in taxes])],
+            'taxes_id': [Command.set([setup.taxes[VAT_CLASSES[key]].id for setup in setups])],
         }
         for key, (_fr, name_en, price, _q) in PRODUCTS.items()
     ]

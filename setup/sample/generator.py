@@ -5,6 +5,7 @@
 """
 import json
 import logging
+import math
 import random
 import time
 from datetime import timedelta
@@ -69,16 +70,22 @@ def generate(env, customers=60, invoices=900, seed=42, months=18, today=None, sq
         'payments': len(result['payments']),
         'open_invoices': len(result['invoices'].filtered(lambda m: m.payment_state in ('not_paid', 'partial'))),
     }
+    # what the demo's French users did (limits set, disputes and promises
+    # recorded, the bank statement imported) is noted in their language; the
+    # reminder run, nightly, has none (its notes: in each collector's)
+    users_env = env(context=dict(env.context, lang='fr_FR'))
     counts.update(_credit_control(env, partners))
+    counts.update(_provision_rates(env))
+    counts.update(_credit_limits(users_env, partners))
     counts.update(_customer_portal(env, partners))
     if not sql:  # benchmarks measure the accounting alone
-        counts.update(_disputes_and_promises(env, random.Random(seed + 1), partners, today))
+        counts.update(_disputes_and_promises(users_env, random.Random(seed + 1), partners, today))
         counts.update(_scores(env))
         counts.update(_reminders(env, today))
         if receipts:
             # the morning's statement, after the night's reminder run, as a
             # company's day goes
-            counts.update(day_statement(env, random.Random(seed + 2), ctx, partners, today))
+            counts.update(day_statement(users_env, random.Random(seed + 2), ctx, partners, today))
     counts['seconds'] = round(time.monotonic() - started, 1)
     env['ir.config_parameter'].sudo().set_param(PARAM, json.dumps({
         'seed': seed, 'today': str(today), 'months': months, 'sql': sql,
@@ -160,6 +167,43 @@ def _credit_control(env, partners):
             dossiers[index::len(collectors)].write({'collector_id': collector.id})
         counts['dossiers'] = len(dossiers)
     return counts
+
+
+# Provision rates of doubtful debts per aging bucket (not due, then the four
+# buckets of 30 days and beyond), as a French SME's policy would set them.
+PROVISION_RATES = {'rate_not_due': 0.0, 'rate_b1': 0.0, 'rate_b2': 10.0, 'rate_b3': 25.0, 'rate_b4': 50.0,
+                   'rate_b5': 100.0}
+
+
+def _provision_rates(env):
+    """The companies' provision rates per aging bucket, when credit_control_base
+    is installed: the aged balance and the dashboard show provisions."""
+    if 'credit.control.provision.rate' not in env:
+        return {}
+    Rate = env['credit.control.provision.rate']
+    companies = env.companies - Rate.search([('segment_id', '=', False)]).company_id
+    Rate.create([{'company_id': company.id, **PROVISION_RATES} for company in companies])
+    return {'provision_rates': len(companies)}
+
+
+def _credit_limits(env, partners):
+    """Credit limits (Odoo's customer credit limit switched on in every
+    company) on one customer in three with something to pay: most of them
+    within their limit, one in three over it."""
+    if 'credit.control.dossier' not in env or 'limit_breached' not in env['credit.control.dossier']._fields:
+        return {}
+    env.companies.write({'account_use_credit_limit': True})
+    dossiers = env['credit.control.dossier'].search(
+        [('partner_id', 'in', partners.ids), ('open_amount', '>', 0)], order='id')[::3]
+    for index, dossier in enumerate(dossiers):
+        unit = 1000 if dossier.open_amount >= 2000 else 100
+        if index % 3 == 0:  # over the limit
+            limit = max(unit, math.floor(dossier.open_amount * 0.6 / unit) * unit)
+        else:
+            limit = math.ceil(dossier.open_amount * 1.5 / unit) * unit
+        dossier.partner_id.with_company(dossier.company_id).credit_limit = limit
+    dossiers.invalidate_recordset()
+    return {'credit_limits': len(dossiers), 'over_credit_limit': len(dossiers.filtered('limit_breached'))}
 
 
 def _disputes_and_promises(env, rng, partners, today):

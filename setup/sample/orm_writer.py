@@ -1,7 +1,7 @@
 """Write the invoice plan through the ORM, in batches."""
 from odoo.fields import Command
 
-from .plan import PRODUCTS, settle
+from .plan import PRODUCTS, VAT_CLASSES, settle
 
 BATCH = 500
 
@@ -56,7 +56,7 @@ class OrmWriter:
                     'name': line_label(line.product, partner.lang),
                     'quantity': line.quantity,
                     'price_unit': line.price_unit,
-                    'tax_ids': [Command.set(setup.tax.ids)],
+                    'tax_ids': [Command.set(setup.taxes[VAT_CLASSES[line.product]].ids)],
                 })
                 for line in lines
             ],

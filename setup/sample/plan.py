@@ -18,6 +18,27 @@ PRODUCTS = {
     'part': ('Pièce usinée A-120', 'Machined part A-120', 42.5, (10, 25, 50, 100, 200)),
     'screws': ('Lot de visserie inox', 'Stainless screw kit', 18.9, (5, 10, 20, 40)),
     'shipping': ('Frais de port', 'Shipping costs', 35.0, (1,)),
+    'lunch': ('Déjeuner de formation', 'Training lunch', 24.0, (6,)),
+    'handbook': ('Manuel technique (livre)', 'Technical handbook (book)', 39.0, (1,)),
+}
+
+# what comes with a product on the same invoice, per unit of it: the trainees'
+# lunches with a training day, the technical handbook with a maintenance contract
+# (added without a draw: the same seed draws the same invoices as before them)
+COMPANIONS = {'training': 'lunch', 'maintenance': 'handbook'}
+DRAWN = [key for key in PRODUCTS if key not in COMPANIONS.values()]
+
+# key -> VAT class, whose rate each company gives (environment): in France 20 %,
+# 10 % for meals, 5.5 % for books
+VAT_CLASSES = {
+    'consulting': 'standard',
+    'maintenance': 'standard',
+    'training': 'standard',
+    'part': 'standard',
+    'screws': 'standard',
+    'shipping': 'standard',
+    'lunch': 'intermediate',
+    'handbook': 'reduced',
 }
 
 # key -> (share of customers preferring it, nominal instalments as (days, end of month))
@@ -129,9 +150,14 @@ def plan_invoices(rng, customers, count, months, today):
 
 def _lines(rng):
     lines = []
-    for product in rng.sample(list(PRODUCTS), rng.choices((1, 2, 3, 4), weights=(45, 30, 17, 8))[0]):
+    for product in rng.sample(DRAWN, rng.choices((1, 2, 3, 4), weights=(45, 30, 17, 8))[0]):
         _fr, _en, price, quantities = PRODUCTS[product]
         lines.append(Line(product, float(rng.choice(quantities)), round(price * rng.uniform(0.9, 1.15), 2)))
+    for line in list(lines):
+        if line.product in COMPANIONS:
+            companion = COMPANIONS[line.product]
+            _fr, _en, price, (per_unit,) = PRODUCTS[companion]
+            lines.append(Line(companion, float(line.quantity * per_unit), price))
     return tuple(lines)
 
 

@@ -7,6 +7,7 @@ column); ``sql_writer`` allocates the ids and inserts the rows.
 from odoo.tools import SQL
 
 from .orm_writer import line_label, refund_reference
+from .plan import VAT_CLASSES
 
 # what the ORM stores on the lines that are not product lines of an invoice
 ZERO_PRODUCT_VALUES = dict.fromkeys(('quantity', 'price_unit', 'price_subtotal', 'price_total', 'discount'), 0.0)
@@ -76,14 +77,15 @@ class DocumentBuilder:
 
     def _document(self, move_type, day, plan_lines, partner, name, prefix, number, term):
         sign = 1 if move_type == 'out_invoice' else -1  # of the receivable
-        tax, rate = self.setup.tax, self.setup.tax.amount / 100
+        line_taxes = [self.setup.taxes[VAT_CLASSES[line.product]] for line in plan_lines]
         subtotals = [self.round(line.quantity * line.price_unit) for line in plan_lines]
-        taxes = [self.round(subtotal * rate) for subtotal in subtotals]
+        # rounded per line, as the companies' taxes are
+        taxes = [self.round(subtotal * tax.amount / 100) for subtotal, tax in zip(subtotals, line_taxes, strict=True)]
         untaxed, tax_amount = self.round(sum(subtotals)), self.round(sum(taxes))
         total = self.round(untaxed + tax_amount)
         common = self.writer.common_line_values(self.setup, partner, name, day, move_type)
         lines = []
-        for line, subtotal, line_tax in zip(plan_lines, subtotals, taxes, strict=True):
+        for line, subtotal, line_tax, tax in zip(plan_lines, subtotals, taxes, line_taxes, strict=True):
             product = self.writer.ctx.products[line.product]
             lines.append({
                 **common, 'display_type': 'product', 'sequence': 100, 'discount': 0.0,
@@ -94,13 +96,16 @@ class DocumentBuilder:
                 'price_subtotal': subtotal, 'price_total': self.round(subtotal + line_tax),
                 **self._amounts(-sign * subtotal), 'tax_ids': [tax.id],
             })
-        repartition = self.writer.tax_repartition(tax, move_type)
-        lines.append({
-            **common, 'display_type': 'tax', 'sequence': 10000, 'name': tax.name, **ZERO_PRODUCT_VALUES,
-            'account_id': repartition.account_id.id, 'tax_line_id': tax.id,
-            'tax_group_id': tax.tax_group_id.id, 'tax_repartition_line_id': repartition.id,
-            'tax_base_amount': untaxed, **self._amounts(-sign * tax_amount),
-        })
+        # one tax line per tax, on the base of its lines
+        for tax in dict.fromkeys(line_taxes):
+            repartition = self.writer.tax_repartition(tax, move_type)
+            lines.append({
+                **common, 'display_type': 'tax', 'sequence': 10000, 'name': tax.name, **ZERO_PRODUCT_VALUES,
+                'account_id': repartition.account_id.id, 'tax_line_id': tax.id,
+                'tax_group_id': tax.tax_group_id.id, 'tax_repartition_line_id': repartition.id,
+                'tax_base_amount': self.round(sum(s for s, t in zip(subtotals, line_taxes, strict=True) if t == tax)),
+                **self._amounts(-sign * self.round(sum(a for a, t in zip(taxes, line_taxes, strict=True) if t == tax))),
+            })
         lines += self._receivable_lines(common, partner, day, name, sign, term, untaxed, tax_amount, total)
         # without payment term, the ORM leaves the due date of a credit note to the day it is written
         due = max(line['date_maturity'] for line in lines if line['display_type'] == 'payment_term') if term \
