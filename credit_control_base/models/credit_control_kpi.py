@@ -136,11 +136,40 @@ class CreditControlKpi(models.AbstractModel):
             from_before = as_of < fields.Date.context_today(self) and self._kpi_fewer_reconciliations_before(
                 as_of, company_ids
             )
+        Line = self.env["account.move.line"]
         if from_before:
             partials, residual = SQL("max_date <= %s", as_of), SQL("l.balance - COALESCE(r.amount, 0)")
+            branches = [SQL("TRUE")]
         else:
             partials, residual = SQL("max_date > %s", as_of), SQL("l.amount_residual + COALESCE(r.amount, 0)")
-        Line = self.env["account.move.line"]
+            # Open on D and settled since are the items open today and the
+            # items reconciled after D: the partial index on open items
+            # finds the first, the reconciliations the second, instead of
+            # reading every receivable item dated up to D.
+            branches = [
+                SQL("l.amount_residual <> 0"),
+                SQL("l.amount_residual = 0 AND l.id IN (SELECT line_id FROM reconciled)"),
+            ]
+        open_lines = SQL(" UNION ALL ").join(
+            SQL(
+                """
+                SELECT l.id, l.move_id, l.company_id, l.partner_id, l.date,
+                       %(due)s AS date_maturity,
+                       %(residual)s AS residual
+                  FROM account_move_line l
+             LEFT JOIN reconciled r ON r.line_id = l.id
+                 WHERE %(receivable)s AND l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
+                   AND %(branch)s AND %(residual)s <> 0
+                """,
+                due=Line._credit_due_date_sql(),
+                residual=residual,
+                receivable=Line._credit_receivable_sql(),
+                company_ids=tuple(company_ids),
+                as_of=as_of,
+                branch=branch,
+            )
+            for branch in branches
+        )
         days = Line._credit_days_late_sql(as_of, due=SQL("o.date_maturity"))
         # The open lines are found first, on the receivable lines alone: the
         # customer and dossier joins then read the open lines only (a tenth
@@ -155,15 +184,7 @@ class CreditControlKpi(models.AbstractModel):
                         SELECT credit_move_id, -amount
                           FROM account_partial_reconcile WHERE %(partials)s AND company_id IN %(company_ids)s) p
               GROUP BY line_id
-            ), open_lines AS MATERIALIZED (
-                SELECT l.id, l.move_id, l.company_id, l.partner_id, l.date,
-                       %(due)s AS date_maturity,
-                       %(residual)s AS residual
-                  FROM account_move_line l
-             LEFT JOIN reconciled r ON r.line_id = l.id
-                 WHERE %(receivable)s AND l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
-                   AND %(residual)s <> 0
-            )
+            ), open_lines AS MATERIALIZED (%(open_lines)s)
             SELECT o.id, o.move_id, o.company_id,
                    COALESCE(p.commercial_partner_id, o.partner_id) AS partner_id,
                    d.id AS dossier_id, d.segment_id, d.collector_id,
@@ -180,9 +201,7 @@ class CreditControlKpi(models.AbstractModel):
             as_of=as_of,
             company_ids=tuple(company_ids),
             partials=partials,
-            residual=residual,
-            due=Line._credit_due_date_sql(),
-            receivable=Line._credit_receivable_sql(),
+            open_lines=open_lines,
             days=days,
             bucket=self._kpi_bucket_sql(days, "c"),
         )
@@ -217,13 +236,26 @@ class CreditControlKpi(models.AbstractModel):
     @api.model
     def _kpi_summary(self, as_of=None, company_ids=None, group_by="company", period=None, filters=None):
         """KPIs as of ``as_of`` (default today) per ``group_by`` key, in
-        one query.
+        one query; see ``_kpi_summaries``.
 
-        :param filters: optional ``{"segment_id": id, "collector_id": id,
-            "partner_id": id}`` restricting the customers (0 = none set)
         :return: ``{key id or False: {outstanding, overdue, overdue_rate,
             late_customers, add_days, sales_period, dso_simple,
             dso_countback, period}}``
+        """
+        return self._kpi_summaries(as_of, company_ids, [group_by], period, filters)[group_by]
+
+    @api.model
+    def _kpi_summaries(self, as_of=None, company_ids=None, group_bys=("company",), period=None, filters=None):
+        """KPIs as of ``as_of`` (default today) per key of each of
+        ``group_bys``, in one query: the open items and the credit sales
+        are read once for all the breakdowns (the dashboard's total and
+        its breakdown).
+
+        :param filters: optional ``{"segment_id": id, "collector_id": id,
+            "partner_id": id}`` restricting the customers (0 = none set)
+        :return: ``{group_by: {key id or False: {outstanding, overdue,
+            overdue_rate, late_customers, add_days, sales_period,
+            dso_simple, dso_countback, period}}}``
 
         - DSO, simple method: receivables / credit sales of the last
           ``period`` days × ``period``.
@@ -238,30 +270,49 @@ class CreditControlKpi(models.AbstractModel):
         as_of = as_of or fields.Date.context_today(self)
         company_ids = company_ids or self.env.companies.ids
         period = period or self.env.company.credit_dso_period
+        group_bys = list(dict.fromkeys(group_bys))
         self._kpi_flush()
-        key_x, key_m = GROUP_BY[group_by]
         where_x, where_m = [SQL("TRUE")], [SQL("TRUE")]
         for fname, value in (filters or {}).items():
             column_x, column_m = GROUP_BY[FILTER_KEYS[fname]]
             where_x.append(SQL("COALESCE(%s, 0) = %s", column_x, value or 0))
             where_m.append(SQL("COALESCE(%s, 0) = %s", column_m, value or 0))
-        rows = self.env.execute_query_dict(SQL(
-            """
-            WITH items AS (%(items)s),
-            ar AS (
-                SELECT COALESCE(%(key_x)s, 0) AS key,
+        overdue = self._kpi_overdue_sql(as_of)
+        # g: the index of the breakdown in group_bys
+        ar = SQL(" UNION ALL ").join(
+            SQL(
+                """
+                SELECT %(g)s AS g, COALESCE(%(key_x)s, 0) AS key,
                        SUM(x.residual) AS outstanding,
                        COALESCE(SUM(x.residual) FILTER (WHERE %(overdue)s), 0) AS overdue,
                        COUNT(DISTINCT x.partner_id) FILTER (WHERE %(overdue)s) AS late_customers,
                        COALESCE(SUM(x.residual * x.days_overdue) FILTER (WHERE %(overdue)s), 0) AS late_weight
                   FROM items x
                  WHERE %(where_x)s
-              GROUP BY 1
-            ),
-            moves AS (
-                -- per day: the month of each row is then computed on a few
-                -- hundred days, not on every invoice of two years
-                SELECT COALESCE(%(key_m)s, 0) AS key, m.date, SUM(m.amount_total_signed) AS amount
+              GROUP BY 2
+                """,
+                g=g, key_x=GROUP_BY[group_by][0], overdue=overdue, where_x=SQL(" AND ").join(where_x),
+            )
+            for g, group_by in enumerate(group_bys)
+        )
+        # per day and key of every breakdown: the month of each row is then
+        # computed on a few hundred days, not on every invoice of two years
+        sale_keys = [SQL("%s AS %s", GROUP_BY[group_by][1], SQL.identifier(f"k{g}"))
+                     for g, group_by in enumerate(group_bys)]
+        moves = SQL(" UNION ALL ").join(
+            SQL(
+                "SELECT %(g)s AS g, COALESCE(%(k)s, 0) AS key, date, SUM(amount) AS amount"
+                " FROM sale_days GROUP BY 2, 3",
+                g=g, k=SQL.identifier(f"k{g}"),
+            )
+            for g in range(len(group_bys))
+        )
+        rows = self.env.execute_query_dict(SQL(
+            """
+            WITH items AS (%(items)s),
+            ar AS (%(ar)s),
+            sale_days AS (
+                SELECT %(sale_keys)s, m.date, SUM(m.amount_total_signed) AS amount
                   FROM account_move m
              LEFT JOIN credit_control_dossier d
                     ON d.partner_id = m.commercial_partner_id AND d.company_id = m.company_id
@@ -270,18 +321,19 @@ class CreditControlKpi(models.AbstractModel):
                    AND m.date > LEAST(%(as_of)s::date - %(period)s,
                                       (%(as_of)s::date - make_interval(months => %(months)s))::date)
                    AND %(where_m)s
-              GROUP BY 1, 2
+              GROUP BY %(sale_groups)s
             ),
+            moves AS (%(moves)s),
             sales_period AS (
-                SELECT key, SUM(amount) AS amount FROM moves
-                 WHERE date > %(as_of)s::date - %(period)s GROUP BY key
+                SELECT g, key, SUM(amount) AS amount FROM moves
+                 WHERE date > %(as_of)s::date - %(period)s GROUP BY g, key
             ),
             sales AS (
-                SELECT key,
+                SELECT g, key,
                        (EXTRACT(YEAR FROM age(%(as_of)s::date, date)) * 12
                         + EXTRACT(MONTH FROM age(%(as_of)s::date, date)))::int AS k,
                        SUM(amount) AS amount
-                  FROM moves GROUP BY 1, 2
+                  FROM moves GROUP BY 1, 2, 3
             ),
             months AS (
                 SELECT k, (%(as_of)s::date - make_interval(months => k))::date
@@ -289,29 +341,29 @@ class CreditControlKpi(models.AbstractModel):
                   FROM generate_series(0, %(months)s - 1) k
             ),
             walk AS (
-                SELECT ar.key, ar.outstanding, mo.days, COALESCE(s.amount, 0) AS amount,
-                       SUM(COALESCE(s.amount, 0)) OVER (PARTITION BY ar.key ORDER BY mo.k) AS covered
+                SELECT ar.g, ar.key, ar.outstanding, mo.days, COALESCE(s.amount, 0) AS amount,
+                       SUM(COALESCE(s.amount, 0)) OVER (PARTITION BY ar.g, ar.key ORDER BY mo.k) AS covered
                   FROM ar CROSS JOIN months mo
-             LEFT JOIN sales s ON s.key = ar.key AND s.k = mo.k
+             LEFT JOIN sales s ON s.g = ar.g AND s.key = ar.key AND s.k = mo.k
                  WHERE ar.outstanding > 0
             ),
             count_back AS (
-                SELECT key, SUM(CASE WHEN outstanding <= covered - amount THEN 0
-                                     WHEN outstanding >= covered THEN days
-                                     ELSE (outstanding - (covered - amount)) / amount * days END) AS dso
-                  FROM walk GROUP BY key
+                SELECT g, key, SUM(CASE WHEN outstanding <= covered - amount THEN 0
+                                        WHEN outstanding >= covered THEN days
+                                        ELSE (outstanding - (covered - amount)) / amount * days END) AS dso
+                  FROM walk GROUP BY g, key
             )
-            SELECT ar.key, ar.outstanding, ar.overdue, ar.late_customers, ar.late_weight,
+            SELECT ar.g, ar.key, ar.outstanding, ar.overdue, ar.late_customers, ar.late_weight,
                    COALESCE(sp.amount, 0) AS sales_period, COALESCE(cb.dso, 0) AS dso_countback
               FROM ar
-         LEFT JOIN sales_period sp ON sp.key = ar.key
-         LEFT JOIN count_back cb ON cb.key = ar.key
+         LEFT JOIN sales_period sp ON sp.g = ar.g AND sp.key = ar.key
+         LEFT JOIN count_back cb ON cb.g = ar.g AND cb.key = ar.key
             """,
             items=self._kpi_open_items_query(as_of, company_ids),
-            overdue=self._kpi_overdue_sql(as_of),
-            key_x=key_x,
-            key_m=key_m,
-            where_x=SQL(" AND ").join(where_x),
+            ar=ar,
+            sale_keys=SQL(", ").join(sale_keys),
+            sale_groups=SQL(", ").join([*(SQL.identifier(f"k{g}") for g in range(len(group_bys))), SQL("m.date")]),
+            moves=moves,
             where_m=SQL(" AND ").join(where_m),
             types=SALE_MOVE_TYPES,
             company_ids=tuple(company_ids),
@@ -319,12 +371,12 @@ class CreditControlKpi(models.AbstractModel):
             period=period,
             months=COUNT_BACK_MONTHS,
         ))
-        result = {}
+        result = {group_by: {} for group_by in group_bys}
         for row in rows:
             outstanding = float(row["outstanding"] or 0)
             overdue = float(row["overdue"] or 0)
             sales = float(row["sales_period"] or 0)
-            result[row["key"] or False] = {
+            result[group_bys[row["g"]]][row["key"] or False] = {
                 "outstanding": outstanding,
                 "overdue": overdue,
                 "overdue_rate": overdue / outstanding * 100 if outstanding > 0 else 0.0,

@@ -39,56 +39,72 @@ class CreditControlKpiCei(models.AbstractModel):
         closing_current, collected, cei}]`` for the ``count`` months up to
         ``as_of``, in one query.
 
-        The reconciliations of the items not yet due at each month's end
-        are joined, not summed by a subquery per item and month: the
-        planner estimated those subqueries at ten times the cost of the
-        join, enough to make PostgreSQL compile the query (JIT) for longer
-        than it runs."""
+        Both receivables are sums over movements dated and due: a
+        receivable item moves its balance on its date, a reconciliation
+        takes its amount off each of its two items (when it is a receivable
+        item) on the later of its date and the item's. The receivables of
+        a month's end are the movements dated up to it; the current ones
+        those of the items still due then (due on that day or later). The
+        movements are summed per date and due date first, a few thousand
+        rows whatever the size of the ledger, and the months read those:
+        the ledger and the reconciliations are each read once, not once a
+        month."""
         as_of = as_of or fields.Date.context_today(self)
         company_ids = tuple(company_ids or self.env.companies.ids)
         months = self._kpi_months(as_of, count)
         self.env["credit.control.kpi"]._kpi_flush()
         starts = [start for start, _end in months]
         ends = [end for _start, end in months]
+        Line = self.env["account.move.line"]
         rows = self.env.execute_query_dict(SQL(
             """
             WITH months AS (
                 SELECT i, date_from, date_to
                   FROM unnest(%(starts)s::date[], %(ends)s::date[]) WITH ORDINALITY AS t(date_from, date_to, i)
             ),
-            receivable AS (
-                SELECT l.id, l.date, %(due)s AS date_maturity, l.balance
+            balance_moves AS (
+                -- before the first month, one sum: the opening of the series
+                SELECT GREATEST(l.date, %(first)s::date - 1) AS date, SUM(l.balance) AS amount
                   FROM account_move_line l
                  WHERE %(receivable)s AND l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
-            ),
-            per_month AS (
-                SELECT date_trunc('month', r.date)::date AS date_from, SUM(r.balance) AS amount
-                  FROM receivable r WHERE r.date >= %(first)s GROUP BY 1
+              GROUP BY 1
             ),
             balances AS (
-                SELECT mo.i,
-                       (SELECT COALESCE(SUM(balance), 0) FROM receivable WHERE date < %(first)s)
-                       + SUM(COALESCE(pm.amount, 0)) OVER (ORDER BY mo.i) AS closing,
-                       COALESCE(pm.amount, 0) AS movement
-                  FROM months mo LEFT JOIN per_month pm ON pm.date_from = mo.date_from
+                SELECT mo.i, SUM(b.amount) AS closing,
+                       COALESCE(SUM(b.amount) FILTER (WHERE b.date >= mo.date_from), 0) AS movement
+                  FROM months mo
+                  JOIN balance_moves b ON b.date <= mo.date_to
+              GROUP BY mo.i
             ),
-            current_pairs AS (
-                SELECT mo.i, mo.date_to, r.id, r.balance
-                  FROM months mo JOIN receivable r ON r.date <= mo.date_to AND r.date_maturity >= mo.date_to
+            current_lines AS MATERIALIZED (
+                -- the items due on or after the first month's end: only
+                -- they can be current at a month's end
+                SELECT l.id, l.date, %(due)s AS due, l.balance
+                  FROM account_move_line l
+                 WHERE %(receivable)s AND l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
+                   AND %(due)s >= %(first_end)s
+            ),
+            current_moves AS (
+                SELECT date, due, SUM(amount) AS amount
+                  FROM (SELECT date, due, balance AS amount FROM current_lines
+                         UNION ALL
+                        SELECT GREATEST(pr.max_date, cl.date), cl.due, -pr.amount
+                          FROM account_partial_reconcile pr
+                          JOIN current_lines cl ON cl.id = pr.debit_move_id
+                         WHERE pr.max_date <= %(as_of)s
+                         UNION ALL
+                        SELECT GREATEST(pr.max_date, cl.date), cl.due, pr.amount
+                          FROM account_partial_reconcile pr
+                          JOIN current_lines cl ON cl.id = pr.credit_move_id
+                         WHERE pr.max_date <= %(as_of)s
+                       ) x
+              GROUP BY 1, 2
             ),
             current_items AS (
-                SELECT i, SUM(amount) AS closing_current
-                  FROM (SELECT i, balance AS amount FROM current_pairs
-                         UNION ALL
-                        SELECT cp.i, -pr.amount
-                          FROM current_pairs cp
-                          JOIN account_partial_reconcile pr ON pr.debit_move_id = cp.id AND pr.max_date <= cp.date_to
-                         UNION ALL
-                        SELECT cp.i, pr.amount
-                          FROM current_pairs cp
-                          JOIN account_partial_reconcile pr ON pr.credit_move_id = cp.id AND pr.max_date <= cp.date_to
-                       ) x
-              GROUP BY i
+                SELECT mo.i, SUM(cm.amount) AS closing_current
+                  FROM months mo
+                  JOIN current_moves cm ON cm.date <= mo.date_to AND cm.due >= mo.date_to
+              GROUP BY mo.i
             ),
             sales AS (
                 SELECT mo.i, SUM(m.amount_total_signed) AS sales
@@ -98,7 +114,7 @@ class CreditControlKpiCei(models.AbstractModel):
               GROUP BY mo.i
             )
             SELECT mo.i, mo.date_from, mo.date_to,
-                   b.closing - b.movement AS opening, b.closing,
+                   COALESCE(b.closing, 0) - COALESCE(b.movement, 0) AS opening, COALESCE(b.closing, 0) AS closing,
                    COALESCE(c.closing_current, 0) AS closing_current, COALESCE(s.sales, 0) AS sales
               FROM months mo
          LEFT JOIN balances b ON b.i = mo.i
@@ -107,13 +123,14 @@ class CreditControlKpiCei(models.AbstractModel):
           ORDER BY mo.i
             """,
             first=starts[0],
+            first_end=ends[0],
             starts=starts,
             ends=ends,
             company_ids=company_ids,
             as_of=as_of,
             types=SALE_MOVE_TYPES,
-            due=self.env["account.move.line"]._credit_due_date_sql(),
-            receivable=self.env["account.move.line"]._credit_receivable_sql(),
+            due=Line._credit_due_date_sql(),
+            receivable=Line._credit_receivable_sql(),
         ))
         series = []
         for row in rows:

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 BREAKDOWN_LIMIT = 500
 
@@ -157,12 +158,14 @@ class CreditControlKpiDashboard(models.TransientModel):
         Dossier = self.env["credit.control.dossier"]
         company = [("company_id", "=", self.company_id.id)]
         late = Dossier.search(company + [("overdue_amount", ">", 0)])
-        top = late.sorted(lambda d: -d.overdue_amount)[:10]
+        overdue, unassigned = self._credit_late_dossiers(late)
+        # a new browse: the contacts of the ten only, not of the whole prefetch set
+        top = Dossier.browse(late.sorted(lambda d: -overdue[d.id])[:10].ids)
         return [{
             "key": "collectors",
             "name": _("Assign collectors"),
             "description": _("Every customer with overdue invoices has a collector in charge."),
-            "done": bool(late) and not late.filtered(lambda d: not d.collector_id),
+            "done": bool(late) and not unassigned,
             "action_xmlid": "credit_control_base.credit_control_dossier_action",
         }, {
             "key": "segments",
@@ -177,6 +180,22 @@ class CreditControlKpiDashboard(models.TransientModel):
             "done": bool(top) and all(dossier.dunning_contact_id.email for dossier in top),
             "action_xmlid": "credit_control_base.credit_control_dossier_action",
         }]
+
+    def _credit_late_dossiers(self, late):
+        """``({dossier id: overdue amount}, whether one has no collector)``
+        for the dossiers ``late``, in one query: the fields computed per
+        batch of a thousand dossiers took seconds for a hundred thousand
+        customers."""
+        if not late:
+            return {}, False
+        Dossier = self.env["credit.control.dossier"]
+        self.env["account.move.line"]._credit_flush_open_items()
+        Dossier.flush_model(["collector_id"])
+        rows = self.env.execute_query(Dossier._credit_amounts_query(
+            SQL("d.id = ANY(%s)", late.ids),
+            columns=SQL("d.id, d.collector_id IS NULL, %s", Dossier._credit_amounts_select()["overdue_amount"]),
+        ))
+        return {id_: amount for id_, _none, amount in rows}, any(none for _id, none, _amount in rows)
 
     def _credit_onboarding_action(self, key, xmlid):
         """The screen of a getting-started step."""
@@ -221,10 +240,10 @@ class CreditControlKpiDashboard(models.TransientModel):
         Kpi = self.env["credit.control.kpi"].with_company(self.company_id)
         company_ids = self.company_id.ids
         filters = self._credit_filters()
-        total = Kpi._kpi_summary(self.as_of, company_ids, "company", self.period, filters).get(
-            self.company_id.id, {}
-        )
-        breakdown = Kpi._kpi_summary(self.as_of, company_ids, self.group_by, self.period, filters)
+        # the total and the breakdown in one query, on the same open items
+        summaries = Kpi._kpi_summaries(self.as_of, company_ids, ["company", self.group_by], self.period, filters)
+        total = summaries["company"].get(self.company_id.id, {})
+        breakdown = summaries[self.group_by]
         # Per customer, the largest balances only: the aged balance pivot has the others.
         breakdown = dict(sorted(breakdown.items(), key=lambda item: -item[1]["outstanding"])[:BREAKDOWN_LIMIT])
         months = self.env["credit.control.kpi.cei"]._kpi_cei_series(self.as_of, company_ids)

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -202,3 +202,140 @@ class TestKpiQueryCount(CreditControlKpiCommon):
         large = self._measure()
         self.assertEqual(small, large)
         self.assertLess(max(large), 10)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-05-15")
+class TestKpiDashboardConsistency(CreditControlKpiCommon):
+    """The dashboard computes its figures together (issue #19: one query
+    for the total and the breakdown, the CEI from movements summed per
+    date and due date): each figure must equal the figure computed on its
+    own, and the CEI receivables the open items of the aged balance on
+    every date."""
+
+    def _open_items(self, as_of, from_before):
+        Kpi = self.env["credit.control.kpi"]
+        Kpi._kpi_flush()
+        rows = self.env.execute_query_dict(Kpi._kpi_open_items_query(as_of, self.company.ids, from_before))
+        return rows
+
+    def test_cei_receivables_are_the_open_items_of_every_date(self):
+        """The closing receivables of a day are the open items on that day
+        (a reconciliation takes as much off one receivable item as it adds
+        back to the other, or settles it against cash), the current ones
+        those not yet due: on every day of the fixture, both ways of
+        reading the reconciliations."""
+        Cei = self.env["credit.control.kpi.cei"]
+        day = date(2025, 12, 30)
+        while day <= self.TODAY:
+            [month] = Cei._kpi_cei_series(day, self.company.ids, count=1)
+            for from_before in (True, False):
+                items = self._open_items(day, from_before)
+                self.assertEqual(
+                    (month["closing"], month["closing_current"]),
+                    (float(sum(item["residual"] for item in items)),
+                     float(sum(item["residual"] for item in items if item["date_maturity"] >= day))),
+                    f"receivables on {day}",
+                )
+            day += timedelta(days=1)
+
+    def test_cei_months_chain(self):
+        """Each month opens on the previous month's closing, and the last
+        month of a 12-month series is the 1-month series of the same day."""
+        Cei = self.env["credit.control.kpi.cei"]
+        series = Cei._kpi_cei_series(self.TODAY, self.company.ids)
+        for previous, month in zip(series, series[1:], strict=False):
+            self.assertEqual(month["opening"], previous["closing"])
+        for as_of in (date(2026, 3, 31), date(2026, 4, 15), self.TODAY):
+            self.assertEqual(
+                Cei._kpi_cei_series(as_of, self.company.ids)[-1],
+                Cei._kpi_cei_series(as_of, self.company.ids, count=1)[0],
+            )
+
+    def test_summaries_equal_each_summary(self):
+        Kpi = self.env["credit.control.kpi"]
+        group_bys = ["company", "segment", "collector", "partner"]
+        for as_of in (date(2026, 2, 28), date(2026, 4, 1), self.TODAY):
+            for filters in ({}, {"collector_id": self.collector_a.id}, {"segment_id": self.public.id}):
+                together = Kpi._kpi_summaries(as_of, self.company.ids, group_bys, 60, filters)
+                for group_by in group_bys:
+                    self.assertEqual(
+                        together[group_by], Kpi._kpi_summary(as_of, self.company.ids, group_by, 60, filters),
+                        f"{group_by} on {as_of} with {filters}",
+                    )
+
+    def test_dashboard_equals_each_figure(self):
+        self.env["credit.control.provision.rate"].create({"rate_b3": 25, "rate_b4": 50, "rate_b5": 100})
+        Kpi = self.env["credit.control.kpi"]
+        for group_by in ("segment", "collector", "partner"):
+            dashboard = self.env["credit.control.kpi.dashboard"].create({"group_by": group_by})
+            dashboard.action_refresh()
+            total = Kpi._kpi_summary(self.TODAY, self.company.ids, "company", dashboard.period)[self.company.id]
+            self.assertRecordValues(dashboard, [{
+                fname: total[fname] for fname in (
+                    "outstanding", "overdue", "overdue_rate", "late_customers", "dso_countback", "dso_simple",
+                    "sales_period", "add_days")
+            }])
+            breakdown = Kpi._kpi_summary(self.TODAY, self.company.ids, group_by, dashboard.period)
+            self.assertEqual(
+                {line[f"{group_by}_id"].id or False: (line.outstanding, line.overdue, line.dso_countback)
+                 for line in dashboard.line_ids},
+                {key: (values["outstanding"], values["overdue"], values["dso_countback"])
+                 for key, values in breakdown.items()},
+            )
+            series = self.env["credit.control.kpi.cei"]._kpi_cei_series(self.TODAY, self.company.ids)
+            self.assertEqual(
+                [(m.month, m.opening, m.sales, m.closing, m.closing_current, m.cei) for m in dashboard.month_ids],
+                [(m["month"], m["opening"], m["sales"], m["closing"], m["closing_current"], m["cei"])
+                 for m in series],
+            )
+            self.assertEqual(dashboard.cei_last_month, series[-2]["cei"])
+            weeks = self.env["credit.control.kpi.forecast"]._kpi_forecast(self.TODAY, self.company.ids)
+            self.assertEqual([w.amount for w in dashboard.week_ids], [w["amount"] for w in weeks])
+            [(provisions,)] = self._report()._read_group(
+                [("company_id", "=", self.company.id)], [], ["provision_amount:sum"]
+            )
+            self.assertEqual(dashboard.provision_total, provisions)
+            self.assertTrue(provisions)
+
+    def test_onboarding_contacts_and_collectors(self):
+        """The getting-started steps read the overdue amounts in one query:
+        the same steps ticked as the dossiers' own fields tell."""
+        dashboard = self.env["credit.control.kpi.dashboard"].create({})
+        steps = {step["key"]: step["done"] for step in dashboard._credit_onboarding_steps()}
+        late = self.env["credit.control.dossier"].search([
+            ("company_id", "=", self.company.id), ("overdue_amount", ">", 0),
+        ])
+        self.assertEqual(late, self.dossier_a | self.dossier_c)
+        self.assertEqual(steps["collectors"], not late.filtered(lambda d: not d.collector_id))
+        self.assertFalse(steps["collectors"])  # C has no collector
+        self.dossier_c.collector_id = self.collector_a
+        steps = {step["key"]: step["done"] for step in dashboard._credit_onboarding_steps()}
+        self.assertTrue(steps["collectors"])
+        self.assertEqual(steps["contacts"], all(dossier.dunning_contact_id.email for dossier in late))
+
+    def test_dashboard_query_count_flat(self):
+        """A dashboard load costs a bounded number of queries whatever the
+        number of customers and invoices (the breakdown by segment)."""
+        Dashboard = self.env["credit.control.kpi.dashboard"]
+        Dashboard.action_open_dashboard()
+
+        def count():
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            Dashboard.action_open_dashboard()
+            return self.env.cr.sql_log_count - before
+
+        small = count()
+        customers = self.env["res.partner"].create([
+            {"name": f"Client {i:03d}", "is_company": True, "email": f"client{i}@example.com"} for i in range(100)
+        ])
+        invoices = self._create_invoices([
+            {"partner": customer, "amount": 100.0 + i, "date": date(2026, 3, 1), "due": date(2026, 3, 1 + i % 28)}
+            for i, customer in enumerate(customers)
+        ])
+        self._pay(invoices[:50], payment_date=date(2026, 4, 15))
+        large = count()
+        # the ten largest late customers' contacts are read, whatever their number
+        self.assertLessEqual(large, small + 10)
+        self.assertLess(large, 80)
