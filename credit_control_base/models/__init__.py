@@ -1,5 +1,6 @@
 from . import credit_control_segment
 from . import credit_control_dossier_statement
+from . import credit_control_dossier_priority
 from . import credit_control_dossier
 from . import credit_control_dossier_mixin
 from . import credit_control_document

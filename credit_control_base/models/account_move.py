@@ -268,7 +268,19 @@ class AccountMove(models.Model):
         changed (a payment was reconciled or unreconciled, an exclusion was
         set or lifted). Higher modules re-evaluate what they planned, e.g.
         the scenario engine cancels the reminders that no longer apply.
-        Base does nothing with it."""
+        Base refreshes the worklist priority of their customers."""
+        self._credit_refresh_priorities()
+
+    def _credit_refresh_priorities(self):
+        """Refresh the worklist priority of the customers of these invoices
+        (what they owe late changed), in batch."""
+        sales = self.filtered(lambda m: m.is_sale_document(include_receipts=True))
+        if not sales:
+            return
+        dossiers_sudo = self.env["credit.control.dossier"].sudo().search([
+            ("partner_id", "in", sales.commercial_partner_id.ids), ("company_id", "in", sales.company_id.ids),
+        ])
+        dossiers_sudo._credit_refresh_priorities(dossiers_sudo)
 
     @api.model
     def _credit_forecast_overrides(self, moves):
@@ -341,6 +353,13 @@ class AccountMove(models.Model):
         sales = posted.filtered(lambda m: m.is_sale_document(include_receipts=True))
         if sales:
             self.env["credit.control.dossier"].sudo()._ensure_dossiers(sales)
+            # an invoice posted late (backdated, imported) is overdue at once:
+            # its customer's priority moves now, not at the nightly run
+            today = fields.Date.context_today(self)
+            sales.filtered(lambda m: any(
+                line.date_maturity and line.date_maturity < today
+                for line in m.line_ids if line.account_id.account_type == "asset_receivable"
+            ))._credit_refresh_priorities()
         return posted
 
     def _credit_check_limits(self):

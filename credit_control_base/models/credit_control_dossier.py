@@ -39,7 +39,9 @@ class CreditControlDossier(models.Model):
 
     _name = "credit.control.dossier"
     _description = "Customer Credit Dossier"
-    _inherit = ["mail.thread", "mail.activity.mixin", "credit.control.dossier.statement"]
+    _inherit = [
+        "mail.thread", "mail.activity.mixin", "credit.control.dossier.statement", "credit.control.dossier.priority",
+    ]
     _order = "name, id"
     _check_company_auto = True
     # Salespeople take part in the collection: they comment on the dossiers
@@ -609,6 +611,8 @@ class CreditControlDossier(models.Model):
     @api.model
     def _cron_refresh_dossiers(self):
         """Nightly: create the dossiers of new customers, then re-apply the
-        segment rules (amounts and days late move every day)."""
+        segment rules and refresh the worklist priorities (amounts and days
+        late move every day)."""
         self._ensure_dossiers()
         self.search([("segment_manual", "=", False)])._assign_segments()
+        self._credit_refresh_priorities()

@@ -32,3 +32,4 @@ from . import test_dossier_create
 from . import test_cash_elsewhere
 from . import test_statement
 from . import test_french_formats
+from . import test_worklist_priority

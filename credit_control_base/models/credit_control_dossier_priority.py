@@ -1,0 +1,108 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+# The dossier's MONEY_GROUPS (the priority weighs its amounts), not imported:
+# this mixin is loaded before the dossier.
+MONEY_GROUPS = "credit_control_base.group_credit_control_info"
+
+
+class CreditControlDossierPriority(models.AbstractModel):
+    """The priority of a dossier on the collector's worklist: what to call
+    first today. A concern of the dossier of its own (the dossier inherits
+    it), on the dossier's amounts query."""
+
+    _name = "credit.control.dossier.priority"
+    _description = "Credit Dossier Worklist Priority"
+
+    # Stored, so that the worklist sorts on it in SQL; days late grow every
+    # day, so the nightly job refreshes it, and a payment or a change of
+    # exclusion (hold, dispute, promise) does for its customer at once.
+    credit_priority = fields.Float(
+        string="Priority",
+        readonly=True,
+        copy=False,
+        index=True,
+        digits=(16, 0),
+        aggregator="max",
+        groups=MONEY_GROUPS,
+        help="What to call first: each overdue amount multiplied by its days late, added up (1,000 overdue "
+        "for 60 days weighs as much as 6,000 for 10 days), doubled when a payment promise falls due today "
+        "or is late, and doubled when a dispute is past its target date. Refreshed every night.",
+    )
+
+    credit_priority_reason = fields.Char(
+        compute="_compute_credit_priority_reason",
+        string="Priority Raised By",
+        groups=MONEY_GROUPS,
+        help="What makes this customer more urgent than its overdue amounts alone.",
+    )
+
+    # ------------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------------
+
+    def _compute_credit_priority_reason(self):
+        boosts = self._origin._credit_priority_boosts(fields.Date.context_today(self))
+        for dossier in self:
+            dossier.credit_priority_reason = "; ".join(
+                self.env._("%(reason)s (×%(factor)s)", reason=reason, factor=f"{factor:g}")
+                for reason, factor in boosts.get(dossier._origin.id, [])
+            )
+
+    # ------------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_refresh_priorities(self, dossiers=None):
+        """Store the priority of ``dossiers`` (all dossiers when ``None``)
+        as of today: one query for the amounts, the boosts of the higher
+        modules in batch (``_credit_priority_boosts``), one UPDATE of the
+        rows whose priority changed."""
+        if dossiers is not None and not dossiers:
+            return
+        Line = self.env["account.move.line"]
+        Line._credit_flush_open_items()
+        self.flush_model(["partner_id", "company_id"])
+        today = fields.Date.context_today(self)
+        weighted = SQL(
+            "COALESCE(SUM(l.amount_residual * %s) FILTER (WHERE %s), 0)",
+            Line._credit_days_late_sql(today), Line._credit_overdue_sql(today),
+        )
+        where = SQL("d.id IN %s", tuple(dossiers.ids)) if dossiers is not None else SQL("TRUE")
+        rows = self.env.execute_query(
+            self._credit_amounts_query(where, columns=SQL("d.id, %s", weighted))
+        )
+        base = {dossier_id: float(value) for dossier_id, value in rows}
+        records = self.sudo().browse(list(base))
+        priorities = dict(base)
+        for dossier_id, boosts in records._credit_priority_boosts(today).items():
+            for _reason, factor in boosts:
+                priorities[dossier_id] = priorities.get(dossier_id, 0.0) * factor
+        if not priorities:
+            return
+        ids = list(priorities)
+        self.env.cr.execute(SQL(
+            """
+            UPDATE credit_control_dossier d
+               SET credit_priority = v.priority
+              FROM unnest(%s::int[], %s::float8[]) AS v(id, priority)
+             WHERE d.id = v.id
+               AND d.credit_priority IS DISTINCT FROM v.priority
+            """,
+            ids, [round(priorities[id_], 2) for id_ in ids],
+        ))
+        self.invalidate_model(["credit_priority"])
+
+    # ------------------------------------------------------------------
+    # HOOKS
+    # ------------------------------------------------------------------
+
+    def _credit_priority_boosts(self, today):
+        """Extension point: what makes a customer more urgent than its debt
+        alone says, as ``{dossier id: [(reason, factor)]}`` for the dossiers
+        of ``self`` that have some (the priority is multiplied by each
+        factor). Read in batch, never per dossier. Base knows of none; the
+        disputes module adds the promises due and the disputes past their
+        target date."""
+        return {}
