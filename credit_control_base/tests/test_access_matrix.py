@@ -97,6 +97,7 @@ MATRIX = {
 REPORTS = {
     "credit_control_base.credit_control_aged_balance_report":      {"collector", "manager"},
     "credit_control_scenario.credit_control_action_report_letter": {"info", "collector", "manager"},
+    "credit_control_base.credit_control_dossier_report_statement": {"info", "collector", "manager"},
 }
 # fmt: on
 
