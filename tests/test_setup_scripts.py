@@ -77,7 +77,7 @@ def test_generate_finds_the_generator(run, venv_python, repo_root, tmp_path):
 # --- setup/run end to end ---------------------------------------------------------
 
 PORT = int(os.environ.get("CC_E2E_HTTP_PORT", 8371))  # another port: two runs side by side
-START_TIMEOUT = 8 * 60  # a new database: Odoo modules, ours, then the sample data
+START_TIMEOUT = 15 * 60  # a new database: base in French, Odoo modules and ours, then the sample data
 
 
 def database_exists(name):
