@@ -21,6 +21,7 @@
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
+        "wizard/credit_control_dispute_wizard_views.xml",
         "views/credit_control_dispute_menus.xml",
     ],
     "images": ["static/description/disputes.png", "static/description/icon.png"],

@@ -34,3 +34,9 @@ ORIGINS = [
     ("call", "Call"),
     ("portal", "Customer Portal"),
 ]
+
+# How much more urgent a customer is on the worklist (its priority is
+# multiplied by it) when a promise falls due or is late, and when a dispute
+# is past its target date.
+PROMISE_DUE_BOOST = 2.0
+DISPUTE_LATE_BOOST = 2.0

@@ -90,6 +90,7 @@ MATRIX = {
     "credit.control.promise":                ("----", "r---", "rwc-", "rwcu", "----", "----", "----"),
     "credit.control.payment.plan":           ("----", "r---", "rwc-", "rwcu", "----", "----", "----"),
     "credit.control.dispute.reason":         ("r---", "r---", "r---", "rwcu", "r---", "r---", "----"),
+    "credit.control.dispute.wizard":         ("----", "----", "rwcu", "rwcu", "----", "----", "----"),
 }
 
 # The PDF reports of the suite and who may print them (read access to the

@@ -3,7 +3,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.credit_control_base.const import COLLECTIBLE_MOVE_TYPES
 
-from ..const import DISPUTE_OPEN_STATES
+from ..const import DISPUTE_LATE_BOOST, DISPUTE_OPEN_STATES, PROMISE_DUE_BOOST
 
 
 class CreditControlDossier(models.Model):
@@ -174,6 +174,26 @@ class CreditControlDossier(models.Model):
         for dossier, count in disputes:
             facts[dossier.id]["open_disputes"] = count
         return facts
+
+    def _credit_priority_boosts(self, today):
+        """Override of `credit_control_base`: a promise that falls due today
+        or is late (not kept yet: the nightly job keeps or breaks it at the
+        end of the grace period) and a dispute past its target date call
+        for the collector first. Each doubles the priority of its customer."""
+        boosts = super()._credit_priority_boosts(today)
+        promises = self.env["credit.control.promise"].sudo()._read_group(
+            [("dossier_id", "in", self.ids), ("state", "=", "pending"), ("date", "<=", today)],
+            ["dossier_id"],
+        )
+        disputes = self.env["credit.control.dispute"].sudo()._read_group(
+            [("dossier_id", "in", self.ids), ("state", "in", DISPUTE_OPEN_STATES), ("target_date", "<", today)],
+            ["dossier_id"],
+        )
+        for (dossier,) in promises:
+            boosts.setdefault(dossier.id, []).append((_("A payment promise is due"), PROMISE_DUE_BOOST))
+        for (dossier,) in disputes:
+            boosts.setdefault(dossier.id, []).append((_("A dispute is past its target date"), DISPUTE_LATE_BOOST))
+        return boosts
 
     @api.model
     def _credit_call_outcomes(self):

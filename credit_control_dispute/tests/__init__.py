@@ -10,3 +10,4 @@ from . import test_settings
 from . import test_worklist
 from . import test_plan_dialog
 from . import test_french_formats
+from . import test_worklist_priority
