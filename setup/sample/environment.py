@@ -72,7 +72,9 @@ class SampleContext:
 def prepare(env, rng, start, today):
     """Set the stage: the French main company, its Swiss subsidiary, and what invoices need."""
     env['res.lang']._activate_lang('fr_FR')
-    # the demo's users work in French; English stays installed for whoever switches
+    # the demo's users work in French; English stays installed for whoever
+    # switches (a database made with --load-language=fr_FR has it inactive)
+    env['res.lang']._activate_lang('en_US')
     for xmlid in ('base.user_admin', 'base.user_demo'):
         user = env.ref(xmlid, raise_if_not_found=False)
         if user:
