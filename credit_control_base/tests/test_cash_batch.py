@@ -134,10 +134,11 @@ class TestCashBatch(CashCommon):
         _invoices, st_lines, proposals = self._scenario()
         confident = proposals.filtered(lambda p: p.confidence >= 90 and p.payer_confirmed)
         apply = type(self.Proposal)._credit_apply
+        refusal = "refused by Odoo's reconciliation"
 
         def refuse_the_first_line(batch):
             if st_lines[0] in batch.statement_line_id:
-                raise UserError("refused by the reconciliation")
+                raise UserError(refusal)
             return apply(batch)
 
         with patch.object(type(self.Proposal), "_credit_apply", autospec=True, side_effect=refuse_the_first_line):
