@@ -1,6 +1,7 @@
 from datetime import date
 
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
@@ -157,3 +158,14 @@ class TestWorklistToolbar(CreditDisputeCommon):
                 # moving portfolios is the credit manager's
                 self.assertNotIn(reassign.id, toolbar)
                 self.assertIn(reassign.id, self._toolbar(self.credit_manager, view_type))
+
+    def test_one_bar_of_actions_on_the_form(self):
+        # the statement buttons (base) and the promise, plan and dispute
+        # buttons (this module) share one header, not two stacked bars
+        arch = self.env["credit.control.dossier"].with_user(self.collector_a).get_views(
+            [(False, "form")]
+        )["views"]["form"]["arch"]
+        headers = etree.fromstring(arch).findall(".//header")
+        self.assertEqual(len(headers), 1)
+        names = {button.get("name") for button in headers[0].iter("button")}
+        self.assertLessEqual({"action_credit_statement_send", "action_new_promise", "action_new_dispute"}, names)
