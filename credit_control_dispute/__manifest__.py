@@ -24,7 +24,11 @@
         "wizard/credit_control_dispute_wizard_views.xml",
         "views/credit_control_dispute_menus.xml",
     ],
-    "images": ["static/description/disputes.png", "static/description/icon.png"],
+    "images": [
+        "static/description/disputes.png",
+        "static/description/disputes_en.png",
+        "static/description/icon.png",
+    ],
     "application": False,
     "installable": True,
 }

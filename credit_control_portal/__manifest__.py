@@ -24,7 +24,9 @@
     },
     "images": [
         "static/description/statement_desktop.png",
+        "static/description/statement_desktop_en.png",
         "static/description/statement_phone.png",
+        "static/description/statement_phone_en.png",
         "static/description/icon.png",
     ],
     "application": False,

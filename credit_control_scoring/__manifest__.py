@@ -28,7 +28,11 @@
         "demo/credit_control_rating_grade_demo.xml",
         "demo/credit_control_risk_demo.xml",
     ],
-    "images": ["static/description/risk.png", "static/description/icon.png"],
+    "images": [
+        "static/description/risk.png",
+        "static/description/risk_en.png",
+        "static/description/icon.png",
+    ],
     "post_init_hook": "_post_init_hook",
     "application": False,
     "installable": True,

@@ -1,11 +1,14 @@
 """Take the screenshots of the modules' Apps pages from a running demo
 (setup/run), in headless Chromium through the DevTools protocol.
 
-    python setup/screenshots.py [--url http://localhost:8069] [--db credit_control_demo] [--lang fr_FR]
+    python setup/screenshots.py [--url http://localhost:8069] [--db credit_control_demo] [--langs fr_FR,en_US]
+                                [--only statement_phone,...]
 
-Each shot logs in as its user, opens a page at a given width and writes
-<module>/static/description/<name>.png. Run it again after a change of the
-screens: the pictures of the Apps pages then follow the code.
+Each shot logs in as its user, opens a page at a given width in each
+language and writes <module>/static/description/<name>.png (French, the
+demo's language) and <name>_en.png (English). The user's language is put
+back afterwards. Run it again after a change of the screens: the pictures
+of the Apps pages then follow the code.
 """
 import argparse
 import base64
@@ -21,6 +24,10 @@ import requests
 import websocket
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+# The suffix of each language's pictures: French is the demo's own.
+SUFFIX = {"fr_FR": "", "en_US": "_en"}
+# What shows that a portal page has rendered (the back office waits for a view).
+PORTAL_READY = ".o_credit_statement"
 # module, file name, login, path, width, height[, element to click first, or a list of them]
 SHOTS = [
     ("credit_control_base", "dashboard", "admin",
@@ -37,6 +44,8 @@ SHOTS = [
     # the first customer of the list, its Risk tab
     ("credit_control_scoring", "risk", "admin", "/odoo/action-credit_control_base.credit_control_dossier_action",
      1400, 1000, [".o_data_row .o_data_cell", ".o_notebook a[name=risk]"]),
+    ("credit_control_portal", "statement_desktop", "customer", "/my/credit", 1280, 900),
+    ("credit_control_portal", "statement_phone", "customer", "/my/credit", 390, 844),
 ]
 
 
@@ -46,7 +55,18 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def session_id(url, db, login, lang):
+def call_kw(session, url, model, method, args):
+    response = session.post(f"{url}/web/dataset/call_kw", timeout=60, json={
+        "jsonrpc": "2.0", "method": "call", "id": 2,
+        "params": {"model": model, "method": method, "args": args, "kwargs": {}},
+    }).json()
+    if "error" in response:
+        raise SystemExit(f"{model}.{method}: {response['error']['data']['message']}")
+    return response["result"]
+
+
+def login_session(url, db, login):
+    """A session of the user and the user's own language, to put back."""
     session = requests.Session()
     response = session.post(f"{url}/web/session/authenticate", timeout=60, json={
         "jsonrpc": "2.0", "method": "call", "id": 1,
@@ -55,13 +75,14 @@ def session_id(url, db, login, lang):
     result = response.json()
     if "error" in result:
         raise SystemExit(f"cannot log in as {login}: {result['error']['data']['message']}")
-    # the user's language for the shot
-    session.post(f"{url}/web/dataset/call_kw", timeout=60, json={
-        "jsonrpc": "2.0", "method": "call", "id": 2,
-        "params": {"model": "res.users", "method": "write", "args": [[result["result"]["uid"]], {"lang": lang}],
-                   "kwargs": {}},
-    })
-    return session.cookies["session_id"]
+    uid = result["result"]["uid"]
+    lang = call_kw(session, url, "res.users", "read", [[uid], ["lang"]])[0]["lang"]
+    return session, uid, lang
+
+
+def set_lang(session, url, uid, lang):
+    # a user may write their own language (a portal user too): it is a self-writeable field
+    call_kw(session, url, "res.users", "write", [[uid], {"lang": lang}])
 
 
 class Chromium:
@@ -91,12 +112,12 @@ class Chromium:
             if message.get("id") == self.next_id:
                 return message.get("result", {})
 
-    def wait_for_view(self):
+    def wait_for_view(self, ready=".o_action_manager .o_view_controller"):
         """The web client loads (the first time it builds its assets), then
         renders the action: wait for a view and a quiet moment."""
         for _attempt in range(120):
             found = self.call("Runtime.evaluate", expression=(
-                "!!document.querySelector('.o_action_manager .o_view_controller')"
+                f"!!document.querySelector({json.dumps(ready)})"
                 " && !document.querySelector('.o_loading, .o_blockUI')"
             ))
             if found.get("result", {}).get("value"):
@@ -105,11 +126,13 @@ class Chromium:
         time.sleep(1.5)
 
     def shot(self, url, cookie, width, height, target, click=None):
+        portal = "/my/" in url
         self.call("Network.enable")
         self.call("Network.setCookie", name="session_id", value=cookie, url=url)
-        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
+                  mobile=width < 576)
         self.call("Page.navigate", url=url)
-        self.wait_for_view()
+        self.wait_for_view(PORTAL_READY if portal else ".o_action_manager .o_view_controller")
         for selector in [click] if isinstance(click, str) else click or []:
             self.call("Runtime.evaluate", expression=f"document.querySelector({json.dumps(selector)}).click()")
             time.sleep(2)
@@ -127,15 +150,28 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", default="http://localhost:8069")
     parser.add_argument("--db", default="credit_control_demo")
-    parser.add_argument("--lang", default="fr_FR")
+    parser.add_argument("--langs", default="fr_FR,en_US", help="comma-separated, among " + ", ".join(SUFFIX))
+    parser.add_argument("--only", help="comma-separated picture names (e.g. statement_phone); all when omitted")
     args = parser.parse_args()
+    langs = args.langs.split(",")
+    only = set(args.only.split(",")) if args.only else None
+    unknown = set(langs) - set(SUFFIX)
+    if unknown:
+        parser.error(f"no picture name for {', '.join(sorted(unknown))}")
     browser = Chromium()
     try:
         for module, name, login, path, width, height, *click in SHOTS:
-            target = ROOT / module / "static" / "description" / f"{name}.png"
-            cookie = session_id(args.url, args.db, login, args.lang)
-            browser.shot(f"{args.url}{path}", cookie, width, height, target, *click)
-            print(f"wrote {target.relative_to(ROOT)}")
+            if only and name not in only:
+                continue
+            session, uid, own_lang = login_session(args.url, args.db, login)
+            try:
+                for lang in langs:
+                    set_lang(session, args.url, uid, lang)
+                    target = ROOT / module / "static" / "description" / f"{name}{SUFFIX[lang]}.png"
+                    browser.shot(f"{args.url}{path}", session.cookies["session_id"], width, height, target, *click)
+                    print(f"wrote {target.relative_to(ROOT)}")
+            finally:
+                set_lang(session, args.url, uid, own_lang)
     finally:
         browser.close()
 
