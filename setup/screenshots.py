@@ -125,10 +125,12 @@ class Chromium:
             time.sleep(0.5)
         time.sleep(1.5)
 
-    def shot(self, url, cookie, width, height, target, click=None):
+    def shot(self, url, cookie, lang, width, height, target, click=None):
         portal = "/my/" in url
         self.call("Network.enable")
         self.call("Network.setCookie", name="session_id", value=cookie, url=url)
+        # the portal answers in the language of this cookie once a page has set it
+        self.call("Network.setCookie", name="frontend_lang", value=lang, url=url)
         self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
                   mobile=width < 576)
         self.call("Page.navigate", url=url)
@@ -167,8 +169,10 @@ def main():
             try:
                 for lang in langs:
                     set_lang(session, args.url, uid, lang)
+                    # a session keeps the language of its login (the portal reads it from there)
+                    cookie = login_session(args.url, args.db, login)[0].cookies["session_id"]
                     target = ROOT / module / "static" / "description" / f"{name}{SUFFIX[lang]}.png"
-                    browser.shot(f"{args.url}{path}", session.cookies["session_id"], width, height, target, *click)
+                    browser.shot(f"{args.url}{path}", cookie, lang, width, height, target, *click)
                     print(f"wrote {target.relative_to(ROOT)}")
             finally:
                 set_lang(session, args.url, uid, own_lang)
