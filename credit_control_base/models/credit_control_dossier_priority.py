@@ -45,7 +45,7 @@ class CreditControlDossierPriority(models.AbstractModel):
         boosts = self._origin._credit_priority_boosts(fields.Date.context_today(self))
         for dossier in self:
             dossier.credit_priority_reason = "; ".join(
-                self.env._("%(reason)s (×%(factor)s)", reason=reason, factor=f"{factor:g}")
+                self.env._("%(reason)s (×%(factor)s)", reason=reason, factor=format(factor, "g"))
                 for reason, factor in boosts.get(dossier._origin.id, [])
             )
 
