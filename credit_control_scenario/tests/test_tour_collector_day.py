@@ -9,7 +9,7 @@ from .common import ScenarioCommon
 class TestCollectorDayTour(ScenarioCommon, HttpCase):
     """A collector's day walked in Chromium, in French and in English: the
     worklist, a call whose outcome is recorded, a letter read in its preview,
-    then validated and sent."""
+    then validated and sent, and the customer's statement of account sent."""
 
     @classmethod
     def setUpClass(cls):
@@ -47,6 +47,9 @@ class TestCollectorDayTour(ScenarioCommon, HttpCase):
         self.assertEqual(promise.move_ids, called_invoice)
         self.assertFalse(call.activity_id.exists(), "the call is done")
         self.assertRecordValues(letter, [{"state": "sent", "user_id": self.collector_a.id}])
+        # the statement of account went out from the customer's dossier, its PDF attached
+        sent = self._dossier(written).message_ids.filtered(lambda m: m.message_type == "comment" and m.attachment_ids)
+        self.assertEqual(len(sent), 1)
 
     def test_collector_day_in_french(self):
         self._walk("fr_FR", "credit_control_collector_day_tour_fr")

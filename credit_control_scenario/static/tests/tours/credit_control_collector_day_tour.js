@@ -115,6 +115,25 @@ function collectorDaySteps(labels) {
             trigger: ".o_form_view .o_statusbar_status button[data-value='sent'][aria-checked='true']",
             timeout: 30000,
         },
+        {
+            content: "Back to the customer",
+            trigger: ".o_breadcrumb a:contains('Tour Menuiserie Blanc')",
+            run: "click",
+        },
+        {
+            content: "Send it its statement of account",
+            trigger: ".o_form_view button[name=action_credit_statement_send]",
+            run: "click",
+        },
+        {
+            trigger: ".modal button.o_mail_send",
+            run: "click",
+        },
+        {
+            content: "The statement is sent",
+            trigger: "body:not(:has(.modal))",
+            timeout: 30000,
+        },
     ];
 }
 
