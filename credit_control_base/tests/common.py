@@ -6,6 +6,14 @@ from odoo.tests import new_test_user
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 
+def load_french(env):
+    """French active, with the French terms of every installed credit-control
+    module loaded (a test database has the languages, not the modules' .po)."""
+    env["res.lang"]._activate_lang("fr_FR")
+    modules = env["ir.module.module"].search([("name", "=like", "credit_control_%"), ("state", "=", "installed")])
+    env["ir.module.module"]._load_module_terms(modules.mapped("name"), ["fr_FR"], overwrite=True)
+
+
 class CreditControlCommon(AccountTestInvoicingCommon):
     """Shared fixture of the credit-control modules: collectors, a manager
     and helpers that build customers, invoices with a known due date and

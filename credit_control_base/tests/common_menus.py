@@ -2,6 +2,8 @@ import json
 
 from odoo.tests import HttpCase
 
+from .common import load_french
+
 # Runs in the browser, in the web client: open each action as its menu
 # does, wait for its view (or its dialog), check its title and open the
 # first record listed. Any console error fails the test.
@@ -89,11 +91,7 @@ class MenuSmokeCase(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["res.lang"]._activate_lang("fr_FR")
-        modules = cls.env["ir.module.module"].search([
-            ("name", "=like", "credit_control_%"), ("state", "=", "installed"),
-        ])
-        cls.env["ir.module.module"]._load_module_terms(modules.mapped("name"), ["fr_FR"], overwrite=True)
+        load_french(cls.env)
 
     def _menus(self):
         data = self.env["ir.model.data"].search([("module", "=", self.MODULE), ("model", "=", "ir.ui.menu")])

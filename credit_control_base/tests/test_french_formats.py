@@ -9,7 +9,7 @@ from odoo.tests import tagged
 from odoo.tools import formatLang
 
 from ..tools.lang_format import elide, format_percent
-from .common import CreditControlCommon
+from .common import CreditControlCommon, load_french
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -20,11 +20,7 @@ class FrenchCommon(CreditControlCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["res.lang"]._activate_lang("fr_FR")
-        modules = cls.env["ir.module.module"].search([
-            ("name", "=like", "credit_control_%"), ("state", "=", "installed"),
-        ])
-        cls.env["ir.module.module"]._load_module_terms(modules.mapped("name"), ["fr_FR"], overwrite=True)
+        load_french(cls.env)
         cls.env_fr = cls.env(context=dict(cls.env.context, lang="fr_FR"))
 
 

@@ -1,5 +1,7 @@
 from odoo.tests import tagged
 
+from odoo.addons.credit_control_base.tests.common import load_french
+
 from .common import CreditPortalCommon
 
 
@@ -10,11 +12,7 @@ class TestPortalTourFrench(CreditPortalCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["res.lang"]._activate_lang("fr_FR")
-        modules = cls.env["ir.module.module"].search([
-            ("name", "=like", "credit_control_%"), ("state", "=", "installed"),
-        ])
-        cls.env["ir.module.module"]._load_module_terms(modules.mapped("name"), ["fr_FR"], overwrite=True)
+        load_french(cls.env)
         (cls.customer | cls.contact).lang = "fr_FR"
         cls.portal_user.lang = "fr_FR"
 

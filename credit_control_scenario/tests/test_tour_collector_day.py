@@ -2,6 +2,8 @@ from datetime import date, timedelta
 
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.credit_control_base.tests.common import load_french
+
 from .common import ScenarioCommon
 
 
@@ -14,11 +16,7 @@ class TestCollectorDayTour(ScenarioCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["res.lang"]._activate_lang("fr_FR")
-        modules = cls.env["ir.module.module"].search([
-            ("name", "=like", "credit_control_%"), ("state", "=", "installed"),
-        ])
-        cls.env["ir.module.module"]._load_module_terms(modules.mapped("name"), ["fr_FR"], overwrite=True)
+        load_french(cls.env)
 
     def _walk(self, lang, tour):
         if "credit.control.promise" not in self.env:
