@@ -233,9 +233,7 @@ class CreditStatementPortal(PortalAccount):
         # A visitor without an account reads its statement in the language
         # of the reminders it received.
         if request.env.user._is_public():
-            lang = dossier.dunning_contact_id.lang or dossier.partner_id.lang
-            if lang and request.env["res.lang"]._lang_get(lang):
-                request.update_context(lang=lang)
+            request.update_context(lang=dossier._credit_statement_lang())
 
     def _credit_payer(self, dossier):
         """Who pays: the logged-in contact of the customer, else the customer
