@@ -6,6 +6,8 @@ import xlsxwriter
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
+from ..tools.lang_format import reader_lang
+
 STATEMENT_REPORT = "credit_control_base.credit_control_dossier_report_statement"
 STATEMENT_TEMPLATE = "credit_control_base.credit_control_dossier_mail_template_statement"
 # Who prints a statement: whoever reads a dossier's amounts (the dossier's
@@ -86,12 +88,9 @@ class CreditControlDossierStatement(models.AbstractModel):
 
     def _credit_statement_lang(self):
         """The language of the customer's statement: its dunning contact's,
-        else its own, else the user's when that one is not installed."""
+        else its own (``reader_lang``)."""
         self.ensure_one()
-        lang = self.dunning_contact_id.lang or self.partner_id.lang
-        if lang and lang in dict(self.env["res.lang"].get_installed()):
-            return lang
-        return self.env.lang or "en_US"
+        return reader_lang(self.env, self.dunning_contact_id.lang, self.partner_id.lang)
 
     def _credit_statement_values(self, as_of=None):
         """What the statement of each dossier of ``self`` shows, as

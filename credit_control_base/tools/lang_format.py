@@ -42,3 +42,16 @@ def elide(env, text, *names):
             text,
         )
     return text
+
+
+def reader_lang(env, *codes):
+    """The language to write in for a reader whose languages are ``codes``
+    in order of preference (a contact's, then its company's): the first
+    one installed. A partner may keep the code of a language no longer
+    active (an import, a language archived since): the text is then in the
+    user's language, else in the first language installed."""
+    installed = {code for code, _name in env["res.lang"].get_installed()}
+    for code in codes:
+        if code in installed:
+            return code
+    return env.lang if env.lang in installed else next(iter(sorted(installed)), "en_US")

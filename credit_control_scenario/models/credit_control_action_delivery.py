@@ -6,7 +6,7 @@ from odoo import _, fields, models, tools
 from odoo.tools import SQL, float_round, format_date
 from odoo.tools.translate import LazyTranslate
 
-from odoo.addons.credit_control_base.tools.lang_format import format_number
+from odoo.addons.credit_control_base.tools.lang_format import format_number, reader_lang
 from odoo.addons.credit_control_base.tools.sql import foreign_keys_by_index
 
 from ..tools import mail_sql
@@ -325,16 +325,10 @@ class CreditControlActionDelivery(models.AbstractModel):
         return result
 
     def _credit_recipient_lang(self):
-        """The language of the reminder's recipient (its contact's, else its
-        customer's). A contact may keep the code of a language no longer
-        active (an import, a language archived since): it then reads the
-        user's language."""
+        """The language of the reminder's recipient: its contact's, else its
+        customer's (``reader_lang``, as the statement of account)."""
         self.ensure_one()
-        active = {code for code, _name in self.env["res.lang"].get_installed()}
-        lang = self.contact_id.lang or self.partner_id.lang
-        if lang in active:
-            return lang
-        return self.env.lang if self.env.lang in active else next(iter(sorted(active)), "en_US")
+        return reader_lang(self.env, self.contact_id.lang, self.partner_id.lang)
 
     def _credit_write_each(self, fname, values, sql_type):
         """Write a different value on each record in one query (the ORM
