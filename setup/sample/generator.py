@@ -19,6 +19,7 @@ from .orm_writer import OrmWriter, batched
 from .partners import CustomerFactory
 from .plan import plan_customers, plan_invoices
 from .receipts import day_statement
+from .sql_partners import SqlPartnerWriter
 from .sql_writer import SqlWriter
 
 _logger = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def generate(env, customers=60, invoices=900, seed=42, months=18, today=None, sq
 
     ctx = prepare(env, rng, start, today)
     env = env(context=dict(env.context, allowed_company_ids=[s.company.id for s in ctx.companies.values()]))
-    partners, facts = create_customers(env, rng, ctx, customers)
+    partners, facts = create_customers(env, rng, ctx, customers, sql=sql)
     customer_plans = plan_customers(rng, facts, start, today)
     invoice_plan = plan_invoices(rng, customer_plans, invoices, months, today)
     writer = _writer(env, ctx, partners, sql)
@@ -128,11 +129,17 @@ def _writer(env, ctx, partners, sql):
     return (SqlWriter if sql else OrmWriter)(env, ctx, partners)
 
 
-def create_customers(env, rng, ctx, count):
-    """Customers in batches; returns them in plan order with their drawn facts."""
+def create_customers(env, rng, ctx, count, sql=False):
+    """Customers in batches; returns them in plan order with their drawn facts.
+
+    :param sql: insert them set-based in SQL (benchmarks), as the ORM would
+        (sql_partners), instead of through ``create()``
+    """
     dunning = 'dunning' in dict(env['res.partner']._fields['type'].selection)
     factory = CustomerFactory(rng, ctx.countries)
     drawn = [factory.customer(index, dunning_type=dunning) for index in range(count)]
+    if sql:
+        return SqlPartnerWriter(env).create(drawn), [facts for _values, _contacts, facts in drawn]
     Partner = env['res.partner']
     partners = Partner
     for chunk in batched(drawn, 1000):

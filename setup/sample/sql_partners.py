@@ -1,0 +1,148 @@
+"""Write the drawn customers and their contacts set-based in SQL.
+
+``Partner.create()`` costs about 0.15 s a customer with its contacts (the
+commercial and address fields are synced record by record, once per company
+for the company-dependent ones): 200,000 customers would take hours. The rows
+written here have the shape the ORM gives them, which
+``tests/test_sample_data.py`` proves column by column:
+
+- the values drawn, converted as the ORM converts them (the website cleaned);
+- what ``create()`` syncs on a contact: its company's commercial fields, and
+  its company's address when it is a plain contact (``_fields_sync``);
+- the stored fields computed from them that the ORM always recomputes here
+  (complete name, commercial entity, commercial company name, normalized
+  e-mail), written directly;
+- every other column as the ORM fills it: its default (``default_get``, once
+  for all rows), or, for a stored computed field, the ORM's own compute,
+  triggered on all the new partners at once.
+"""
+from odoo.tools import SQL, email_normalize
+
+from .orm_writer import batched
+
+INSERT_PAGE = 1000
+# computed here from the row itself (see _computed); any other stored computed
+# field is left to the ORM
+COMPUTED_HERE = ('complete_name', 'commercial_partner_id', 'commercial_company_name', 'email_normalized')
+
+
+class SqlPartnerWriter:
+
+    def __init__(self, env):
+        self.env = env
+        self.Partner = env['res.partner']
+        self.now = env.cr.now()
+
+    def create(self, drawn):
+        """Insert the customers of ``drawn`` [(values, contacts, facts)] and their
+        contacts; return the customers in the order drawn."""
+        Partner = self.Partner
+        Partner.flush_model()
+        companies = [self._row(values) for values, _contacts, _facts in drawn]
+        for row, company_id in zip(companies, self._ids(len(companies)), strict=True):
+            row['id'] = row['commercial_partner_id'] = company_id
+        contacts = [
+            self._row(contact, parent=company)
+            for company, (_values, contacts_, _facts) in zip(companies, drawn, strict=True)
+            for contact in contacts_
+        ]
+        for row, contact_id in zip(contacts, self._ids(len(contacts)), strict=True):
+            row['id'] = contact_id
+        written = self._complete(companies + contacts)
+        self._insert(companies, written)
+        self._insert(contacts, written)
+        Partner.invalidate_model()
+        partners = Partner.browse([row['id'] for row in companies])
+        self._compute_others(partners | Partner.browse([row['id'] for row in contacts]), written)
+        return partners
+
+    # -- rows -----------------------------------------------------------------------------
+    def _row(self, values, parent=None):
+        Partner = self.Partner
+        values = dict(values)
+        if values.get('website'):
+            values['website'] = Partner._clean_website(values['website'])
+        if parent:
+            values['parent_id'] = parent
+            # _fields_sync: the commercial fields of the company, its address for a plain contact
+            synced = Partner._commercial_fields() + (Partner._address_fields() if values['type'] == 'contact' else [])
+            for name in synced:
+                field = Partner._fields[name]
+                if field.store and field.column_type and not field.company_dependent and name in parent:
+                    values[name] = parent[name]
+        row = {}
+        for name, value in values.items():
+            if name == 'parent_id':
+                row[name] = value  # the parent's row: its id is drawn later
+                continue
+            field = Partner._fields[name]
+            if field.store and field.column_type:
+                row[name] = field.convert_to_column(value, Partner)
+        return row
+
+    def _computed(self, row):
+        parent = row.get('parent_id')
+        name = row.get('name') or ''
+        row['complete_name'] = (f"{parent['name']}, {name}" if parent else name).strip()
+        if parent:
+            row['commercial_partner_id'] = parent['id']
+            row['commercial_company_name'] = parent['name']
+        else:
+            row['commercial_company_name'] = name if row.get('is_company') else None
+        row['email_normalized'] = email_normalize(row['email']) if row.get('email') else None
+
+    def _complete(self, rows):
+        """Compute the fields of COMPUTED_HERE and fill the defaults of the
+        columns a row has no value for; return the columns written."""
+        for row in rows:
+            self._computed(row)
+        written = {column for row in rows for column in row}
+        in_every_row = set.intersection(*(set(row) for row in rows)) if rows else set()
+        fields_ = self.Partner._fields
+        missing = [
+            name for name, field in fields_.items()
+            # a company-dependent default is the fallback the ORM does not store
+            if field.store and field.column_type and not field.compute and not field.company_dependent
+            and name not in in_every_row and name not in ('create_uid', 'create_date', 'write_uid', 'write_date')
+        ]
+        defaults = self.Partner.default_get(missing)
+        defaults = {name: fields_[name].convert_to_column(value, self.Partner) for name, value in defaults.items()
+                    if value is not False or fields_[name].type == 'boolean'}
+        stamps = {'create_uid': self.env.uid, 'write_uid': self.env.uid, 'create_date': self.now,
+                  'write_date': self.now}
+        for row in rows:
+            for name, value in defaults.items():
+                row.setdefault(name, value)
+            row.update(stamps)
+        return written | set(defaults) | set(stamps)
+
+    def _compute_others(self, partners, written):
+        """The ORM computes the stored fields not written above, on all the partners at once."""
+        for name, field in self.Partner._fields.items():
+            if field.store and field.compute and name not in written:
+                self.env.add_to_compute(field, partners)
+        self.env.flush_all()
+        self.env.invalidate_all()
+
+    # -- inserts --------------------------------------------------------------------------
+    def _ids(self, count):
+        if not count:
+            return []
+        return [row[0] for row in self.env.execute_query(SQL(
+            "SELECT nextval('res_partner_id_seq') FROM generate_series(1, %s)", count))]
+
+    def _insert(self, rows, written):
+        if not rows:
+            return
+        columns = sorted({column for row in rows for column in row} & written | {'id', 'parent_id'})
+        column_list = SQL(', ').join(SQL.identifier(column) for column in columns)
+
+        def value(row, column):
+            value = row.get(column)
+            return value['id'] if column == 'parent_id' and value else value
+
+        for chunk in batched(rows, INSERT_PAGE):
+            self.env.cr.execute(SQL(
+                "INSERT INTO res_partner (%s) VALUES %s", column_list,
+                SQL(', ').join(SQL('%s', tuple(value(row, column) for column in columns)) for row in chunk),
+            ))
