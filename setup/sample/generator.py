@@ -14,6 +14,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.fields import Command
+from odoo.tools import SQL
 
 from .environment import prepare
 from .orm_writer import OrmWriter, batched
@@ -164,6 +165,9 @@ def _credit_control(env, partners):
     Dossier = env['credit.control.dossier']
     if hasattr(Dossier, '_ensure_dossiers'):
         Dossier._ensure_dossiers()
+        Dossier.flush_model()
+        # planner statistics of the dossiers just made, for the queries below in this transaction
+        env.cr.execute(SQL("ANALYZE %s", SQL.identifier(Dossier._table)))
     counts = {'collectors': len(users['collectors'])}
     if 'credit_cash_application' in env['res.company']._fields:
         # the demo company tries cash application (off for a new company)
@@ -174,6 +178,9 @@ def _credit_control(env, partners):
         for index, collector in enumerate(collectors):
             dossiers[index::len(collectors)].write({'collector_id': collector.id})
         counts['dossiers'] = len(dossiers)
+    if hasattr(Dossier, '_credit_refresh_priorities'):
+        # the worklist sorted as the nightly job leaves it (one query, one UPDATE)
+        Dossier._credit_refresh_priorities()
     return counts
 
 

@@ -55,6 +55,8 @@ class SqlPartnerWriter:
         written = self._complete(companies + contacts)
         self._insert(companies, written)
         self._insert(contacts, written)
+        # planner statistics for the rest of the generation, in this transaction
+        self.env.cr.execute(SQL("ANALYZE res_partner"))
         Partner.invalidate_model()
         partners = Partner.browse([row['id'] for row in companies])
         self._compute_others(partners | Partner.browse([row['id'] for row in contacts]), written)
