@@ -574,6 +574,13 @@ class CreditControlDossier(models.Model):
         self.ensure_one()
         return False
 
+    def _credit_statement_short_url(self):
+        """Extension point: the short form of ``_credit_statement_url``
+        printed on letters (with its QR code); ``False`` when there is none.
+        The portal module returns ``/cc/<code>``."""
+        self.ensure_one()
+        return False
+
     def _credit_reminder_history(self, limit=20):
         """Extension point: the reminders this customer received, newest
         first, as ``[{"date", "channel", "name", "amount"}]`` for the

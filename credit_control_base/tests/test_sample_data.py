@@ -273,3 +273,73 @@ class TestSampleData(TransactionCase):
         invoices._compute_amount()
         invoices._compute_payment_state()
         self.assertEqual(stored, invoices.read(['amount_residual', 'payment_state']))
+
+    # -- the shape test: SQL-written customers against ORM-created ones ------------------
+    def _partner_snapshot(self, partners):
+        """The rows of ``partners`` and their contacts, references replaced by
+        positions, and how many rows of every other table point to them."""
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(SQL("SELECT * FROM res_partner WHERE id IN %(ids)s OR parent_id IN %(ids)s ORDER BY id",
+                       ids=tuple(partners.ids)))
+        rows = cr.dictfetchall()
+        tokens = {row['id']: f'partner {index}' for index, row in enumerate(rows)}
+        for row in rows:
+            for column in ('id', 'create_date', 'write_date'):
+                row.pop(column)
+            for column in ('parent_id', 'commercial_partner_id'):
+                row[column] = tokens.get(row[column], row[column])
+        cr.execute(SQL("""
+            SELECT src.relname, att.attname
+              FROM pg_constraint con
+              JOIN pg_class src ON src.oid = con.conrelid
+              JOIN pg_attribute att ON att.attrelid = con.conrelid AND att.attnum = con.conkey[1]
+             WHERE con.contype = 'f' AND con.confrelid = 'res_partner'::regclass
+          ORDER BY 1, 2
+        """))
+        references = {}
+        foreign_keys = cr.fetchall()
+        # their dossiers in both companies, made as _ensure_dossiers makes them
+        Dossier = self.env['credit.control.dossier']
+        Dossier._credit_create_dossiers([
+            {'partner_id': partner.id, 'company_id': company.id}
+            for partner in partners for company in partners.env.companies
+        ])._assign_segments()
+        Dossier.flush_model()
+        cr.execute(SQL("SELECT * FROM credit_control_dossier WHERE partner_id IN %s", tuple(partners.ids)))
+        dossiers = cr.dictfetchall()
+        for row in dossiers:
+            for column in ('id', 'create_date', 'write_date'):
+                row.pop(column)
+            row['partner_id'] = tokens[row['partner_id']]
+        dossiers.sort(key=lambda row: (row['partner_id'], row['company_id']))
+        for table, column in foreign_keys:
+            cr.execute(SQL("SELECT COUNT(*) FROM %s WHERE %s IN %s", SQL.identifier(table), SQL.identifier(column),
+                           tuple(tokens)))
+            references[f'{table}.{column}'] = cr.fetchone()[0]
+        return rows, references, dossiers
+
+    def test_sql_partner_shape(self):
+        """The customers and contacts the SQL writer inserts are the rows
+        ``create()`` makes: every column of every row (synced commercial and
+        address fields, computed and default ones), nothing else points to
+        them (no follower, message or property more), and their dossiers in
+        both companies are the same (name, segment, every column)."""
+        env = self.env(context=dict(self.env.context, tracking_disable=True, mail_create_nolog=True,
+                                    mail_create_nosubscribe=True, mail_notrack=True))
+        ctx = sample.environment.prepare(env, random.Random(11), date(2024, 1, 1), TODAY)
+        env = env(context=dict(env.context, allowed_company_ids=[s.company.id for s in ctx.companies.values()]))
+
+        def customers(sql):
+            partners, _facts = sample.generator.create_customers(env, random.Random(5), ctx, 40, sql=sql)
+            return self._partner_snapshot(partners)
+
+        orm_rows, orm_references, orm_dossiers = self._in_savepoint(lambda: customers(False))
+        sql_rows, sql_references, sql_dossiers = customers(True)
+        types = {row['type'] for row in orm_rows}
+        self.assertTrue({'contact', 'invoice'} <= types, types)
+        self.assertTrue(len({row['country_id'] for row in orm_rows}) > 1)
+        self.assertEqual(orm_references, sql_references)
+        self._assert_same_rows('res_partner', orm_rows, sql_rows)
+        self.assertEqual(len(orm_dossiers), 80)
+        self._assert_same_rows('credit_control_dossier', orm_dossiers, sql_dossiers)

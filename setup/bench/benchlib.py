@@ -24,6 +24,9 @@ def parse_args():
 
 
 def _free_port():
+    # a machine shared by several people gives each a port range (as for the tests)
+    if os.environ.get("CC_BENCH_HTTP_PORT"):
+        return int(os.environ["CC_BENCH_HTTP_PORT"])
     import socket  # noqa: PLC0415
 
     with socket.socket() as sock:

@@ -109,6 +109,7 @@ class SqlWriter:
         partials, groups, full_groups = self._reconcile(docs, refunds, payments)
         self._states(docs, refunds, payments, partials)
         ids = self._insert(docs, refunds, payments, partials, groups, full_groups)
+        self._analyze()
         self.env.invalidate_all()
         Move, Payment = self.env['account.move'], self.env['account.payment']
         payments = Payment.browse(ids['payments'])
@@ -308,6 +309,14 @@ class SqlWriter:
                     self.env.add_to_compute(field, records_of_model)
         self.env.flush_all()
         self.env.invalidate_all()
+
+    def _analyze(self):
+        """Planner statistics of the tables just filled: the rest of the
+        generation (dossiers, limits, scores) queries them in the same
+        transaction, and the statistics of the empty tables made PostgreSQL
+        plan nested loops over hundreds of thousands of rows."""
+        for table in sorted(self.written_columns):
+            self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
 
     def _ids(self, table, count):
         if not count:
