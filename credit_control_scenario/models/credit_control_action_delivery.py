@@ -173,6 +173,18 @@ class CreditControlActionDelivery(models.AbstractModel):
             "credit_template_id": action.step_id.mail_template_id.id,
         } for action in self]
 
+    def _credit_prefetch_email_data(self):
+        """Read at once, for all the reminders ``self``, what their e-mails
+        show: the invoices, their open items, the customers and dossiers.
+        A template reads them reminder by reminder, and the items of one
+        reminder's invoices (``move_ids.line_ids``) only prefetch the
+        invoices of that reminder: a query per e-mail."""
+        moves = self.move_ids
+        moves.mapped("name")
+        moves.line_ids.mapped("amount_residual")
+        self.contact_id.mapped("name")
+        self.dossier_id.mapped("unapplied_amount")
+
     def _credit_send_letters(self):
         report = self.env.ref("credit_control_scenario.credit_control_action_report_letter").sudo()
         bodies = self._credit_render_step_field("letter_body", engine="qweb")

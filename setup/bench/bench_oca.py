@@ -108,6 +108,7 @@ def run_credit_control(env, companies, clock):
             "delay_days": delay,
             "channel": channel,
             "custom_text": name,
+            "custom_mail_text": name,
             "mail_show_invoice_detail": True,
             "email_template_id": env.ref("account_credit_control.email_template_credit_control_base").id,
         }) for level, (name, delay, channel) in enumerate(OCA_LEVELS, start=1)],
