@@ -15,9 +15,16 @@ CPU time of the run, Odoo and PostgreSQL together, on the same data:
   367 queries): the ORM's cost is per record (values checked, bodies
   sanitized one by one, every column computed), not per query.
 
+The mail queue then composes the queued e-mails in one batch
+(``compose_outgoing_emails``): a ``mail.write`` per e-mail cost three
+queries and three sanitizings of the body each (related inverse,
+triggers, recipients read), more than the rendering (issue #19 wants
+2 ms an e-mail; ``setup/bench/run scenario`` prints it).
+
 Each function takes the values ``mail.message.create`` /
-``mail.mail.create`` would take, refuses any other key, and writes the
-rows the ORM writes for them, column by column:
+``mail.mail.create`` (``mail.write`` for the composition) would take,
+refuses any other key, and writes the rows the ORM writes for them,
+column by column:
 ``tests/test_mail_sql.py`` compares them for every table written here
 (``mail_message``, ``mail_mail``, ``mail_mail_res_partner_rel``). An Odoo
 upgrade that adds a stored column to these tables fails that test until
