@@ -180,8 +180,12 @@ class CreditControlActionDelivery(models.AbstractModel):
         reminder's invoices (``move_ids.line_ids``) only prefetch the
         invoices of that reminder: a query per e-mail."""
         moves = self.move_ids
-        moves.mapped("name")
-        moves.line_ids.mapped("amount_residual")
+        moves.fetch(["name"])
+        # the columns of an open item (account.move.line._credit_item_values)
+        moves.line_ids.fetch([
+            "move_id", "parent_state", "account_id", "company_currency_id", "currency_id", "amount_residual",
+            "amount_residual_currency", "date_maturity", "date",
+        ])
         self.contact_id.mapped("name")
         self.dossier_id.mapped("unapplied_amount")
 
