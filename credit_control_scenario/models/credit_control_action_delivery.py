@@ -173,6 +173,22 @@ class CreditControlActionDelivery(models.AbstractModel):
             "credit_template_id": action.step_id.mail_template_id.id,
         } for action in self]
 
+    def _credit_prefetch_email_data(self):
+        """Read at once, for all the reminders ``self``, what their e-mails
+        show: the invoices, their open items, the customers and dossiers.
+        A template reads them reminder by reminder, and the items of one
+        reminder's invoices (``move_ids.line_ids``) only prefetch the
+        invoices of that reminder: a query per e-mail."""
+        moves = self.move_ids
+        moves.fetch(["name"])
+        # the columns of an open item (account.move.line._credit_item_values)
+        moves.line_ids.fetch([
+            "move_id", "parent_state", "account_id", "company_currency_id", "currency_id", "amount_residual",
+            "amount_residual_currency", "date_maturity", "date",
+        ])
+        self.contact_id.mapped("name")
+        self.dossier_id.mapped("unapplied_amount")
+
     def _credit_send_letters(self):
         report = self.env.ref("credit_control_scenario.credit_control_action_report_letter").sudo()
         bodies = self._credit_render_step_field("letter_body", engine="qweb")

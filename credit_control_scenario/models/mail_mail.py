@@ -1,5 +1,7 @@
 from odoo import _, fields, models
 
+from ..tools import mail_sql
+
 ACTION_MODEL = "credit.control.action"
 
 
@@ -132,28 +134,42 @@ class MailMail(models.Model):
 
     def _credit_compose(self):
         """Compose the reminder e-mails queued by a run from their step's
-        template, template by template in one rendering each, and keep what
-        was sent on the reminders."""
+        template, template by template in one rendering each (Odoo's
+        ``_generate_template``: its rendering and sanitizing), and keep
+        what was sent on the reminders. The e-mails are written in one
+        batch by ``tools/mail_sql.compose_outgoing_emails``, which writes
+        what ``mail.write`` writes for the same values."""
         pending = self.filtered("credit_template_id")
         actions = self.env[ACTION_MODEL].sudo().browse(pending.mapped("res_id")).exists()
-        fnames = ("subject", "body_html", "email_from", "reply_to", "partner_to", "lang")
+        # the language is rendered once, by _generate_template to group the
+        # records; a rendered "lang" would be rendered again, unused
+        fnames = ("subject", "body_html", "email_from", "reply_to", "partner_to")
         snapshots, subjects = {}, {}
         pending = pending.filtered(lambda m: m.res_id in actions.ids)
+        actions._credit_prefetch_email_data()
+        composed_ids, values_list = [], []
         for template, mails in pending.grouped("credit_template_id").items():
             rendered = template.sudo()._generate_template(mails.mapped("res_id"), fnames)
             for mail in mails:
                 values = rendered[mail.res_id]
-                mail.write({
-                    "subject": values.get("subject") or mail.subject,
-                    "body_html": values.get("body_html") or "",
-                    "body": values.get("body_html") or "",
+                body = values.get("body_html") or ""
+                subject = values.get("subject") or mail.subject
+                values_list.append({
+                    "subject": subject,
+                    "body_html": body,
+                    "body": body,
                     "email_from": values.get("email_from") or mail.email_from,
                     "reply_to": values.get("reply_to") or mail.reply_to,
                     "recipient_ids": [fields.Command.set(values.get("partner_ids") or mail.recipient_ids.ids)],
+                    "credit_template_id": False,
                 })
-                snapshots[mail.res_id] = values.get("body_html") or ""
-                subjects[mail.res_id] = values.get("subject") or mail.subject
-        self.filtered("credit_template_id").credit_template_id = False
+                composed_ids.append(mail.id)
+                snapshots[mail.res_id] = body
+                subjects[mail.res_id] = subject
+        composed = self.browse(composed_ids)
+        mail_sql.compose_outgoing_emails(self.env, composed, values_list)
+        # queued for a reminder that is gone: nothing to compose
+        (self.filtered("credit_template_id") - composed).credit_template_id = False
         todo = actions.filtered(lambda a: a.id in snapshots)
         todo._credit_write_each("content", snapshots, "text")
         todo._credit_write_each("subject", subjects, "varchar")

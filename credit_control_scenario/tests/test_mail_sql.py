@@ -115,6 +115,57 @@ class TestMailSql(ScenarioCommon):
             self.assertEqual([row[0] for row in self.env.cr.fetchall()], self.customers.ids)
         self.assertEqual(sql_mails.mapped("subject"), ['Relance 1 & "2" <b>'] * 2)
 
+    def test_composed_emails(self):
+        """Composing queued e-mails writes what ``mail.write`` writes for
+        the same values: the body sanitized as mail.message's, special
+        characters, several recipients, the template emptied."""
+        template = self.step_first.mail_template_id
+        queued = [{
+            "model": dossier._name,
+            "res_id": dossier.id,
+            "record_name": dossier.name,
+            "message_type": "email",
+            "subject": "Relance",
+            "body_html": "",
+            "email_from": "credit@example.com",
+            "reply_to": "credit@example.com",
+            "recipient_ids": [Command.set(dossier.partner_id.ids)],
+            "auto_delete": False,
+            "credit_template_id": template.id,
+        } for dossier in self.dossiers]
+        sql_mails = self.env["mail.mail"].browse(mail_sql.create_outgoing_emails(self.env, queued))
+        orm_mails = self.env["mail.mail"].browse(mail_sql.create_outgoing_emails(self.env, queued))
+        body = Markup('<p onclick="steal()">Cher <b>Client</b> &amp; Fils</p><script>alert(1)</script>'
+                      '<table><tr><td style="padding: 4px;">FAC/2026/0001</td></tr></table>')
+        composed = [{
+            "subject": 'Relance 1 & "2" <b>',
+            "body_html": body,
+            "body": body,
+            "email_from": '"Compta" <compta@example.fr>',
+            "reply_to": '"Crédit" <credit@example.com>',
+            "recipient_ids": [Command.set(self.customers.ids if index else self.customers[0].ids)],
+            "credit_template_id": False,
+        } for index in range(2)]
+        mail_sql.compose_outgoing_emails(self.env, sql_mails, composed)
+        for mail, values in zip(orm_mails, composed, strict=True):
+            mail.write(dict(values))
+        self._assert_same_rows("mail.mail", sql_mails.ids, orm_mails.ids)
+        self._assert_same_rows("mail.message", sql_mails.mail_message_id.ids, orm_mails.mail_message_id.ids)
+        for mails in (sql_mails, orm_mails):
+            self.env.cr.execute(
+                "SELECT mail_mail_id, res_partner_id FROM mail_mail_res_partner_rel"
+                " WHERE mail_mail_id = ANY(%s) ORDER BY mail_mail_id, res_partner_id",
+                [mails.ids],
+            )
+            self.assertEqual([partner for _mail, partner in self.env.cr.fetchall()],
+                             [self.customers[0].id, *sorted(self.customers.ids)])
+        self.assertNotIn("<script>", sql_mails[0].mail_message_id.body)
+        self.assertNotIn("onclick", sql_mails[0].mail_message_id.body)
+        self.assertEqual(sql_mails[1].recipient_ids, self.customers)
+        self.assertFalse(sql_mails.credit_template_id)
+        with self.assertRaises(ValueError):
+            mail_sql.compose_outgoing_emails(self.env, sql_mails[:1], [dict(composed[0], attachment_ids=[])])
+
     def test_refuses_what_it_does_not_write(self):
         """A value the SQL would drop (an attachment, a second recipient)
         is refused rather than lost."""

@@ -1,0 +1,258 @@
+"""Side by side with OCA's dunning modules (issue #19, target 4).
+
+On one database where the suite, OCA's ``account_credit_control`` and OCA's
+``account_invoice_overdue_reminder`` are installed together (as the
+coexistence suite installs them), each engine runs on the same open
+invoices the same day, alternated round after round, every run rolled back
+to a savepoint before the next one:
+
+- ours: the nightly run of the shipped scenario (plan + queue), then the
+  mail queue composes every queued e-mail (``mail.mail._credit_compose``);
+- ``account_credit_control``: a policy configured like the shipped scenario
+  (same delays from the due date, same channels: e-mail at -5, 7 and 21
+  days, a call at 30, letters at 45 and 75), set as every company's default
+  policy; its run (``generate_credit_lines``), then its e-mails composed
+  through its own path (communications, ``message_post_with_source`` of the
+  level's template, without its summary PDF: ours are composed without
+  their PDFs too; the e-mails wait in the queue, the transaction is rolled
+  back before they leave); letters are not printed by either engine;
+- ``account_invoice_overdue_reminder``: its wizard in mass mode (trigger
+  delay 7 days, as our first reminder), then each customer's reminder
+  validated by e-mail (invoice PDFs not attached, as neither engine renders
+  PDFs here).
+
+"Line computation" is the run alone (our plan + queue, OCA's credit lines,
+the overdue wizard's steps); "end to end" adds the e-mails, ready to send.
+Printed: the median seconds and queries per 1,000 open invoices of each,
+and the median ratio of each OCA module to ours (target >= 10x
+account_credit_control on both). The load average is printed before and
+after: the figures of a loaded machine are not those of a quiet one.
+
+    setup/bench/run oca --db h_x_oca --customers 4000 --invoices 20000 --months 6 \\
+        --modules credit_control_scenario,account_credit_control,account_invoice_overdue_reminder
+"""
+import os
+import statistics
+import time
+from contextlib import contextmanager
+
+from benchlib import MACHINE, odoo_env, parse_args
+
+ROUNDS = int(os.environ.get("OCA_ROUNDS", "3"))
+# The shipped scenario's steps as OCA levels: (name, delay from the due
+# date, channel).
+OCA_LEVELS = [
+    ("Courtesy reminder", -5, "email"),
+    ("First reminder", 7, "email"),
+    ("Second reminder", 21, "email"),
+    ("Reminder call", 30, "phone"),
+    ("Formal notice", 45, "letter"),
+    ("Pre-litigation notice", 75, "letter"),
+]
+
+
+@contextmanager
+def rolled_back(env):
+    """Run a block and undo everything it wrote, cache and pending
+    after-commit work (e-mails that would be sent) included."""
+    env.flush_all()
+    env.cr.execute("SAVEPOINT bench_oca")
+    try:
+        yield
+    finally:
+        env.cr.execute("ROLLBACK TO SAVEPOINT bench_oca")
+        env.cr.precommit.clear()
+        env.cr.postcommit.clear()
+        env.clear()
+        env.registry.clear_cache()
+
+
+class Clock:
+    """Seconds and queries of the phases of one engine's run, summed over
+    the times a phase is entered (once per company for some)."""
+
+    def __init__(self, env):
+        self.env = env
+        self.figures = {}
+
+    @contextmanager
+    def phase(self, name):
+        self.env.invalidate_all()
+        queries, start = self.env.cr.sql_log_count, time.perf_counter()
+        yield
+        self.env.flush_all()
+        seconds, count = self.figures.get(name, (0.0, 0))
+        self.figures[name] = (seconds + time.perf_counter() - start, count + self.env.cr.sql_log_count - queries)
+
+
+def run_ours(env, companies, clock):
+    companies.write({"credit_control_scenario_id": env.ref(
+        "credit_control_scenario.credit_control_scenario_standard").id})
+    if "credit_policy_id" in companies._fields:
+        # OCA's data gives the main company its default policy
+        companies.write({"credit_policy_id": False})
+    env.flush_all()
+    with clock.phase("lines"):
+        run = env["credit.control.scenario.run"]._credit_run(companies=companies)
+    with clock.phase("emails"):
+        mails = env["mail.mail"].search([("credit_template_id", "!=", False)])
+        mails._credit_compose()
+    return {"reminders": len(run.action_ids), "emails": len(mails)}
+
+
+def run_credit_control(env, companies, clock):
+    template = env.ref("account_credit_control.email_template_credit_control_base")
+    # its summary PDF (wkhtmltopdf, about 1.5 s an e-mail) is left out: our
+    # e-mails get their PDFs when the queue sends them, not when composed
+    template.report_template_ids = False
+    policy = env["credit.control.policy"].create({
+        "name": "Standard scenario (bench)",
+        "account_ids": [(6, 0, env["account.account"].search([("account_type", "=", "asset_receivable")]).ids)],
+        "level_ids": [(0, 0, {
+            "name": name,
+            "level": level,
+            "computation_mode": "net_days",
+            "delay_days": delay,
+            "channel": channel,
+            "custom_text": name,
+            "custom_mail_text": name,
+            "mail_show_invoice_detail": True,
+            "email_template_id": template.id,
+        }) for level, (name, delay, channel) in enumerate(OCA_LEVELS, start=1)],
+    })
+    companies.write({"credit_policy_id": policy.id})
+    today = __import__("odoo").fields.Date.context_today(policy)
+    env.flush_all()
+    runs = env["credit.control.run"]
+    with clock.phase("lines"):
+        for company in companies:
+            run = env["credit.control.run"].with_company(company).create({
+                "date": today, "policy_ids": [(6, 0, policy.ids)], "company_id": company.id,
+            })
+            run.generate_credit_lines()
+            run.set_to_ready_lines()
+            runs |= run
+    with clock.phase("emails"):
+        lines = runs.line_ids.filtered(lambda line: line.state == "to_be_sent" and line.channel == "email")
+        if lines:
+            comms = env["credit.control.communication"]._generate_comm_from_credit_lines(lines)
+            comms._generate_emails()
+        emails = env["mail.mail"].search_count([("model", "=", "credit.control.communication")])
+    return {"reminders": len(runs.line_ids), "emails": emails}
+
+
+def run_overdue_reminder(env, companies, clock):
+    companies.write({"overdue_reminder_attach_invoice": False})
+    env.flush_all()
+    steps = to_mail = env["overdue.reminder.step"]
+    # company by company, e-mails included: its wizard deletes the steps
+    # the user has left (those of the company before)
+    for company in companies:
+        with clock.phase("lines"):
+            wizard = env["overdue.reminder.start"].with_company(company).create({
+                "interface": "mass", "start_days": 7, "min_interval_days": 14,
+                "partner_policy": "invoice_contact", "company_id": company.id,
+            })
+            try:
+                wizard.run()
+            except __import__("odoo").exceptions.UserError:
+                continue  # no overdue invoice in this company
+            company_steps = env["overdue.reminder.step"].search([
+                ("company_id", "=", company.id), ("state", "=", "draft"),
+            ])
+        with clock.phase("emails"):
+            company_mail = company_steps.filtered(lambda step: step.reminder_type == "mail" and step.partner_id.email)
+            company_mail.with_company(company).validate()
+        steps |= company_steps
+        to_mail |= company_mail
+    return {"reminders": len(steps), "emails": len(to_mail)}
+
+
+ENGINES = [
+    ("ours", run_ours),
+    ("account_credit_control", run_credit_control),
+    ("account_invoice_overdue_reminder", run_overdue_reminder),
+]
+# OCA_ENGINES=ours,account_invoice_overdue_reminder runs only those
+if os.environ.get("OCA_ENGINES"):
+    ENGINES = [engine for engine in ENGINES if engine[0] in os.environ["OCA_ENGINES"].split(",")]
+
+
+def main():
+    args = parse_args()
+    with odoo_env(args) as env:
+        missing = [name for name in ("credit.control.policy", "overdue.reminder.step") if name not in env]
+        if missing:
+            raise SystemExit(f"OCA modules not installed in {args.db}: {missing} (see --help for --modules)")
+        companies = env["res.company"].search([])
+        open_invoices = env["account.move"].search_count([
+            ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+        ])
+        context = {"open_invoices": open_invoices, "rounds": ROUNDS, "loadavg_before": _loadavg(), **MACHINE}
+        print(context)
+        results = {name: [] for name, _engine in ENGINES}
+        for round_ in range(ROUNDS):
+            # alternated: a load peak of the machine falls on every engine
+            order = ENGINES[round_ % len(ENGINES):] + ENGINES[:round_ % len(ENGINES)]
+            for name, engine in order:
+                clock = Clock(env)
+                with rolled_back(env):
+                    counts = engine(env, companies, clock)
+                figures = {
+                    "lines_s": clock.figures["lines"][0], "lines_q": clock.figures["lines"][1],
+                    "emails_s": clock.figures["emails"][0], "emails_q": clock.figures["emails"][1],
+                    **counts, "loadavg": _loadavg(),
+                }
+                figures["total_s"] = figures["lines_s"] + figures["emails_s"]
+                figures["total_q"] = figures["lines_q"] + figures["emails_q"]
+                results[name].append(figures)
+                print(f"round {round_ + 1} {name}: {_short(figures)}")
+        _report(results, open_invoices, context, args.output)
+
+
+def _loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def _short(figures):
+    return (f"lines {figures['lines_s']:.2f} s / {figures['lines_q']} q, e-mails {figures['emails_s']:.2f} s / "
+            f"{figures['emails_q']} q, reminders {figures['reminders']}, e-mails {figures['emails']}, "
+            f"load {figures['loadavg']}")
+
+
+def _report(results, open_invoices, context, output):
+    import json  # noqa: PLC0415
+
+    def median(name, key):
+        return statistics.median(r[key] for r in results[name])
+
+    print(f"\n{open_invoices} open invoices; medians of {ROUNDS} alternated rounds; load average before: "
+          f"{context['loadavg_before']}, now: {_loadavg()}")
+    header = f"{'engine':<34} {'lines s':>8} {'q/1000':>8} {'end-to-end s':>13} {'q/1000':>8} {'e-mails':>8}"
+    print(header)
+    print("-" * len(header))
+    summary = {}
+    for name in results:
+        row = {key: median(name, key) for key in ("lines_s", "lines_q", "total_s", "total_q", "emails")}
+        summary[name] = row
+        print(f"{name:<34} {row['lines_s']:>8.2f} {row['lines_q'] * 1000 / open_invoices:>8.1f} "
+              f"{row['total_s']:>13.2f} {row['total_q'] * 1000 / open_invoices:>8.1f} {row['emails']:>8.0f}")
+    print()
+    for name in results:
+        if name == "ours":
+            continue
+        for phase, key in (("line computation", "lines_s"), ("end to end (run + e-mails)", "total_s")):
+            ratios = [theirs[key] / mine[key] for theirs, mine in zip(results[name], results["ours"], strict=True)]
+            target = " (target >= 10x)" if name == "account_credit_control" else ""
+            summary[name][f"ratio_{key}"] = statistics.median(ratios)
+            print(f"ours vs {name}, {phase}: {statistics.median(ratios):.1f}x faster{target}")
+    if output:
+        with open(output, "w") as f:
+            json.dump({"context": context, "rounds": results, "medians": summary}, f, indent=2)
+        print(f"\nsaved to {output}")
+
+
+if __name__ == "__main__":
+    main()
