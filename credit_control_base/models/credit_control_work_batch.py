@@ -75,9 +75,15 @@ class CreditControlWorkBatch(models.Model):
             {"res_model": owner._name, "res_id": owner.id or 0, "record_ids": list(ids), "size": len(ids)}
             for ids in id_lists if ids
         ])
-        if batches:
-            self._credit_wake_workers()
+        batches._credit_dispatch()
         return batches
+
+    def _credit_dispatch(self):
+        """Have these new batches processed by other workers than the job's
+        own cron: the worker crons here; queue jobs with
+        credit_control_queue."""
+        if self:
+            self._credit_wake_workers()
 
     @api.model
     def _credit_wake_workers(self):
@@ -100,8 +106,9 @@ class CreditControlWorkBatch(models.Model):
             return 2
 
     @api.model
-    def _credit_claim(self, owners=None):
-        """The next pending batch (of ``owners`` when given), locked for
+    def _credit_claim(self, owners=None, batches=None):
+        """The next pending batch (of ``owners``, among ``batches`` when
+        given), locked for
         this transaction, or an empty recordset when none is left or other
         workers hold all those left.
 
@@ -114,6 +121,8 @@ class CreditControlWorkBatch(models.Model):
         owner_filter = SQL()
         if owners is not None:
             owner_filter = SQL("AND res_model = %s AND res_id = ANY(%s)", owners._name, owners.ids or [0])
+        if batches is not None:
+            owner_filter = SQL("%s AND id = ANY(%s)", owner_filter, batches.ids)
         candidates = self.env.execute_query(SQL(
             "SELECT id FROM credit_control_work_batch WHERE state = 'pending' %s ORDER BY id LIMIT 100",
             owner_filter,

@@ -37,7 +37,7 @@ class TestWorkBatches(ScenarioCommon):
         cls.Run = cls.env["credit.control.scenario.run"]
         cls.Batch = cls.env["credit.control.work.batch"]
 
-    def _outcome(self, run):
+    def _run_outcome(self, run):
         """What a run did, in terms a customer and a collector see: the
         reminders (customer, step, state, amount, invoices), the notes on
         the dossiers and the e-mails queued."""
@@ -70,7 +70,7 @@ class TestWorkBatches(ScenarioCommon):
         try:
             with self.env.cr.savepoint():
                 with freeze_time(TODAY):
-                    outcome = self._outcome(function())
+                    outcome = self._run_outcome(function())
                 raise _Rollback
         except _Rollback:
             self.env.invalidate_all()
