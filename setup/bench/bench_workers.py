@@ -63,9 +63,9 @@ def prepare(template, copy, workers):
     if not psql(copy, "SELECT 1 FROM pg_tables WHERE tablename = 'credit_control_work_batch'"):
         sys.exit(f"{template} predates the shared work: rebuild it (--fresh) or update credit_control_base")
     run_cron, = xmlid_ids(copy, [RUN_CRON])
-    psql(copy, "UPDATE ir_cron SET active = (id = ANY(%s))", [run_cron, *xmlid_ids(copy, WORKER_CRONS)])
-    psql(copy, "UPDATE ir_cron SET nextcall = (now() at time zone 'UTC') - interval '1 minute' WHERE id = %s",
-         run_cron)
+    psql(copy, "UPDATE ir_cron SET active = (id = ANY(%s)), nextcall = (now() at time zone 'UTC') + interval '1 day'",
+         [run_cron, *xmlid_ids(copy, WORKER_CRONS)])
+    psql(copy, "DELETE FROM ir_cron_trigger")
     psql(copy, "DELETE FROM ir_config_parameter WHERE key = 'credit_control.parallel_workers'")
     psql(copy, "INSERT INTO ir_config_parameter (key, value) VALUES ('credit_control.parallel_workers', %s)",
          str(workers))
@@ -74,9 +74,19 @@ def prepare(template, copy, workers):
                        WHERE module = 'credit_control_scenario' AND name = 'credit_control_scenario_standard')""")
 
 
+def start_run(copy):
+    """Make the reminder cron due now and wake the cron threads (as
+    ir.cron's own notification does)."""
+    run_cron, = xmlid_ids(copy, [RUN_CRON])
+    psql(copy, "UPDATE ir_cron SET nextcall = (now() at time zone 'UTC') - interval '1 minute' WHERE id = %s",
+         run_cron)
+    psql("postgres", "SELECT pg_notify('cron_trigger', %s)", copy)
+
+
 def measure(args, copy, workers):
-    """Start ``workers`` servers on ``copy``, wait for the run to finish and
-    return its seconds (creation to last commit)."""
+    """Start ``workers`` servers on ``copy``, once all are ready start the
+    run, wait for it to finish and return its seconds (creation to last
+    commit)."""
     servers, logs = [], []
     for number in range(workers):
         log = f"{args.output or '/tmp/bench_workers'}.{copy}.{number}.log"
@@ -85,8 +95,18 @@ def measure(args, copy, workers):
             sys.executable, "-c", SERVER, "server", "--addons-path", args.addons_path,
             "--data-dir", args.data_dir, "-d", copy, "--db-filter", f"^{copy}$", "--no-http",
             "--max-cron-threads", "1", "--workers", "0", "--log-level", "warn", "--logfile", log,
+            "--log-handler", "odoo.modules.registry:INFO",
         ]))
     try:
+        # every server ready (registry loaded) before the run starts: a
+        # server still loading would join late
+        deadline = time.monotonic() + 600
+        while not all(os.path.exists(log) and "Registry loaded in" in open(log).read() for log in logs):
+            if time.monotonic() > deadline or any(server.poll() is not None for server in servers):
+                sys.exit(f"the servers did not start: see {logs}")
+            time.sleep(1)
+        time.sleep(2)
+        start_run(copy)
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
             time.sleep(1)
