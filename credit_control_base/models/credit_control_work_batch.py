@@ -65,9 +65,12 @@ class CreditControlWorkBatch(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _credit_enqueue(self, owner, id_lists):
+    def _credit_enqueue(self, owner, id_lists, dispatch=True):
         """Cut the work of ``owner`` (one record) into batches, one per list
         of ids, and wake the workers.
+
+        :param dispatch: False when the caller does all the batches itself,
+            in its transaction (no other worker would see them)
 
         :return: the batches
         """
@@ -75,7 +78,8 @@ class CreditControlWorkBatch(models.Model):
             {"res_model": owner._name, "res_id": owner.id or 0, "record_ids": list(ids), "size": len(ids)}
             for ids in id_lists if ids
         ])
-        batches._credit_dispatch()
+        if dispatch:
+            batches._credit_dispatch()
         return batches
 
     def _credit_dispatch(self):

@@ -80,3 +80,12 @@ class TestQueueJobs(CreditControlCommon):
         self.assertRecordValues(run, [{"state": "done", "dossier_done": 3}])
         self.assertEqual(run.action_ids.partner_id, self.customers)
         self.assertEqual(len(run.action_ids.line_ids), 3)
+
+    def test_run_done_at_once_queues_no_job(self):
+        """A run a collector makes at once (Send Reminders Now) does its
+        batches itself: no job for them."""
+        jobs_before = self.env["queue.job"].search_count([("method_name", "=", "_credit_job_run")])
+        with freeze_time(TODAY):
+            run = self.Run._credit_run(companies=self.company, batch_size=1)
+        self.assertRecordValues(run, [{"state": "done", "dossier_done": 3}])
+        self.assertEqual(self.env["queue.job"].search_count([("method_name", "=", "_credit_job_run")]), jobs_before)

@@ -179,7 +179,8 @@ class CreditControlRun(models.Model):
         :return: the run, done
         """
         companies = companies or self.env["res.company"].search([])
-        run = self._credit_start(companies, fields.Date.context_today(self), dossiers, batch_size=batch_size)
+        run = self._credit_start(companies, fields.Date.context_today(self), dossiers, batch_size=batch_size,
+                                 dispatch=False)
         # its own batches, not yet visible to any worker: no need to claim
         # them; a batch another run planned meanwhile is left to the next run
         for batch in run.sudo().batch_ids:
@@ -189,10 +190,13 @@ class CreditControlRun(models.Model):
         return run
 
     @api.model
-    def _credit_start(self, companies, today, dossiers=None, batch_size=DEFAULT_BATCH_SIZE):
+    def _credit_start(self, companies, today, dossiers=None, batch_size=DEFAULT_BATCH_SIZE, dispatch=True):
         """A new run of ``companies`` on ``today``, with the dossiers that
         have a reminder due (among ``dossiers`` when given) cut into
-        batches of ``batch_size`` for the workers."""
+        batches of ``batch_size`` for the workers.
+
+        :param dispatch: wake the other workers (False: the caller does the
+            batches itself)"""
         run = self.create({
             "name": _("Reminders of %s", format_date(self.env, today)),
             "date": today,
@@ -209,7 +213,7 @@ class CreditControlRun(models.Model):
         if dossier_ids:
             self.env["credit.control.work.batch"]._credit_enqueue(run, [
                 dossier_ids[start:start + batch_size] for start in range(0, len(dossier_ids), batch_size)
-            ])
+            ], dispatch=dispatch)
         else:
             run.state = "done"
         return run
