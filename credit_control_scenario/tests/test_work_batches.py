@@ -108,8 +108,9 @@ class TestWorkBatches(ScenarioCommon):
         triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", worker.id)])
         with freeze_time(TODAY):
             run = self.Run._cron_run_scenarios(batch_size=2, companies=self.company)
-        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", worker.id)]) - triggers,
-                        "starting the run wakes the worker cron")
+        if not self._queue_jobs_installed():
+            self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", worker.id)]) - triggers,
+                            "starting the run wakes the worker cron")
         self.assertRecordValues(run, [{"state": "running", "dossier_total": 5, "dossier_done": 2}])
         _cron, progress = worker._add_progress()
         with freeze_time(TODAY):
@@ -120,6 +121,13 @@ class TestWorkBatches(ScenarioCommon):
             self.Batch._cron_process_batches()
         self.assertRecordValues(run, [{"state": "done", "dossier_done": 5}])
         self.assertEqual(run.action_ids.partner_id, self.customers)
+
+    def _queue_jobs_installed(self):
+        """credit_control_queue dispatches the batches as queue jobs
+        instead of waking the worker crons (its own tests)."""
+        return bool(self.env["ir.module.module"].search_count([
+            ("name", "=", "credit_control_queue"), ("state", "=", "installed"),
+        ]))
 
     def test_one_worker_setting_wakes_no_worker_cron(self):
         self.env["ir.config_parameter"].sudo().set_param("credit_control.parallel_workers", "1")
