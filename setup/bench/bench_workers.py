@@ -30,13 +30,20 @@ SERVER = 'import os, sys; os.environ["TZ"] = "UTC"; import odoo; sys.argv[0] = "
 RUN_CRON = ("credit_control_scenario", "ir_cron_credit_control_run")
 WORKER_CRONS = [("credit_control_base", f"ir_cron_credit_control_worker_{i}") for i in (1, 2, 3)]
 
-# what a run did, by keys equal in both copies (same template database)
+# what a run did, by keys equal in both copies (same template database):
+# the reminders, their invoices and amounts, the e-mails queued, the notes on
+# the dossiers
 OUTCOME_SQL = """
 SELECT a.partner_id, a.step_id, a.channel, a.state, a.amount,
        (SELECT array_agg(ARRAY[l.move_id::numeric, l.step_id, l.amount] ORDER BY l.move_id, l.step_id)
           FROM credit_control_action_line l WHERE l.action_id = a.id) AS lines,
-       (SELECT COUNT(*) FROM mail_mail m WHERE m.model = 'credit.control.action' AND m.res_id = a.id) AS mails
+       (SELECT COUNT(*) FROM mail_mail m JOIN mail_message mm ON mm.id = m.mail_message_id
+         WHERE mm.model = 'credit.control.action' AND mm.res_id = a.id) AS mails,
+       (SELECT array_agg(mm.body::text ORDER BY mm.body::text) FROM mail_message mm
+         WHERE mm.model = 'credit.control.dossier' AND mm.res_id = a.dossier_id
+           AND mm.create_date >= r.create_date) AS notes
   FROM credit_control_action a
+  JOIN credit_control_scenario_run r ON r.id = a.run_id
  WHERE a.run_id = (SELECT MAX(id) FROM credit_control_scenario_run)
  ORDER BY 1, 2, 6
 """
