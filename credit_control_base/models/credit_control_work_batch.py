@@ -56,9 +56,20 @@ class CreditControlWorkBatch(models.Model):
         done = batch._credit_process() if batch else 0
         if not batch:
             self._credit_finish_idle()
-        remaining = self._credit_pending_size()
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        self._credit_report_progress(done, self._credit_pending_size())
         return done
+
+    @api.model
+    def _credit_report_progress(self, done, remaining):
+        """Report a cron call's progress to ir.cron, which commits it and
+        calls again while some work remains, ten calls in a row at most:
+        then it leaves the job ready without waking the cron threads, which
+        would sleep up to a minute (their polling interval) in the middle
+        of the job. A trigger of the cron, at once, wakes them."""
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        cron_id = self.env.context.get("cron_id")
+        if done and remaining and cron_id:
+            self.env["ir.cron"].sudo().browse(cron_id)._trigger()
 
     # ------------------------------------------------------------------
     # BUSINESS

@@ -155,7 +155,7 @@ class CreditControlRun(models.Model):
         else:
             Batch._credit_finish_idle()
         remaining = Batch._credit_pending_size(runs)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        Batch._credit_report_progress(done, remaining)
         if remaining and not self.env.context.get("ir_cron_progress_id"):
             # ir.cron calls again by itself after some progress only: a call
             # outside ir.cron needs a trigger

@@ -113,9 +113,14 @@ class TestWorkBatches(ScenarioCommon):
                             "starting the run wakes the worker cron")
         self.assertRecordValues(run, [{"state": "running", "dossier_total": 5, "dossier_done": 2}])
         _cron, progress = worker._add_progress()
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", worker.id)])
         with freeze_time(TODAY):
-            self.Batch.with_context(ir_cron_progress_id=progress.id)._cron_process_batches()
+            # as ir.cron calls it: its progress record and its cron in the context
+            self.Batch.with_context(ir_cron_progress_id=progress.id, cron_id=worker.id)._cron_process_batches()
         self.assertRecordValues(progress, [{"done": 2, "remaining": 1}])
+        # ir.cron stops after ten calls in a row without waking the cron
+        # threads: a trigger does, not to leave the rest for a minute
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", worker.id)]) - triggers)
         self.assertRecordValues(run, [{"state": "running", "dossier_done": 4}])
         with freeze_time(TODAY):
             self.Batch._cron_process_batches()

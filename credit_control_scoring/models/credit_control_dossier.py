@@ -496,7 +496,7 @@ class CreditControlDossier(models.Model):
         done = batch._credit_process() if batch else 0
         if not batch:
             Batch._credit_finish_idle()
-        self.env["ir.cron"]._notify_progress(done=done, remaining=Batch._credit_pending_size(job))
+        Batch._credit_report_progress(done, Batch._credit_pending_size(job))
 
     @api.model
     def _credit_work_batch(self, dossier_ids):
