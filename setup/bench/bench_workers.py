@@ -14,7 +14,8 @@ the 1.6x target and the load average of the machine, as other processes
 on it lower the speed-up.
 
     setup/bench/run workers --modules credit_control_scenario --customers 5000 --invoices 25000 --months 3
-    (--db NAME to reuse a database; the copies are NAME_w1, NAME_w2, dropped at the end)
+    (--db NAME to reuse a database; the copies are NAME_w1, NAME_w2, dropped at the end
+    unless BENCH_KEEP=1)
 """
 import json
 import os
@@ -155,7 +156,14 @@ def main():
                         "dossiers": stats, "load_before": load})
         print(f"{workers} worker(s): {seconds:.1f} s, {len(outcomes[workers])} reminders for {stats} customers "
               f"(load average before: {' '.join(load)})")
-        subprocess.run(["dropdb", "--if-exists", copy], check=True)
+        # each batch's transaction: when it began, how many reminders it made
+        timeline = psql(copy, "SELECT EXTRACT(EPOCH FROM a.create_date - r.create_date)::numeric(8, 1), COUNT(*) "
+                              "FROM credit_control_action a JOIN credit_control_scenario_run r ON r.id = a.run_id "
+                              "GROUP BY 1 ORDER BY 1")
+        print("  batches (seconds after the run's start: reminders): "
+              + ", ".join(f"{float(at)}: {count}" for at, count in timeline))
+        if not os.environ.get("BENCH_KEEP"):
+            subprocess.run(["dropdb", "--if-exists", copy], check=True)
     identical = outcomes[1] == outcomes[2]
     speedup = results[0]["seconds"] / results[1]["seconds"] if results[1]["seconds"] else 0.0
     load = open("/proc/loadavg").read().split()[:3]
