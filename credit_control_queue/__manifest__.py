@@ -1,6 +1,6 @@
 {
     "name": "Credit Control Queue Jobs",
-    "summary": "The batches of the reminder run, scoring and cash application run as OCA queue jobs, "
+    "summary": "The batches of the reminder run and the scoring run as OCA queue jobs, "
     "on any Odoo server of the database",
     "version": "18.0.1.0.0",
     "category": "Accounting/Accounting",

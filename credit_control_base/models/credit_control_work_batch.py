@@ -19,7 +19,7 @@ MAX_WORKERS = len(WORKER_CRONS) + 1
 
 class CreditControlWorkBatch(models.Model):
     """A unit of shared work: the ids of a bounded batch of records that a
-    long job (the reminder run, scoring, cash application) processes at
+    long job (the reminder run, the scoring) processes at
     once. The job that cuts its work into batches is their owner
     (``res_model``/``res_id``); any worker claims the next pending batch
     (``FOR NO KEY UPDATE SKIP LOCKED``: two workers never hold the same),
