@@ -27,3 +27,4 @@ from . import credit_control_kpi_dashboard_line
 from . import credit_control_kpi_dashboard_onboarding
 from . import report_credit_statement
 from . import ir_actions_report
+from . import credit_control_work_batch

@@ -18,6 +18,14 @@ class ResConfigSettings(models.TransientModel):
     credit_cash_writeoff_account_id = fields.Many2one(
         related="company_id.credit_cash_writeoff_account_id", readonly=False
     )
+    credit_control_parallel_workers = fields.Integer(
+        string="Parallel Workers",
+        config_parameter="credit_control.parallel_workers",
+        default=2,
+        help="How many cron jobs share the batches of the reminder run and the scoring (1 to 4). "
+        "Each needs a cron thread: start Odoo with --max-cron-threads at least this number, on one server or "
+        "spread over several servers of the same database.",
+    )
 
     def action_credit_open_provision_rates(self):
         # an object button: the rates' action loads after this view

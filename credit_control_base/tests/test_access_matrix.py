@@ -62,6 +62,7 @@ MATRIX = {
     "credit.control.kpi.dashboard.month":    ("----", "----", "----", "rwcu", "----", "----", "----"),
     "credit.control.kpi.dashboard.week":     ("----", "----", "----", "rwcu", "----", "----", "----"),
     "credit.control.kpi.dashboard.onboarding": ("----", "----", "----", "rwcu", "----", "----", "----"),
+    "credit.control.work.batch":             ("----", "----", "----", "r---", "----", "----", "----"),
     # Invoicing's entries: read through the suite's rights, writes stay Billing's
     "account.move":                          ("----", "r---", "r---", "r---", "rwcu", "----", "r---"),
     "account.move.line":                     ("----", "r---", "r---", "r---", "rwcu", "----", "r---"),

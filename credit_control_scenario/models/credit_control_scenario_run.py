@@ -14,15 +14,19 @@ from odoo.addons.credit_control_base.tools.sql import foreign_keys_by_index
 _logger = logging.getLogger(__name__)
 _lt = LazyTranslate(__name__)
 
-DEFAULT_BATCH_SIZE = 500
+# small enough for the batches of a run to spread over several workers,
+# large enough for each batch's set-based queries to pay off
+DEFAULT_BATCH_SIZE = 250
 
 
 class CreditControlRun(models.Model):
     """One pass of the reminder engine: it plans and sends the reminders due
     on its date, in batches of dossiers, and records what it found on the
-    way (a bank feed not up to date, reminders that failed). The cron
-    processes one batch per call and resumes the run at the next call; a
-    run made for a credit manager (``_credit_run``) does it all at once."""
+    way (a bank feed not up to date, reminders that failed). The batches
+    are shared work (``credit.control.work.batch``): the cron and the
+    worker crons each claim the next one, process it and commit it, in
+    parallel; a run made for a credit manager (``_credit_run``) does them
+    all at once."""
 
     _name = "credit.control.scenario.run"
     _description = "Reminder Run"
@@ -40,10 +44,16 @@ class CreditControlRun(models.Model):
         help="What the run found before reminding anyone, such as bank statements not up to date.",
     )
     dossier_total = fields.Integer(string="Customers to Process", readonly=True)
-    dossier_done = fields.Integer(string="Customers Processed", readonly=True)
-    # the dossiers the next batches process, in order: a call of the cron
-    # resumes the run from here (a crashed call is rolled back with its batch)
-    pending_dossiers = fields.Json(string="Customers Left", readonly=True, copy=False)
+    # the pending batches say what is left: a worker does not write on the
+    # run after its batch, so that workers in parallel never wait for each
+    # other on it (nor fail to serialize their updates of it)
+    dossier_done = fields.Integer(string="Customers Processed", compute="_compute_dossier_done")
+    dossier_left = fields.Integer(string="Customers Left", readonly=True, copy=False,
+                                  help="Customers an unfinished run left to the next one.")
+    batch_ids = fields.One2many(
+        "credit.control.work.batch", "res_id", string="Batches", readonly=True, groups="base.group_system",
+        domain=[("res_model", "=", "credit.control.scenario.run")],
+    )
     progress = fields.Float(compute="_compute_progress")
     action_ids = fields.One2many("credit.control.action", "run_id", string="Reminders")
     action_count = fields.Integer(compute="_compute_action_counts", string="Reminders Count")
@@ -55,6 +65,13 @@ class CreditControlRun(models.Model):
     # ------------------------------------------------------------------
     # COMPUTE
     # ------------------------------------------------------------------
+
+    @api.depends("dossier_total", "dossier_left", "batch_ids.state")
+    def _compute_dossier_done(self):
+        for run in self:
+            # the batches are the workers' (a collector reads the run)
+            pending = sum(batch.size for batch in run.sudo().batch_ids if batch.state == "pending")
+            run.dossier_done = run.dossier_total - run.dossier_left - pending
 
     @api.depends("dossier_total", "dossier_done")
     def _compute_progress(self):
@@ -74,6 +91,13 @@ class CreditControlRun(models.Model):
             run.to_validate_count = counts[run, "to_validate"]
             run.planned_count = counts[run, "planned"]
             run.failed_count = counts[run, "failed"]
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_work_batches(self):
+        # their batches reference them by id only (shared work of any model)
+        self.env["credit.control.work.batch"].sudo().search([
+            ("res_model", "=", self._name), ("res_id", "in", self.ids),
+        ]).unlink()
 
     # ------------------------------------------------------------------
     # ACTIONS
@@ -108,28 +132,33 @@ class CreditControlRun(models.Model):
     @api.model
     def _cron_run_scenarios(self, batch_size=DEFAULT_BATCH_SIZE, companies=None):
         """One bounded batch of today's run per call, as Odoo's batched crons
-        do: the first call of the day starts the run, the next ones resume
-        it. ir.cron commits each call and calls again while dossiers remain
-        (the progress reported), so its time limits and error handling
-        apply, any cron worker can take the next batch, and a call that
-        fails is rolled back alone: the next call does its batch again.
+        do: the first call of the day starts the run (cuts it into batches
+        and wakes the worker crons), the next ones take its next batch.
+        ir.cron commits each call and calls again while batches remain (the
+        progress reported), so its time limits and error handling apply, the
+        worker crons take the other batches at the same time, and a call
+        that fails is rolled back alone: its batch stays for the next call.
 
         :param companies: the companies of the run (all by default)
-        :return: the run, empty when another worker holds it
+        :return: the run whose batch this call processed (or the first of
+            today's runs when other workers hold all their batches)
         """
         companies = companies or self.env["res.company"].search([])
         today = fields.Date.context_today(self)
-        run = self._credit_resume(companies, today)
-        if run is None:
-            # another worker is on today's run, and goes on with it
-            return self.browse()
-        run = run or self._credit_start(companies, today)
-        done, remaining = run._credit_next_batch(batch_size, retry_conflicts=True)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        if remaining and not (done and self.env.context.get("ir_cron_progress_id")):
-            # ir.cron calls again by itself after some progress only: a batch
-            # planned meanwhile by another worker (done again in a new
-            # transaction), or a call outside ir.cron, needs a trigger
+        runs = self._credit_resume(companies, today) or self._credit_start(companies, today, batch_size=batch_size)
+        Batch = self.env["credit.control.work.batch"]
+        done, run = 0, runs[:1]
+        batch = Batch._credit_claim(runs)
+        if batch:
+            run = self.browse(batch.res_id)
+            done = batch._credit_process()
+        else:
+            Batch._credit_finish_idle()
+        remaining = Batch._credit_pending_size(runs)
+        Batch._credit_report_progress(done, remaining)
+        if remaining and not self.env.context.get("ir_cron_progress_id"):
+            # ir.cron calls again by itself after some progress only: a call
+            # outside ir.cron needs a trigger
             self.env.ref("credit_control_scenario.ir_cron_credit_control_run").sudo()._trigger()
         return run
 
@@ -150,16 +179,24 @@ class CreditControlRun(models.Model):
         :return: the run, done
         """
         companies = companies or self.env["res.company"].search([])
-        run = self._credit_start(companies, fields.Date.context_today(self), dossiers)
-        while run.state == "running":
-            run._credit_next_batch(batch_size)
+        run = self._credit_start(companies, fields.Date.context_today(self), dossiers, batch_size=batch_size,
+                                 dispatch=False)
+        # its own batches, not yet visible to any worker: no need to claim
+        # them; a batch another run planned meanwhile is left to the next run
+        for batch in run.sudo().batch_ids:
+            run._credit_work_batch(batch.record_ids)
+            batch.state = "done"
+        self.env["credit.control.work.batch"]._credit_finish(run)
         return run
 
     @api.model
-    def _credit_start(self, companies, today, dossiers=None):
+    def _credit_start(self, companies, today, dossiers=None, batch_size=DEFAULT_BATCH_SIZE, dispatch=True):
         """A new run of ``companies`` on ``today``, with the dossiers that
-        have a reminder due (among ``dossiers`` when given), left for its
-        batches."""
+        have a reminder due (among ``dossiers`` when given) cut into
+        batches of ``batch_size`` for the workers.
+
+        :param dispatch: wake the other workers (False: the caller does the
+            batches itself)"""
         run = self.create({
             "name": _("Reminders of %s", format_date(self.env, today)),
             "date": today,
@@ -172,63 +209,56 @@ class CreditControlRun(models.Model):
             # no dossier given means none, never every customer
             rows = run._credit_candidates(companies, today, dossiers.ids) if dossiers else []
         dossier_ids = sorted({row["dossier_id"] for row in rows})
-        run.write({"dossier_total": len(dossier_ids), "pending_dossiers": dossier_ids})
+        run.dossier_total = len(dossier_ids)
+        if dossier_ids:
+            self.env["credit.control.work.batch"]._credit_enqueue(run, [
+                dossier_ids[start:start + batch_size] for start in range(0, len(dossier_ids), batch_size)
+            ], dispatch=dispatch)
+        else:
+            run.state = "done"
         return run
 
     @api.model
     def _credit_resume(self, companies, today):
-        """Today's unfinished run of ``companies``, locked for this
-        transaction; an empty recordset when there is none, ``None`` when
-        other workers hold them. Unfinished runs of earlier days are closed:
-        today's run reminds what they left."""
+        """Today's unfinished runs of ``companies`` (usually one; two when
+        two workers started one at once). Unfinished runs of earlier days
+        are closed: today's run reminds what they left."""
         running = self.search([("state", "=", "running")], order="id")
+        Batch = self.env["credit.control.work.batch"]
         for stale in running.filtered(lambda r: r.date < today):
+            left = Batch._credit_drop(stale)
             message = _(
                 "Not finished on %(date)s: %(count)s customers left to the next run.",
-                date=format_date(self.env, stale.date), count=len(stale.pending_dossiers or []),
+                date=format_date(self.env, stale.date), count=left,
             )
             stale.write({
                 "state": "done",
-                "pending_dossiers": False,
+                "dossier_left": left,
                 "warning": "\n".join(filter(None, [stale.warning, message])),
             })
-        todays = running.filtered(lambda r: r.date == today and r.company_ids == companies)
-        for run in todays:
-            if self.env.execute_query(SQL(
-                "SELECT id FROM credit_control_scenario_run WHERE id = %s AND state = 'running' "
-                "FOR NO KEY UPDATE SKIP LOCKED",
-                run.id,
-            )):
-                return run
-        return None if todays else self.browse()
+        return running.filtered(lambda r: r.date == today and r.company_ids == companies)
 
-    def _credit_next_batch(self, batch_size, retry_conflicts=False):
-        """Plan and send the reminders of the run's next ``batch_size``
-        dossiers; the run is done after its last batch.
+    def _credit_work_finished(self):
+        """Hook of ``credit.control.work.batch``: the last batch is done."""
+        self.filtered(lambda run: run.state == "running").state = "done"
 
-        :param retry_conflicts: keep a batch that another worker planned in
-            part meanwhile for the next call (a new transaction sees what
-            that worker did); otherwise it is left to the next run
-        :return: ``(dossiers processed, dossiers left)``
+    def _credit_work_batch(self, dossier_ids):
+        """Hook of ``credit.control.work.batch``: plan and send the reminders
+        of a batch of the run's dossiers.
+
+        :return: False when another run planned some of them since this
+            transaction's snapshot (nothing planned: the batch is for a new
+            transaction, which sees what the other did), else True
         """
         self.ensure_one()
-        pending = self.pending_dossiers or []
-        batch, rest = pending[:batch_size], pending[batch_size:]
-        if batch:
-            # a batch re-reads the open invoices of its dossiers only, by
-            # their keys, not the whole receivable ledger again
-            moves_by_dossier = self._credit_open_moves(batch)
-            planned = self._credit_process_batch(
-                self.company_ids, self.date, {d: moves_by_dossier.get(d, []) for d in batch}
-            )
-            if not planned and retry_conflicts:
-                batch, rest = [], pending
-        self.write({
-            "pending_dossiers": rest,
-            "dossier_done": self.dossier_total - len(rest),
-            "state": "running" if rest else "done",
-        })
-        return len(batch), len(rest)
+        if not dossier_ids:
+            return True
+        # a batch re-reads the open invoices of its dossiers only, by
+        # their keys, not the whole receivable ledger again
+        moves_by_dossier = self._credit_open_moves(dossier_ids)
+        return self._credit_process_batch(
+            self.company_ids, self.date, {d: moves_by_dossier.get(d, []) for d in dossier_ids}
+        )
 
     def _credit_process_batch(self, companies, today, moves_by_dossier):
         """Lock the dossiers of a batch not locked by another worker, then

@@ -26,3 +26,4 @@ from . import test_statement_attachment
 from . import test_tour_collector_day
 from . import test_french_formats
 from . import test_compose_batch
+from . import test_work_batches

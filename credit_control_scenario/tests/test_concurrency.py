@@ -171,3 +171,40 @@ class TestConcurrency(TransactionCase):
         self.assertRecordValues(run, [{"state": "done", "dossier_total": 3, "dossier_done": 3}])
         self.assertEqual(len(run.action_ids), 3)
         self.assertEqual(len(self._lines()), 3, "each invoice reminded once")
+
+    @freeze_time(TODAY)
+    def test_workers_share_the_batches_of_one_run(self):
+        """Two workers on one run at once: each claims a batch the other
+        does not hold (SKIP LOCKED), a batch finished after a worker's
+        snapshot is passed, not done twice; the last worker finishes the
+        run."""
+        env_a, run_a, company = self._worker()
+        run = run_a._credit_start(company, date(2026, 3, 10), batch_size=1)
+        env_a.cr.commit()
+        env_b, run_b, _company = self._worker()
+        env_c, run_c, _company = self._worker()
+        # B's snapshot starts now, before A commits its batch
+        self.assertEqual(run_b.browse(run.id).state, "running")
+        Batch_a, Batch_b = env_a["credit.control.work.batch"], env_b["credit.control.work.batch"]
+        first = Batch_a._credit_claim(run_a.browse(run.id))
+        self.assertEqual(first._credit_process(), 1)
+        # C claims while A holds the first batch: it gets the second
+        second = env_c["credit.control.work.batch"]._credit_claim(run_c.browse(run.id))
+        self.assertNotEqual(second.id, first.id)
+        env_a.cr.commit()
+        # B still sees the first batch pending in its snapshot: it passes it
+        # (done since) and the second (C holds it), and gets the third
+        third = Batch_b._credit_claim(run_b.browse(run.id))
+        self.assertNotIn(third.id, (first.id, second.id))
+        self.assertEqual(third._credit_process(), 1)
+        self.assertEqual(second._credit_process(), 1)
+        env_b.cr.commit()
+        env_c.cr.commit()
+        self.assertEqual(len(self._lines()), 3, "each invoice reminded once")
+        # B and C each saw the other's batch pending: the next call finishes the run
+        env_d, _run_d, _company = self._worker()
+        self.assertEqual(env_d["credit.control.work.batch"]._cron_process_batches(), 0)
+        env_d.cr.commit()
+        finished = env_d["credit.control.scenario.run"].browse(run.id)
+        self.assertRecordValues(finished, [{"state": "done", "dossier_total": 3, "dossier_done": 3}])
+        self.assertEqual(len(finished.action_ids), 3)

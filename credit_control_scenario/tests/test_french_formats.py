@@ -49,7 +49,7 @@ class TestScenarioFrenchFormats(LetterCommon):
         Run = self.env["credit.control.scenario.run"].with_context(lang="fr_FR")
         stale = Run.create({
             "name": "Relances du 01/12/2026", "date": date(2026, 12, 1), "state": "running",
-            "company_ids": [(6, 0, self.company.ids)], "pending_dossiers": [],
+            "company_ids": [(6, 0, self.company.ids)],
         })
         # the nightly job closes yesterday's unfinished run before today's
         Run._credit_resume(self.company, date(2026, 12, 2))

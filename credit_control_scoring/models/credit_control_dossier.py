@@ -480,15 +480,36 @@ class CreditControlDossier(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _cron_recompute_scores(self, batch_size=20000):
-        """Nightly: score the dossiers not scored today, a batch per run;
-        the cron is called again while some remain (ir.cron progress)."""
+    def _cron_recompute_scores(self, batch_size=2000):
+        """Nightly: score the dossiers not scored today, a batch per call.
+        The first call cuts them into batches (shared work: the worker
+        crons score the other batches at the same time); ir.cron calls
+        again while some remain (progress)."""
+        Batch = self.env["credit.control.work.batch"]
+        job = self.browse()
+        if not Batch.sudo().search_count([("res_model", "=", self._name), ("res_id", "=", 0)], limit=1):
+            today = fields.Date.context_today(self)
+            ids = self.search(["|", ("credit_scored_date", "=", False), ("credit_scored_date", "<", today)],
+                              order="id").ids
+            Batch._credit_enqueue(job, [ids[start:start + batch_size] for start in range(0, len(ids), batch_size)])
+        batch = Batch._credit_claim(job)
+        done = batch._credit_process() if batch else 0
+        if not batch:
+            Batch._credit_finish_idle()
+        Batch._credit_report_progress(done, Batch._credit_pending_size(job))
+
+    @api.model
+    def _credit_work_batch(self, dossier_ids):
+        """Hook of ``credit.control.work.batch``: score a batch of the
+        nightly scoring (those scored since, by hand, are not again)."""
         today = fields.Date.context_today(self)
-        domain = ["|", ("credit_scored_date", "=", False), ("credit_scored_date", "<", today)]
-        dossiers = self.search(domain, limit=batch_size, order="id")
-        dossiers._credit_recompute_scores()
-        remaining = self.search_count(domain)
-        self.env["ir.cron"]._notify_progress(done=len(dossiers), remaining=remaining)
+        self.browse(dossier_ids).filtered(
+            lambda d: not d.credit_scored_date or d.credit_scored_date < today
+        )._credit_recompute_scores()
+        return True
+
+    def _credit_work_finished(self):
+        """Hook of ``credit.control.work.batch``: nothing to close."""
 
     @api.model
     def _cron_sapin_review_reminders(self):

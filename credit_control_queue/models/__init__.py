@@ -1,0 +1,1 @@
+from . import credit_control_work_batch

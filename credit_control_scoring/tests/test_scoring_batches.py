@@ -1,0 +1,37 @@
+from odoo.tests import tagged
+
+from .common import ScoringCommon
+
+
+@tagged("post_install", "-at_install")
+class TestScoringBatches(ScoringCommon):
+    """The nightly scoring cut into batches that the scoring cron and the
+    worker crons share: every dossier scored once, with the scores of a
+    scoring in one piece."""
+
+    def test_cron_and_worker_share_the_scoring(self):
+        Dossier = self.env["credit.control.dossier"]
+        Batch = self.env["credit.control.work.batch"]
+        # the scores of a scoring in one piece
+        self.dossiers._credit_recompute_scores()
+        expected = {d.id: d.credit_score for d in self.dossiers}
+        Dossier.search([]).credit_scored_date = False
+        total = Dossier.search_count([])
+        cron = self.env.ref("credit_control_scoring.ir_cron_credit_control_recompute_scores")
+        worker = self.env.ref("credit_control_base.ir_cron_credit_control_worker_1")
+        _cron, progress = cron._add_progress()
+        Dossier.with_context(ir_cron_progress_id=progress.id)._cron_recompute_scores(batch_size=1)
+        self.assertRecordValues(progress, [{"done": 1, "remaining": total - 1}])
+        self.assertEqual(Batch._credit_pending_size(Dossier.browse()), total - 1)
+        # a worker cron's call scores the next batch, then calls go on,
+        # alternately, until none is left
+        _cron, progress = worker._add_progress()
+        Batch.with_context(ir_cron_progress_id=progress.id)._cron_process_batches()
+        self.assertRecordValues(progress, [{"done": 1, "remaining": total - 2}])
+        for _call in range(total):
+            Dossier._cron_recompute_scores(batch_size=1)
+            Batch._cron_process_batches()
+        self.assertFalse(Dossier.search_count([("credit_scored_date", "=", False)]), "every dossier scored")
+        self.assertFalse(Batch.search_count([("res_model", "=", "credit.control.dossier")]), "the batches forgotten")
+        self.dossiers.invalidate_recordset()
+        self.assertEqual({d.id: d.credit_score for d in self.dossiers}, expected)
