@@ -118,21 +118,21 @@ def fit_profile(history, prior, as_of, broken_promises=0):
         profile.update(delay=prior["delay"], sigma=prior["sigma"], late_rate=prior["late_rate"],
                        own_delay=None)
         return profile
-    mean = sum(w * d for w, d in zip(weights, delays)) / total
+    mean = sum(w * d for w, d in zip(weights, delays, strict=True)) / total
     # Trend: weighted least squares of the delay on the due date, in months.
     trend = 0.0
     times = [(due - as_of).days / DAYS_PER_MONTH for due, _paid, _amount in history]
     if count >= MIN_TREND_PAYMENTS:
-        t_mean = sum(w * t for w, t in zip(weights, times)) / total
-        spread = sum(w * (t - t_mean) ** 2 for w, t in zip(weights, times))
+        t_mean = sum(w * t for w, t in zip(weights, times, strict=True)) / total
+        spread = sum(w * (t - t_mean) ** 2 for w, t in zip(weights, times, strict=True))
         if spread > 0:
-            slope = sum(w * (t - t_mean) * (d - mean) for w, t, d in zip(weights, times, delays)) / spread
+            slope = sum(w * (t - t_mean) * (d - mean) for w, t, d in zip(weights, times, delays, strict=True)) / spread
             trend = max(-MAX_TREND, min(MAX_TREND, slope * count / (count + PRIOR_WEIGHT)))
             # the level now, on the trend line, rather than at the weighted mean date
             mean += trend * (0.0 - t_mean)
-    residuals = [d - mean - trend * t for d, t in zip(delays, times)]
-    variance = sum(w * r * r for w, r in zip(weights, residuals)) / total
-    late = sum(w for w, d in zip(weights, delays) if d > LATE_DAYS)
+    residuals = [d - mean - trend * t for d, t in zip(delays, times, strict=True)]
+    variance = sum(w * r * r for w, r in zip(weights, residuals, strict=True)) / total
+    late = sum(w for w, d in zip(weights, delays, strict=True) if d > LATE_DAYS)
     # Empirical-Bayes shrinkage: the prior counts as PRIOR_WEIGHT payments
     # against the customer's own ``count`` (recency weighs the payments
     # among themselves, not the customer against its segment).

@@ -120,8 +120,8 @@ def evaluate(data):
         priors = {}
         for segment in set(SEGMENTS.values()):
             priors[segment] = prediction.segment_prior(
-                [h for h, c in zip(paid_before, data) if c["segment"] == segment])
-        for customer, history in zip(data, paid_before):
+                [h for h, c in zip(paid_before, data, strict=True) if c["segment"] == segment])
+        for customer, history in zip(data, paid_before, strict=True):
             prior = priors[customer["segment"]]
             profile = prediction.fit_profile(history, prior, cutoff)
             delays = [(paid - due).days for due, paid, _amount in history]
