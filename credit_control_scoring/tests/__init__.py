@@ -8,3 +8,4 @@ from . import test_access
 from . import test_settings
 from . import test_french_formats
 from . import test_alert_language
+from . import test_prediction
