@@ -149,7 +149,10 @@ def fit_profile(history, prior, as_of, broken_promises=0):
             day: sum(1 for paid in paid_dates if _pay_day_distance(paid, day) <= HABIT_TOLERANCE) / count
             for day in range(1, END_OF_MONTH + 1)
         }
-        best_day = max(shares, key=lambda day: (shares[day], day == END_OF_MONTH))
+        # the most shared day, and among equals the one nearest to the payments
+        best_day = max(shares, key=lambda day: (
+            shares[day], -sum(_pay_day_distance(paid, day) for paid in paid_dates), day == END_OF_MONTH,
+        ))
         if shares[best_day] >= HABIT_SHARE and all(  # a habit is a peak, not a uniform spread
                 _pay_day_distance(paid, best_day) <= HABIT_TOLERANCE for paid in paid_dates[-2:]):
             profile["pay_day"] = best_day

@@ -37,6 +37,7 @@ class CreditControlDossier(models.Model):
     dunning scenarios, both domains on the dossier, can use them without
     depending on this module."""
 
+    _name = "credit.control.dossier"
     _inherit = ["credit.control.dossier", "credit.control.dossier.prediction"]
 
     credit_score = fields.Float(

@@ -54,7 +54,9 @@ class TestPaymentPrediction(CreditControlCommon):
                                  (cls.haulier, cls.hauliers)):
             cls.dossiers.filtered(lambda d, p=partner: d.partner_id == p).write(
                 {"segment_id": segment.id, "segment_manual": True})
+        # Credit Info on top of the invoicing rights: reads the invoices and the dossiers
         cls.info_user = cls._create_credit_user("credit_info", "credit_control_base.group_credit_control_info")
+        cls.info_user.groups_id |= cls.env.ref("account.group_account_invoice")
 
     def _recompute(self):
         self.dossiers._credit_recompute_scores()
@@ -139,5 +141,5 @@ class TestPaymentPrediction(CreditControlCommon):
         self.assertEqual(invoice.name, self.open_invoice.name)
         for fname in ("credit_predicted_date", "credit_late_risk", "credit_prediction_note"):
             with self.subTest(field=fname), self.assertRaises(AccessError):
-                invoice.invalidate_recordset()
-                invoice[fname]  # noqa: B018
+                invoice.read([fname])
+        self.assertTrue(self.open_invoice.with_user(self.info_user).read(["credit_prediction_note"]))
