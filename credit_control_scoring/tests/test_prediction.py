@@ -117,6 +117,17 @@ class TestPaymentPrediction(CreditControlCommon):
         # 10/06 is in week 3 (from 05/06); due date + mean delay (01/06) was week 2
         self.assertEqual([row["amount"] for row in forecast[:5]], [0.0, 0.0, 0.0, 1000.0, 0.0])
 
+    def test_forecast_keeps_payment_promises(self):
+        """A promised invoice is expected on the promised date only, not
+        also on its predicted one."""
+        if "credit.control.promise" not in self.env:
+            self.skipTest("the disputes module is not installed")
+        self._recompute()
+        dossier = self.dossiers.filtered(lambda d: d.partner_id == self.garage)
+        self.env["credit.control.promise"]._credit_create_promise(dossier, self.open_invoice, date(2026, 5, 25))
+        overrides = self.env["account.move"]._credit_forecast_overrides(self.open_invoice)
+        self.assertEqual(overrides, {self.open_invoice.id: [(date(2026, 5, 25), 1000.0)]})
+
     def test_priority_boost_for_likely_late(self):
         dossiers = self._recompute()
         haulier = dossiers[self.haulier]
