@@ -98,7 +98,7 @@ class AccountMove(models.Model):
             profile = dossier.credit_payment_profile
             if dossier not in habits:
                 habits[dossier] = dossier.with_env(self.env)._credit_habit_sentence(profile)
-            predicted, risk, expected = predict(profile, item["due_date"], today)
+            predicted, risk, expected = predict(profile, item["due_date"], today, amount=item["line"].balance)
             result.append(dict(item, predicted_date=predicted, late_risk=risk, expected_delay=expected,
                                habit=habits[dossier], dossier_id=dossier.id))
         return result

@@ -3,8 +3,8 @@
 Generates two years of payment histories for customers of several payer
 profiles (punctual, steady late, paying on the 10th, paying at the end of
 the month, drifting worse, seasonal, erratic, new customers with three
-invoices), then, at four monthly cut-offs over the last months, takes the
-instalments open on that day (invoiced, not paid yet: the ones the
+invoices, large invoices waiting for an approval), then, at four monthly
+cut-offs over the last months, takes the instalments open on that day (invoiced, not paid yet: the ones the
 forecast and the worklist see), predicts their payment with the profile
 fitted on what was paid before the cut-off, shrunk toward the prior of
 the customer's segment, and compares with what happened.
@@ -44,9 +44,10 @@ START = date(2024, 11, 1)
 MONTHS = 24
 CUTOFFS = [date(2026, 7, 1), date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1)]
 TERMS = 30
-PROFILES = ["punctual", "steady_late", "tenth", "end_of_month", "drifting", "seasonal", "erratic", "new"]
+PROFILES = ["punctual", "steady_late", "tenth", "end_of_month", "drifting", "seasonal", "erratic", "new",
+            "approval"]
 SEGMENTS = {"punctual": "smb", "steady_late": "smb", "tenth": "large", "end_of_month": "large",
-            "drifting": "smb", "seasonal": "public", "erratic": "public", "new": "smb"}
+            "drifting": "smb", "seasonal": "public", "erratic": "public", "new": "smb", "approval": "large"}
 TARGET_MAE_RATIO = 1.0  # the prediction's MAE over each baseline's: must be below
 TARGET_BRIER_RATIO = 1.0
 
@@ -64,9 +65,12 @@ def next_day_of_month(day, dom):
     return candidate
 
 
-def payment_date(kind, rng, due, params):
-    """When a customer of ``kind`` pays an instalment due on ``due``."""
-    if kind == "punctual":
+def payment_date(kind, rng, due, params, amount):
+    """When a customer of ``kind`` pays an instalment of ``amount`` due on ``due``."""
+    if kind == "approval":
+        # large invoices wait for a manager's approval
+        delay = round(rng.gauss(25, 4)) if amount >= 3000 else round(rng.gauss(2, 3))
+    elif kind == "punctual":
         delay = round(rng.gauss(-1, 2))
     elif kind in ("steady_late", "new"):
         delay = round(rng.gauss(params["delay"], 4))
@@ -104,7 +108,8 @@ def generate(customers, seed):
         per_month = rng.choice([1, 2, 3, 4])
         while day < end and (kind != "new" or len(invoices) < 3 + len(CUTOFFS)):
             due = day + timedelta(days=TERMS)
-            invoices.append((day, due, round(rng.uniform(200, 8000), 2), payment_date(kind, rng, due, params)))
+            amount = round(rng.uniform(200, 8000), 2)
+            invoices.append((day, due, amount, payment_date(kind, rng, due, params, amount)))
             day += timedelta(days=max(1, round(rng.gauss(30 / per_month, 2))))
         data.append({"kind": kind, "segment": SEGMENTS[kind], "invoices": invoices})
     return data
@@ -127,12 +132,12 @@ def evaluate(data):
             delays = [(paid - due).days for due, paid, _amount in history]
             mean_delay = sum(delays) / len(delays) if delays else 0.0
             own_late = sum(d > prediction.LATE_DAYS for d in delays) / len(delays) if delays else prior["late_rate"]
-            for invoice_date, due, _amount, paid in customer["invoices"]:
+            for invoice_date, due, amount, paid in customer["invoices"]:
                 if not (invoice_date <= cutoff <= paid):
                     continue
                 age = (cutoff - due).days
                 certain = age > prediction.LATE_DAYS
-                predicted, probability, _expected = prediction.predict(profile, due, cutoff)
+                predicted, probability, _expected = prediction.predict(profile, due, cutoff, amount=amount)
                 base_due = max(due, cutoff)
                 base_mean = max(due + timedelta(days=round(mean_delay)), cutoff)
                 rows.append({
