@@ -1,5 +1,6 @@
 from . import res_company
 from . import res_config_settings
+from . import credit_control_dossier_prediction
 from . import credit_control_dossier
 from . import credit_control_score_factor
 from . import credit_control_rating_grade

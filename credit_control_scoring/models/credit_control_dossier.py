@@ -18,12 +18,17 @@ from ..const import (
     score_class,
     worst_class,
 )
+from ..prediction import LATE_DAYS
 from ..scoring import score_factors
 
 RISK_CLASS_SELECTION = [(code, code) for code in RISK_CLASSES]
 SAPIN_LEVEL_SELECTION = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
 # Dossiers scored per batch: one facts query and one update per batch.
 SCORE_BATCH_SIZE = 5000
+# An open instalment not yet 30 days late, but likely to be: its customer
+# moves up the worklist.
+LATE_RISK_THRESHOLD = 0.5
+LATE_RISK_BOOST = 1.5
 
 
 class CreditControlDossier(models.Model):
@@ -32,7 +37,8 @@ class CreditControlDossier(models.Model):
     dunning scenarios, both domains on the dossier, can use them without
     depending on this module."""
 
-    _inherit = "credit.control.dossier"
+    _name = "credit.control.dossier"
+    _inherit = ["credit.control.dossier", "credit.control.dossier.prediction"]
 
     credit_score = fields.Float(
         string="Risk Score",
@@ -315,6 +321,7 @@ class CreditControlDossier(models.Model):
                     "message": _("Exposure at %(usage)s%% of the credit limit.", usage=round(usage)),
                 })
         self._credit_write_scores(results, factor_rows, today)
+        self._credit_fit_payment_profiles(today, behaviour)
         Alert = self.env["credit.control.alert"]
         Alert._credit_close_alerts(self.filtered(lambda d: not exposure[d.id][1]), "limit_breach")
         Alert._credit_create_alerts(alerts)
@@ -474,6 +481,33 @@ class CreditControlDossier(models.Model):
         self.invalidate_recordset(written)
         # Classes were computed here; higher modules may depend on them.
         self.modified(["credit_risk_class"])
+
+    # ------------------------------------------------------------------
+    # HOOKS
+    # ------------------------------------------------------------------
+
+    def _credit_priority_boosts(self, today):
+        """Override of `credit_control_base`: a customer with an open
+        instalment likely (LATE_RISK_THRESHOLD) to be paid more than 30 days
+        late, and not that late yet, is called before it is."""
+        boosts = super()._credit_priority_boosts(today)
+        moves = self.env["account.move"].sudo().search([
+            ("commercial_partner_id", "in", self.partner_id.ids),
+            ("company_id", "in", self.company_id.ids),
+            ("move_type", "in", COLLECTIBLE_MOVE_TYPES),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+        ])
+        risky = {
+            item["dossier_id"]
+            for item in moves._credit_predict_instalments(today)
+            if item["late_risk"] >= LATE_RISK_THRESHOLD and item["days_late"] <= LATE_DAYS
+        }
+        for dossier_id in risky & set(self.ids):
+            boosts.setdefault(dossier_id, []).append(
+                (_("Likely to pay more than %(days)s days late", days=LATE_DAYS), LATE_RISK_BOOST)
+            )
+        return boosts
 
     # ------------------------------------------------------------------
     # CRON

@@ -9,3 +9,4 @@ from . import test_settings
 from . import test_french_formats
 from . import test_alert_language
 from . import test_scoring_batches
+from . import test_prediction

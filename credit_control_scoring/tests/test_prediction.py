@@ -1,0 +1,156 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from odoo.addons.credit_control_base.tests.common import CreditControlCommon, load_french
+
+from ..prediction import PRIOR_WEIGHT
+
+TODAY = date(2026, 5, 15)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-05-15")
+class TestPaymentPrediction(CreditControlCommon):
+    """A garage of the "Garages" segment that pays its invoices due on the
+    28th on the 10th of the next month (10 to 13 days late), a newcomer of
+    the same segment with a single payment 40 days late, and a haulier,
+    alone in its segment, that pays 45 days late."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.garage = cls._create_customer("Garage Dupuis")
+        cls.newcomer = cls._create_customer("Atelier Morel")
+        cls.haulier = cls._create_customer("Transports Leroy")
+        history = []
+        for month in range(9, 17):  # due 28/09/2025 to 28/04/2026, paid on the 10th of the next month
+            year, due_month = 2025 + (month - 1) // 12, (month - 1) % 12 + 1
+            paid_year, paid_month = 2025 + month // 12, month % 12 + 1
+            history.append((cls.garage, date(year, due_month, 28), date(paid_year, paid_month, 10)))
+        history.append((cls.newcomer, date(2026, 3, 1), date(2026, 4, 10)))
+        for month in range(9, 15):  # due on the 5th, paid 45 days later
+            year, due_month = 2025 + (month - 1) // 12, (month - 1) % 12 + 1
+            due = date(year, due_month, 5)
+            history.append((cls.haulier, due, date.fromordinal(due.toordinal() + 45)))
+        invoices = cls._create_invoices([
+            {"partner": partner, "amount": 1000.0, "date": date.fromordinal(due.toordinal() - 30), "due": due}
+            for partner, due, _paid in history
+        ])
+        for invoice, (_partner, _due, paid) in zip(invoices, history, strict=True):
+            cls._pay(invoice, payment_date=paid)
+        cls.open_invoice = cls._create_invoice(cls.garage, 1000.0, date(2026, 5, 20), date(2026, 4, 20))
+        cls.haulier_invoice = cls._create_invoice(cls.haulier, 2000.0, date(2026, 5, 5), date(2026, 4, 5))
+        Segment = cls.env["credit.control.segment"]
+        cls.garages = Segment.create({"name": "Garages"})
+        cls.hauliers = Segment.create({"name": "Hauliers"})
+        Dossier = cls.env["credit.control.dossier"]
+        Dossier.sudo()._ensure_dossiers(cls.open_invoice | cls.haulier_invoice | invoices)
+        cls.dossiers = Dossier.search([("partner_id", "in", (cls.garage | cls.newcomer | cls.haulier).ids)])
+        for partner, segment in ((cls.garage, cls.garages), (cls.newcomer, cls.garages),
+                                 (cls.haulier, cls.hauliers)):
+            cls.dossiers.filtered(lambda d, p=partner: d.partner_id == p).write(
+                {"segment_id": segment.id, "segment_manual": True})
+        # Credit Info on top of the invoicing rights: reads the invoices and the dossiers
+        cls.info_user = cls._create_credit_user("credit_info", "credit_control_base.group_credit_control_info")
+        cls.info_user.groups_id |= cls.env.ref("account.group_account_invoice")
+
+    def _recompute(self):
+        self.dossiers._credit_recompute_scores()
+        return {dossier.partner_id: dossier for dossier in self.dossiers}
+
+    def test_regular_late_payer(self):
+        dossier = self._recompute()[self.garage]
+        profile = dossier.credit_payment_profile
+        self.assertEqual(profile["count"], 8)
+        self.assertEqual(profile["pay_day"], 10)
+        self.assertEqual(round(profile["delay"]), 12)
+        self.assertEqual(dossier.credit_payment_habit, "Usually pays 12 days late, on the 10th of the month")
+        # five days before its payment run
+        self.assertEqual(dossier.credit_best_remind_day, "The 5th of the month")
+        self.assertEqual(dossier._credit_next_remind_date(date(2026, 5, 15)), date(2026, 6, 5))
+        # due on the 20th: expected at its next payment run, not on the 1st (due date + 12 days)
+        invoice = self.open_invoice
+        self.assertEqual(invoice.credit_predicted_date, date(2026, 6, 10))
+        self.assertLess(invoice.credit_late_risk, 10.0)
+        self.assertEqual(
+            invoice.credit_prediction_note,
+            "Usually pays 12 days late, on the 10th of the month: expected on 06/10/2026, "
+            f"{round(invoice.credit_late_risk)}% risk of paying more than 30 days late.",
+        )
+
+    def test_new_customer_shrunk_toward_segment(self):
+        dossiers = self._recompute()
+        profile = dossiers[self.newcomer].credit_payment_profile
+        self.assertEqual(profile["count"], 1)
+        # one payment 40 days late weighs 1, its segment PRIOR_WEIGHT payments
+        self.assertAlmostEqual(profile["delay"], (40 + PRIOR_WEIGHT * profile["prior_delay"]) / (1 + PRIOR_WEIGHT))
+        # the segment is the garage's (about 12 days), not the haulier's 45
+        self.assertLess(abs(profile["prior_delay"] - 12), 4)
+        self.assertLess(profile["delay"], 25)
+        self.assertIn("few payments yet", dossiers[self.newcomer].credit_payment_habit)
+
+    def test_sentence_in_french(self):
+        self._recompute()
+        load_french(self.env)
+        invoice = self.open_invoice.with_context(lang="fr_FR")
+        dossier = self.dossiers.filtered(lambda d: d.partner_id == self.garage).with_context(lang="fr_FR")
+        self.assertEqual(dossier.credit_payment_habit, "Paie en général avec 12 jours de retard, le 10 du mois")
+        self.assertEqual(dossier.credit_best_remind_day, "Le 5 du mois")
+        risk = round(invoice.credit_late_risk)
+        self.assertEqual(
+            invoice.credit_prediction_note,
+            "Paie en général avec 12 jours de retard, le 10 du mois\N{NO-BREAK SPACE}: attendu le 10/06/2026, "
+            f"risque de {risk}\N{NO-BREAK SPACE}% de payer à plus de 30 jours de retard.",
+        )
+
+    def test_forecast_uses_prediction(self):
+        self._recompute()
+        Move = self.env["account.move"]
+        overrides = Move._credit_forecast_overrides(self.open_invoice)
+        self.assertEqual(overrides, {self.open_invoice.id: [(date(2026, 6, 10), 1000.0)]})
+        forecast = self.env["credit.control.kpi.forecast"]._kpi_forecast(
+            TODAY, filters={"partner_id": self.garage.id})
+        # 10/06 is in week 3 (from 05/06); due date + mean delay (01/06) was week 2
+        self.assertEqual([row["amount"] for row in forecast[:5]], [0.0, 0.0, 0.0, 1000.0, 0.0])
+
+    def test_forecast_keeps_payment_promises(self):
+        """A promised invoice is expected on the promised date only, not
+        also on its predicted one."""
+        if "credit.control.promise" not in self.env:
+            self.skipTest("the disputes module is not installed")
+        self._recompute()
+        dossier = self.dossiers.filtered(lambda d: d.partner_id == self.garage)
+        self.env["credit.control.promise"]._credit_create_promise(dossier, self.open_invoice, date(2026, 5, 25))
+        overrides = self.env["account.move"]._credit_forecast_overrides(self.open_invoice)
+        self.assertEqual(overrides, {self.open_invoice.id: [(date(2026, 5, 25), 1000.0)]})
+
+    def test_priority_boost_for_likely_late(self):
+        dossiers = self._recompute()
+        haulier = dossiers[self.haulier]
+        self.assertGreater(self.haulier_invoice.credit_late_risk, 50.0)
+        boosts = haulier._credit_priority_boosts(TODAY)
+        self.assertEqual(boosts[haulier.id], [("Likely to pay more than 30 days late", 1.5)])
+        self.assertNotIn(dossiers[self.garage].id, dossiers[self.garage]._credit_priority_boosts(TODAY))
+        haulier._credit_refresh_priorities(haulier)
+        # 2,000 ten days late, times 1.5
+        self.assertEqual(haulier.credit_priority, 30000.0)
+        self.assertIn("Likely to pay more than 30 days late", haulier.credit_priority_reason)
+
+    def test_access(self):
+        self._recompute()
+        invoice = self.open_invoice.with_user(self.info_user)
+        self.assertEqual(invoice.credit_predicted_date, date(2026, 6, 10))
+        dossier = self.dossiers.filtered(lambda d: d.partner_id == self.garage).with_user(self.info_user)
+        self.assertTrue(dossier.credit_payment_habit)
+        # a salesperson reads the invoice, not the customer's payment habits
+        salesman = self._create_credit_user("salesman_pred", "account.group_account_invoice")
+        invoice = self.open_invoice.with_user(salesman)
+        self.assertEqual(invoice.name, self.open_invoice.name)
+        for fname in ("credit_predicted_date", "credit_late_risk", "credit_prediction_note"):
+            with self.subTest(field=fname), self.assertRaises(AccessError):
+                invoice.read([fname])
+        self.assertTrue(self.open_invoice.with_user(self.info_user).read(["credit_prediction_note"]))
