@@ -1,5 +1,3 @@
-import base64
-
 from werkzeug.exceptions import NotFound
 
 from odoo import _, fields, http
@@ -45,12 +43,10 @@ class CreditDisputeLinkController(http.Controller):
             if not (comment or resolution):
                 raise ValidationError(_("Write an answer or propose a resolution."))
             amount = self._credit_parse_amount(post.get("amount")) if resolution == "credit_note" else 0.0
+            files = self._credit_parse_uploads(request.httprequest.files.getlist("attachments"))
             # Nothing half-saved: the files go with the answer or not at all.
             with request.env.cr.savepoint():
-                attachments_sudo = self._credit_parse_uploads(
-                    link_sudo, request.httprequest.files.getlist("attachments"),
-                )
-                link_sudo._credit_record_answer(comment, resolution, amount, attachments_sudo)
+                link_sudo._credit_record_answer(comment, resolution, amount, files)
         except AccessError:
             # answered meanwhile (a double click, a replay)
             return self._credit_render(link_sudo, access_token, status=403)
@@ -107,15 +103,16 @@ class CreditDisputeLinkController(http.Controller):
         except ValueError as error:
             raise ValidationError(_("Give the amount of the credit note you propose.")) from error
 
-    def _credit_parse_uploads(self, link_sudo, uploads):
-        """The attached files, of the accepted types and size, judged on
-        their content rather than their name; tied to the dispute when the
-        answer is recorded."""
+    def _credit_parse_uploads(self, uploads):
+        """The attached files as ``(name, content, info)`` for
+        ``message_post``, of the accepted types and size, judged on their
+        content rather than their name: nothing is stored before the answer
+        is recorded with them."""
         uploads = [upload for upload in uploads if upload and upload.filename]
         if len(uploads) > COLLEAGUE_UPLOAD_MAX_FILES:
             raise ValidationError(_("Attach %(max)s files at most.", max=COLLEAGUE_UPLOAD_MAX_FILES))
         max_bytes = COLLEAGUE_UPLOAD_MAX_MB * 1024 * 1024
-        vals_list = []
+        files = []
         for upload in uploads:
             data = upload.read(max_bytes + 1)
             if len(data) > max_bytes:
@@ -126,14 +123,8 @@ class CreditDisputeLinkController(http.Controller):
             name = upload.filename.replace("/", "_").replace("\\", "_")[:128]
             if not name.lower().endswith(COLLEAGUE_UPLOAD_MIMETYPES[mimetype]):
                 name += COLLEAGUE_UPLOAD_MIMETYPES[mimetype]
-            vals_list.append({
-                "name": name,
-                "datas": base64.b64encode(data),
-                "mimetype": mimetype,
-                "company_id": link_sudo.company_id.id,
-                "res_model": "credit.control.dispute",
-            })
-        return request.env["ir.attachment"].sudo().create(vals_list)
+            files.append((name, data, {"mimetype": mimetype}))
+        return files
 
     # ------------------------------------------------------------------
     # RENDERING

@@ -120,10 +120,14 @@ class CreditControlDisputeLink(models.Model):
         ))
         self.invalidate_recordset(["state"])
 
-    def _credit_record_answer(self, comment, resolution, amount, attachments_sudo):
+    def _credit_record_answer(self, comment, resolution, amount, files):
         """Post the colleague's answer in the dispute's chatter, in its name,
         and give its owner something to do. Called by the public page once
-        the token was checked (``self`` in sudo)."""
+        the token was checked (``self`` in sudo).
+
+        :param files: ``(name, content, info)`` of the attached files, as
+            ``message_post`` takes them: created with the message, on the
+            dispute, and archived as its evidence by the dispute's hook."""
         self.ensure_one()
         self._credit_lock()
         if self.state != "sent" or self.expiry_date < fields.Datetime.now():
@@ -149,13 +153,12 @@ class CreditControlDisputeLink(models.Model):
         body = self.env["ir.qweb"].with_context(lang=owner.lang)._render(
             "credit_control_dispute.credit_control_dispute_link_answer_note", {"link": self},
         )
-        attachments_sudo.write({"res_model": dispute._name, "res_id": dispute.id})
         dispute.with_context(mail_create_nosubscribe=True).message_post(
             body=body,
             author_id=self.partner_id.id,
             message_type="comment",
             subtype_xmlid="mail.mt_note",
-            attachment_ids=attachments_sudo.ids,
+            attachments=files,
         )
         if owner:
             dispute.activity_schedule(

@@ -45,11 +45,15 @@ class CreditColleagueLinkCommon(CreditDisputeCommon, HttpCase):
         token = link._credit_token() if token is None else token
         return f"/credit/dispute/{dispute.id}/answer/{link.id}?access_token={token}"
 
-    def _answer(self, link, data, files=None, token=None, url=None):
+    def _csrf(self, link):
+        """The CSRF token of the answer form, as the colleague's browser gets it."""
         page = self.url_open(self._url(link))
-        match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        self.assertEqual(page.status_code, 200, page.text[:500])
+        return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+    def _answer(self, link, data, files=None, token=None, url=None, csrf=None):
         data = {
-            "csrf_token": match.group(1) if match else "",
+            "csrf_token": csrf or self._csrf(link),
             "access_token": link._credit_token() if token is None else token,
             **data,
         }
@@ -111,6 +115,7 @@ class TestColleagueLink(CreditColleagueLinkCommon):
     def test_answer_lands_in_the_chatter_and_tells_the_owner(self):
         link = self._send_link()
         messages = self.dispute.message_ids
+        csrf = self._csrf(link)
         response = self._answer(link, {
             "comment": "Livré incomplet : 2 cartons manquants.", "resolution": "credit_note", "amount": "200,50",
         }, files=[("attachments", ("photo.pdf", PDF, "application/pdf"))])
@@ -131,7 +136,7 @@ class TestColleagueLink(CreditColleagueLinkCommon):
         self.assertEqual(activity.user_id, self.collector_a)
         self.assertIn("Jules Entrepôt", activity.summary)
         # the same form posted again: refused, nothing saved
-        again = self._answer(link, {"comment": "Encore", "resolution": "reject"})
+        again = self._answer(link, {"comment": "Encore", "resolution": "reject"}, csrf=csrf)
         self.assertEqual(again.status_code, 403)
         self.assertEqual(self.dispute.message_ids - messages, message)
         self.assertEqual(link.answer_resolution, "credit_note")
@@ -166,25 +171,25 @@ class TestColleagueLink(CreditColleagueLinkCommon):
         self.assertEqual(link.state, "sent")
 
         # expired: a page that says so, without the dispute
+        csrf = self._csrf(link)
         link.sudo().expiry_date = fields.Datetime.now() - timedelta(minutes=1)
         response = self.url_open(self._url(link))
         self.assertEqual(response.status_code, 403)
         self.assertIn("This link has expired", response.text)
         self.assertNotIn(self.invoice_1.name, response.text)
-        response = self._answer(link, {"comment": "Trop tard"})
+        response = self._answer(link, {"comment": "Trop tard"}, csrf=csrf)
         self.assertEqual(response.status_code, 403)
         self.assertEqual(link.state, "sent")
 
         # revoked: nothing at all, nothing saved
         link = self._send_link()
         self.assertEqual(self.url_open(self._url(link)).status_code, 200)
-        token = link._credit_token()
+        csrf = self._csrf(link)
         link.with_user(self.collector_a).action_revoke()
-        self.assertEqual(self.url_open(self._url(link, token=token)).status_code, 404)
+        self.assertEqual(self.url_open(self._url(link)).status_code, 404)
         messages = self.dispute.message_ids
-        data = {"access_token": token, "comment": "Révoqué", "resolution": "reject"}
-        response = self.url_open(f"/credit/dispute/{self.dispute.id}/answer/{link.id}", data=data)
-        self.assertIn(response.status_code, (400, 404))
+        response = self._answer(link, {"comment": "Révoqué", "resolution": "reject"}, csrf=csrf)
+        self.assertEqual(response.status_code, 404)
         self.assertEqual(self.dispute.message_ids, messages)
         self.assertFalse(link.answer_date)
 
@@ -240,9 +245,13 @@ class TestColleagueLink(CreditColleagueLinkCommon):
         link_2 = self._send_link(dispute=dispute_2, user=self.env.user)
         link = self._send_link()
         self.assertEqual(link_2.company_id, company_2)
+        self.credit_manager.company_ids |= company_2
         Link = self.env["credit.control.dispute.link"].with_user(self.credit_manager)
-        self.assertEqual(Link.search([]), link)
-        self.assertEqual(Link.with_context(allowed_company_ids=[company_2.id]).search([]), self.env[Link._name])
+        self.assertEqual(Link.with_context(allowed_company_ids=self.company.ids).search([]), link)
+        both = [self.company.id, company_2.id]
+        self.assertEqual(Link.with_context(allowed_company_ids=both).search([]), link | link_2)
+        with self.assertRaises(AccessError):
+            link_2.with_user(self.collector_a).read(["state"])
 
 
 @tagged("post_install", "-at_install")
