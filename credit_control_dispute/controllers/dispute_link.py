@@ -81,9 +81,10 @@ class CreditDisputeLinkController(http.Controller):
         status = link_sudo._credit_check_token(dispute_id, access_token)
         if not status:
             raise NotFound()
-        if request.env.user._is_public():
+        lang = link_sudo.partner_id.lang or link_sudo.company_id.partner_id.lang
+        if request.env.user._is_public() and lang:
             # the colleague reads it in its own language
-            request.update_context(lang=link_sudo.partner_id.lang or link_sudo.company_id.partner_id.lang)
+            request.update_context(lang=lang)
         if status == "expired":
             return link_sudo, request.render(
                 "credit_control_dispute.credit_control_dispute_link_expired", {"link": link_sudo}, status=403,

@@ -44,7 +44,7 @@ class CreditControlDisputeLink(models.Model):
     # COMPUTE
     # ------------------------------------------------------------------
 
-    @api.depends("expiry_date")
+    @api.depends("expiry_date", "state")
     def _compute_is_expired(self):
         now = fields.Datetime.now()
         for link in self:

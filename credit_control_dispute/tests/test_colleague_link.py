@@ -2,7 +2,7 @@ import re
 from datetime import date, timedelta
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, tagged
 
 from odoo.addons.credit_control_base.tests.common import load_french
@@ -91,8 +91,14 @@ class TestColleagueLink(CreditColleagueLinkCommon):
             link.with_user(salesperson).action_revoke()
         with self.assertRaises(AccessError):
             link.with_user(self.collector_a).write({"state": "sent", "expiry_date": fields.Datetime.now()})
+        url = link.with_user(self.collector_a).action_copy_url()["url"]
+        self.assertTrue(url.endswith(self._url(link)))
+        with self.assertRaises(AccessError):
+            link.with_user(salesperson).action_copy_url()
         link.with_user(self.collector_a).action_revoke()
         self.assertEqual(link.state, "revoked")
+        with self.assertRaises(UserError):
+            link.with_user(self.collector_a).action_copy_url()
 
     def test_page_shows_the_dispute_invoices_and_evidence(self):
         link = self._send_link()
