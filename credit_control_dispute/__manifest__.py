@@ -6,13 +6,14 @@
     "website": "https://github.com/credit-control-suite/credit-control",
     "author": "Credit Control Suite contributors",
     "license": "AGPL-3",
-    "depends": ["credit_control_base"],
+    "depends": ["credit_control_base", "portal"],
     "data": [
         "security/ir.model.access.csv",
         "security/credit_control_dispute_rules.xml",
         "data/credit_control_dispute_reason_data.xml",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
+        "wizard/credit_control_dispute_link_wizard_views.xml",
         "views/credit_control_dispute_views.xml",
         "views/credit_control_dispute_reason_views.xml",
         "views/credit_control_promise_views.xml",
@@ -23,7 +24,13 @@
         "views/res_partner_views.xml",
         "wizard/credit_control_dispute_wizard_views.xml",
         "views/credit_control_dispute_menus.xml",
+        "views/credit_control_dispute_link_templates.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "credit_control_dispute/static/tests/tours/*.js",
+        ],
+    },
     "images": [
         "static/description/disputes.png",
         "static/description/disputes_en.png",

@@ -92,6 +92,10 @@ MATRIX = {
     "credit.control.payment.plan":           ("----", "r---", "rwc-", "rwcu", "----", "----", "----"),
     "credit.control.dispute.reason":         ("r---", "r---", "r---", "rwcu", "r---", "r---", "----"),
     "credit.control.dispute.wizard":         ("----", "----", "rwcu", "rwcu", "----", "----", "----"),
+    # links sent to colleagues: created and revoked through the dispute's
+    # actions once its write access is checked, never written directly
+    "credit.control.dispute.link":           ("----", "r---", "r---", "r--u", "----", "----", "----"),
+    "credit.control.dispute.link.wizard":    ("----", "----", "rwc-", "rwc-", "----", "----", "----"),
 }
 
 # The PDF reports of the suite and who may print them (read access to the

@@ -8,3 +8,4 @@ from . import account_move
 from . import credit_control_dossier
 from . import res_partner
 from . import credit_control_document
+from . import credit_control_dispute_link

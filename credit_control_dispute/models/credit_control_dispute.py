@@ -118,6 +118,10 @@ class CreditControlDispute(models.Model):
         readonly=True,
     )
     document_count = fields.Integer(compute="_compute_document_count")
+    colleague_link_ids = fields.One2many(
+        "credit.control.dispute.link", "dispute_id", string="Links to Colleagues", readonly=True,
+        help="Signed links sent to colleagues so that they answer without logging in.",
+    )
     evidence_text = fields.Char(
         compute="_compute_evidence_text",
         search="_search_evidence_text",

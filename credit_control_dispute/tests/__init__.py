@@ -11,3 +11,4 @@ from . import test_worklist
 from . import test_plan_dialog
 from . import test_french_formats
 from . import test_worklist_priority
+from . import test_colleague_link

@@ -239,6 +239,7 @@ def _disputes_and_promises(env, rng, partners, today):
     )
     reasons = env['credit.control.dispute.reason'].search([])
     disputes = promises = 0
+    first_dispute = None
     for dossier in late:
         overdue = dossier._credit_open_invoices().filtered('credit_is_overdue')
         if not overdue or len(overdue.currency_id) > 1:
@@ -251,6 +252,7 @@ def _disputes_and_promises(env, rng, partners, today):
             )
             if rng.random() < 0.5:
                 dispute.action_start()
+            first_dispute = first_dispute or dispute
             disputes += 1
         elif draw < 0.42:
             env['credit.control.promise']._credit_create_promise(
@@ -258,7 +260,25 @@ def _disputes_and_promises(env, rng, partners, today):
                 origin=rng.choice(['call', 'dossier']), note=rng.choice(PROMISE_NOTES),
             )
             promises += 1
-    return {'disputes': disputes, 'promises': promises}
+    links = _colleague_link(env, first_dispute, today) if first_dispute else 0
+    return {'disputes': disputes, 'promises': promises, 'colleague_links': links}
+
+
+def _colleague_link(env, dispute, today):
+    """A question sent to the warehouse about the first dispute, answered
+    through a link without a login (no e-mail is sent: the link record only)."""
+    if 'credit.control.dispute.link' not in env:
+        return 0
+    warehouse = env['res.partner'].create({
+        'name': 'Entrepôt Lyon (logistique)', 'email': 'entrepot@example.com',
+    })
+    env['credit.control.dispute.link'].sudo().create({
+        'dispute_id': dispute.id,
+        'partner_id': warehouse.id,
+        'message': "Pouvez-vous confirmer ce qui a été livré ? Le bon de livraison signé suffit.",
+        'expiry_date': fields.Datetime.to_datetime(today) + timedelta(days=14),
+    })
+    return 1
 
 
 DISPUTE_NOTES = [

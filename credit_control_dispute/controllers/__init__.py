@@ -1,0 +1,1 @@
+from . import dispute_link
