@@ -91,6 +91,8 @@ MATRIX = {
     "credit.control.payment.plan":           ("----", "r---", "rwc-", "rwcu", "----", "----", "----"),
     "credit.control.dispute.reason":         ("r---", "r---", "r---", "rwcu", "r---", "r---", "----"),
     "credit.control.dispute.wizard":         ("----", "----", "rwcu", "rwcu", "----", "----", "----"),
+    # credit_control_portal: written by the autopay engine only
+    "credit.control.autopay.charge":         ("----", "r---", "r---", "r---", "----", "----", "----"),
 }
 
 # The PDF reports of the suite and who may print them (read access to the

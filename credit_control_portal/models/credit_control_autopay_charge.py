@@ -4,6 +4,8 @@ from markupsafe import Markup
 
 from odoo import Command, _, api, fields, models
 
+from odoo.addons.payment_stripe.controllers.main import StripeController
+
 AUTOPAY_STATES = [
     ("scheduled", "Announced"),
     ("pending", "Processing"),
@@ -74,7 +76,8 @@ class CreditControlAutopayCharge(models.Model):
         falls due within the notice, charge what is due. Run twice the same
         day, it charges nothing twice."""
         today = today or fields.Date.context_today(self)
-        dossiers = self.env["credit.control.dossier"].sudo().search([("autopay_token_id", "!=", False)])
+        # a method the customer deleted (archived token) charges nothing
+        dossiers = self.env["credit.control.dossier"].sudo().search([("autopay_token_id.active", "=", True)])
         self.sudo().search([("state", "=", "pending")])._credit_autopay_follow(today)
         for dossier in dossiers:
             dossier._credit_autopay_announce(today)
@@ -130,17 +133,29 @@ class CreditControlAutopayCharge(models.Model):
         tx._send_payment_request()
         self._credit_autopay_result(tx, today)
 
-    @api.model
     def _credit_autopay_follow(self, today):
+        """The charges still processing (a direct debit takes days): their
+        transaction is asked to Stripe again, in case its webhook did not
+        reach us, then booked."""
         for charge in self:
-            charge._credit_autopay_result(charge.transaction_ids[:1], today)
+            tx = charge.transaction_ids[:1]
+            if tx.state in ("pending", "authorized") and tx.provider_code == "stripe" and tx.provider_reference:
+                intent = tx.provider_id._stripe_make_request(
+                    f"payment_intents/{tx.provider_reference}", method="GET", offline=True,
+                )
+                if "error" not in intent:
+                    notification_data = {"reference": tx.reference}
+                    StripeController._include_payment_intent_in_notification_data(intent, notification_data)
+                    tx._handle_notification_data("stripe", notification_data)
+            charge._credit_autopay_result(tx, today)
 
     def _credit_autopay_result(self, tx, today):
         """Book the outcome of the attempt ``tx``: reconciled when paid,
         followed while processing (a direct debit), else a failure."""
         self.ensure_one()
         if tx.state == "done":
-            tx._post_process()
+            if not tx.is_post_processed:
+                tx._post_process()
             self.write({"state": "done", "last_error": False})
         elif tx.state in ("pending", "authorized"):
             self.state = "pending"

@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 
 import stripe
@@ -193,6 +194,56 @@ class TestAutopay(CreditPortalCommon):
         self._run(30)
         self.assertEqual(len(self._transactions()), 2)
         self.assertEqual(self._transactions().mapped("state"), ["error", "error"])
+
+    def test_sepa_mandate_charges_euros_only_and_is_followed(self):
+        """A SEPA Direct Debit mandate saved through Stripe: only the invoices
+        in euros are charged (the method's currency); the debit is processing
+        first, then booked on a later run once Stripe says it succeeded."""
+        sepa = self.env.ref("payment.payment_method_sepa_direct_debit")
+        sepa.active = True
+        self.provider.payment_method_ids |= sepa
+        client = stripe.StripeClient(self.provider.stripe_secret_key, base_addresses={"api": self.stripe_url})
+        customer = client.customers.create(params={"name": self.customer.name})
+        method = client.payment_methods.create(params={
+            "type": "sepa_debit", "sepa_debit": {"iban": "FR1420041010050500013M02606"},
+        })
+        client.payment_methods.attach(method.id, params={"customer": customer.id})
+        mandate = self.env["payment.token"].sudo().create({
+            "provider_id": self.provider.id, "payment_method_id": sepa.id, "partner_id": self.customer.id,
+            "provider_ref": customer.id, "stripe_payment_method": method.id, "payment_details": "2606",
+        })
+        self._opt_in(mandate)
+        euro = self.setup_other_currency("EUR")
+        usd_invoice = self._new_invoices(100.0)
+        euro_invoice = self._create_invoices([{
+            "partner": self.customer, "amount": 70.0, "date": self.today, "due": self.due, "currency": euro,
+        }])
+        if self.company.currency_id == euro:
+            usd_invoice = self._create_invoices([{
+                "partner": self.customer, "amount": 100.0, "date": self.today, "due": self.due,
+                "currency": self.setup_other_currency("USD"),
+            }])
+        self._run(5)
+        self._run(10)
+        charge = self._charges()
+        self.assertEqual(charge.move_id, euro_invoice, "the mandate is in euros")
+        self.assertNotIn(usd_invoice, self._charges().move_id)
+        self.assertIn(charge.state, ("pending", "done"))
+        for _attempt in range(20):
+            if charge.state == "done":
+                break
+            time.sleep(0.5)  # localstripe settles a SEPA debit half a second later
+            self._run(11)
+        self.assertEqual(charge.state, "done")
+        self.assertTrue(euro.is_zero(euro_invoice.amount_residual))
+
+    def test_a_deleted_method_charges_nothing(self):
+        self._opt_in()
+        self._new_invoices(300.0)
+        self._run(5)
+        self.card_token.active = False  # the customer deleted it from its payment methods
+        self._run(10)
+        self.assertFalse(self._transactions())
 
     def test_authentication_required_is_a_failure(self):
         three_ds = self._saved_card(self.customer, number="4000002500003155")
