@@ -5,4 +5,3 @@ from . import payment_transaction
 from . import res_company
 from . import res_config_settings
 from . import credit_control_autopay_charge
-from . import credit_control_dossier_autopay
