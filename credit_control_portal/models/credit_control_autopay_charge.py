@@ -1,10 +1,14 @@
+import logging
 from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError
 
 from odoo.addons.payment_stripe.controllers.main import StripeController
+
+_logger = logging.getLogger(__name__)
 
 AUTOPAY_STATES = [
     ("scheduled", "Announced"),
@@ -108,7 +112,14 @@ class CreditControlAutopayCharge(models.Model):
                 continue
             # never more than announced, never more than still owed
             amount = min(charge.amount, item["amount"])
-            charge._credit_autopay_attempt(dossier, amount, today)
+            try:
+                with self.env.cr.savepoint():
+                    charge._credit_autopay_attempt(dossier, amount, today)
+            except UserError as error:
+                # Stripe out of reach, or its answer lost: nothing of the
+                # attempt is kept, so the next run sends the same
+                # idempotency key and Stripe answers with what it did.
+                _logger.warning("Autopay charge %s of %s not made: %s", charge.id, dossier.display_name, error)
 
     def _credit_autopay_attempt(self, dossier, amount, today):
         self.ensure_one()

@@ -5,7 +5,9 @@ import stripe
 
 from odoo import fields
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
+from ..const import STRIPE_API_URL_PARAM
 from .common import CreditPortalCommon
 
 
@@ -236,6 +238,21 @@ class TestAutopay(CreditPortalCommon):
             self._run(11)
         self.assertEqual(charge.state, "done")
         self.assertTrue(euro.is_zero(euro_invoice.amount_residual))
+
+    def test_stripe_out_of_reach_keeps_nothing_and_retries_the_same_attempt(self):
+        self._opt_in()
+        self._new_invoices(300.0)
+        self._run(5)
+        Param = self.env["ir.config_parameter"].sudo()
+        Param.set_param(STRIPE_API_URL_PARAM, "http://127.0.0.1:9")  # nothing listens there
+        with mute_logger("odoo.addons.credit_control_portal.models.credit_control_autopay_charge"):
+            self._run(10)
+        charge = self._charges()
+        self.assertRecordValues(charge, [{"state": "scheduled", "attempt_count": 0}])
+        self.assertFalse(self._transactions())
+        Param.set_param(STRIPE_API_URL_PARAM, self.stripe_url)
+        self._run(10)
+        self.assertRecordValues(charge, [{"state": "done", "attempt_count": 1}])
 
     def test_a_deleted_method_charges_nothing(self):
         self._opt_in()
