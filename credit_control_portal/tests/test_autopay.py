@@ -1,3 +1,4 @@
+import re
 import time
 from datetime import timedelta
 
@@ -98,6 +99,30 @@ class TestAutopay(CreditPortalCommon):
         self.assertEqual(self._charges().state, "cancelled")
         self._run(10)
         self.assertFalse(self._transactions(), "nothing is charged once revoked")
+
+    def test_portal_contact_opts_in_with_its_own_card_only(self):
+        """A logged-in contact sees and uses the saved methods of its own
+        customer, never another customer's."""
+        own_card = self._saved_card(self.contact, number="5555555555554444")
+        foreign = self._saved_card(self.other_customer, number="4000056655665556")
+        self.authenticate("claire", "claire")
+        page = self.url_open(f"/my/credit/{self.dossier.id}")
+        select = re.search(r'<select id="o_credit_autopay_token".*?</select>', page.text, re.S).group(0)
+        offered = {int(token_id) for token_id in re.findall(r'value="(\d+)"', select)}
+        self.assertIn(own_card.id, offered)
+        self.assertNotIn(foreign.id, offered)
+        response = self._post("autopay", {"autopay_token_id": foreign.id, "autopay_consent": "1"}, None)
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(self.dossier.autopay_active)
+        response = self._post("autopay", {"autopay_token_id": own_card.id, "autopay_consent": "1"}, None)
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(self.dossier.autopay_token_id, own_card)
+        self.assertEqual(self.dossier.message_ids[:1].author_id, self.contact, "the consent is the contact's")
+        # the other customer's statement stays out of reach
+        response = self.url_open(f"/my/credit/{self.other_dossier.id}/autopay/revoke", data={
+            "csrf_token": self._csrf_token(f"/my/credit/{self.dossier.id}"),
+        }, allow_redirects=False)
+        self.assertEqual(response.status_code, 404)
 
     # ------------------------------------------------------------------
     # Engine
