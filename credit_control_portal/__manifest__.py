@@ -9,6 +9,10 @@
     "depends": ["credit_control_base", "credit_control_dispute", "portal", "account_payment", "payment_stripe"],
     "external_dependencies": {"python": ["stripe"]},
     "data": [
+        "security/ir.model.access.csv",
+        "security/credit_control_portal_rules.xml",
+        "data/ir_cron_data.xml",
+        "data/mail_template_data.xml",
         "views/credit_control_portal_templates.xml",
         "views/credit_control_dossier_views.xml",
         "views/res_config_settings_views.xml",

@@ -3,11 +3,15 @@
 localstripe 1.15 refuses two PaymentIntent parameters of the real Stripe API
 that Odoo's payment_stripe sends: ``description`` (the transaction reference,
 always) and ``shipping`` (the invoice's delivery address). This launcher
-teaches it to accept and keep them, then starts the server unchanged.
+teaches it to accept and keep them, and to honour the ``Idempotency-Key``
+header as Stripe does (a POST repeated with the same key gets the first
+answer back, and nothing is created twice: what the autopay charges rely on),
+then starts the server.
 
     python setup/localstripe_server.py --port 8420 --from-scratch
 """
 
+from aiohttp import web
 from localstripe import resources, server
 
 _payment_intent_init = resources.PaymentIntent.__init__
@@ -20,6 +24,33 @@ def _init_with_description(self, description=None, shipping=None, **kwargs):
 
 
 resources.PaymentIntent.__init__ = _init_with_description
+
+# (secret key, method, path, idempotency key) -> (status, body, content type)
+_idempotent_answers = {}
+
+
+@web.middleware
+async def idempotency_middleware(request, handler):
+    """Stripe keeps the answer of a POST sent with an idempotency key (an
+    error included) and replays it for the same key: a charge retried after
+    a lost answer or a rolled-back transaction is not made twice."""
+    key = request.headers.get("Idempotency-Key")
+    if request.method != "POST" or not key:
+        return await handler(request)
+    cache_key = (request.headers.get("Authorization"), request.path, key)
+    if cache_key in _idempotent_answers:
+        status, body, content_type = _idempotent_answers[cache_key]
+        return web.Response(
+            status=status, body=body, content_type=content_type, headers={"Idempotent-Replayed": "true"}
+        )
+    response = await handler(request)
+    if response.status < 500 and getattr(response, "body", None) is not None:
+        _idempotent_answers[cache_key] = (response.status, response.body, response.content_type)
+    return response
+
+
+# outermost: the answer kept is the one the client got
+server.app.middlewares.insert(0, idempotency_middleware)
 
 if __name__ == "__main__":
     server.start()

@@ -96,6 +96,8 @@ MATRIX = {
     # actions once its write access is checked, never written directly
     "credit.control.dispute.link":           ("----", "r---", "r---", "r--u", "----", "----", "----"),
     "credit.control.dispute.link.wizard":    ("----", "----", "rwc-", "rwc-", "----", "----", "----"),
+    # credit_control_portal: written by the autopay engine only
+    "credit.control.autopay.charge":         ("----", "r---", "r---", "r---", "----", "----", "----"),
 }
 
 # The PDF reports of the suite and who may print them (read access to the

@@ -197,6 +197,35 @@ class CreditStatementPortal(PortalAccount):
             return self._credit_render_statement(dossier, access_token, error=error.args[0], status=400)
         return request.redirect(self._credit_statement_path(dossier, access_token, message="dispute"))
 
+    @http.route("/my/credit/<int:dossier_id>/autopay", type="http", auth="public", methods=["POST"],
+                website=True, sitemap=False)
+    def portal_credit_autopay(self, dossier_id, access_token=None, **post):
+        """Opt in to autopay with one of the customer's saved methods, the
+        consent text read and accepted."""
+        dossier_sudo, response = self._credit_access(dossier_id, access_token)
+        if response:
+            return response
+        try:
+            if not post.get("autopay_consent"):
+                raise ValidationError(_("Tick the box to agree to the automatic payment."))
+            token_id = post.get("autopay_token_id") or ""
+            token_sudo = request.env["payment.token"].sudo().browse(int(token_id) if token_id.isdigit() else 0)
+            # the token is checked against the customer's own saved methods
+            dossier_sudo._credit_autopay_opt_in(token_sudo, author=self._credit_payer(dossier_sudo))
+        except (UserError, ValidationError) as error:
+            return self._credit_render_statement(dossier_sudo, access_token, error=error.args[0], status=400)
+        return request.redirect(self._credit_statement_path(dossier_sudo, access_token, message="autopay"))
+
+    @http.route("/my/credit/<int:dossier_id>/autopay/revoke", type="http", auth="public", methods=["POST"],
+                website=True, sitemap=False)
+    def portal_credit_autopay_revoke(self, dossier_id, access_token=None, **post):
+        dossier_sudo, response = self._credit_access(dossier_id, access_token)
+        if response:
+            return response
+        if dossier_sudo.autopay_token_id:
+            dossier_sudo._credit_autopay_revoke(author=self._credit_payer(dossier_sudo))
+        return request.redirect(self._credit_statement_path(dossier_sudo, access_token, message="autopay_revoked"))
+
     # ------------------------------------------------------------------
     # ACCESS
     # ------------------------------------------------------------------
@@ -347,6 +376,9 @@ class CreditStatementPortal(PortalAccount):
             "promise": _("Thank you: your payment date is recorded, we will not remind you before it."),
             "dispute": _("Thank you: your dispute is recorded and will be reviewed; no reminder is sent for "
                          "these invoices in the meantime."),
+            "autopay": _("Thank you: your invoices will be paid automatically on their due date; you will be told "
+                         "by e-mail before each charge."),
+            "autopay_revoked": _("Automatic payment stopped: nothing more will be charged."),
         }.get(code)
 
     # ------------------------------------------------------------------
@@ -428,6 +460,9 @@ class CreditStatementPortal(PortalAccount):
             "promise_max_date": today + timedelta(days=dossier.company_id.credit_portal_promise_max_days),
             "upload_max_mb": dossier.company_id.credit_portal_upload_max_mb,
             "can_pay_online": bool(invoices) and self._credit_has_provider(dossier, invoices[:1].currency_id),
+            "autopay_tokens": dossier._credit_autopay_tokens(),
+            "autopay_consent": dossier._credit_autopay_consent_text(),
+            "autopay_scheduled": dossier.autopay_charge_ids.filtered(lambda c: c.state in ("scheduled", "failed")),
             "error": None,
             "message": None,
             **extra,

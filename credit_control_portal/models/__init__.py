@@ -4,3 +4,4 @@ from . import payment_provider
 from . import payment_transaction
 from . import res_company
 from . import res_config_settings
+from . import credit_control_autopay_charge

@@ -1,9 +1,15 @@
 import calendar
+import secrets
+from datetime import timedelta
+
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import consteq, float_repr
 from odoo.tools.misc import hmac as hmac_tool
+
+from odoo.addons.credit_control_dispute.const import DISPUTE_OPEN_STATES
 
 from ..const import (
     PAYMENT_TOKEN_SCOPE,
@@ -48,6 +54,30 @@ class CreditControlDossier(models.Model):
         "Links need no stored secret of their own (they are signed with the database secret), so sending "
         "reminders never writes on the dossier.",
     )
+
+    autopay_token_id = fields.Many2one(
+        "payment.token", string="Autopay Method", readonly=True, copy=False, index="btree_not_null",
+        help="The saved card or direct debit mandate the customer agreed to be charged with on the due dates.",
+    )
+    autopay_since = fields.Datetime(string="On Autopay Since", readonly=True, copy=False)
+    autopay_mandate_ref = fields.Char(
+        string="Autopay Mandate Reference", readonly=True, copy=False,
+        help="Reference of the customer's consent, given in every notice and charge.",
+    )
+    autopay_active = fields.Boolean(
+        string="On Autopay", compute="_compute_autopay_active", store=True,
+        help="The customer agreed to be charged automatically on the due dates.",
+    )
+    autopay_charge_ids = fields.One2many("credit.control.autopay.charge", "dossier_id", string="Autopay Charges")
+
+    # ------------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------------
+
+    @api.depends("autopay_token_id")
+    def _compute_autopay_active(self):
+        for dossier in self:
+            dossier.autopay_active = bool(dossier.autopay_token_id)
 
     # ------------------------------------------------------------------
     # ACTIONS
@@ -182,3 +212,170 @@ class CreditControlDossier(models.Model):
         if not consteq(signature, self._credit_sign(PAYMENT_TOKEN_SCOPE, values)) or expiry < self._credit_now():
             return None
         return moves
+
+    # ------------------------------------------------------------------
+    # AUTOPAY
+    # ------------------------------------------------------------------
+
+    def _credit_autopay_tokens(self):
+        """The saved payment methods the customer may put on autopay: its
+        own and its contacts', of a provider of the dossier's company."""
+        self.ensure_one()
+        return self.env["payment.token"].sudo().search([
+            ("partner_id", "child_of", self.partner_id.id),
+            ("provider_id.company_id", "=", self.company_id.id),
+            ("provider_id.state", "in", ("enabled", "test")),
+        ])
+
+    def _credit_autopay_opt_in(self, token, author=None):
+        """Put the customer on autopay with ``token``, one of its own saved
+        methods (checked here, whoever calls); the consent it read is kept
+        on the dossier's chatter with the mandate reference."""
+        self.ensure_one()
+        if token not in self._credit_autopay_tokens():
+            raise UserError(_("Choose one of your saved payment methods."))
+        reference = f"CC-{self.id}-{secrets.token_hex(4).upper()}"
+        self.sudo().write({
+            "autopay_token_id": token.id,
+            "autopay_since": fields.Datetime.now(),
+            "autopay_mandate_ref": reference,
+        })
+        self.sudo().message_post(
+            body=Markup("<p>%s</p><p><i>%s</i></p>") % (
+                _("Autopay agreed with %(method)s, mandate %(reference)s.", method=token.display_name,
+                  reference=reference),
+                self._credit_autopay_consent_text(),
+            ),
+            author_id=(author or self.partner_id).id,
+            partner_ids=self.collector_id.partner_id.ids,
+            subtype_xmlid="mail.mt_comment",
+        )
+        return reference
+
+    def _credit_autopay_revoke(self, author=None):
+        """Stop autopay: nothing announced is charged any more."""
+        self.ensure_one()
+        dossier_sudo = self.sudo()
+        reference = dossier_sudo.autopay_mandate_ref
+        dossier_sudo.autopay_charge_ids.filtered(lambda c: c.state in ("scheduled", "failed")).write({
+            "state": "cancelled", "last_error": _("Autopay revoked."),
+        })
+        dossier_sudo.write({"autopay_token_id": False, "autopay_since": False})
+        dossier_sudo.message_post(
+            body=_("Autopay revoked (mandate %(reference)s).", reference=reference),
+            author_id=(author or self.partner_id).id,
+            partner_ids=self.collector_id.partner_id.ids,
+            subtype_xmlid="mail.mt_comment",
+        )
+
+    def _credit_autopay_consent_text(self):
+        self.ensure_one()
+        company = self.company_id
+        return _(
+            "I authorise %(company)s to charge my saved payment method for the invoices falling due from today, "
+            "on their due date%(delay)s. I am told by e-mail %(notice)s days before each charge of what will be "
+            "charged. Invoices I dispute, promised payments, payment plans and invoices covered by a credit are "
+            "never charged. I can revoke this authorisation at any time from my statement.",
+            company=company.name,
+            delay=_(" plus %(days)s days", days=company.credit_autopay_delay_days)
+            if company.credit_autopay_delay_days else "",
+            notice=company.credit_autopay_notice_days,
+        )
+
+    def _credit_autopay_blocked_moves(self, moves):
+        """Of ``moves``, those autopay must not charge: on hold or excluded
+        from collection, in an open dispute, under a pending promise or in
+        a payment plan not ended."""
+        blocked = moves.filtered(lambda m: m.credit_hold or m.credit_excluded)
+        disputes = self.env["credit.control.dispute"].sudo().search([
+            ("move_ids", "in", moves.ids), ("state", "in", DISPUTE_OPEN_STATES),
+        ])
+        promises = self.env["credit.control.promise"].sudo().search([
+            ("move_ids", "in", moves.ids), ("state", "=", "pending"),
+        ])
+        plans = self.env["credit.control.payment.plan"].sudo().search([
+            ("move_ids", "in", moves.ids), ("state", "in", ("draft", "active")),
+        ])
+        return blocked | ((disputes.move_ids | promises.move_ids | plans.move_ids) & moves)
+
+    def _credit_autopay_eligible(self, today, notice=True):
+        """The open instalments of the customer autopay may charge as item
+        dicts (``account.move.line._credit_item_values``): falling due since
+        the consent, charge date (due date plus the company's delay) within
+        the notice (``notice``) or reached, nothing holding them back, in a
+        currency the saved method accepts, and not covered by an unapplied
+        credit of that currency (the oldest instalments are covered first)."""
+        self.ensure_one()
+        company = self.company_id
+        token = self.autopay_token_id
+        horizon = today + timedelta(days=company.credit_autopay_notice_days if notice else 0)
+        delay = timedelta(days=company.credit_autopay_delay_days)
+        since = fields.Datetime.context_timestamp(self, self.autopay_since).date()
+        moves = self._credit_open_invoices()
+        blocked = self._credit_autopay_blocked_moves(moves)
+        currencies = token.payment_method_id.supported_currency_ids | token.provider_id.available_currency_ids
+        credits = {}
+        for item in self._credit_unapplied_credits():
+            credits[item["currency"]] = credits.get(item["currency"], 0.0) + item["amount"]
+        eligible = []
+        for item in (moves - blocked)._credit_instalments(today):
+            currency = item["currency"]
+            if item["due_date"] < since or item["due_date"] + delay > horizon:
+                continue
+            if currencies and currency not in currencies:
+                continue
+            credit = credits.get(currency, 0.0)
+            if currency.compare_amounts(credit, 0.0) > 0:
+                # covered (wholly or in part) by a credit: apply it, not a card
+                credits[currency] = credit - item["amount"]
+                continue
+            eligible.append(item)
+        return eligible
+
+    def _credit_autopay_announce(self, today):
+        """Announce by e-mail the instalments charged within the notice that
+        were not announced yet; each gets its charge record."""
+        self.ensure_one()
+        company = self.company_id
+        Charge = self.env["credit.control.autopay.charge"].sudo()
+        items = self._credit_autopay_eligible(today)
+        lines = self.env["account.move.line"].browse([item["line"].id for item in items])
+        known = Charge.search([("move_line_id", "in", lines.ids)])
+        new_items = [item for item in items if item["line"] not in known.move_line_id]
+        reopened = known.filtered(lambda c: c.state == "cancelled" and c.move_line_id._credit_is_open_item())
+        earliest = today + timedelta(days=company.credit_autopay_notice_days)
+        delay = timedelta(days=company.credit_autopay_delay_days)
+        vals = []
+        for item in new_items:
+            vals.append({
+                "dossier_id": self.id,
+                "move_line_id": item["line"].id,
+                "currency_id": item["currency"].id,
+                "amount": item["amount"],
+                "due_date": item["due_date"],
+                "notified_date": today,
+                "charge_date": max(item["due_date"] + delay, earliest),
+            })
+        by_line = {item["line"]: item for item in items}
+        for charge in reopened:
+            item = by_line[charge.move_line_id]
+            charge.write({
+                "state": "scheduled", "amount": item["amount"], "notified_date": today, "last_error": False,
+                "charge_date": max(item["due_date"] + delay, earliest), "next_attempt_date": False,
+            })
+        charges = Charge.create(vals) | reopened
+        if charges:
+            self._credit_autopay_send_notice(charges)
+        return charges
+
+    def _credit_autopay_send_notice(self, charges):
+        template = self.env.ref("credit_control_portal.mail_template_autopay_notice")
+        template.with_context(autopay_charge_ids=charges.ids).send_mail(
+            self.id, email_layout_xmlid="mail.mail_notification_light",
+        )
+
+    def _credit_autopay_notice_charges(self):
+        """The charges the notice being rendered announces."""
+        return self.env["credit.control.autopay.charge"].sudo().browse(
+            self.env.context.get("autopay_charge_ids") or []
+        ).sorted(lambda c: (c.charge_date, c.id))

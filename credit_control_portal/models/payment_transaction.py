@@ -17,6 +17,13 @@ class PaymentTransaction(models.Model):
         index="btree_not_null",
         help="The collection file of the customer who paid from the portal statement.",
     )
+    credit_autopay_charge_id = fields.Many2one(
+        "credit.control.autopay.charge",
+        string="Autopay Charge",
+        readonly=True,
+        index="btree_not_null",
+        help="The instalment this transaction charged automatically, on the customer's autopay consent.",
+    )
 
     def _post_process(self):
         """Override: the collector learns on the dossier that the customer
@@ -24,10 +31,13 @@ class PaymentTransaction(models.Model):
         result = super()._post_process()
         for tx in self.filtered(lambda t: t.state == "done" and t.credit_dossier_id and t.payment_id):
             dossier = tx.credit_dossier_id
-            body = Markup("<p>%s</p>") % Markup(_(
+            message = _(
+                "Charged by autopay: %(amount)s on %(invoices)s (transaction %(reference)s, payment %(payment)s)."
+            ) if tx.credit_autopay_charge_id else _(
                 "Paid online from the portal: %(amount)s on %(invoices)s (transaction %(reference)s, "
                 "payment %(payment)s)."
-            )) % {
+            )
+            body = Markup("<p>%s</p>") % Markup(message) % {
                 "amount": tx.currency_id.format(tx.amount),
                 "invoices": ", ".join(tx.invoice_ids.mapped("name")),
                 "reference": tx.reference,

@@ -13,3 +13,4 @@ from . import test_collector_told
 from . import test_receipt
 from . import test_statement_download
 from . import test_tour_fr
+from . import test_autopay
