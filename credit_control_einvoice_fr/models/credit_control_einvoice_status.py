@@ -130,8 +130,13 @@ class CreditControlEinvoiceStatus(models.Model):
 
     @api.model
     def _credit_record_message(self, prepared):
+        """Record a prepared message and apply its status. A collector has
+        no right to change invoices (Billing): the invoice's side (the
+        message file, the hold, the postponement, the chatter) is written
+        as superuser once the collector's right to read it is checked."""
         parsed, move = prepared["parsed"], prepared["move"]
-        attachment = self.env["ir.attachment"].create({
+        move.check_access("read")
+        attachment = self.env["ir.attachment"].sudo().create({
             "name": prepared["filename"] or f"{parsed['invoice_number']}-{parsed['status_code']}.xml",
             "raw": prepared["content"],
             "mimetype": "application/xml",
@@ -195,8 +200,9 @@ class CreditControlEinvoiceStatus(models.Model):
     # ------------------------------------------------------------------
 
     def _credit_apply(self):
+        self.move_id.check_access("read")
         for status in self:
-            move = status.move_id
+            move = status.move_id.sudo()
             if status.code in STATUS_DISPUTE:
                 status._credit_open_dispute()
             elif status.code in STATUS_SUSPEND:
@@ -250,13 +256,16 @@ class CreditControlEinvoiceStatus(models.Model):
             comment=self.comment or "",
         )
         amount = self.amount if not move.currency_id.is_zero(self.amount) else None
-        self.dispute_id = Dispute._credit_create_dispute(
-            dossier, move, reason, note=note, amount=amount, origin="einvoice",
-        )
+        dispute = Dispute._credit_create_dispute(dossier, move, reason, note=note, amount=amount, origin="einvoice")
+        if dossier.collector_id:
+            # from the platform's feed the importer is the scheduler: the
+            # customer's collector owns it
+            dispute.user_id = dossier.collector_id
+        self.dispute_id = dispute
 
     def _credit_hold(self, note):
         self.ensure_one()
-        self.move_id.write({
+        self.move_id.sudo().write({
             "credit_hold": True,
             "credit_hold_note": note,
             "credit_einvoice_hold_code": self.code,
@@ -266,7 +275,7 @@ class CreditControlEinvoiceStatus(models.Model):
         """210 / 213: the invoice will not be paid as it is: the collector
         is told; the reminders stay stopped until the hold is lifted."""
         self.ensure_one()
-        move = self.move_id
+        move = self.move_id.sudo()
         collector = move.credit_collector_id or move.invoice_user_id or self.env.user
         move.activity_schedule(
             "mail.mail_activity_data_todo",
@@ -336,6 +345,8 @@ class CreditControlEinvoiceStatus(models.Model):
             collected = move._credit_einvoice_collected_by_rate(amount * ratio)
             if collected:
                 values.append((move, payment, collected))
+        # reported whoever reconciles (an accountant without credit rights):
+        # the reconciliation itself was checked by the ORM
         statuses = self.sudo().create([{
             "move_id": move.id,
             "code": STATUS_COLLECTED,

@@ -39,6 +39,8 @@ class TestFlowApi(CollectedCommon):
         stray = self._create_invoice(other, 10.0, date(2026, 1, 31))
         stray_message = self._message("205", invoice=stray).replace(stray.name.encode(), b"FAC-INCONNUE")
         self.platform.publish(stray_message, "2026-02-10T10:00:00.000Z")
+        # what arrived since the last synchronization
+        self.company.sudo().credit_einvoice_last_sync = datetime(2026, 2, 1)
         self.Status._cron_sync_platform()
         statuses = self.invoice.credit_einvoice_status_ids.sorted("status_date")
         self.assertEqual(statuses.mapped("code"), ["205", "207"])

@@ -77,8 +77,7 @@ class TestLifecycle(EinvoiceCommon):
 
         dispute.action_resolve_credit_note()
         refund = dispute.credit_note_ids
-        refund.action_post()
-        (self.invoice | refund).line_ids.filtered(lambda line: line.account_type == "asset_receivable").reconcile()
+        refund.action_post()  # a credit note of the invoice: reconciled with it when posted
         self.assertEqual(self.invoice.amount_residual, 800.0)
         self.assertFalse(self._excluded())
         self._run(date(2026, 2, 21))
@@ -107,6 +106,17 @@ class TestLifecycle(EinvoiceCommon):
         self._import(self._message("205", issued=datetime(2026, 2, 12, 9, 0)))
         self.assertRecordValues(self.invoice, [{"credit_hold": False, "credit_einvoice_hold_code": False}])
         self.assertFalse(self._excluded())
+
+    def test_a_collector_imports_without_rights_on_invoices(self):
+        self._dossier(self.customer).collector_id = self.collector_a
+        self.env = self.env(user=self.collector_a)
+        self.Status = self.Status.with_user(self.collector_a)
+        self._import(self._message("208"), self._message("207", reason="QTE_ERR",
+                                                         issued=datetime(2026, 2, 11, 9, 0)))
+        invoice = self.invoice.with_user(self.collector_a)
+        self.assertTrue(invoice.credit_hold)
+        self.assertEqual(invoice.credit_einvoice_status, "207")
+        self.assertEqual(invoice.credit_dispute_ids.user_id, self.collector_a)
 
     def test_210_and_213_alert_the_collector_and_stop_the_reminders(self):
         self._dossier(self.customer).collector_id = self.collector_a
