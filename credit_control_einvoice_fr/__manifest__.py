@@ -19,7 +19,7 @@
         "views/account_move_views.xml",
         "views/account_tax_views.xml",
         "views/credit_control_dossier_views.xml",
-        "views/credit_control_dispute_reason_views.xml",
+        "views/credit_control_dispute_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/credit_control_einvoice_import_views.xml",
         "views/credit_control_einvoice_menus.xml",
