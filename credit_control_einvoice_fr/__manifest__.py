@@ -1,0 +1,30 @@
+{
+    "name": "Credit Control French E-invoicing Lifecycle",
+    "summary": "The lifecycle statuses of the French e-invoicing reform (CDAR messages) drive collection: a "
+    "disputed invoice opens a dispute, a suspended one pauses the reminders, a transmitted payment postpones "
+    "them; collections of VAT-on-receipt invoices are reported as status 212",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "website": "https://github.com/credit-control-suite/credit-control",
+    "author": "Credit Control Suite contributors",
+    "license": "AGPL-3",
+    "depends": ["credit_control_dispute", "credit_control_scenario"],
+    "external_dependencies": {"python": ["pyfrctc"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "security/credit_control_einvoice_rules.xml",
+        "data/credit_control_dispute_reason_data.xml",
+        "data/ir_cron_data.xml",
+        "views/credit_control_einvoice_status_views.xml",
+        "views/account_move_views.xml",
+        "views/account_tax_views.xml",
+        "views/credit_control_dossier_views.xml",
+        "views/credit_control_dispute_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizard/credit_control_einvoice_import_views.xml",
+        "views/credit_control_einvoice_menus.xml",
+    ],
+    "images": ["static/description/icon.png"],
+    "application": False,
+    "installable": True,
+}

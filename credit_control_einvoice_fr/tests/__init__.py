@@ -1,0 +1,3 @@
+from . import test_lifecycle
+from . import test_collected
+from . import test_flow_api
