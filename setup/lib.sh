@@ -7,8 +7,7 @@ set -euo pipefail
 CC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CC_STATE=${CC_STATE:-${XDG_CACHE_HOME:-$HOME/.cache}/credit_control}
 CC_PYTHON=${CC_PYTHON:-python3.11}
-CC_MODULES_ALL=(credit_control_base credit_control_scenario credit_control_scoring credit_control_dispute credit_control_portal credit_control_statement_import credit_control_queue)
-CC_MODULES_ALL=(credit_control_base credit_control_scenario credit_control_scoring credit_control_dispute credit_control_portal credit_control_statement_import credit_control_einvoice_fr)
+CC_MODULES_ALL=(credit_control_base credit_control_scenario credit_control_scoring credit_control_dispute credit_control_portal credit_control_statement_import credit_control_queue credit_control_einvoice_fr)
 ODOO_UPSTREAM=${ODOO_UPSTREAM:-https://github.com/odoo/odoo.git}
 mkdir -p "$CC_STATE"
 
