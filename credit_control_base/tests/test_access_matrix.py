@@ -98,6 +98,10 @@ MATRIX = {
     "credit.control.dispute.link.wizard":    ("----", "----", "rwc-", "rwc-", "----", "----", "----"),
     # credit_control_portal: written by the autopay engine only
     "credit.control.autopay.charge":         ("----", "r---", "r---", "r---", "----", "----", "----"),
+    # credit_control_einvoice_fr: the platform's lifecycle statuses, and
+    # their import by a collector
+    "credit.control.einvoice.status":        ("----", "r---", "rwc-", "rwcu", "----", "----", "----"),
+    "credit.control.einvoice.import":        ("----", "----", "rwcu", "rwcu", "----", "----", "----"),
 }
 
 # The PDF reports of the suite and who may print them (read access to the
