@@ -10,3 +10,14 @@ UPDATE credit_control_dossier
 -- nowhere (payment_stripe's neutralization clears the keys)
 DELETE FROM ir_config_parameter
  WHERE key = 'credit_control_portal.stripe_api_url';
+
+-- stop the crons of credit_control_portal: a copy never charges the
+-- customers on autopay nor sends them the notice of a charge
+UPDATE ir_cron
+   SET active = false
+ WHERE id IN (
+       SELECT res_id
+         FROM ir_model_data
+        WHERE model = 'ir.cron'
+          AND module = 'credit_control_portal'
+);
