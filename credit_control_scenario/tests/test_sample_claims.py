@@ -45,3 +45,15 @@ class TestSampleClaims(TransactionCase):
         first, balance = invoice._credit_instalments()
         self.assertTrue(first["overdue"] and not balance["overdue"])
         self.assertEqual(reminder.line_ids.filtered(lambda line: line.move_id == invoice).amount, first["amount"])
+
+    def test_demo_reminds_as_of_the_users_today(self):
+        """Between midnight in the user's time zone and midnight UTC (in Paris,
+        23:00-24:00 UTC in winter) the demo's data and its reminder run must
+        agree on the date: a demo made then had no reminders at all."""
+        now = fields.Datetime.now()
+        # a zone whose date is not UTC's right now: UTC+14 in the afternoon, UTC-12 in the morning
+        self.env.user.tz = "Pacific/Kiritimati" if now.hour >= 12 else "Etc/GMT+12"
+        today = fields.Date.context_today(self.env["credit.control.action"])
+        self.assertNotEqual(today, fields.Date.today())
+        counts = sample.generate(self.env, customers=20, invoices=160, seed=42)
+        self.assertTrue(counts.get("reminders"), "the demo's run reminds its overdue customers")

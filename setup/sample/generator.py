@@ -50,7 +50,9 @@ def generate(env, customers=60, invoices=900, seed=42, months=18, today=None, sq
     if env['ir.config_parameter'].sudo().get_param(PARAM):
         raise SampleDataError(f"This database already holds sample data ({PARAM} is set).")
     started = time.monotonic()
-    today = fields.Date.to_date(today) or fields.Date.today()
+    # the users' today, as the reminder engine and the views count it: UTC's
+    # date is another day for an hour each night in Paris
+    today = fields.Date.to_date(today) or fields.Date.context_today(env['res.partner'])
     start = today - timedelta(days=round(months * 30.44))
     rng = random.Random(seed)
     env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True,
