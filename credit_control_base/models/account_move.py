@@ -334,7 +334,15 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
 
     def write(self, vals):
+        was_posted = self.filtered(lambda m: m.state == "posted") if "state" in vals else None
         result = super().write(vals)
+        if was_posted is not None:
+            # posted, reset to draft or cancelled: the daily receivables follow
+            posting = vals["state"] == "posted"
+            self.env["credit.control.kpi.balance"]._kpi_moves_changed(
+                posted=self - was_posted if posting else self.browse(),
+                unposted=self.browse() if posting else was_posted,
+            )
         if "credit_hold" in vals:
             self._credit_collection_changed()
         if "line_ids" in vals:

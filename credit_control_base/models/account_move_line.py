@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL, create_index
 
+from .credit_control_kpi_balance import LINE_TRACKED_FIELDS
+
 # What the open-item definition reads: flushed before any query composed
 # with it, so that no search reads a stale residual.
 OPEN_ITEM_FIELDS = [
@@ -42,6 +44,19 @@ class AccountMoveLine(models.Model):
             ["partner_id", "company_id", "date_maturity"],
             where="amount_residual <> 0 AND parent_state = 'posted'",
         )
+        return result
+
+    def write(self, vals):
+        # a posted item's due date (or amount, account) changed: its
+        # receivables move to the new due date
+        posted = self.browse()
+        if LINE_TRACKED_FIELDS.intersection(vals):
+            posted = self.filtered(lambda line: line.parent_state == "posted")
+        Balance = self.env["credit.control.kpi.balance"]
+        before = Balance._kpi_lines_movements(posted) if posted else []
+        result = super().write(vals)
+        if posted:
+            Balance._kpi_lines_changed(posted, before)
         return result
 
     # ------------------------------------------------------------------

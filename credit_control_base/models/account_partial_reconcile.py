@@ -11,11 +11,13 @@ class AccountPartialReconcile(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         partials = super().create(vals_list)
+        self.env["credit.control.kpi.balance"]._kpi_partials_changed(partials, 1)
         partials._credit_moves()._credit_collection_changed()
         partials._credit_bank_lines()._credit_cash_changed_elsewhere()
         return partials
 
     def unlink(self):
+        self.env["credit.control.kpi.balance"]._kpi_partials_changed(self, -1)
         moves = self._credit_moves()
         st_lines = self._credit_bank_lines()
         applied = self.env["credit.control.cash.proposal"]._credit_partials_removed(self)

@@ -623,3 +623,5 @@ class CreditControlDossier(models.Model):
         self._ensure_dossiers()
         self.search([("segment_manual", "=", False)])._assign_segments()
         self._credit_refresh_priorities()
+        # the daily receivables of the CEI: one row per day and due date again
+        self.env["credit.control.kpi.balance"].sudo()._kpi_compact()

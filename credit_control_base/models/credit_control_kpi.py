@@ -229,6 +229,17 @@ class CreditControlKpi(models.AbstractModel):
         ))
         return before < after
 
+    @api.model
+    def _kpi_days_of_months(self, as_of, first, last):
+        """SQL: the days of the months ``first`` to ``last`` back from
+        ``as_of`` (SQL integers; month k is (as_of - k - 1 months, as_of -
+        k months]), 0 when ``last`` < ``first``."""
+        return SQL(
+            "((%(as_of)s::date - make_interval(months => %(first)s))::date"
+            " - (%(as_of)s::date - make_interval(months => %(last)s + 1))::date)",
+            as_of=as_of, first=first, last=last,
+        )
+
     # ------------------------------------------------------------------
     # SUMMARY: OUTSTANDING, OVERDUE, DSO, ADD
     # ------------------------------------------------------------------
@@ -335,22 +346,31 @@ class CreditControlKpi(models.AbstractModel):
                        SUM(amount) AS amount
                   FROM moves GROUP BY 1, 2, 3
             ),
-            months AS (
-                SELECT k, (%(as_of)s::date - make_interval(months => k))::date
-                          - (%(as_of)s::date - make_interval(months => k + 1))::date AS days
-                  FROM generate_series(0, %(months)s - 1) k
-            ),
             walk AS (
-                SELECT ar.g, ar.key, ar.outstanding, mo.days, COALESCE(s.amount, 0) AS amount,
-                       SUM(COALESCE(s.amount, 0)) OVER (PARTITION BY ar.g, ar.key ORDER BY mo.k) AS covered
-                  FROM ar CROSS JOIN months mo
-             LEFT JOIN sales s ON s.g = ar.g AND s.key = ar.key AND s.k = mo.k
+                -- the months with credit sales only: a customer has a few,
+                -- not 24 (the months between them count whole or not at all)
+                SELECT ar.g, ar.key, ar.outstanding, s.k, s.amount,
+                       SUM(s.amount) OVER w AS covered,
+                       COALESCE(LAG(s.k) OVER w, -1) AS k_before,
+                       LEAD(s.k) OVER w IS NULL AS last
+                  FROM ar
+             LEFT JOIN sales s ON s.g = ar.g AND s.key = ar.key AND s.k < %(months)s
                  WHERE ar.outstanding > 0
+                WINDOW w AS (PARTITION BY ar.g, ar.key ORDER BY s.k)
             ),
             count_back AS (
-                SELECT g, key, SUM(CASE WHEN outstanding <= covered - amount THEN 0
-                                        WHEN outstanding >= covered THEN days
-                                        ELSE (outstanding - (covered - amount)) / amount * days END) AS dso
+                SELECT g, key, SUM(
+                    CASE WHEN k IS NULL THEN %(days_all)s
+                         ELSE
+                           -- the months without sales before this one
+                           CASE WHEN outstanding > covered - amount THEN %(days_before)s ELSE 0 END
+                           -- this month, the last one pro rata
+                           + CASE WHEN outstanding <= covered - amount THEN 0
+                                  WHEN outstanding >= covered THEN %(days_month)s
+                                  ELSE (outstanding - (covered - amount)) / amount * %(days_month)s END
+                           -- the months without sales after the last one
+                           + CASE WHEN last AND outstanding > covered THEN %(days_after)s ELSE 0 END
+                    END) AS dso
                   FROM walk GROUP BY g, key
             )
             SELECT ar.g, ar.key, ar.outstanding, ar.overdue, ar.late_customers, ar.late_weight,
@@ -370,6 +390,10 @@ class CreditControlKpi(models.AbstractModel):
             as_of=as_of,
             period=period,
             months=COUNT_BACK_MONTHS,
+            days_all=self._kpi_days_of_months(as_of, SQL("0"), SQL("%s", COUNT_BACK_MONTHS - 1)),
+            days_before=self._kpi_days_of_months(as_of, SQL("k_before + 1"), SQL("k - 1")),
+            days_month=self._kpi_days_of_months(as_of, SQL("k"), SQL("k")),
+            days_after=self._kpi_days_of_months(as_of, SQL("k + 1"), SQL("%s", COUNT_BACK_MONTHS - 1)),
         ))
         result = {group_by: {} for group_by in group_bys}
         for row in rows:

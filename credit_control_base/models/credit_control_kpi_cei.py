@@ -3,8 +3,6 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .credit_control_kpi import SALE_MOVE_TYPES
-
 
 class CreditControlKpiCei(models.AbstractModel):
     """Collection Effectiveness Index per calendar month.
@@ -39,98 +37,53 @@ class CreditControlKpiCei(models.AbstractModel):
         closing_current, collected, cei}]`` for the ``count`` months up to
         ``as_of``, in one query.
 
-        Both receivables are sums over movements dated and due: a
-        receivable item moves its balance on its date, a reconciliation
-        takes its amount off each of its two items (when it is a receivable
-        item) on the later of its date and the item's. The receivables of
-        a month's end are the movements dated up to it; the current ones
-        those of the items still due then (due on that day or later). The
-        movements are summed per date and due date first, a few thousand
-        rows whatever the size of the ledger, and the months read those:
-        the ledger and the reconciliations are each read once, not once a
-        month."""
+        The receivables of a month's end are the daily receivables
+        (``credit.control.kpi.balance``) dated up to it, the current ones
+        those due on that day or later; the credit sales of the month its
+        daily sales. The daily rows are summed per date and due date first
+        (what comes before the first month on one date): the months read a
+        few thousand rows whatever the size of the ledger."""
         as_of = as_of or fields.Date.context_today(self)
         company_ids = tuple(company_ids or self.env.companies.ids)
         months = self._kpi_months(as_of, count)
-        self.env["credit.control.kpi"]._kpi_flush()
+        self.env["credit.control.kpi.balance"].flush_model()
         starts = [start for start, _end in months]
         ends = [end for _start, end in months]
-        Line = self.env["account.move.line"]
         rows = self.env.execute_query_dict(SQL(
             """
             WITH months AS (
                 SELECT i, date_from, date_to
                   FROM unnest(%(starts)s::date[], %(ends)s::date[]) WITH ORDINALITY AS t(date_from, date_to, i)
             ),
-            balance_moves AS (
-                -- before the first month, one sum: the opening of the series
-                SELECT GREATEST(l.date, %(first)s::date - 1) AS date, SUM(l.balance) AS amount
-                  FROM account_move_line l
-                 WHERE %(receivable)s AND l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
-              GROUP BY 1
-            ),
-            balances AS (
-                SELECT mo.i, SUM(b.amount) AS closing,
-                       COALESCE(SUM(b.amount) FILTER (WHERE b.date >= mo.date_from), 0) AS movement
-                  FROM months mo
-                  JOIN balance_moves b ON b.date <= mo.date_to
-              GROUP BY mo.i
-            ),
-            current_lines AS MATERIALIZED (
-                -- the items due on or after the first month's end: only
-                -- they can be current at a month's end
-                SELECT l.id, l.date, %(due)s AS due, l.balance
-                  FROM account_move_line l
-                 WHERE %(receivable)s AND l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
-                   AND %(due)s >= %(first_end)s
-            ),
-            current_moves AS (
-                SELECT date, due, SUM(amount) AS amount
-                  FROM (SELECT date, due, balance AS amount FROM current_lines
-                         UNION ALL
-                        SELECT GREATEST(pr.max_date, cl.date), cl.due, -pr.amount
-                          FROM account_partial_reconcile pr
-                          JOIN current_lines cl ON cl.id = pr.debit_move_id
-                         WHERE pr.max_date <= %(as_of)s
-                         UNION ALL
-                        SELECT GREATEST(pr.max_date, cl.date), cl.due, pr.amount
-                          FROM account_partial_reconcile pr
-                          JOIN current_lines cl ON cl.id = pr.credit_move_id
-                         WHERE pr.max_date <= %(as_of)s
-                       ) x
+            days AS (
+                -- before the first month, one date: the opening of the series
+                SELECT GREATEST(date, %(first)s::date - 1) AS date, date_due,
+                       SUM(balance) AS balance, SUM(sales) AS sales
+                  FROM credit_control_kpi_balance
+                 WHERE company_id IN %(company_ids)s AND date <= %(as_of)s
               GROUP BY 1, 2
             ),
-            current_items AS (
-                SELECT mo.i, SUM(cm.amount) AS closing_current
+            totals AS (
+                SELECT mo.i, SUM(b.balance) AS closing,
+                       COALESCE(SUM(b.balance) FILTER (WHERE b.date >= mo.date_from), 0) AS movement,
+                       COALESCE(SUM(b.balance) FILTER (WHERE b.date_due >= mo.date_to), 0) AS closing_current,
+                       COALESCE(SUM(b.sales) FILTER (WHERE b.date >= mo.date_from), 0) AS sales
                   FROM months mo
-                  JOIN current_moves cm ON cm.date <= mo.date_to AND cm.due >= mo.date_to
-              GROUP BY mo.i
-            ),
-            sales AS (
-                SELECT mo.i, SUM(m.amount_total_signed) AS sales
-                  FROM months mo
-                  JOIN account_move m ON m.date BETWEEN mo.date_from AND mo.date_to
-                 WHERE m.state = 'posted' AND m.move_type IN %(types)s AND m.company_id IN %(company_ids)s
+                  JOIN days b ON b.date <= mo.date_to
               GROUP BY mo.i
             )
             SELECT mo.i, mo.date_from, mo.date_to,
-                   COALESCE(b.closing, 0) - COALESCE(b.movement, 0) AS opening, COALESCE(b.closing, 0) AS closing,
-                   COALESCE(c.closing_current, 0) AS closing_current, COALESCE(s.sales, 0) AS sales
+                   COALESCE(t.closing, 0) - COALESCE(t.movement, 0) AS opening, COALESCE(t.closing, 0) AS closing,
+                   COALESCE(t.closing_current, 0) AS closing_current, COALESCE(t.sales, 0) AS sales
               FROM months mo
-         LEFT JOIN balances b ON b.i = mo.i
-         LEFT JOIN current_items c ON c.i = mo.i
-         LEFT JOIN sales s ON s.i = mo.i
+         LEFT JOIN totals t ON t.i = mo.i
           ORDER BY mo.i
             """,
             first=starts[0],
-            first_end=ends[0],
             starts=starts,
             ends=ends,
             company_ids=company_ids,
             as_of=as_of,
-            types=SALE_MOVE_TYPES,
-            due=Line._credit_due_date_sql(),
-            receivable=Line._credit_receivable_sql(),
         ))
         series = []
         for row in rows:

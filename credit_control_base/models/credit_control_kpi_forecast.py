@@ -81,19 +81,17 @@ class CreditControlKpiForecast(models.AbstractModel):
         company_ids = company_ids or self.env.companies.ids
         self.env["credit.control.kpi"]._kpi_flush()
         items = self._kpi_forecast_items_query(today, company_ids, filters)
-        move_ids = [row[0] for row in self.env.execute_query(SQL("SELECT DISTINCT move_id FROM (%s) i", items))]
-        overrides = self.env["account.move"]._credit_forecast_overrides(self.env["account.move"].browse(move_ids))
-        overridden = tuple(overrides) or (0,)
-        estimated = dict(self.env.execute_query(SQL(
-            """
-            SELECT GREATEST(week, 0), SUM(amount) FROM (%(items)s) i
-             WHERE week < %(weeks)s AND move_id NOT IN %(overridden)s
-          GROUP BY 1
-            """,
-            items=items,
-            weeks=FORECAST_WEEKS,
-            overridden=overridden,
-        )))
+        # one pass over the open items: the invoices for the overrides and
+        # the amounts per week are read together
+        rows = self.env.execute_query(SQL(
+            "SELECT move_id, GREATEST(week, 0), SUM(amount) FROM (%s) i GROUP BY 1, 2", items,
+        ))
+        Move = self.env["account.move"]
+        overrides = Move._credit_forecast_overrides(Move.browse({move_id for move_id, _week, _amount in rows}))
+        estimated = {}
+        for move_id, week, amount in rows:
+            if week < FORECAST_WEEKS and move_id not in overrides:
+                estimated[week] = estimated.get(week, 0) + amount
         promised = dict.fromkeys(range(FORECAST_WEEKS), 0.0)
         for receipts in overrides.values():
             for date, amount in receipts:

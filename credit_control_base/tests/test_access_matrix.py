@@ -63,6 +63,8 @@ MATRIX = {
     "credit.control.kpi.dashboard.week":     ("----", "----", "----", "rwcu", "----", "----", "----"),
     "credit.control.kpi.dashboard.onboarding": ("----", "----", "----", "rwcu", "----", "----", "----"),
     "credit.control.work.batch":             ("----", "----", "----", "r---", "----", "----", "----"),
+    # the daily receivables behind the CEI, written by the posting and reconciliation hooks only
+    "credit.control.kpi.balance":            ("----", "----", "----", "r---", "----", "----", "----"),
     # Invoicing's entries: read through the suite's rights, writes stay Billing's
     "account.move":                          ("----", "r---", "r---", "r---", "rwcu", "----", "r---"),
     "account.move.line":                     ("----", "r---", "r---", "r---", "rwcu", "----", "r---"),

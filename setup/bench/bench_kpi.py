@@ -55,6 +55,36 @@ def _check_cei(env, company, today):
     return checks
 
 
+def _check_balance(env):
+    """Whether the daily receivables (``credit.control.kpi.balance``, kept
+    up to date by the posting and reconciliation hooks) equal the movements
+    computed again from the whole ledger, per company, day and due date."""
+    from odoo.tools import SQL  # noqa: PLC0415 (odoo is importable once the environment is set up)
+
+    Balance = env["credit.control.kpi.balance"]
+    Balance._kpi_flush_ledger()
+    [(differences,)] = env.execute_query(SQL(
+        """
+        WITH tbl AS (
+            SELECT company_id, date, date_due, SUM(balance) AS balance, SUM(sales) AS sales
+              FROM credit_control_kpi_balance GROUP BY 1, 2, 3
+        ), ledger AS (
+            SELECT company_id, date, date_due, balance, 0 AS sales FROM (%(movements)s) m
+             UNION ALL
+            SELECT company_id, date, NULL::date, 0, sales FROM (%(sales)s) s
+        )
+        SELECT COUNT(*) FROM tbl FULL JOIN ledger
+            ON ledger.company_id = tbl.company_id AND ledger.date = tbl.date
+           AND COALESCE(ledger.date_due, 'infinity') = COALESCE(tbl.date_due, 'infinity')
+         WHERE COALESCE(tbl.balance, 0) <> COALESCE(ledger.balance, 0)
+            OR COALESCE(tbl.sales, 0) <> COALESCE(ledger.sales, 0)
+        """,
+        movements=Balance._kpi_movements_sql(SQL("l.parent_state = 'posted'")),
+        sales=Balance._kpi_sales_sql(SQL("m.state = 'posted'")),
+    ))
+    return differences == 0
+
+
 def main():
     args = parse_args()
     with odoo_env(args) as root_env:
@@ -110,6 +140,8 @@ def main():
         }
         context["load_average_after"] = [round(load, 2) for load in os.getloadavg()]
         context["cei_equals_open_items"] = _check_cei(env, company, today)
+        context["balance_table_equals_ledger"] = _check_balance(env)
+        context["balance_table_rows"] = env["credit.control.kpi.balance"].search_count([])
         bench.report(args.output, context)
         print(f"\nreceivable lines of {company.name}: {lines:,} (all companies {all_lines:,}, open {open_lines:,})")
         print(f"{'target (median of ' + str(RUNS) + ' runs)':<30} {'seconds':>8} {'target':>7} {'ratio':>6}")
@@ -117,6 +149,8 @@ def main():
             print(f"{name:<30} {figures['seconds']:>8} {figures['target']:>7} {figures['ratio']:>6}")
         print(f"load average before {context['load_average_1_5_15']}, after {context['load_average_after']}")
         print(f"CEI receivables equal the open items on generated data: {context['cei_equals_open_items']}")
+        print(f"daily receivables ({context['balance_table_rows']:,} rows) equal the ledger: "
+              f"{context['balance_table_equals_ledger']}")
 
 
 if __name__ == "__main__":

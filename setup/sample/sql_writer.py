@@ -114,6 +114,10 @@ class SqlWriter:
         Move, Payment = self.env['account.move'], self.env['account.payment']
         payments = Payment.browse(ids['payments'])
         self._complete_other_fields(Move.browse(ids['invoices'] + ids['refunds']) | payments.move_id, payments)
+        # the daily receivables the posting hooks keep up to date through
+        # the ORM: computed again from the rows written here
+        if 'credit.control.kpi.balance' in self.env:
+            self.env['credit.control.kpi.balance']._kpi_rebuild()
         return {
             'invoices': Move.browse(ids['invoices']),
             'refunds': Move.browse(ids['refunds']),
