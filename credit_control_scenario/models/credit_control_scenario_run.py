@@ -192,8 +192,14 @@ class CreditControlRun(models.Model):
     @api.model
     def _credit_start(self, companies, today, dossiers=None, batch_size=DEFAULT_BATCH_SIZE, dispatch=True):
         """A new run of ``companies`` on ``today``, with the dossiers that
-        have a reminder due (among ``dossiers`` when given) cut into
+        may have a reminder due (among ``dossiers`` when given) cut into
         batches of ``batch_size`` for the workers.
+
+        The start only picks the customers with an invoice that a step's
+        delay has reached (one query on the index of open items); which
+        reminder is due, if any, each batch decides from its own fresh read
+        (``_credit_candidates``). The start is the part of a run no other
+        worker shares: the less it does, the more the workers share.
 
         :param dispatch: wake the other workers (False: the caller does the
             batches itself)"""
@@ -204,11 +210,10 @@ class CreditControlRun(models.Model):
             "warning": self._credit_statement_warnings(companies, today) or False,
         })
         if dossiers is None:
-            rows = run._credit_candidates(companies, today)
+            dossier_ids = run._credit_dossiers_reached(companies, today)
         else:
             # no dossier given means none, never every customer
-            rows = run._credit_candidates(companies, today, dossiers.ids) if dossiers else []
-        dossier_ids = sorted({row["dossier_id"] for row in rows})
+            dossier_ids = run._credit_dossiers_reached(companies, today, dossiers.ids) if dossiers else []
         run.dossier_total = len(dossier_ids)
         if dossier_ids:
             self.env["credit.control.work.batch"]._credit_enqueue(run, [
@@ -391,6 +396,45 @@ class CreditControlRun(models.Model):
             conditions=self._credit_step_conditions(),
         ))
         return self._credit_drop_planned(rows)
+
+    @api.model
+    def _credit_dossiers_reached(self, companies, today, dossier_ids=None):
+        """The ids of the dossiers of ``companies`` (among ``dossier_ids``
+        when given) with an open invoice item that the earliest step of any
+        scenario has reached on ``today``, sorted: every dossier that may
+        have a reminder due (``_credit_candidates`` says which), in one
+        query whatever the number of customers.
+        """
+        self.env.flush_all()
+        earliest = self.env.execute_query(SQL(
+            """
+            SELECT MIN(s.delay_days)
+              FROM credit_control_scenario_step s
+              JOIN credit_control_scenario sc ON sc.id = s.scenario_id
+             WHERE s.active AND sc.active
+            """
+        ))[0][0]
+        if earliest is None:
+            return []
+        Line = self.env["account.move.line"]
+        return [row[0] for row in self.env.execute_query(SQL(
+            """
+            SELECT DISTINCT d.id
+              FROM account_move_line l
+              JOIN credit_control_dossier d ON d.partner_id = l.partner_id AND d.company_id = l.company_id
+             WHERE %(open_item)s
+               AND l.amount_residual > 0
+               AND l.company_id IN %(company_ids)s
+               AND %(due)s <= %(reached)s
+               %(dossier_filter)s
+          ORDER BY d.id
+            """,
+            open_item=Line._credit_open_item_sql(),
+            company_ids=tuple(companies.ids),
+            due=Line._credit_due_date_sql(),
+            reached=today - timedelta(days=earliest),
+            dossier_filter=SQL("AND d.id IN %s", tuple(dossier_ids)) if dossier_ids else SQL(),
+        ))]
 
     @api.model
     def _credit_open_moves(self, dossier_ids):
