@@ -29,7 +29,7 @@ account_credit_control on both). The load average is printed before and
 after: the figures of a loaded machine are not those of a quiet one.
 OCA_PROFILE set to a directory writes a cProfile of each engine's phase
 there (``<engine>-<phase>.prof``, the last round's), and the queries of
-ours as ``ours-<phase>.sql`` (each statement's start, counted).
+ours as ``ours-<phase>.sql`` (each statement's start, its time and count).
 
     setup/bench/run oca --db h_x_oca --customers 4000 --invoices 20000 --months 6 \\
         --modules credit_control_scenario,account_credit_control,account_invoice_overdue_reminder
@@ -101,12 +101,17 @@ class Clock:
             yield
             return
         os.makedirs(PROFILE_DIR, exist_ok=True)
-        statements = Counter()
+        statements, seconds = Counter(), Counter()
         execute = type(self.env.cr).execute
 
         def counting(cr, query, params=None, log_exceptions=True):
-            statements[" ".join(str(getattr(query, "code", query)).split())[:160]] += 1
-            return execute(cr, query, params, log_exceptions)
+            key = " ".join(str(getattr(query, "code", query)).split())[:160]
+            statements[key] += 1
+            start = time.perf_counter()
+            try:
+                return execute(cr, query, params, log_exceptions)
+            finally:
+                seconds[key] += time.perf_counter() - start
 
         profile = cProfile.Profile()
         counted = patch.object(type(self.env.cr), "execute", counting) if self.engine == "ours" else nullcontext()
@@ -119,7 +124,8 @@ class Clock:
         profile.dump_stats(os.path.join(PROFILE_DIR, f"{self.engine}-{name}.prof"))
         if statements:
             with open(os.path.join(PROFILE_DIR, f"{self.engine}-{name}.sql"), "w") as f:
-                f.writelines(f"{count:6d} {statement}\n" for statement, count in statements.most_common())
+                f.writelines(f"{seconds[statement]:8.3f} s {statements[statement]:6d} {statement}\n"
+                             for statement, _time in seconds.most_common())
 
 
 def run_ours(env, companies, clock):
