@@ -206,12 +206,14 @@ class CreditControlAction(models.Model):
 
     @api.depends("step_id", "partner_id", "date")
     def _compute_display_name(self):
+        # a run's reminders share a date or a few: each formatted once
+        dates = {date: format_date(self.env, date) for date in set(self.mapped("date"))}
         for action in self:
             action.display_name = _(
                 "%(step)s - %(customer)s (%(date)s)",
                 step=action.step_id.name,
                 customer=action.partner_id.name,
-                date=format_date(self.env, action.date),
+                date=dates[action.date],
             )
 
     # ------------------------------------------------------------------
@@ -341,6 +343,12 @@ class CreditControlAction(models.Model):
             return lang if lang in active else self.env.lang or "en_US"
 
         langs = {action.id: note_lang(action) for action in self}
+        # the step names in each language once, not a with_context() per note
+        step_names = {
+            (step.id, lang): step.with_context(lang=lang).name
+            for lang in set(langs.values()) for step in self.step_id
+        }
+        self.dossier_id.mapped("name")
         titles = {lang: self.with_context(lang=lang).env._(title) if isinstance(title, LazyGettext) else title
                   for lang in set(langs.values())}
         channels = {
@@ -358,7 +366,7 @@ class CreditControlAction(models.Model):
             "record_name": action.dossier_id.name,
             "body": Markup("<p><b>%s</b>: %s (%s)</p>%s") % (
                 titles[langs[action.id]],
-                action.step_id.with_context(lang=langs[action.id]).name,
+                step_names[action.step_id.id, langs[action.id]],
                 channels[langs[action.id]][action.channel],
                 Markup("<p>%s</p>") % detail if detail else "",
             ),

@@ -6,6 +6,7 @@ from markupsafe import Markup
 from odoo import _, api, models
 from odoo.exceptions import UserError
 from odoo.tools import safe_eval
+from odoo.tools.rendering_tools import parse_inline_template
 
 _logger = logging.getLogger(__name__)
 
@@ -30,13 +31,7 @@ def render_qweb_compiled_once(renderer, template_src, model, res_ids, add_contex
     """
     if model != ACTION_MODEL or len(res_ids) < 2 or not template_src:
         return None
-    # the very condition of mail.render.mixin._render_template_qweb
-    restricted = (
-        not renderer._unrestricted_rendering
-        and not renderer.env.is_admin()
-        and not renderer.env.user.has_group("mail.group_mail_template_editor")
-    )
-    if restricted or not renderer._has_unsafe_expression_template_qweb(template_src, model):
+    if not _unrestricted(renderer) or not renderer._has_unsafe_expression_template_qweb(template_src, model):
         return None
     variables = renderer._render_eval_context()
     variables.update(add_context or {})
@@ -61,6 +56,65 @@ def render_qweb_compiled_once(renderer, template_src, model, res_ids, add_contex
     return results
 
 
+def _unrestricted(renderer):
+    """The very condition of mail.render.mixin's renderings: a renderer
+    Odoo renders without restriction (its expressions are not checked
+    against the whitelist)."""
+    return (
+        renderer._unrestricted_rendering
+        or renderer.env.is_admin()
+        or renderer.env.user.has_group("mail.group_mail_template_editor")
+    )
+
+
+def render_inline_compiled_once(renderer, template_txt, model, res_ids, add_context=None):
+    """Render an inline template (the subject, sender and reply-to of a
+    reminder e-mail) on the reminders ``res_ids`` from expressions compiled
+    and checked once. Odoo's ``safe_eval`` compiles each expression and
+    checks its opcodes again for every record (a tenth of the composition
+    of a run's e-mails); each record is evaluated here as ``safe_eval``
+    does it: its values checked, restricted builtins, a copy of the
+    variables per expression.
+
+    Return None where Odoo's own ``_render_template_inline_template`` must
+    render: other models than the reminders, fewer than two records, a
+    template without an expression to evaluate (Odoo's static mode) and a
+    restricted renderer (Odoo refuses it or checks it against its
+    whitelist), as ``render_qweb_compiled_once``.
+    """
+    if model != ACTION_MODEL or len(res_ids) < 2 or not template_txt:
+        return None
+    template_txt = str(template_txt)
+    if not _unrestricted(renderer) or not renderer._has_unsafe_expression_template_inline_template(
+            template_txt, model):
+        return None
+    instructions = parse_inline_template(template_txt)
+    variables = renderer._render_eval_context()
+    variables.update(add_context or {})
+    results = {}
+    try:
+        codes = {
+            expression: safe_eval.test_expr(expression, safe_eval._SAFE_OPCODES, mode="eval")
+            for _string, expression, _default in instructions if expression
+        }
+        for record in renderer.env[model].browse(res_ids):
+            values = dict(variables, object=record)
+            safe_eval.check_values(values)
+            parts = []
+            for string, expression, default in instructions:
+                parts.append(string)
+                if expression:
+                    globals_ = dict(values, __builtins__=dict(safe_eval._BUILTINS))
+                    result = safe_eval.unsafe_eval(codes[expression], globals_) or default
+                    if result:
+                        parts.append(str(result))
+            results[record.id] = "".join(parts)
+    except Exception as error:
+        _logger.info("Failed to render inline_template: \n%s", template_txt, exc_info=True)
+        raise UserError(_("Failed to render the content of the reminders: %s", error)) from error
+    return results
+
+
 class MailTemplate(models.Model):
     _inherit = "mail.template"
 
@@ -73,4 +127,15 @@ class MailTemplate(models.Model):
         if rendered is None:
             return super()._render_template_qweb(template_src, model, res_ids, add_context=add_context,
                                                  options=options)
+        return rendered
+
+    @api.model
+    def _render_template_inline_template(self, template_txt, model, res_ids, add_context=None, options=None):
+        """Override of mail: the reminders of a run are rendered from
+        expressions compiled once (see ``render_inline_compiled_once``); any
+        other rendering keeps Odoo's path, with its checks."""
+        rendered = render_inline_compiled_once(self, template_txt, model, res_ids, add_context)
+        if rendered is None:
+            return super()._render_template_inline_template(template_txt, model, res_ids,
+                                                            add_context=add_context, options=options)
         return rendered

@@ -83,8 +83,12 @@ class TestCronBatches(ScenarioCommon):
         self._cron_call(batch_size=10)
         self.assertEqual(yesterday.state, "done")
         self.assertIn("2 customers", yesterday.warning, "it says how many customers it left to the next run")
-        # today's run reminds those two; the first one was reminded yesterday
-        self.assertRecordValues(self._runs_of_today(), [{"state": "done", "dossier_total": 2, "dossier_done": 2}])
+        # today's run goes through the three overdue customers and reminds
+        # the two left: the first one was reminded yesterday
+        today = self._runs_of_today()
+        self.assertRecordValues(today, [{"state": "done", "dossier_total": 3, "dossier_done": 3}])
+        self.assertEqual(today.action_ids.partner_id, self.customers - yesterday.action_ids.partner_id)
+        self.assertEqual(len(today.action_ids), 2)
         self.assertEqual(self._reminded(), self.customers)
 
     def test_synchronous_run_does_everything_in_one_call(self):

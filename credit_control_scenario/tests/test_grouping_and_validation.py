@@ -2,6 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import ScenarioCommon
@@ -155,3 +156,25 @@ class TestBatchRendering(ScenarioCommon):
             self.assertIn(action.partner_id.name, batch[action.id])
             self.assertIn(action.move_ids.name, batch[action.id])
         self.assertEqual(len(set(batch.values())), 3)
+
+    def test_batch_inline_rendering_equals_single_rendering(self):
+        """The sender and reply-to (inline templates with code) come out of
+        the expressions compiled once as out of Odoo's rendering record by
+        record; an expression that fails says so."""
+        collector = self.env["res.users"].create({
+            "name": "Claire Recouvrement", "login": "claire.batch", "email": "claire@example.fr",
+        })
+        customers = [self._customer(name) for name in ("Garage Dupont", "Boulangerie Petit")]
+        for index, customer in enumerate(customers):
+            self._create_invoice(customer, 300.0 + index, due=date(2026, 3, 1))
+        with freeze_time(date(2026, 3, 10)):
+            actions = self.env["credit.control.scenario.run"]._credit_run(companies=self.company).action_ids
+        actions[0].user_id = collector
+        template = self.step_first.mail_template_id
+        for fname in ("email_from", "reply_to"):
+            batch = template._render_field(fname, actions.ids)
+            singles = {action.id: template._render_field(fname, action.ids)[action.id] for action in actions}
+            self.assertEqual(batch, singles)
+        self.assertIn("claire@example.fr", template._render_field("reply_to", actions.ids)[actions[0].id])
+        with self.assertRaises(UserError):
+            template._render_template_inline_template("{{ object.no_such_field or 1 }}", actions._name, actions.ids)

@@ -1,1 +1,2 @@
+from . import action_sql
 from . import mail_sql

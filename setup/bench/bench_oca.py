@@ -27,18 +27,25 @@ Printed: the median seconds and queries per 1,000 open invoices of each,
 and the median ratio of each OCA module to ours (target >= 10x
 account_credit_control on both). The load average is printed before and
 after: the figures of a loaded machine are not those of a quiet one.
+OCA_PROFILE set to a directory writes a cProfile of each engine's phase
+there (``<engine>-<phase>.prof``, the last round's), and the queries of
+ours as ``ours-<phase>.sql`` (each statement's start, its time and count).
 
     setup/bench/run oca --db h_x_oca --customers 4000 --invoices 20000 --months 6 \\
         --modules credit_control_scenario,account_credit_control,account_invoice_overdue_reminder
 """
+import cProfile
 import os
 import statistics
 import time
-from contextlib import contextmanager
+from collections import Counter
+from contextlib import contextmanager, nullcontext
+from unittest.mock import patch
 
 from benchlib import MACHINE, odoo_env, parse_args
 
 ROUNDS = int(os.environ.get("OCA_ROUNDS", "3"))
+PROFILE_DIR = os.environ.get("OCA_PROFILE")
 # The shipped scenario's steps as OCA levels: (name, delay from the due
 # date, channel).
 OCA_LEVELS = [
@@ -71,18 +78,54 @@ class Clock:
     """Seconds and queries of the phases of one engine's run, summed over
     the times a phase is entered (once per company for some)."""
 
-    def __init__(self, env):
+    def __init__(self, env, engine=""):
         self.env = env
+        self.engine = engine
         self.figures = {}
 
     @contextmanager
     def phase(self, name):
         self.env.invalidate_all()
         queries, start = self.env.cr.sql_log_count, time.perf_counter()
-        yield
-        self.env.flush_all()
+        with self._profiled(name):
+            yield
+            self.env.flush_all()
         seconds, count = self.figures.get(name, (0.0, 0))
         self.figures[name] = (seconds + time.perf_counter() - start, count + self.env.cr.sql_log_count - queries)
+
+    @contextmanager
+    def _profiled(self, name):
+        """cProfile of the phase into OCA_PROFILE, if set (the statements
+        too, for ours: which ones repeat)."""
+        if not PROFILE_DIR:
+            yield
+            return
+        os.makedirs(PROFILE_DIR, exist_ok=True)
+        statements, seconds = Counter(), Counter()
+        execute = type(self.env.cr).execute
+
+        def counting(cr, query, params=None, log_exceptions=True):
+            key = " ".join(str(getattr(query, "code", query)).split())[:160]
+            statements[key] += 1
+            start = time.perf_counter()
+            try:
+                return execute(cr, query, params, log_exceptions)
+            finally:
+                seconds[key] += time.perf_counter() - start
+
+        profile = cProfile.Profile()
+        counted = patch.object(type(self.env.cr), "execute", counting) if self.engine == "ours" else nullcontext()
+        with counted:
+            profile.enable()
+            try:
+                yield
+            finally:
+                profile.disable()
+        profile.dump_stats(os.path.join(PROFILE_DIR, f"{self.engine}-{name}.prof"))
+        if statements:
+            with open(os.path.join(PROFILE_DIR, f"{self.engine}-{name}.sql"), "w") as f:
+                f.writelines(f"{seconds[statement]:8.3f} s {statements[statement]:6d} {statement}\n"
+                             for statement, _time in seconds.most_common())
 
 
 def run_ours(env, companies, clock):
@@ -196,7 +239,7 @@ def main():
             # alternated: a load peak of the machine falls on every engine
             order = ENGINES[round_ % len(ENGINES):] + ENGINES[:round_ % len(ENGINES)]
             for name, engine in order:
-                clock = Clock(env)
+                clock = Clock(env, name)
                 with rolled_back(env):
                     counts = engine(env, companies, clock)
                 figures = {
