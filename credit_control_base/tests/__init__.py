@@ -33,3 +33,4 @@ from . import test_cash_elsewhere
 from . import test_statement
 from . import test_french_formats
 from . import test_worklist_priority
+from . import test_cash_bulk
