@@ -32,7 +32,7 @@ from collections import defaultdict
 
 from odoo import Command, _
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
 
 
 def split(proposals):
@@ -129,7 +129,7 @@ def apply(proposals):
     counterparts._validate_fields([name for name, field in Line._fields.items() if field.store])
     counterparts._check_constrains_account_id_journal_id()
     if bank_moves._get_unbalanced_moves({"records": bank_moves}):
-        raise UserError(_("The entry is not balanced."))
+        raise UserError(_("The entries of the bank lines would not be balanced: nothing was applied."))
 
     # the reconciliation itself through Odoo's batch create, as
     # _reconcile_plan ends: its hooks (matching numbers, payments, the
@@ -182,7 +182,7 @@ def _lock_and_check(env, proposals, suspenses, pairs):
             raise UserError(_(
                 "%(invoice)s no longer has %(amount)s to pay.",
                 invoice=item.move_id.name,
-                amount=amount,
+                amount=formatLang(env, amount, currency_obj=proposal.currency_id),
             ))
     moves = proposals.statement_line_id.move_id
     rows = env.execute_query(SQL(

@@ -8,7 +8,7 @@ open invoices: one load of the open items in memory, then matching in
 Python, without a query per bank line. Then applies the confident
 proposals (CASH_BENCH_APPLY=N: the first N only), in bulk where
 credit_control_base/tools/reconcile_sql.py applies, after Odoo's own path on
-a sample rolled back (CASH_BENCH_ORM_SAMPLE, 300), and reports seconds and
+a sample rolled back (CASH_BENCH_ORM_SAMPLE, 200), and reports seconds and
 queries per applied match; CASH_BENCH_PROFILE=path dumps a cProfile of the
 application and the most frequent queries;
 setup/bench/run cash_camt measures import, matching and application end to end.
@@ -210,7 +210,7 @@ def main():
         print(context)
         confident = proposals.filtered(
             lambda p: p.confidence >= company.credit_cash_auto_threshold and p.payer_confirmed and p.statement_line_id)
-        orm_sample = int(os.environ.get("CASH_BENCH_ORM_SAMPLE", 300))
+        orm_sample = int(os.environ.get("CASH_BENCH_ORM_SAMPLE", 200))
         if orm_sample:
             # Odoo's own path on a sample, rolled back: the figures before the
             # bulk adapter, on the same data
