@@ -5,6 +5,8 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, formatLang
 
+from ..tools import reconcile_sql
+
 _logger = logging.getLogger(__name__)
 
 # Proposals applied together in one pass of Odoo's reconciliation: the
@@ -306,20 +308,28 @@ class CreditControlCashProposal(models.Model):
             batch._credit_apply()
 
     def _credit_apply(self):
-        """Apply ``self``, checked, sharing no invoice."""
+        """Apply ``self``, checked, sharing no invoice: the simple bank-line
+        matches in bulk (``tools.reconcile_sql``, which writes what Odoo's
+        path writes), the others through Odoo's reconciliation."""
         st_proposals = self.filtered("statement_line_id")
+        bulk = self.browse()
+        if not self.env.context.get("credit_cash_orm_apply"):
+            bulk, st_proposals = reconcile_sql.split(st_proposals)
+        partials = dict(reconcile_sql.apply(bulk))
         plan, counterparts = st_proposals._credit_rewrite_statement_lines()
         # Each pair apart, as reconcile() on each would: _reconcile_plan
         # checks and reconciles every recordset of the plan on its own.
         if plan:
             self.env["account.move.line"]._reconcile_plan(plan)
-        partials = {proposal: lines.matched_debit_ids for proposal, lines in counterparts.items()}
-        for proposal in self - st_proposals:
+        partials.update({proposal: lines.matched_debit_ids for proposal, lines in counterparts.items()})
+        for proposal in self - st_proposals - bulk:
             partials[proposal] = proposal._credit_reconcile_payment()
         automatic = bool(self.env.context.get("credit_cash_automatic"))
         self.write({"state": "reconciled", "automatic": automatic})
-        for proposal in self:
-            proposal.partial_ids = [Command.set(partials[proposal].ids)]
+        # the partials of each proposal in one pass, not a write per proposal
+        self._fields["partial_ids"].write_batch([
+            (proposal, [Command.set(partials[proposal].ids)]) for proposal in self
+        ])
         how = _("Reconciled automatically") if automatic else _("Reconciled after review")
         rules = dict(self._fields["rule"]._description_selection(self.env))
         self._message_log_batch({

@@ -100,8 +100,10 @@ class TestCashBatch(CashCommon):
         with patch.object(type(self.env["account.move.line"]), "_reconcile_plan", autospec=True,
                           side_effect=lambda lines, plan: plans.append(plan) or reconcile_plan(lines, plan)):
             proposals.action_accept()
-        # one pass up to the second instalment of an invoice of the first
-        self.assertEqual([len(plan) for plan in plans], [7, 2])
+        # one pass up to the second instalment of an invoice of the first;
+        # Odoo's reconciliation gets what the bulk adapter leaves to it: the
+        # bank fees and the other currency, then the invoice already partly paid
+        self.assertEqual([len(plan) for plan in plans], [2, 1])
         batch = self._snapshot(invoices, st_lines, proposals)
         self.assertEqual(batch, one_by_one)
         self.assertEqual(proposals.mapped("state"), ["reconciled"] * 8)

@@ -5,16 +5,25 @@ statement lines whose labels mix invoice references (with spaces, dashes,
 case and OCR noise), customers paying an exact amount or the sum of two
 invoices, and noise; then measures the matching of all of them against the
 open invoices: one load of the open items in memory, then matching in
-Python, without a query per bank line. Also measures the reconciliation of
-a sample of the proposals (applied by batches) and reports its cost per line;
+Python, without a query per bank line. Then applies the confident
+proposals (CASH_BENCH_APPLY=N: the first N only), in bulk where
+credit_control_base/tools/reconcile_sql.py applies, after Odoo's own path on
+a sample rolled back (CASH_BENCH_ORM_SAMPLE, 200), and reports seconds and
+queries per applied match; CASH_BENCH_PROFILE=path dumps a cProfile of the
+application and the most frequent queries;
 setup/bench/run cash_camt measures import, matching and application end to end.
 """
+import cProfile
 import os
 import random
+from collections import Counter
+from contextlib import contextmanager
 
 from benchlib import MACHINE, Bench, odoo_env, parse_args
 
-BANK_LINES = 10000
+# CASH_BENCH_LINES: fewer bank lines on a loaded machine (the figures per
+# line and per match are projected to 10,000)
+BANK_LINES = int(os.environ.get("CASH_BENCH_LINES") or 10000)
 
 
 def noisy(name, rng):
@@ -105,6 +114,47 @@ def synthetic(env, bench):
     return {"synthetic_matched": sum(1 for m in matches if m)}
 
 
+def per_match(name, step, proposals):
+    """Seconds and queries per applied match of a measured step."""
+    applied = len(proposals.filtered(lambda p: p.state == "reconciled"))
+    return {
+        f"{name}_applied": applied,
+        f"{name}_ms_per_match": round(step["seconds"] * 1000 / max(applied, 1), 2),
+        f"{name}_queries_per_match": round(step["queries"] / max(applied, 1), 2),
+        f"{name}_projected_10000_s": round(step["seconds"] / max(applied, 1) * 10000, 1),
+    }
+
+
+@contextmanager
+def profiled(env):
+    """With CASH_BENCH_PROFILE=path: a cProfile dump of the block at path
+    and the 25 most frequent kinds of query (first words of the SQL)."""
+    path = os.environ.get("CASH_BENCH_PROFILE")
+    if not path:
+        yield
+        return
+    cr = env.cr
+    kinds = Counter()
+    execute = type(cr).execute
+
+    def counting(self, query, params=None, log_exceptions=True):
+        text = query.code if hasattr(query, "code") else str(query)
+        kinds[" ".join(text.split())[:90]] += 1
+        return execute(self, query, params, log_exceptions)
+
+    profile = cProfile.Profile()
+    type(cr).execute = counting
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        type(cr).execute = execute
+        profile.dump_stats(path)
+        for text, count in kinds.most_common(25):
+            print(f"{count:>7}  {text}")
+
+
 def main():
     args = parse_args()
     with odoo_env(args) as root_env:
@@ -160,11 +210,30 @@ def main():
             "matched_in_memory": len(found),
         })
         print(context)
-        sample = proposals.filtered(lambda p: p.confidence >= 90 and p.payer_confirmed and p.statement_line_id)[:200]
-        with bench.measure("reconcile 200 proposals (batched)", len(sample)):
+        confident = proposals.filtered(
+            lambda p: p.confidence >= company.credit_cash_auto_threshold and p.payer_confirmed and p.statement_line_id)
+        orm_sample = int(os.environ.get("CASH_BENCH_ORM_SAMPLE", 200))
+        if orm_sample:
+            # Odoo's own path on a sample, rolled back: the figures before the
+            # bulk adapter, on the same data
+            sample = confident[:orm_sample].with_context(credit_cash_orm_apply=True)
+            with env.cr.savepoint(flush=True) as savepoint:
+                with bench.measure(f"apply {len(sample)} proposals, Odoo's path (sample)", len(sample)):
+                    sample._credit_apply_automatically()
+                    env.flush_all()
+                context.update(per_match("orm", bench.results[-1], sample))
+                savepoint.rollback()
+            env.invalidate_all()
+        limit = int(os.environ.get("CASH_BENCH_APPLY") or 0)
+        sample = confident[:limit] if limit else confident
+        with profiled(env), bench.measure(f"apply {len(sample)} confident proposals (bulk)", len(sample)):
             sample._credit_apply_automatically()
             env.flush_all()
-        context["reconciled_in_sample"] = len(sample.filtered(lambda p: p.state == "reconciled"))
+        context.update(per_match("bulk", bench.results[-1], sample))
+        match_run = next(r for r in bench.results if r["step"].startswith("full run"))
+        context["match_and_apply_seconds"] = round(match_run["seconds"] + bench.results[-1]["seconds"], 1)
+        context["loadavg"] = open("/proc/loadavg").read().split()[:3]
+        print(context)
         bench.report(args.output, context)
 
 

@@ -1,0 +1,189 @@
+"""Cash application in bulk (issue 19, ``tools/reconcile_sql``): on identical
+data, the adapter writes every stored column that Odoo's reconciliation
+writes, the cases it does not cover go through Odoo, what it applied is
+undone exactly (by Cash Application's undo and by Odoo's unreconcile), and
+an invoice paid meanwhile is refused under lock."""
+from collections import Counter
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from ..tools import reconcile_sql
+from .test_cash_matching import CashCommon
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-02-15")
+class TestReconcileSql(CashCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customers = cls.env["res.partner"].create([
+            {"name": f"Client Vrac {i}", "is_company": True} for i in range(5)])
+        cls.fees = cls.company_data["default_account_expense"]
+
+    def _scenario(self):
+        """Bank lines the adapter applies (an invoice paid exactly, two
+        invoices in one transfer, an instalment, more than the invoice) and
+        one it leaves to Odoo (bank fees)."""
+        self.company.credit_cash_writeoff_account_id = self.fees
+        c = self.customers
+        inv = self._create_invoices([
+            {"partner": c[0], "amount": 250.0, "due": date(2026, 1, 31)},
+            {"partner": c[1], "amount": 120.0, "due": date(2026, 1, 20)},
+            {"partner": c[1], "amount": 380.0, "due": date(2026, 1, 31)},
+            {"partner": c[2], "amount": 1000.0, "due": date(2026, 1, 31)},
+            {"partner": c[3], "amount": 100.0, "due": date(2026, 1, 31)},
+            {"partner": c[4], "amount": 2000.0, "due": date(2026, 1, 31)},
+        ])
+        st_lines = (
+            self._bank_line(250.0, f"VIR {inv[0].name}", partner=c[0])
+            | self._bank_line(500.0, f"FACTURES {inv[1].name} {inv[2].name}", partner=c[1])
+            | self._bank_line(300.0, f"ACOMPTE {inv[3].name}", partner=c[2])
+            | self._bank_line(150.0, f"{inv[4].name}", partner=c[3])
+            | self._bank_line(1996.50, f"VIR {inv[5].name}", partner=c[4])
+        )
+        proposals = self._match(st_lines, auto=False)
+        self.assertEqual(len(proposals), 5)
+        return inv, st_lines, proposals
+
+    def _rows(self, table, where):
+        self.env.flush_all()
+        return self.env.execute_query_dict(SQL("SELECT * FROM %s WHERE %s", SQL.identifier(table), where))
+
+    def _snapshot(self, invoices, st_lines, proposals):
+        """Every stored column of the rows the application touches: the
+        journal items of the invoices and bank entries, their partial and
+        full reconciliations, the entries, the bank lines, the proposals and
+        the chatter of all of them. Records created by a run are named by
+        what they are, not by their ids (two runs create different ids)."""
+        moves = invoices | st_lines.move_id
+        lines = self._rows("account_move_line", SQL("move_id = ANY(%s)", moves.ids))
+        key = {line["id"]: (line["move_id"], line["account_id"], line["partner_id"], line["balance"], line["name"])
+               for line in lines}
+        groups = {}
+        for line in lines:
+            for column in ("full_reconcile_id", "matching_number"):
+                if line[column]:
+                    groups.setdefault((column, line[column]), []).append(key[line["id"]])
+
+        def group(column, value):
+            return value and (column, tuple(sorted(groups[(column, value)])))
+
+        def number(value):
+            return value and (value[0] if value.startswith("P") else "F", group("matching_number", value))
+
+        snapshot = {"account_move_line": Counter(tuple(sorted({
+            **line, "id": None,
+            "full_reconcile_id": group("full_reconcile_id", line["full_reconcile_id"]),
+            "matching_number": number(line["matching_number"]),
+        }.items())) for line in lines)}
+        partials = self._rows("account_partial_reconcile", SQL(
+            "debit_move_id = ANY(%(ids)s) OR credit_move_id = ANY(%(ids)s)", ids=list(key)))
+        partial_key = {partial["id"]: (key[partial["debit_move_id"]], key[partial["credit_move_id"]])
+                       for partial in partials}
+        snapshot["account_partial_reconcile"] = Counter(tuple(sorted({
+            **partial, "id": None,
+            "debit_move_id": key[partial["debit_move_id"]], "credit_move_id": key[partial["credit_move_id"]],
+            "full_reconcile_id": group("full_reconcile_id", partial["full_reconcile_id"]),
+        }.items())) for partial in partials)
+        fulls = self._rows("account_full_reconcile", SQL(
+            "id = ANY(%s)", [full for column, full in groups if column == "full_reconcile_id"]))
+        snapshot["account_full_reconcile"] = Counter(tuple(sorted({
+            **full, "id": group("full_reconcile_id", full["id"])}.items())) for full in fulls)
+        snapshot["account_move"] = self._rows("account_move", SQL("id = ANY(%s) ORDER BY id", moves.ids))
+        snapshot["account_bank_statement_line"] = self._rows(
+            "account_bank_statement_line", SQL("id = ANY(%s) ORDER BY id", st_lines.ids))
+        snapshot["credit_control_cash_proposal"] = [
+            {**row, "partial_ids": sorted(partial_key[partial] for partial in proposal.partial_ids.ids)}
+            for row, proposal in zip(
+                self._rows("credit_control_cash_proposal", SQL("id = ANY(%s) ORDER BY id", proposals.ids)),
+                proposals.sorted("id"), strict=True)
+        ]
+        messages = self.env.execute_query(SQL(
+            """
+            SELECT m.model, m.res_id, m.message_type, m.subtype_id, m.body::text, m.author_id,
+                   t.field_id, t.old_value_char, t.new_value_char, t.old_value_float, t.new_value_float
+              FROM mail_message m
+         LEFT JOIN mail_tracking_value t ON t.mail_message_id = m.id
+             WHERE (m.model = 'account.move' AND m.res_id = ANY(%s))
+                OR (m.model = 'credit.control.cash.proposal' AND m.res_id = ANY(%s))
+            """,
+            moves.ids, proposals.ids,
+        ))
+        snapshot["mail_message"] = Counter(messages)
+        return snapshot
+
+    def _apply(self, proposals, orm):
+        proposals.with_context(credit_cash_orm_apply=orm).action_accept()
+
+    def test_adapter_writes_what_odoo_writes(self):
+        invoices, st_lines, proposals = self._scenario()
+        simple, others = reconcile_sql.split(proposals)
+        self.assertEqual(len(simple), 4)
+        self.assertEqual(others.statement_line_id, st_lines[4], "bank fees: left to Odoo")
+        with self.env.cr.savepoint() as savepoint:
+            self._apply(proposals, orm=True)
+            by_odoo = self._snapshot(invoices, st_lines, proposals)
+            savepoint.rollback()
+        self.env.invalidate_all()
+        self._apply(proposals, orm=False)
+        by_adapter = self._snapshot(invoices, st_lines, proposals)
+        for table, rows in by_odoo.items():
+            with self.subTest(table=table):
+                self.assertEqual(by_adapter[table], rows)
+        self.assertEqual(proposals.mapped("state"), ["reconciled"] * 5)
+        self.assertEqual(invoices.mapped("amount_residual"), [0.0, 0.0, 0.0, 700.0, 0.0, 0.0])
+        self.assertEqual(invoices.mapped("payment_state"), ["paid", "paid", "paid", "partial", "paid", "paid"])
+        self.assertEqual(st_lines[3].amount_residual, -50.0, "the rest of the overpayment stays on suspense")
+
+    def test_undo_of_the_adapter_is_exact(self):
+        invoices, st_lines, proposals = self._scenario()
+        before = self._snapshot(invoices, st_lines, proposals)
+        self._apply(proposals, orm=False)
+        # Cash Application's undo
+        proposals.action_undo()
+        after = self._snapshot(invoices, st_lines, proposals)
+        for table in ("account_partial_reconcile", "account_full_reconcile", "account_bank_statement_line"):
+            with self.subTest(table=table):
+                self.assertEqual(after[table], before[table])
+        for column in ("amount_residual", "amount_residual_signed", "payment_state"):
+            self.assertEqual([move[column] for move in after["account_move"]],
+                             [move[column] for move in before["account_move"]], column)
+        self.assertEqual(invoices.mapped("payment_state"), ["not_paid"] * 6)
+        self.assertEqual(proposals.mapped("state"), ["undone"] * 5)
+
+    def test_odoo_unreconcile_works_on_the_adapter_result(self):
+        invoices, st_lines, proposals = self._scenario()
+        self._apply(proposals, orm=False)
+        item = invoices[0].line_ids.filtered(lambda line: line.account_id.account_type == "asset_receivable")
+        self.assertTrue(item.full_reconcile_id)
+        item.remove_move_reconcile()
+        self.assertRecordValues(invoices[0], [{"amount_residual": 250.0, "payment_state": "not_paid"}])
+        self.assertRecordValues(item, [{"reconciled": False, "full_reconcile_id": False, "matching_number": False}])
+        proposal = proposals.filtered(lambda p: p.statement_line_id == st_lines[0])
+        self.assertRecordValues(proposal, [{"state": "undone", "close_reason": "undone_elsewhere"}])
+        # the partial instalment the same way
+        item = invoices[3].line_ids.filtered(lambda line: line.account_id.account_type == "asset_receivable")
+        self.assertEqual(item.matching_number[:1], "P")
+        item.remove_move_reconcile()
+        self.assertRecordValues(invoices[3], [{"amount_residual": 1000.0, "payment_state": "not_paid"}])
+
+    def test_invoice_paid_meanwhile_is_refused_under_lock(self):
+        invoices, st_lines, proposals = self._scenario()
+        simple, _others = reconcile_sql.split(proposals)
+        # paid after the proposals were checked, before they are written
+        self._pay(invoices[0])
+        with self.assertRaisesRegex(UserError, "no longer has"), self.env.cr.savepoint():
+            reconcile_sql.apply(simple)
+        self.env.invalidate_all()
+        self.assertFalse(st_lines.filtered("is_reconciled"))
+        self.assertEqual(invoices[1:].mapped("payment_state"), ["not_paid"] * 5)
+        # the automatic application applies the others and says why not that one
+        proposals.filtered(lambda p: p.confidence >= 90 and p.payer_confirmed)._credit_apply_automatically()
+        stale = proposals.filtered(lambda p: p.statement_line_id == st_lines[0])
+        self.assertRecordValues(stale, [{"state": "proposed", "auto_failed": True}])
