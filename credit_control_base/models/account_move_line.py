@@ -46,6 +46,25 @@ class AccountMoveLine(models.Model):
         )
         return result
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        # an item added to a posted entry (a bank entry's receivable, when a
+        # statement line is reconciled) moves the receivables at once; the
+        # items of a draft entry count when it is posted
+        posted = lines.filtered(lambda line: line.parent_state == "posted")
+        if posted:
+            self.env["credit.control.kpi.balance"]._kpi_lines_changed(posted, [])
+        return lines
+
+    def unlink(self):
+        posted = self.filtered(lambda line: line.parent_state == "posted")
+        Balance = self.env["credit.control.kpi.balance"]
+        before = Balance._kpi_lines_movements(posted) if posted else []
+        result = super().unlink()
+        Balance._kpi_lines_removed(before)
+        return result
+
     def write(self, vals):
         # a posted item's due date (or amount, account) changed: its
         # receivables move to the new due date

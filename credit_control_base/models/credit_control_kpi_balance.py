@@ -183,14 +183,21 @@ class CreditControlKpiBalance(models.Model):
         ids = [line_id for line_id in lines.ids if line_id]
         if not ids:
             return
+        self._kpi_lines_removed(before)
+        self._kpi_flush_ledger()
+        self._kpi_insert(self._kpi_movements_sql(SQL("l.id = ANY(%s) AND l.parent_state = 'posted'", ids)))
+
+    @api.model
+    def _kpi_lines_removed(self, before):
+        """Take off the movements ``before`` (``_kpi_lines_movements``) of
+        posted items that changed or were deleted."""
         if before:
             self.env.cr.execute(SQL(
                 "INSERT INTO credit_control_kpi_balance (company_id, date, date_due, balance, sales) VALUES %s",
                 SQL(", ").join(SQL("(%s, %s, %s, %s, 0)", company_id, date, due, -balance)
                                for company_id, date, due, balance in before),
             ))
-        self._kpi_flush_ledger()
-        self._kpi_insert(self._kpi_movements_sql(SQL("l.id = ANY(%s) AND l.parent_state = 'posted'", ids)))
+            self.invalidate_model()
 
     # ------------------------------------------------------------------
     # MAINTENANCE

@@ -187,3 +187,36 @@ class TestReconcileSql(CashCommon):
         proposals.filtered(lambda p: p.confidence >= 90 and p.payer_confirmed)._credit_apply_automatically()
         stale = proposals.filtered(lambda p: p.statement_line_id == st_lines[0])
         self.assertRecordValues(stale, [{"state": "proposed", "auto_failed": True}])
+
+    def _assert_daily_receivables_equal_ledger(self, label):
+        """The CEI's daily receivables (credit.control.kpi.balance, kept by
+        hooks) against the same movements read from the ledger."""
+        Balance = self.env["credit.control.kpi.balance"]
+        Balance._kpi_flush_ledger()
+        Balance.flush_model()
+        kept = self.env.execute_query(SQL(
+            """
+            SELECT date, date_due, SUM(balance) FROM credit_control_kpi_balance
+             WHERE company_id = %s GROUP BY 1, 2 HAVING SUM(balance) <> 0 ORDER BY 1, 2
+            """,
+            self.company.id,
+        ))
+        ledger = self.env.execute_query(SQL(
+            "SELECT date, date_due, balance FROM (%s) m WHERE company_id = %s AND balance <> 0 ORDER BY 1, 2",
+            Balance._kpi_movements_sql(SQL("l.parent_state = 'posted'")), self.company.id,
+        ))
+        self.assertEqual(kept, ledger, label)
+
+    def test_daily_receivables_follow_both_paths(self):
+        """The bank entries' receivable items written by the adapter (SQL)
+        or by Odoo's path reach the CEI's daily receivables, and leave them
+        on undo: applied matches used to count the invoices as still owed."""
+        for orm in (True, False):
+            with self.subTest(orm=orm), self.env.cr.savepoint(flush=False) as savepoint:
+                _invoices, _st_lines, proposals = self._scenario()
+                self._apply(proposals, orm=orm)
+                self._assert_daily_receivables_equal_ledger("after the application")
+                proposals.action_undo()
+                self._assert_daily_receivables_equal_ledger("after the undo")
+                savepoint.rollback()
+            self.env.invalidate_all()

@@ -297,6 +297,8 @@ def _rewrite_bank_entries(env, proposals, suspenses, pairs):
     moves.with_context(skip_readonly_check=True, skip_account_move_synchronization=True).write(
         {"is_manually_modified": True})
     env.flush_all()
+    # what the ORM's create of items on a posted entry does: the CEI's daily receivables
+    env["credit.control.kpi.balance"]._kpi_lines_changed(new_lines, [])
     return new_ids
 
 
