@@ -1,0 +1,175 @@
+import logging
+from datetime import timedelta
+from unittest import SkipTest
+
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.tests import tagged
+
+from .common import CreditPortalCommon
+
+_logger = logging.getLogger(__name__)
+
+# Queries one more customer on autopay may cost the run, at most: its notice
+# e-mail (rendered in the batch of all notices) and, on the due date, its
+# payment (transaction, Stripe's answer, payment, reconciliation, chatter).
+NOTICE_QUERIES_PER_CUSTOMER = 25
+CHARGE_QUERIES_PER_CUSTOMER = 250
+
+
+class AutopayEngineCommon(CreditPortalCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"credit_autopay_notice_days": 5, "credit_autopay_delay_days": 0,
+                           "credit_autopay_max_retries": 1, "credit_autopay_retry_days": 3})
+        cls.today = fields.Date.context_today(cls.env.user)
+        cls.Charge = cls.env["credit.control.autopay.charge"]
+
+    def _run(self, days):
+        day = self.today + timedelta(days=days)
+        with freeze_time(day):
+            self.Charge._credit_autopay_run(today=day)
+
+    @classmethod
+    def _customers_on_autopay(cls, count, prefix, due_days=10):
+        """``count`` customers on autopay with a saved card, each owing an
+        invoice due in ``due_days`` days; their dossiers."""
+        customers = cls.env["res.partner"].create([
+            {"name": f"{prefix} {n}", "is_company": True, "email": f"{prefix.lower()}{n}@example.fr"}
+            for n in range(count)
+        ])
+        cls._create_invoices([{
+            "partner": customer, "amount": 100.0 + n, "date": cls.today,
+            "due": cls.today + timedelta(days=due_days),
+        } for n, customer in enumerate(customers)])
+        dossiers = cls.env["credit.control.dossier"].search([("partner_id", "in", customers.ids)])
+        for dossier in dossiers:
+            dossier._credit_autopay_opt_in(cls._saved_card(dossier.partner_id))
+        return dossiers
+
+
+@tagged("post_install", "-at_install")
+class TestAutopayReminders(AutopayEngineCommon):
+    """A declined charge goes back to the normal reminder flow: the daily
+    reminder run (credit_control_scenario's engine, when installed) reminds
+    the declined instalment, and never the one autopay charged."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if "credit.control.scenario.run" not in cls.env:
+            raise SkipTest("credit_control_scenario is not installed")
+        cls.company.write({
+            "email": "compta@example.fr",
+            "credit_control_scenario_id": cls.env.ref("credit_control_scenario.credit_control_scenario_standard").id,
+        })
+        cls.other_customer.email = "compta@garage-petit.example"
+
+    def _reminder_run(self, days):
+        """The nightly reminder run as the cron makes it, then the mail
+        queue composing its e-mails."""
+        Run = self.env["credit.control.scenario.run"]
+        with freeze_time(self.today + timedelta(days=days)):
+            Run._cron_run_scenarios(companies=self.company)
+            self.env["mail.mail"].search([("credit_template_id", "!=", False)])._credit_compose()
+
+    def _reminders(self, invoice):
+        return self.env["credit.control.action"].search([("line_ids.move_id", "=", invoice.id)])
+
+    def test_declined_instalment_is_reminded_charged_one_is_not(self):
+        declined_card = self._saved_card(self.customer, number="4000000000000341")
+        self.dossier._credit_autopay_opt_in(declined_card)
+        self.other_dossier._credit_autopay_opt_in(self._saved_card(self.other_customer))
+        due = self.today + timedelta(days=10)
+        declined, charged = self._create_invoices([
+            {"partner": self.customer, "amount": 300.0, "date": self.today, "due": due},
+            {"partner": self.other_customer, "amount": 200.0, "date": self.today, "due": due},
+        ])
+        self._run(5)
+        self._run(10)
+        self._run(13)  # the one retry
+        charges = self.Charge.search([("move_id", "in", (declined | charged).ids)])
+        self.assertEqual(
+            {charge.move_id: charge.state for charge in charges}, {declined: "abandoned", charged: "done"},
+        )
+        self.assertTrue(charged.currency_id.is_zero(charged.amount_residual))
+
+        # the first reminder of the standard scenario: 7 days after the due date
+        self._reminder_run(17)
+        reminder = self._reminders(declined)
+        self.assertEqual(len(reminder), 1, "the declined instalment is reminded")
+        self.assertRecordValues(reminder, [{
+            "step_id": self.env.ref("credit_control_scenario.step_first_reminder").id, "channel": "email",
+        }])
+        mail = self.env["mail.mail"].search([("model", "=", reminder._name), ("res_id", "=", reminder.id)])
+        self.assertEqual(len(mail), 1, "its e-mail is in the mail queue")
+        self.assertTrue(mail.recipient_ids)
+        self.assertEqual(mail.recipient_ids.commercial_partner_id, self.customer)
+        self.assertIn(declined.name, mail.body_html)
+        self.assertFalse(self._reminders(charged), "the instalment charged is never reminded")
+
+
+@tagged("post_install", "-at_install")
+class TestAutopayBatches(AutopayEngineCommon):
+    """The autopay run is set-based: one pass reads the instalments of all
+    the customers on autopay, whatever their number, and the charges go in
+    batches through ir.cron's progress (ir.cron commits each call)."""
+
+    def _queries(self, method, *args, **kwargs):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        method(*args, **kwargs)
+        self.env.flush_all()
+        return self.env.cr.sql_log_count - before
+
+    def test_queries_do_not_grow_with_the_customers(self):
+        few = self._customers_on_autopay(1, "Few", due_days=10)
+        many = self._customers_on_autopay(6, "Many", due_days=12)
+        day = self.today + timedelta(days=12)
+
+        # what the run reads to decide: the same queries for 1 customer or 7
+        selection = {
+            size: self._queries(dossiers._credit_autopay_eligible_all, day)
+            for size, dossiers in ((1, few), (7, few | many))
+        }
+        self.assertEqual(selection[7], selection[1], f"queries to read 1 and 7 customers: {selection}")
+
+        # the notices of day 5 (1 customer), then of day 7 (6 more)
+        notices = {}
+        for days, dossiers in ((5, few), (7, many)):
+            notices[len(dossiers)] = self._queries(self._run, days)
+        self.assertEqual(len(self.Charge.search([("dossier_id", "in", (few | many).ids)])), 7)
+        extra = (notices[6] - notices[1]) / 5
+        _logger.info("Autopay notices: %s queries (1 customer), %s (6): %.1f per extra customer",
+                     notices[1], notices[6], extra)
+        self.assertLessEqual(extra, NOTICE_QUERIES_PER_CUSTOMER, notices)
+
+        # the charges of day 10 (1 customer), then of day 12 (6 more)
+        charges = {}
+        for days, dossiers in ((10, few), (12, many)):
+            charges[len(dossiers)] = self._queries(self._run, days)
+        self.assertEqual(set(self.Charge.search([("dossier_id", "in", (few | many).ids)]).mapped("state")), {"done"})
+        extra = (charges[6] - charges[1]) / 5
+        _logger.info("Autopay charges: %s queries (1 customer), %s (6): %.1f per extra customer",
+                     charges[1], charges[6], extra)
+        self.assertLessEqual(extra, CHARGE_QUERIES_PER_CUSTOMER, charges)
+
+    def test_cron_charges_in_batches_with_progress(self):
+        dossiers = self._customers_on_autopay(3, "Batch")
+        self._run(5)
+        cron = self.env.ref("credit_control_portal.ir_cron_credit_control_autopay")
+        calls = []
+        for _call in range(3):
+            _cron, progress = cron._add_progress()
+            with freeze_time(self.today + timedelta(days=10)):
+                self.Charge.with_context(ir_cron_progress_id=progress.id)._cron_autopay(batch_size=2)
+            self.env.flush_all()
+            calls.append((progress.done, progress.remaining))
+        self.assertEqual(calls, [(2, 1), (1, 0), (0, 0)], "two charges, then the last one, then nothing")
+        charges = self.Charge.search([("dossier_id", "in", dossiers.ids)])
+        self.assertEqual(charges.mapped("state"), ["done"] * 3)
+        self.assertEqual(len(charges.transaction_ids), 3, "each charged once")
