@@ -3,7 +3,9 @@
 localstripe 1.15 refuses two PaymentIntent parameters of the real Stripe API
 that Odoo's payment_stripe sends: ``description`` (the transaction reference,
 always) and ``shipping`` (the invoice's delivery address), and the
-``description`` of a SetupIntent (saving a card or a SEPA mandate); and a
+``description`` and ``payment_method_options`` of a SetupIntent (saving a
+card or a SEPA mandate; the options are the e-mandate of Indian cards
+payment_stripe asks for in most currencies, kept, not simulated); and a
 confirmed SetupIntent leaves its payment method unattached to the customer,
 where Stripe attaches it. This launcher teaches it to accept and keep them,
 to attach the method as Stripe does, and to honour the ``Idempotency-Key``
@@ -32,9 +34,10 @@ _setup_intent_init = resources.SetupIntent.__init__
 _setup_intent_attach_pm = resources.SetupIntent._attach_pm
 
 
-def _setup_init_with_description(self, description=None, **kwargs):
+def _setup_init_with_description(self, description=None, payment_method_options=None, **kwargs):
     _setup_intent_init(self, **kwargs)
     self.description = description
+    self.payment_method_options = payment_method_options or {}
 
 
 def _attach_pm_to_customer(self, pm):

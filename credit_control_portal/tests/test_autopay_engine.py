@@ -34,9 +34,10 @@ class AutopayEngineCommon(CreditPortalCommon):
             self.Charge._credit_autopay_run(today=day)
 
     @classmethod
-    def _customers_on_autopay(cls, count, prefix, due_days=10):
-        """``count`` customers on autopay with a saved card, each owing an
-        invoice due in ``due_days`` days; their dossiers."""
+    def _customers_on_autopay(cls, count, prefix, due_days=10, card_numbers=()):
+        """``count`` customers on autopay with a saved card (of
+        ``card_numbers``, by default one that pays), each owing an invoice
+        due in ``due_days`` days; their dossiers, in that order."""
         customers = cls.env["res.partner"].create([
             {"name": f"{prefix} {n}", "is_company": True, "email": f"{prefix.lower()}{n}@example.fr"}
             for n in range(count)
@@ -45,9 +46,12 @@ class AutopayEngineCommon(CreditPortalCommon):
             "partner": customer, "amount": 100.0 + n, "date": cls.today,
             "due": cls.today + timedelta(days=due_days),
         } for n, customer in enumerate(customers)])
-        dossiers = cls.env["credit.control.dossier"].search([("partner_id", "in", customers.ids)])
-        for dossier in dossiers:
-            dossier._credit_autopay_opt_in(cls._saved_card(dossier.partner_id))
+        dossiers = cls.env["credit.control.dossier"].concat(*(
+            cls.env["credit.control.dossier"].search([("partner_id", "=", customer.id)]) for customer in customers
+        ))
+        for n, dossier in enumerate(dossiers):
+            number = card_numbers[n] if n < len(card_numbers) else "4242424242424242"
+            dossier._credit_autopay_opt_in(cls._saved_card(dossier.partner_id, number=number))
         return dossiers
 
 
@@ -66,7 +70,6 @@ class TestAutopayReminders(AutopayEngineCommon):
             "email": "compta@example.fr",
             "credit_control_scenario_id": cls.env.ref("credit_control_scenario.credit_control_scenario_standard").id,
         })
-        cls.other_customer.email = "compta@garage-petit.example"
 
     def _reminder_run(self, days):
         """The nightly reminder run as the cron makes it, then the mail
@@ -80,14 +83,11 @@ class TestAutopayReminders(AutopayEngineCommon):
         return self.env["credit.control.action"].search([("line_ids.move_id", "=", invoice.id)])
 
     def test_declined_instalment_is_reminded_charged_one_is_not(self):
-        declined_card = self._saved_card(self.customer, number="4000000000000341")
-        self.dossier._credit_autopay_opt_in(declined_card)
-        self.other_dossier._credit_autopay_opt_in(self._saved_card(self.other_customer))
-        due = self.today + timedelta(days=10)
-        declined, charged = self._create_invoices([
-            {"partner": self.customer, "amount": 300.0, "date": self.today, "due": due},
-            {"partner": self.other_customer, "amount": 200.0, "date": self.today, "due": due},
-        ])
+        declined_dossier, charged_dossier = self._customers_on_autopay(2, "Reminded", card_numbers=(
+            "4000000000000341", "4242424242424242",
+        ))
+        declined = declined_dossier._credit_open_invoices()
+        charged = charged_dossier._credit_open_invoices()
         self._run(5)
         self._run(10)
         self._run(13)  # the one retry
@@ -107,7 +107,7 @@ class TestAutopayReminders(AutopayEngineCommon):
         mail = self.env["mail.mail"].search([("model", "=", reminder._name), ("res_id", "=", reminder.id)])
         self.assertEqual(len(mail), 1, "its e-mail is in the mail queue")
         self.assertTrue(mail.recipient_ids)
-        self.assertEqual(mail.recipient_ids.commercial_partner_id, self.customer)
+        self.assertEqual(mail.recipient_ids.commercial_partner_id, declined_dossier.partner_id)
         self.assertIn(declined.name, mail.body_html)
         self.assertFalse(self._reminders(charged), "the instalment charged is never reminded")
 
@@ -132,6 +132,7 @@ class TestAutopayBatches(AutopayEngineCommon):
         day = self.today + timedelta(days=12)
 
         # what the run reads to decide: the same queries for 1 customer or 7
+        few._credit_autopay_eligible_all(day)  # the caches of the registry warmed up
         selection = {
             size: self._queries(dossiers._credit_autopay_eligible_all, day)
             for size, dossiers in ((1, few), (7, few | many))

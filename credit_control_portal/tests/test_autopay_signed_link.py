@@ -205,7 +205,7 @@ class TestAutopaySignedLinkFrench(AutopaySignedLinkCommon):
     def setUpClass(cls):
         super().setUpClass()
         load_french(cls.env)
-        cls.customer.lang = "fr_FR"
+        (cls.customer | cls.contact).lang = "fr_FR"
 
     def test_new_card_in_french(self):
         token = self._new_token()
