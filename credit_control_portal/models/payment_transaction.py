@@ -83,5 +83,9 @@ class PaymentTransaction(models.Model):
         the token Stripe's answer created, as if chosen on the statement."""
         for tx in self.filtered(lambda t: t.credit_autopay_setup and t.state == "done" and t.token_id):
             dossier_sudo = tx.credit_dossier_id.sudo()
-            if dossier_sudo.autopay_token_id != tx.token_id:
-                dossier_sudo._credit_autopay_opt_in(tx.token_id, author=tx.partner_id)
+            if dossier_sudo.autopay_token_id == tx.token_id:
+                continue
+            # the consent kept in the language the customer read it in
+            lang = dossier_sudo._credit_statement_lang() if tx.partner_id == dossier_sudo.partner_id \
+                else tx.partner_id.lang
+            dossier_sudo.with_context(lang=lang)._credit_autopay_opt_in(tx.token_id, author=tx.partner_id)
