@@ -13,6 +13,9 @@ STRIPE_API_URL_PARAM = "credit_control_portal.stripe_api_url"
 # HMAC scopes of the statement links and of the payment of a selection.
 STATEMENT_TOKEN_SCOPE = "credit_control_portal.statement"
 PAYMENT_TOKEN_SCOPE = "credit_control_portal.payment"
+# HMAC scope of the page where a customer saves a new method for autopay:
+# proves the statement link was checked and the consent ticked.
+AUTOPAY_SETUP_TOKEN_SCOPE = "credit_control_portal.autopay_setup"
 # Short statement links printed on letters, /cc/<code>: Crockford's base32
 # (no I, L, O, U; read case-insensitively, O as 0, I and L as 1), the code
 # being the dossier id, the expiry day and a truncated HMAC of both with the

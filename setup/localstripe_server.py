@@ -2,8 +2,13 @@
 
 localstripe 1.15 refuses two PaymentIntent parameters of the real Stripe API
 that Odoo's payment_stripe sends: ``description`` (the transaction reference,
-always) and ``shipping`` (the invoice's delivery address). This launcher
-teaches it to accept and keep them, and to honour the ``Idempotency-Key``
+always) and ``shipping`` (the invoice's delivery address), and the
+``description`` and ``payment_method_options`` of a SetupIntent (saving a
+card or a SEPA mandate; the options are the e-mandate of Indian cards
+payment_stripe asks for in most currencies, kept, not simulated); and a
+confirmed SetupIntent leaves its payment method unattached to the customer,
+where Stripe attaches it. This launcher teaches it to accept and keep them,
+to attach the method as Stripe does, and to honour the ``Idempotency-Key``
 header as Stripe does (a POST repeated with the same key gets the first
 answer back, and nothing is created twice: what the autopay charges rely on),
 then starts the server.
@@ -24,6 +29,27 @@ def _init_with_description(self, description=None, shipping=None, **kwargs):
 
 
 resources.PaymentIntent.__init__ = _init_with_description
+
+_setup_intent_init = resources.SetupIntent.__init__
+_setup_intent_attach_pm = resources.SetupIntent._attach_pm
+
+
+def _setup_init_with_description(self, description=None, payment_method_options=None, **kwargs):
+    _setup_intent_init(self, **kwargs)
+    self.description = description
+    self.payment_method_options = payment_method_options or {}
+
+
+def _attach_pm_to_customer(self, pm):
+    """Stripe attaches the method of a succeeded SetupIntent to its
+    customer: the off-session charges that follow are made with both."""
+    _setup_intent_attach_pm(self, pm)
+    if self.status == "succeeded" and self.customer and not pm.customer:
+        pm.customer = self.customer
+
+
+resources.SetupIntent.__init__ = _setup_init_with_description
+resources.SetupIntent._attach_pm = _attach_pm_to_customer
 
 # (secret key, method, path, idempotency key) -> (status, body, content type)
 _idempotent_answers = {}

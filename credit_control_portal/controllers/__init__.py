@@ -1,2 +1,3 @@
 from . import portal
 from . import statement_download
+from . import autopay

@@ -256,7 +256,8 @@ class CreditStatementPortal(PortalAccount):
             return None, request.render(
                 "credit_control_portal.portal_credit_link_expired", {"dossier": dossier}, status=403
             )
-        return dossier, None
+        # in the customer's language: what the dossier renders (the consent)
+        return dossier.with_env(request.env(su=True)), None
 
     def _credit_use_customer_lang(self, dossier):
         # A visitor without an account reads its statement in the language

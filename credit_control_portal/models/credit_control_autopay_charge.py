@@ -5,6 +5,8 @@ from markupsafe import Markup
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
+from odoo.tools import SQL
 
 from odoo.addons.payment_stripe.controllers.main import StripeController
 
@@ -20,6 +22,9 @@ AUTOPAY_STATES = [
 ]
 # Charges the engine still has to make or follow.
 AUTOPAY_OPEN_STATES = ("scheduled", "pending", "failed")
+# Charges per call of the cron: each is a request to Stripe; ir.cron commits
+# between calls.
+AUTOPAY_BATCH_SIZE = 50
 
 
 class CreditControlAutopayCharge(models.Model):
@@ -71,58 +76,126 @@ class CreditControlAutopayCharge(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _cron_autopay(self):
-        self._credit_autopay_run()
+    def _cron_autopay(self, batch_size=AUTOPAY_BATCH_SIZE):
+        """One bounded batch per call, as Odoo's batched crons do: the
+        notices of all customers in one pass, then the next ``batch_size``
+        charges due; the progress is reported to ir.cron, which commits
+        each call and calls again while charges remain (a failing call is
+        rolled back alone, its charges stay for the next call)."""
+        today = fields.Date.context_today(self)
+        self._credit_autopay_announce_all(today)
+        done, remaining = self._credit_autopay_charge_next(today, batch_size)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        if remaining and not self.env.context.get("ir_cron_progress_id"):
+            # ir.cron calls again by itself after some progress only: a
+            # call outside ir.cron needs a trigger
+            self.env.ref("credit_control_portal.ir_cron_credit_control_autopay").sudo()._trigger()
 
     @api.model
-    def _credit_autopay_run(self, today=None):
-        """The daily run: follow the charges still processing, announce what
-        falls due within the notice, charge what is due. Run twice the same
+    def _credit_autopay_run(self, today=None, batch_size=AUTOPAY_BATCH_SIZE):
+        """The whole daily run in the caller's transaction: follow the
+        charges still processing, announce what falls due within the
+        notice, charge what is due, batch after batch. Run twice the same
         day, it charges nothing twice."""
         today = today or fields.Date.context_today(self)
-        # a method the customer deleted (archived token) charges nothing
-        dossiers = self.env["credit.control.dossier"].sudo().search([("autopay_token_id.active", "=", True)])
-        self.sudo().search([("state", "=", "pending")])._credit_autopay_follow(today)
-        for dossier in dossiers:
-            dossier._credit_autopay_announce(today)
-        due = self.sudo().search([
-            ("dossier_id", "in", dossiers.ids),
-            "|",
-            "&", ("state", "=", "scheduled"), ("charge_date", "<=", today),
-            "&", ("state", "=", "failed"), ("next_attempt_date", "<=", today),
-        ], order="dossier_id, due_date, id")
-        for dossier, charges in due.grouped("dossier_id").items():
-            charges._credit_autopay_charge(dossier, today)
+        self._credit_autopay_announce_all(today)
+        remaining = True
+        while remaining:
+            done, remaining = self._credit_autopay_charge_next(today, batch_size)
+            if not done:
+                break  # what remains is held by another worker
 
     # ------------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------------
 
-    def _credit_autopay_charge(self, dossier, today):
-        """Charge these instalments of ``dossier`` that are still owed and
-        still allowed (no dispute, promise, plan, hold or credit came since
-        the notice), each with its own transaction."""
-        eligible = {item["line"]: item for item in dossier._credit_autopay_eligible(today, notice=False)}
+    @api.model
+    def _credit_autopay_due_domain(self, today):
+        """The charges the run of ``today`` works on, of every customer:
+        scheduled ones reaching their date and failed ones their retry
+        date, while the customer's method is still saved (a method the
+        customer deleted charges nothing), and the debits still processing
+        (asked to Stripe once a day, whatever became of the method)."""
+        reached = ["|", ("next_attempt_date", "=", False), ("next_attempt_date", "<=", today)]
+        return expression.OR([
+            [("state", "=", "pending"), *reached],
+            [
+                ("dossier_id.autopay_token_id.active", "=", True),
+                "|",
+                "&", ("state", "=", "scheduled"), ("charge_date", "<=", today),
+                "&", ("state", "=", "failed"), ("next_attempt_date", "<=", today),
+                *reached,
+            ],
+        ])
+
+    @api.model
+    def _credit_autopay_announce_all(self, today):
+        dossiers = self.env["credit.control.dossier"].sudo().search([("autopay_token_id.active", "=", True)])
+        return dossiers._credit_autopay_announce(today)
+
+    @api.model
+    def _credit_autopay_charge_next(self, today, batch_size):
+        """Charge (or follow) the next ``batch_size`` charges due, of any
+        customers, not locked by another worker.
+
+        :return: ``(done, remaining)``, the charges processed and those
+            still due"""
+        domain = self._credit_autopay_due_domain(today)
+        charges = self.sudo().search(domain, order="charge_date, id", limit=batch_size)
+        charges = charges._credit_autopay_lock()
+        if charges:
+            pending = charges.filtered(lambda c: c.state == "pending")
+            pending._credit_autopay_follow(today)
+            (charges - pending)._credit_autopay_charge(today)
+        return len(charges), self.sudo().search_count(domain)
+
+    def _credit_autopay_lock(self):
+        """These charges but those another worker is charging (locked
+        until it commits): never two attempts of one charge at once."""
+        if not self:
+            return self
+        self.flush_recordset()
+        rows = self.env.execute_query(SQL(
+            "SELECT id FROM credit_control_autopay_charge WHERE id IN %s ORDER BY id FOR UPDATE SKIP LOCKED",
+            tuple(self.ids),
+        ))
+        locked = {row[0] for row in rows}
+        return self.filtered(lambda charge: charge.id in locked)
+
+    def _credit_autopay_charge(self, today):
+        """Charge these instalments (of any customers) that are still owed
+        and still allowed (no dispute, promise, plan, hold or credit came
+        since the notice), each with its own transaction; what is read to
+        decide is read once for all their customers."""
+        eligible = self.dossier_id._credit_autopay_eligible_all(today, notice=False)
+        allowed = {item["line"]: item for items in eligible.values() for item in items}
+        tomorrow = today + timedelta(days=1)
         for charge in self:
-            item = eligible.get(charge.move_line_id)
+            item = allowed.get(charge.move_line_id)
             if not item:
                 if not charge.move_line_id._credit_is_open_item():
                     charge.write({"state": "cancelled", "last_error": _("Paid otherwise.")})
-                # else excluded for now (disputed, promised...): charged once it is allowed again
+                else:
+                    # excluded for now (disputed, promised...): looked at
+                    # again tomorrow, charged once it is allowed again
+                    charge.next_attempt_date = tomorrow
                 continue
             # never more than announced, never more than still owed
             amount = min(charge.amount, item["amount"])
             try:
                 with self.env.cr.savepoint():
-                    charge._credit_autopay_attempt(dossier, amount, today)
+                    charge._credit_autopay_attempt(amount, today)
             except UserError as error:
                 # Stripe out of reach, or its answer lost: nothing of the
-                # attempt is kept, so the next run sends the same
+                # attempt is kept, so tomorrow's run sends the same
                 # idempotency key and Stripe answers with what it did.
-                _logger.warning("Autopay charge %s of %s not made: %s", charge.id, dossier.display_name, error)
+                _logger.warning("Autopay charge %s of %s not made: %s", charge.id,
+                                charge.dossier_id.display_name, error)
+                charge.next_attempt_date = tomorrow
 
-    def _credit_autopay_attempt(self, dossier, amount, today):
+    def _credit_autopay_attempt(self, amount, today):
         self.ensure_one()
+        dossier = self.dossier_id
         token = dossier.autopay_token_id
         attempt = self.attempt_count + 1
         self.attempt_count = attempt
@@ -169,7 +242,8 @@ class CreditControlAutopayCharge(models.Model):
                 tx._post_process()
             self.write({"state": "done", "last_error": False})
         elif tx.state in ("pending", "authorized"):
-            self.state = "pending"
+            # a direct debit takes days: asked to Stripe again tomorrow
+            self.write({"state": "pending", "next_attempt_date": today + timedelta(days=1)})
         elif tx.state == "draft":
             # requires_action: the bank wants the customer there (3-D Secure)
             self._credit_autopay_failed(_("The bank asks the customer to authenticate the payment."), today)

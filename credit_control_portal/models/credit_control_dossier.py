@@ -1,17 +1,20 @@
 import calendar
 import secrets
+from collections import defaultdict
 from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.osv import expression
 from odoo.tools import consteq, float_repr
 from odoo.tools.misc import hmac as hmac_tool
 
 from odoo.addons.credit_control_dispute.const import DISPUTE_OPEN_STATES
 
 from ..const import (
+    AUTOPAY_SETUP_TOKEN_SCOPE,
     PAYMENT_TOKEN_SCOPE,
     SHORT_LINK_ALPHABET,
     SHORT_LINK_EPOCH_DAY,
@@ -213,6 +216,24 @@ class CreditControlDossier(models.Model):
             return None
         return moves
 
+    def _credit_autopay_setup_token(self, expiry):
+        """Sign the page where the customer saves a new payment method for
+        autopay: given once the statement link was checked and the consent
+        ticked, it is all the transaction route accepts (the statement
+        links revoked, it stops working too)."""
+        self.ensure_one()
+        version = self.sudo().statement_link_version
+        return f"{expiry}.{self._credit_sign(AUTOPAY_SETUP_TOKEN_SCOPE, (self.id, version, expiry))}"
+
+    def _credit_check_autopay_setup_token(self, token):
+        self.ensure_one()
+        expiry, _sep, signature = (token or "").partition(".")
+        if not (expiry.isdigit() and signature):
+            return False
+        values = (self.id, self.sudo().statement_link_version, int(expiry))
+        return consteq(signature, self._credit_sign(AUTOPAY_SETUP_TOKEN_SCOPE, values)) \
+            and int(expiry) >= self._credit_now()
+
     # ------------------------------------------------------------------
     # AUTOPAY
     # ------------------------------------------------------------------
@@ -299,83 +320,132 @@ class CreditControlDossier(models.Model):
         return blocked | ((disputes.move_ids | promises.move_ids | plans.move_ids) & moves)
 
     def _credit_autopay_eligible(self, today, notice=True):
-        """The open instalments of the customer autopay may charge as item
-        dicts (``account.move.line._credit_item_values``): falling due since
-        the consent, charge date (due date plus the company's delay) within
-        the notice (``notice``) or reached, nothing holding them back, in a
-        currency the saved method accepts, and not covered by an unapplied
-        credit of that currency (the oldest instalments are covered first)."""
+        """The open instalments of this customer autopay may charge (see
+        ``_credit_autopay_eligible_all``)."""
         self.ensure_one()
-        company = self.company_id
-        token = self.autopay_token_id
-        horizon = today + timedelta(days=company.credit_autopay_notice_days if notice else 0)
-        delay = timedelta(days=company.credit_autopay_delay_days)
-        since = fields.Datetime.context_timestamp(self, self.autopay_since).date()
+        return self._credit_autopay_eligible_all(today, notice=notice)[self]
+
+    def _credit_autopay_eligible_all(self, today, notice=True):
+        """For each of these dossiers, the open instalments of the customer
+        autopay may charge, as item dicts (``account.move.line.
+        _credit_item_values``): falling due since the consent, charge date
+        (due date plus the company's delay) within the notice (``notice``)
+        or reached, nothing holding them back, in a currency the saved
+        method accepts, and not covered by an unapplied credit of that
+        currency (the oldest instalments are covered first).
+
+        Read for all the dossiers at once, in a number of queries that does
+        not depend on how many they are.
+
+        :return: ``{dossier: [item]}``"""
+        eligible = {dossier: [] for dossier in self}
+        if not self:
+            return eligible
+        by_customer = {(dossier.partner_id.id, dossier.company_id.id): dossier for dossier in self}
         moves = self._credit_open_invoices()
         blocked = self._credit_autopay_blocked_moves(moves)
-        currencies = token.payment_method_id.supported_currency_ids | token.provider_id.available_currency_ids
-        credits = {}
-        for item in self._credit_unapplied_credits():
-            credits[item["currency"]] = credits.get(item["currency"], 0.0) + item["amount"]
-        eligible = []
+        credits = defaultdict(float)
+        for item in self._credit_autopay_unapplied_credits():
+            line = item["line"]
+            dossier = by_customer.get((line.partner_id.commercial_partner_id.id, line.company_id.id))
+            credits[dossier, item["currency"]] += item["amount"]
         for item in (moves - blocked)._credit_instalments(today):
-            currency = item["currency"]
-            if item["due_date"] < since or item["due_date"] + delay > horizon:
+            move = item["move"]
+            dossier = by_customer.get((move.commercial_partner_id.id, move.company_id.id))
+            if not dossier:
                 continue
+            company = dossier.company_id
+            token = dossier.autopay_token_id
+            horizon = today + timedelta(days=company.credit_autopay_notice_days if notice else 0)
+            since = fields.Datetime.context_timestamp(dossier, dossier.autopay_since).date()
+            currency = item["currency"]
+            charge_date = item["due_date"] + timedelta(days=company.credit_autopay_delay_days)
+            if item["due_date"] < since or charge_date > horizon:
+                continue
+            currencies = token.payment_method_id.supported_currency_ids | token.provider_id.available_currency_ids
             if currencies and currency not in currencies:
                 continue
-            credit = credits.get(currency, 0.0)
+            credit = credits[dossier, currency]
             if currency.compare_amounts(credit, 0.0) > 0:
                 # covered (wholly or in part) by a credit: apply it, not a card
-                credits[currency] = credit - item["amount"]
+                credits[dossier, currency] = credit - item["amount"]
                 continue
-            eligible.append(item)
+            eligible[dossier].append(item)
         return eligible
 
+    def _credit_autopay_unapplied_credits(self):
+        """The unapplied credits of these customers (``_credit_unapplied_credits``
+        of each), read at once."""
+        customers = [[
+            ("partner_id.commercial_partner_id", "=", dossier.partner_id.id),
+            ("company_id", "=", dossier.company_id.id),
+        ] for dossier in self]
+        lines = self.env["account.move.line"].sudo().search(expression.AND([
+            [
+                ("parent_state", "=", "posted"),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("amount_residual", "<", 0),
+            ],
+            expression.OR(customers),
+        ]))
+        items = lines._credit_item_values()
+        for item in items:
+            item["amount"], item["amount_company"] = -item["amount"], -item["amount_company"]
+        return items
+
     def _credit_autopay_announce(self, today):
-        """Announce by e-mail the instalments charged within the notice that
-        were not announced yet; each gets its charge record."""
-        self.ensure_one()
-        company = self.company_id
+        """Announce by e-mail the instalments of these customers charged
+        within the notice that were not announced yet; each gets its charge
+        record. Set-based: the same queries for one customer or a thousand,
+        but for the e-mails themselves."""
         Charge = self.env["credit.control.autopay.charge"].sudo()
-        items = self._credit_autopay_eligible(today)
-        lines = self.env["account.move.line"].browse([item["line"].id for item in items])
-        known = Charge.search([("move_line_id", "in", lines.ids)])
-        new_items = [item for item in items if item["line"] not in known.move_line_id]
+        eligible = self._credit_autopay_eligible_all(today)
+        by_line = {item["line"]: (dossier, item) for dossier, items in eligible.items() for item in items}
+        known = Charge.search([("move_line_id", "in", [line.id for line in by_line])])
         reopened = known.filtered(lambda c: c.state == "cancelled" and c.move_line_id._credit_is_open_item())
-        earliest = today + timedelta(days=company.credit_autopay_notice_days)
-        delay = timedelta(days=company.credit_autopay_delay_days)
         vals = []
-        for item in new_items:
+        for line, (dossier, item) in by_line.items():
+            if line in known.move_line_id:
+                continue
             vals.append({
-                "dossier_id": self.id,
-                "move_line_id": item["line"].id,
+                "dossier_id": dossier.id,
+                "move_line_id": line.id,
                 "currency_id": item["currency"].id,
                 "amount": item["amount"],
                 "due_date": item["due_date"],
                 "notified_date": today,
-                "charge_date": max(item["due_date"] + delay, earliest),
+                "charge_date": dossier._credit_autopay_charge_date(item, today),
             })
-        by_line = {item["line"]: item for item in items}
         for charge in reopened:
-            item = by_line[charge.move_line_id]
+            dossier, item = by_line[charge.move_line_id]
             charge.write({
                 "state": "scheduled", "amount": item["amount"], "notified_date": today, "last_error": False,
-                "charge_date": max(item["due_date"] + delay, earliest), "next_attempt_date": False,
+                "charge_date": dossier._credit_autopay_charge_date(item, today), "next_attempt_date": False,
             })
         charges = Charge.create(vals) | reopened
         if charges:
             self._credit_autopay_send_notice(charges)
         return charges
 
+    def _credit_autopay_charge_date(self, item, today):
+        """The due date plus the company's delay, and never before the
+        customer had the days of the notice."""
+        company = self.company_id
+        return max(
+            item["due_date"] + timedelta(days=company.credit_autopay_delay_days),
+            today + timedelta(days=company.credit_autopay_notice_days),
+        )
+
     def _credit_autopay_send_notice(self, charges):
+        """One notice per customer, listing its ``charges``, rendered in one
+        batch."""
         template = self.env.ref("credit_control_portal.mail_template_autopay_notice")
-        template.with_context(autopay_charge_ids=charges.ids).send_mail(
-            self.id, email_layout_xmlid="mail.mail_notification_light",
+        template.with_context(autopay_charge_ids=charges.ids).send_mail_batch(
+            charges.dossier_id.ids, email_layout_xmlid="mail.mail_notification_light",
         )
 
     def _credit_autopay_notice_charges(self):
-        """The charges the notice being rendered announces."""
+        """The charges of this customer the notice being rendered announces."""
         return self.env["credit.control.autopay.charge"].sudo().browse(
             self.env.context.get("autopay_charge_ids") or []
-        ).sorted(lambda c: (c.charge_date, c.id))
+        ).filtered(lambda c: c.dossier_id == self).sorted(lambda c: (c.charge_date, c.id))

@@ -24,11 +24,19 @@ class PaymentTransaction(models.Model):
         index="btree_not_null",
         help="The instalment this transaction charged automatically, on the customer's autopay consent.",
     )
+    credit_autopay_setup = fields.Boolean(
+        string="Saved for Autopay",
+        readonly=True,
+        help="The customer saved this payment method from its statement to be charged automatically, "
+        "the autopay consent given: once saved, its customer is on autopay with it.",
+    )
 
     def _post_process(self):
         """Override: the collector learns on the dossier that the customer
-        paid from the portal, and on which invoices."""
+        paid from the portal, and on which invoices; a payment method saved
+        from the statement for autopay puts the customer on autopay."""
         result = super()._post_process()
+        self._credit_autopay_opt_in_saved()
         for tx in self.filtered(lambda t: t.state == "done" and t.credit_dossier_id and t.payment_id):
             dossier = tx.credit_dossier_id
             message = _(
@@ -68,3 +76,16 @@ class PaymentTransaction(models.Model):
         if statement_token:
             params["access_token"] = statement_token
         return f"/my/credit/{self.credit_dossier_id.id}/receipt?{urlencode(params)}"
+
+    def _credit_autopay_opt_in_saved(self):
+        """The methods saved for autopay (a validation with its consent,
+        signed for the customer's dossier): the customer is on autopay with
+        the token Stripe's answer created, as if chosen on the statement."""
+        for tx in self.filtered(lambda t: t.credit_autopay_setup and t.state == "done" and t.token_id):
+            dossier_sudo = tx.credit_dossier_id.sudo()
+            if dossier_sudo.autopay_token_id == tx.token_id:
+                continue
+            # the consent kept in the language the customer read it in
+            lang = dossier_sudo._credit_statement_lang() if tx.partner_id == dossier_sudo.partner_id \
+                else tx.partner_id.lang
+            dossier_sudo.with_context(lang=lang)._credit_autopay_opt_in(tx.token_id, author=tx.partner_id)

@@ -14,3 +14,5 @@ from . import test_receipt
 from . import test_statement_download
 from . import test_tour_fr
 from . import test_autopay
+from . import test_autopay_signed_link
+from . import test_autopay_engine

@@ -256,11 +256,11 @@ class TestAutopay(CreditPortalCommon):
         self.assertEqual(charge.move_id, euro_invoice, "the mandate is in euros")
         self.assertNotIn(usd_invoice, self._charges().move_id)
         self.assertIn(charge.state, ("pending", "done"))
-        for _attempt in range(20):
+        for day in range(11, 31):
             if charge.state == "done":
                 break
             time.sleep(0.5)  # localstripe settles a SEPA debit half a second later
-            self._run(11)
+            self._run(day)  # a debit processing is asked to Stripe once a day
         self.assertEqual(charge.state, "done")
         self.assertTrue(euro.is_zero(euro_invoice.amount_residual))
 
@@ -275,8 +275,11 @@ class TestAutopay(CreditPortalCommon):
         charge = self._charges()
         self.assertRecordValues(charge, [{"state": "scheduled", "attempt_count": 0}])
         self.assertFalse(self._transactions())
+        self.assertEqual(charge.next_attempt_date, self.due + timedelta(days=1), "tried again tomorrow")
         Param.set_param(STRIPE_API_URL_PARAM, self.stripe_url)
         self._run(10)
+        self.assertFalse(self._transactions(), "not twice the same day: the cron does not hammer Stripe")
+        self._run(11)
         self.assertRecordValues(charge, [{"state": "done", "attempt_count": 1}])
 
     def test_a_deleted_method_charges_nothing(self):
