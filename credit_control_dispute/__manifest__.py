@@ -22,6 +22,7 @@
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
+        "views/credit_control_kpi_dashboard_views.xml",
         "wizard/credit_control_dispute_wizard_views.xml",
         "views/credit_control_dispute_menus.xml",
         "views/credit_control_dispute_link_templates.xml",

@@ -21,6 +21,7 @@
         "views/credit_control_alert_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
+        "views/credit_control_kpi_dashboard_views.xml",
         "wizard/credit_control_rating_import_views.xml",
         "views/credit_control_scoring_menus.xml",
     ],
