@@ -35,6 +35,12 @@
     "images": [
         "static/description/disputes.png",
         "static/description/disputes_en.png",
+        "static/description/colleague_links.png",
+        "static/description/colleague_links_en.png",
+        "static/description/colleague_wizard.png",
+        "static/description/colleague_wizard_en.png",
+        "static/description/colleague_page.png",
+        "static/description/colleague_page_en.png",
         "static/description/icon.png",
     ],
     "application": False,

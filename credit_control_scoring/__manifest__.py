@@ -32,6 +32,12 @@
     "images": [
         "static/description/risk.png",
         "static/description/risk_en.png",
+        "static/description/payment_habit.png",
+        "static/description/payment_habit_en.png",
+        "static/description/prediction_invoice.png",
+        "static/description/prediction_invoice_en.png",
+        "static/description/forecast.png",
+        "static/description/forecast_en.png",
         "static/description/icon.png",
     ],
     "post_init_hook": "_post_init_hook",

@@ -44,7 +44,8 @@ SHOTS = [
      "/odoo/action-credit_control_base.credit_control_kpi_dashboard_action", 1400, 1100),
     ("credit_control_base", "dossiers", "collector1", DOSSIERS, 1400, 900),
     ("credit_control_base", "parallel_workers", "admin", "/odoo/settings", 1400, 900,
-     [("scroll", "#credit_control_parallel_workers_setting")]),
+     # only the app chosen in the side panel is on the page
+     ["[role=tab][data-key=credit_control_base]", ("scroll", "#credit_control_parallel_workers_setting")]),
     ("credit_control_scenario", "simulation", "admin",
      "/odoo/action-credit_control_scenario.credit_control_simulation_action", 1400, 900,
      "button[name=action_simulate]"),
@@ -70,7 +71,7 @@ SHOTS = [
     ("credit_control_scoring", "prediction_invoice", "admin", INVOICES + "/{predicted_invoice}", 1400, 800),
     ("credit_control_scoring", "forecast", "admin",
      "/odoo/action-credit_control_base.credit_control_kpi_dashboard_action", 1400, 1000,
-     [".o_notebook a[name=forecast]"]),
+     [".o_notebook a[name=forecast]", ("scroll", "div[name=week_ids]")]),
     ("credit_control_portal", "statement_desktop", "customer", "/my/credit", 1280, 900),
     ("credit_control_portal", "statement_phone", "customer", "/my/credit", 390, 844),
     # the customer's own statement offers automatic payment with its saved card
@@ -86,8 +87,6 @@ SHOTS = [
      [".o_notebook a[name=credit_control]"]),
     ("credit_control_einvoice_fr", "lifecycle_dossier", "admin", DOSSIERS + "/{einvoice_dossier}", 1400, 900,
      [".o_notebook a[name=einvoice_lifecycle]"]),
-    # the batches of the reminder run as queue jobs
-    ("credit_control_queue", "jobs", "admin", "/odoo/action-queue_job.action_queue_job", 1400, 800),
 ]
 
 
