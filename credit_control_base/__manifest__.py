@@ -52,6 +52,8 @@
         "static/description/dashboard_en.png",
         "static/description/dossiers.png",
         "static/description/dossiers_en.png",
+        "static/description/parallel_workers.png",
+        "static/description/parallel_workers_en.png",
         "static/description/icon.png",
     ],
     "post_init_hook": "_post_init_hook",

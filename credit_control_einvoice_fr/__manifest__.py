@@ -24,7 +24,13 @@
         "wizard/credit_control_einvoice_import_views.xml",
         "views/credit_control_einvoice_menus.xml",
     ],
-    "images": ["static/description/icon.png"],
+    "images": [
+        "static/description/lifecycle_invoice.png",
+        "static/description/lifecycle_invoice_en.png",
+        "static/description/lifecycle_dossier.png",
+        "static/description/lifecycle_dossier_en.png",
+        "static/description/icon.png",
+    ],
     "application": False,
     "installable": True,
 }

@@ -286,12 +286,28 @@ class AccountMove(models.Model):
     def _credit_forecast_overrides(self, moves):
         """Extension point for the cash-in forecast: expected receipts that
         replace the statistical estimate of some open invoices (payment
-        promises, payment plans).
+        promises, payment plans, predicted payment dates).
 
         :param moves: open customer invoices being forecast
-        :return: ``{move id: [(date, amount in company currency), ...]}``
+        :return: ``{move id: [(date, amount in company currency, kind), ...]}``
+            where ``kind`` is one of ``_credit_forecast_override_kinds()``:
+            the forecast shows each kind in its own column
         """
         return {}
+
+    @api.model
+    def _credit_forecast_override_kinds(self):
+        """Extension point: the kinds of expected receipts of
+        ``_credit_forecast_overrides``, each a field of the forecast weeks
+        (``credit.control.kpi.dashboard.week``), with its strength: when an
+        invoice has receipts of several kinds, only those of the strongest
+        (lowest) kind count (what the customer committed to beats a
+        statistical prediction, whichever module answers first), so that no
+        open amount is expected twice.
+
+        :return: ``{kind: strength}``
+        """
+        return {"promised": 10}
 
     # ------------------------------------------------------------------
     # VIEWS

@@ -251,6 +251,8 @@ class CreditControlKpiDashboard(models.TransientModel):
         weeks = self.env["credit.control.kpi.forecast"]._kpi_forecast(
             fields.Date.context_today(self), company_ids, filters
         )
+        # each kind of expected receipt (promised, planned, predicted...) has its column
+        forecast_kinds = self.env["account.move"]._credit_forecast_override_kinds()
         [(provisions,)] = self._credit_report()._read_group(self._credit_domain(), [], ["provision_amount:sum"])
         month_dso = {}
         if self.monthly_dso:
@@ -295,7 +297,7 @@ class CreditControlKpiDashboard(models.TransientModel):
             ],
             "week_ids": [
                 fields.Command.create({fname: week[fname] for fname in (
-                    "date_from", "date_to", "estimated", "promised", "amount")})
+                    "date_from", "date_to", "estimated", *forecast_kinds, "amount")})
                 for week in weeks
             ],
         })

@@ -118,7 +118,8 @@ class CreditControlKpiDashboardWeek(models.TransientModel):
     date_from = fields.Date(string="Week of")
     date_to = fields.Date(string="Until")
     estimated = fields.Monetary(help="Open instalments expected this week: due date + the customer's usual delay.")
-    promised = fields.Monetary(help="Payment promises and plans expected this week.")
+    # one field per kind of account.move._credit_forecast_override_kinds (higher modules add theirs)
+    promised = fields.Monetary(help="Payment promises expected this week.")
     amount = fields.Monetary(string="Expected Cash-in")
 
     def action_open_invoices(self):

@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -8,6 +9,8 @@ from ..const import COLLECTIBLE_MOVE_TYPES
 FORECAST_WEEKS = 12
 # Payments of the last HISTORY_DAYS days tell how late a customer pays.
 HISTORY_DAYS = 365
+# Below this, what is left of an expected receipt is a rounding difference.
+ROUNDING = 0.005
 
 
 class CreditControlKpiForecast(models.AbstractModel):
@@ -18,9 +21,10 @@ class CreditControlKpiForecast(models.AbstractModel):
     customer's usual delay: the amount-weighted average, over the payments
     of the last year, of the days between due date and payment (0 without
     history, negative for early payers). What is expected before the first
-    week (already late) falls in the first week. Payment promises and
-    payment plans replace the estimate of their invoices through
-    ``account.move._credit_forecast_overrides``.
+    week (already late) falls in the first week. Payment promises, payment
+    plans and predicted payment dates replace the estimate of their
+    invoices through ``account.move._credit_forecast_overrides``, each kind
+    in its own column (``account.move._credit_forecast_override_kinds``).
     """
 
     _name = "credit.control.kpi.forecast"
@@ -72,39 +76,100 @@ class CreditControlKpiForecast(models.AbstractModel):
         )
 
     @api.model
+    def _kpi_forecast_overrides(self, moves):
+        """The expected receipts of the hook for ``moves``: ``{move id:
+        [(date, amount, kind)]}``, only those of the strongest kind of each
+        invoice (a promised invoice is not also expected on its predicted
+        date)."""
+        Move = self.env["account.move"]
+        strength = Move._credit_forecast_override_kinds()
+        overrides = {}
+        for move_id, receipts in Move._credit_forecast_overrides(moves).items():
+            unknown = {kind for _date, _amount, kind in receipts} - set(strength)
+            if unknown:
+                raise ValueError(f"unknown forecast kinds {sorted(unknown)} for invoice {move_id}")
+            strongest = min(strength[kind] for _date, _amount, kind in receipts)
+            overrides[move_id] = [receipt for receipt in receipts if strength[receipt[2]] == strongest]
+        return overrides
+
+    @api.model
+    def _kpi_forecast_expected(self, items):
+        """The receipts expected from the open instalments of ``items`` (the
+        query of ``_kpi_forecast_items_query``) that the hook overrides,
+        made to add up to what each invoice owes: a receipt never claims
+        more than is open (the latest give up the excess), and what no
+        receipt covers (the rest of a partly promised invoice) stays on the
+        estimate of its latest instalments.
+
+        :return: ``(overrides, leftovers)``: ``{move id: [(date, amount,
+            kind)]}`` and ``{move id: [(week, amount)]}``
+        """
+        move_ids = [row[0] for row in self.env.execute_query(SQL("SELECT DISTINCT move_id FROM (%s) i", items))]
+        overrides = self._kpi_forecast_overrides(self.env["account.move"].browse(move_ids))
+        open_items = defaultdict(list)
+        for move_id, week, amount in self.env.execute_query(SQL(
+            "SELECT move_id, GREATEST(week, 0), amount FROM (%s) i WHERE move_id IN %s ORDER BY week DESC",
+            items, tuple(overrides) or (0,),
+        )):
+            open_items[move_id].append((week, float(amount)))
+        leftovers = {}
+        for move_id, receipts in overrides.items():
+            excess = sum(amount for _date, amount, _kind in receipts) - sum(a for _w, a in open_items[move_id])
+            capped = []
+            for date, amount, kind in sorted(receipts, reverse=True):
+                cut = min(amount, max(excess, 0.0))
+                excess -= cut
+                if amount - cut > ROUNDING:
+                    capped.append((date, amount - cut, kind))
+            overrides[move_id] = sorted(capped)
+            uncovered = max(-excess, 0.0)
+            for week, amount in open_items[move_id]:
+                share = min(amount, uncovered)
+                uncovered -= share
+                if share > ROUNDING:
+                    leftovers.setdefault(move_id, []).append((week, share))
+        return overrides, leftovers
+
+    @api.model
     def _kpi_forecast(self, today=None, company_ids=None, filters=None):
-        """Return ``[{week, date_from, date_to, estimated, promised,
+        """Return ``[{week, date_from, date_to, estimated, <kind>...,
         amount}]`` for the next 12 weeks (week 0 starts today), amounts in
-        company currency: ``estimated`` from the payment history,
-        ``promised`` from the overrides, ``amount`` their sum."""
+        company currency: ``estimated`` from the payment history, one key
+        per kind of ``account.move._credit_forecast_override_kinds`` (e.g.
+        ``promised``) from the overrides, ``amount`` their sum."""
         today = today or fields.Date.context_today(self)
         company_ids = company_ids or self.env.companies.ids
         self.env["credit.control.kpi"]._kpi_flush()
         items = self._kpi_forecast_items_query(today, company_ids, filters)
-        # one pass over the open items: the invoices for the overrides and
-        # the amounts per week are read together
-        rows = self.env.execute_query(SQL(
-            "SELECT move_id, GREATEST(week, 0), SUM(amount) FROM (%s) i GROUP BY 1, 2", items,
-        ))
-        Move = self.env["account.move"]
-        overrides = Move._credit_forecast_overrides(Move.browse({move_id for move_id, _week, _amount in rows}))
-        estimated = {}
-        for move_id, week, amount in rows:
-            if week < FORECAST_WEEKS and move_id not in overrides:
-                estimated[week] = estimated.get(week, 0) + amount
-        promised = dict.fromkeys(range(FORECAST_WEEKS), 0.0)
+        overrides, leftovers = self._kpi_forecast_expected(items)
+        estimated = defaultdict(float, {week: float(amount) for week, amount in self.env.execute_query(SQL(
+            """
+            SELECT GREATEST(week, 0), SUM(amount) FROM (%(items)s) i
+             WHERE week < %(weeks)s AND move_id NOT IN %(overridden)s
+          GROUP BY 1
+            """,
+            items=items,
+            weeks=FORECAST_WEEKS,
+            overridden=tuple(overrides) or (0,),
+        ))})
+        for shares in leftovers.values():
+            for week, amount in shares:
+                if week < FORECAST_WEEKS:
+                    estimated[week] += amount
+        kinds = self.env["account.move"]._credit_forecast_override_kinds()
+        expected = {kind: dict.fromkeys(range(FORECAST_WEEKS), 0.0) for kind in kinds}
         for receipts in overrides.values():
-            for date, amount in receipts:
+            for date, amount, kind in receipts:
                 week = self._kpi_week(date, today)
                 if week < FORECAST_WEEKS:
-                    promised[week] += amount
+                    expected[kind][week] += amount
         return [{
             "week": week,
             "date_from": today + timedelta(days=7 * week),
             "date_to": today + timedelta(days=7 * week + 6),
-            "estimated": float(estimated.get(week, 0.0)),
-            "promised": promised[week],
-            "amount": float(estimated.get(week, 0.0)) + promised[week],
+            "estimated": estimated[week],
+            **{kind: expected[kind][week] for kind in kinds},
+            "amount": estimated[week] + sum(expected[kind][week] for kind in kinds),
         } for week in range(FORECAST_WEEKS)]
 
     @staticmethod
@@ -117,17 +182,18 @@ class CreditControlKpiForecast(models.AbstractModel):
     def _kpi_forecast_week_moves(self, week, today=None, company_ids=None, filters=None):
         """The invoices the forecast expects cash from in week ``week`` (0 =
         this week, with what is already late): the invoices behind a
-        forecast row, estimated or promised."""
+        forecast row, estimated or expected from an override."""
         today = today or fields.Date.context_today(self)
         company_ids = company_ids or self.env.companies.ids
         self.env["credit.control.kpi"]._kpi_flush()
         items = self._kpi_forecast_items_query(today, company_ids, filters)
         Move = self.env["account.move"]
         rows = self.env.execute_query(SQL("SELECT DISTINCT move_id, GREATEST(week, 0) FROM (%s) i", items))
-        overrides = Move._credit_forecast_overrides(Move.browse({move_id for move_id, _week in rows}))
+        overrides, leftovers = self._kpi_forecast_expected(items)
         estimated = {move_id for move_id, move_week in rows if move_week == week and move_id not in overrides}
-        promised = {
+        estimated |= {move_id for move_id, shares in leftovers.items() if any(w == week for w, _a in shares)}
+        expected = {
             move_id for move_id, receipts in overrides.items()
-            if any(self._kpi_week(date, today) == week for date, _amount in receipts)
+            if any(self._kpi_week(date, today) == week for date, _amount, _kind in receipts)
         }
-        return Move.browse(sorted(estimated | promised))
+        return Move.browse(sorted(estimated | expected))

@@ -84,7 +84,8 @@ class TestKpiIndicators(CreditControlKpiCommon):
         self.assertEqual({w["week"]: w["amount"] for w in weeks if w["amount"]}, {0: 3100.0, 9: 800.0})
 
         def overrides(_self, moves):
-            return {self.inv4.id: [(date(2026, 5, 20), 300.0), (date(2026, 6, 1), 500.0)]} if self.inv4 in moves else {}
+            return {self.inv4.id: [(date(2026, 5, 20), 300.0, "promised"), (date(2026, 6, 1), 500.0, "promised")]
+                    } if self.inv4 in moves else {}
 
         with patch.object(AccountMove, "_credit_forecast_overrides", overrides):
             weeks = self.env["credit.control.kpi.forecast"]._kpi_forecast(self.TODAY, self.company.ids)
@@ -92,6 +93,36 @@ class TestKpiIndicators(CreditControlKpiCommon):
             {w["week"]: (w["estimated"], w["promised"]) for w in weeks if w["amount"]},
             {0: (3100.0, 300.0), 2: (0.0, 500.0)},
         )
+
+    def test_forecast_adds_up_to_the_open_amount(self):
+        """Whatever the hook answers, the forecast expects each invoice's
+        open amount once: inv4 owes 800 (expected in week 9)."""
+        Forecast = self.env["credit.control.kpi.forecast"]
+        cases = [
+            # the rest of a partly promised invoice stays on its estimate
+            ([(date(2026, 5, 20), 300.0, "promised")], {0: (3100.0, 300.0, 0.0), 9: (500.0, 0.0, 0.0)}),
+            # a receipt never claims more than is owed: the latest gives up the excess
+            ([(date(2026, 5, 20), 600.0, "promised"), (date(2026, 6, 1), 600.0, "promised")],
+             {0: (3100.0, 600.0, 0.0), 2: (0.0, 200.0, 0.0)}),
+            # a promise beats a prediction, whichever module answered first
+            ([(date(2026, 6, 1), 800.0, "predicted"), (date(2026, 5, 20), 300.0, "promised")],
+             {0: (3100.0, 300.0, 0.0), 9: (500.0, 0.0, 0.0)}),
+            ([(date(2026, 6, 1), 800.0, "predicted")], {0: (3100.0, 0.0, 0.0), 2: (0.0, 0.0, 800.0)}),
+        ]
+        for receipts, expected in cases:
+            with self.subTest(receipts=receipts), \
+                    patch.object(AccountMove, "_credit_forecast_overrides",
+                                 lambda _self, moves, r=receipts: {self.inv4.id: r} if self.inv4 in moves else {}), \
+                    patch.object(AccountMove, "_credit_forecast_override_kinds",
+                                 lambda _self: {"promised": 10, "predicted": 20}):
+                weeks = Forecast._kpi_forecast(self.TODAY, self.company.ids)
+                self.assertEqual(
+                    {w["week"]: (w["estimated"], w["promised"], w["predicted"]) for w in weeks if w["amount"]},
+                    expected,
+                )
+                self.assertEqual(sum(w["amount"] for w in weeks), 3900.0)
+                # the invoices behind the last row with an amount
+                self.assertIn(self.inv4, Forecast._kpi_forecast_week_moves(max(expected), self.TODAY, self.company.ids))
 
     def test_provisions(self):
         """Company rates 0/0/10/25/50/100, Public segment 0 in 61-90 days:

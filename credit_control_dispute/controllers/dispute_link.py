@@ -149,7 +149,8 @@ class CreditDisputeLinkController(http.Controller):
             "moves": moves,
             "open_amounts": open_amounts,
             "evidence": self._credit_evidence(dispute_sudo),
-            "resolutions": COLLEAGUE_RESOLUTIONS,
+            # the field's labels, in the reader's language (the constant is English)
+            "resolutions": link_sudo._fields["answer_resolution"]._description_selection(request.env),
             "access_token": access_token,
             "action": f"/credit/dispute/{dispute_sudo.id}/answer/{link_sudo.id}",
             "upload_max_mb": COLLEAGUE_UPLOAD_MAX_MB,

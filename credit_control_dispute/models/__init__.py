@@ -9,3 +9,4 @@ from . import credit_control_dossier
 from . import res_partner
 from . import credit_control_document
 from . import credit_control_dispute_link
+from . import credit_control_kpi_dashboard_week

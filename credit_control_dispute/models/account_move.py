@@ -95,10 +95,17 @@ class AccountMove(models.Model):
         return result
 
     @api.model
+    def _credit_forecast_override_kinds(self):
+        """Override of `credit_control_base`: the instalments of payment
+        plans have their own column, as strong as a promise."""
+        return {**super()._credit_forecast_override_kinds(), "planned": 10}
+
+    @api.model
     def _credit_forecast_overrides(self, moves):
         """Override of `credit_control_base`: what is left of the pending
-        promises and instalments, on their date, allocated to the invoices
-        they cover in due date order, converted to company currency."""
+        promises ("promised") and plan instalments ("planned"), on their
+        date, allocated to the invoices they cover in due date order,
+        converted to company currency."""
         result = defaultdict(list, super()._credit_forecast_overrides(moves))
         promises = self.env["credit.control.promise"].sudo().search(
             [("move_ids", "in", moves.ids), ("state", "=", "pending")], order="date, sequence, id",
@@ -118,7 +125,7 @@ class AccountMove(models.Model):
                 remaining -= share
                 if move in moves:
                     amount = currency._convert(share, move.company_currency_id, move.company_id, today)
-                    result[move.id].append((promise.date, amount))
+                    result[move.id].append((promise.date, amount, "planned" if promise.plan_id else "promised"))
         return dict(result)
 
     # ------------------------------------------------------------------

@@ -278,3 +278,16 @@ class TestColleagueLinkTourFrench(CreditColleagueLinkCommon):
         }])
         self.assertEqual(self.dispute.message_ids[0].author_id, self.colleague)
         self.assertIn("Il manquait deux cartons", self.dispute.message_ids[0].body)
+
+    def test_page_reads_in_french(self):
+        """Every label of the colleague's page in French: the view's own
+        terms (loaded through this view) and the proposed resolutions (the
+        answer field's labels, not the English constant)."""
+        page = self.url_open(self._url(self._send_link()))
+        self.assertEqual(page.status_code, 200)
+        text = re.sub(r"\s+", " ", page.text)
+        for french in ('<dt class="col-sm-4">Motif</dt>', "<h5>Factures</h5>", "<h5>Pièces justificatives</h5>",
+                       ">Avoir</label>", ">Justifié, sans avoir</label>", ">Rejeter la réclamation</label>"):
+            self.assertIn(french, text)
+        for english in (">Reason<", ">Invoices<", ">Evidence<", ">Credit note<", ">Reject the claim<"):
+            self.assertNotIn(english, text)

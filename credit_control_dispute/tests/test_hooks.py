@@ -17,16 +17,24 @@ class TestHooks(CreditDisputeCommon):
         other = self._create_invoice(self.customer, 90.0, due=date(2026, 2, 1))
         forecast = self.env["account.move"]._credit_forecast_overrides(self.invoices | other)
         self.assertEqual(forecast, {
-            self.invoice_1.id: [(date(2026, 3, 10), 700.0)],
-            self.invoice_2.id: [(date(2026, 3, 20), 250.0), (date(2026, 4, 20), 250.0)],
+            self.invoice_1.id: [(date(2026, 3, 10), 700.0, "promised")],
+            self.invoice_2.id: [(date(2026, 3, 20), 250.0, "planned"), (date(2026, 4, 20), 250.0, "planned")],
         })
+        # each in its own column of the forecast; the rest of invoice 1 (300) is not claimed twice
+        weeks = self.env["credit.control.kpi.forecast"]._kpi_forecast(
+            date(2026, 3, 1), filters={"partner_id": self.customer.id})
+        self.assertEqual(
+            {w["week"]: (w["promised"], w["planned"]) for w in weeks if w["promised"] or w["planned"]},
+            {1: (700.0, 0.0), 2: (0.0, 250.0), 7: (0.0, 250.0)},
+        )
+        self.assertLessEqual(sum(w["amount"] for w in weeks), sum((self.invoices | other).mapped("amount_residual")))
         # a multi-invoice promise goes to the invoices in due date order
         self.Promise.search([]).action_cancel()
         self.Promise._credit_create_promise(self.dossier, self.invoices, date(2026, 3, 12), amount=1200.0)
         forecast = self.env["account.move"]._credit_forecast_overrides(self.invoices)
         self.assertEqual(forecast, {
-            self.invoice_1.id: [(date(2026, 3, 12), 1000.0)],
-            self.invoice_2.id: [(date(2026, 3, 12), 200.0)],
+            self.invoice_1.id: [(date(2026, 3, 12), 1000.0, "promised")],
+            self.invoice_2.id: [(date(2026, 3, 12), 200.0, "promised")],
         })
 
     def test_behaviour_facts(self):

@@ -108,7 +108,7 @@ class TestPromise(CreditDisputeCommon):
             self.assertRecordValues(promise, [{"state": "pending", "amount_paid": 400.0}])
             # forecast in company currency at today's rate: 600 CHF left at 2.5
             self.assertEqual(self.env["account.move"]._credit_forecast_overrides(invoice),
-                             {invoice.id: [(date(2026, 3, 10), 240.0)]})
+                             {invoice.id: [(date(2026, 3, 10), 240.0, "promised")]})
             self._pay(invoice, amount=600.0)
         self.assertRecordValues(promise, [{"state": "kept", "amount_paid": 1000.0}])
         with self.assertRaises(ValidationError):

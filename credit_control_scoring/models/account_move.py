@@ -118,15 +118,25 @@ class AccountMove(models.Model):
         return result
 
     @api.model
+    def _credit_forecast_override_kinds(self):
+        """Override of `credit_control_base`: predicted payment dates have
+        their own column, weaker than what a customer committed to (a
+        promise, a payment plan)."""
+        return {**super()._credit_forecast_override_kinds(), "predicted": 20}
+
+    @api.model
     def _credit_forecast_overrides(self, moves):
         """Override of `credit_control_base`: the open instalments of the
         customers with a payment profile are expected on their predicted
-        date rather than on their due date shifted by the customer's mean
-        delay. What the modules before this one set (payment promises and
-        plans of the disputes module) is kept as it is."""
+        date ("predicted") rather than on their due date shifted by the
+        customer's mean delay. The invoices already expected by the modules
+        before this one (payment promises and plans) are not predicted; the
+        forecast keeps the strongest kind when a module after this one adds
+        its own."""
         result = dict(super()._credit_forecast_overrides(moves))
         for item in moves.filtered(lambda m: m.id not in result)._credit_predict_instalments():
-            result.setdefault(item["move"].id, []).append((item["predicted_date"], item["amount_company"]))
+            result.setdefault(item["move"].id, []).append(
+                (item["predicted_date"], item["amount_company"], "predicted"))
         return result
 
     def _search_credit_sapin_high_risk(self, operator, value):

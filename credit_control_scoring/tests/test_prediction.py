@@ -111,11 +111,29 @@ class TestPaymentPrediction(CreditControlCommon):
         self._recompute()
         Move = self.env["account.move"]
         overrides = Move._credit_forecast_overrides(self.open_invoice)
-        self.assertEqual(overrides, {self.open_invoice.id: [(date(2026, 6, 10), 1000.0)]})
+        self.assertEqual(overrides, {self.open_invoice.id: [(date(2026, 6, 10), 1000.0, "predicted")]})
         forecast = self.env["credit.control.kpi.forecast"]._kpi_forecast(
             TODAY, filters={"partner_id": self.garage.id})
         # 10/06 is in week 3 (from 05/06); due date + mean delay (01/06) was week 2
         self.assertEqual([row["amount"] for row in forecast[:5]], [0.0, 0.0, 0.0, 1000.0, 0.0])
+        # a prediction, not a promise: in its own column, and the open amount once
+        self.assertEqual((forecast[3]["estimated"], forecast[3]["promised"], forecast[3]["predicted"]),
+                         (0.0, 0.0, 1000.0))
+        self.assertEqual(sum(row["amount"] for row in forecast), self.open_invoice.amount_residual)
+
+    def test_forecast_dashboard_column(self):
+        """The dashboard's forecast shows predicted receipts under
+        "Predicted" ("Prédit"), never under "Promised"."""
+        self._recompute()
+        dashboard = self.env["credit.control.kpi.dashboard"].create({"segment_id": self.garages.id})
+        dashboard.action_refresh()
+        week = dashboard.week_ids.filtered(lambda w: w.date_from == date(2026, 6, 5))
+        self.assertRecordValues(week, [{"estimated": 0.0, "promised": 0.0, "predicted": 1000.0, "amount": 1000.0}])
+        self.assertEqual(sum(dashboard.week_ids.mapped("promised")), 0.0)
+        self.assertEqual(dashboard.forecast_total, self.open_invoice.amount_residual)
+        load_french(self.env)
+        labels = self.env["credit.control.kpi.dashboard.week"].with_context(lang="fr_FR").fields_get(["predicted"])
+        self.assertEqual(labels["predicted"]["string"], "Prédit")
 
     def test_forecast_keeps_payment_promises(self):
         """A promised invoice is expected on the promised date only, not
@@ -126,7 +144,11 @@ class TestPaymentPrediction(CreditControlCommon):
         dossier = self.dossiers.filtered(lambda d: d.partner_id == self.garage)
         self.env["credit.control.promise"]._credit_create_promise(dossier, self.open_invoice, date(2026, 5, 25))
         overrides = self.env["account.move"]._credit_forecast_overrides(self.open_invoice)
-        self.assertEqual(overrides, {self.open_invoice.id: [(date(2026, 5, 25), 1000.0)]})
+        self.assertEqual(overrides, {self.open_invoice.id: [(date(2026, 5, 25), 1000.0, "promised")]})
+        forecast = self.env["credit.control.kpi.forecast"]._kpi_forecast(
+            TODAY, filters={"partner_id": self.garage.id})
+        self.assertEqual({row["week"]: (row["promised"], row["predicted"]) for row in forecast if row["amount"]},
+                         {1: (1000.0, 0.0)})
 
     def test_priority_boost_for_likely_late(self):
         dossiers = self._recompute()

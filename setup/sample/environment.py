@@ -136,6 +136,8 @@ def _configure_company(env, company, data, countries):
         'street': data['street'],
         'zip': data['zip'],
         'city': data['city'],
+        # not the state of Odoo's demo company (California)
+        'state_id': False,
         'country_id': countries[data['country']],
         'vat': data['vat'],
         'company_registry': data.get('company_registry') or data.get('siret'),

@@ -16,6 +16,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tools import SQL
 
+from . import showcase
 from .environment import prepare
 from .orm_writer import OrmWriter, batched
 from .partners import CustomerFactory
@@ -85,6 +86,8 @@ def generate(env, customers=60, invoices=900, seed=42, months=18, today=None, sq
     counts.update(_customer_portal(env, partners))
     if not sql:  # benchmarks measure the accounting alone
         counts.update(_disputes_and_promises(users_env, random.Random(seed + 1), partners, today))
+        counts.update(showcase.einvoice_lifecycle(users_env, today))
+        counts.update(showcase.autopay(users_env, today, _portal_partner(env)))
         counts.update(_scores(env))
         counts.update(_reminders(env, today))
         if receipts:
@@ -323,6 +326,11 @@ def _customer_portal(env, partners):
         'groups_id': [Command.set(env.ref('base.group_portal').ids)],
     })
     return {'portal_customer': dossier.partner_id.name}
+
+
+def _portal_partner(env):
+    """The contact of the demo's portal user ``customer``, if any."""
+    return env['res.users'].search([('login', '=', 'customer')]).partner_id or None
 
 
 def _collector_users(env):
