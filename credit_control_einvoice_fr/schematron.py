@@ -10,10 +10,17 @@ Usage: ``python schematron.py STYLESHEET MESSAGE.xml...``
 """
 
 import json
+import resource
 import sys
 
 
 def main(stylesheet, paths):
+    # An Odoo server caps its address space (limit_memory_hard), and its
+    # children inherit the cap; SaxonC's native image reserves more address
+    # space than that when it starts (reserved, not used). This short-lived
+    # child lifts its own soft cap to the hard one.
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
     from saxonche import PySaxonProcessor
 
     with PySaxonProcessor(license=False) as processor:
