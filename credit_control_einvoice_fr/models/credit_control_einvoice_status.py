@@ -196,10 +196,10 @@ class CreditControlEinvoiceStatus(models.Model):
         """``{move id: status}``: the latest status of each invoice the
         customer may be shown: received from the platforms, or a 212 that
         left while what it reports is still collected (a corrective 212 of
-        an undone payment is not shown, nor the 212 it cancels)."""
+        an undone payment is not shown, nor, once the payment is undone,
+        the 212 it corrects, even before the correction leaves)."""
         statuses = self.search([
-            ("move_id", "in", moves.ids),
-            "|", ("direction", "=", "in"), ("state", "in", ("sent", "exported")),
+            ("move_id", "in", moves.ids), "|", ("direction", "=", "in"), ("state", "!=", "cancelled"),
         ])  # latest first (_order)
         collected = defaultdict(float)
         for status in statuses.filtered(lambda s: s.direction == "out"):
@@ -209,7 +209,9 @@ class CreditControlEinvoiceStatus(models.Model):
             if status.move_id.id in latest:
                 continue
             if status.direction == "out" and (
-                status.amount < 0 or status.currency_id.compare_amounts(collected[status.move_id.id], 0.0) <= 0
+                status.state not in ("sent", "exported")
+                or status.amount < 0
+                or status.currency_id.compare_amounts(collected[status.move_id.id], 0.0) <= 0
             ):
                 continue
             latest[status.move_id.id] = status

@@ -48,8 +48,8 @@ class TestPortalStatus(EinvoiceCommon, HttpCase):
             self._message("205", invoice=self.other_invoice, issued=datetime(2026, 2, 11, 9, 30)),
         )
 
-    def _page(self, url):
-        response = self.url_open(url, allow_redirects=False)
+    def _page(self, url, follow=False):
+        response = self.url_open(url, allow_redirects=follow)
         return response.status_code, response.text
 
     def test_the_customer_sees_the_status_of_its_own_invoices(self):
@@ -87,7 +87,7 @@ class TestPortalStatus(EinvoiceCommon, HttpCase):
         self.env["res.users"].search([("login", "=", "martin")]).lang = "fr_FR"
         self.authenticate("martin", "martin")
         for url in (f"/my/credit/{self._dossier(self.customer).id}", f"/my/invoices/{self.invoice.id}"):
-            code, page = self._page(url)
+            code, page = self._page(url, follow=True)  # to the French address of the page
             self.assertEqual(code, 200)
             self.assertIn("Plateforme de facturation électronique", page)
             self.assertIn("207 En litige", page)
