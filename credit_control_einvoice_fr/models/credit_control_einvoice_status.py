@@ -72,8 +72,8 @@ class CreditControlEinvoiceStatus(models.Model):
     error = fields.Text(readonly=True)
     schematron_checked = fields.Boolean(
         readonly=True,
-        help="Validated against the BR-FR-CDV schematron too (a Saxon server is configured), not only "
-        "against the CDAR schema.",
+        help="Validated against the BR-FR-CDV schematron too, not only against the CDAR schema: always for "
+        "the messages sent, for the messages received when a Saxon server is configured.",
     )
 
     # ------------------------------------------------------------------
