@@ -9,7 +9,7 @@
     "author": "Credit Control Suite contributors",
     "license": "AGPL-3",
     "depends": ["credit_control_dispute", "credit_control_scenario"],
-    "external_dependencies": {"python": ["pyfrctc"]},
+    "external_dependencies": {"python": ["pyfrctc", "saxonche"]},
     "data": [
         "security/ir.model.access.csv",
         "security/credit_control_einvoice_rules.xml",

@@ -4,7 +4,13 @@ Everything that knows the message format or the API stays here, so that
 the models speak of invoices and statuses only."""
 
 import datetime
+import importlib.resources
+import json
 import logging
+import os
+import subprocess
+import sys
+import tempfile
 
 from lxml import etree
 
@@ -22,12 +28,17 @@ _logger = logging.getLogger(__name__)
 
 try:
     import pyfrctc
-    from pyfrctc.pyfrctc import CDAR_NS_MAP, PLATFORMS
+    from pyfrctc.pyfrctc import CDAR_NS_MAP, CDAR_XSLT_FILE, PLATFORMS
 except ImportError:  # the manifest's external dependency tells the user
     pyfrctc = None
     CDAR_NS_MAP = PLATFORMS = {}
+    CDAR_XSLT_FILE = None
 
 FLOW_TYPE_LIFECYCLE = "CustomerInvoiceLC"
+SCHEMATRON_RUNNER = os.path.join(os.path.dirname(__file__), "schematron.py")
+# the first run of SaxonC on a loaded machine takes seconds, not minutes
+SCHEMATRON_TIMEOUT = 120
+SVRL_NS = {"svrl": "http://purl.oclc.org/dsdl/svrl"}
 
 
 class CdarError(Exception):
@@ -112,7 +123,47 @@ def build(values, saxon_url=None):
             pyfrctc.check_cdar_schematron(content, saxon_server_url=saxon_url, raise_if_http_error=True)
     except Exception as error:
         raise CdarError(str(error)) from error
+    if not saxon_url:
+        check_schematron(content)
     return content
+
+
+def check_schematron(content):
+    """Check a CDAR message (bytes) against the BR-FR-CDV schematron that
+    pyfrctc ships, with SaxonC-HE in a child process (see schematron.py).
+
+    :raise CdarError: listing the rules the message breaks (their fatal
+        assertions; the warnings are not errors), or why the check could not
+        run: a message that was not checked does not leave
+    """
+    stylesheet = importlib.resources.files("pyfrctc").joinpath(CDAR_XSLT_FILE)
+    with tempfile.TemporaryDirectory(prefix="cdar-") as folder:
+        path = os.path.join(folder, "message.xml")
+        with open(path, "wb") as file:
+            file.write(content)
+        try:
+            result = subprocess.run(
+                [sys.executable, SCHEMATRON_RUNNER, str(stylesheet), path],
+                capture_output=True, timeout=SCHEMATRON_TIMEOUT, check=False,
+            )
+        except (OSError, subprocess.SubprocessError) as error:
+            raise CdarError(f"the BR-FR-CDV schematron could not be run: {error}") from error
+    if result.returncode:
+        reason = (result.stderr.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
+        raise CdarError(f"the BR-FR-CDV schematron could not be run: {reason}")
+    failures = schematron_failures(json.loads(result.stdout)[0])
+    if failures:
+        raise CdarError("the message breaks the BR-FR-CDV rules:\n" + "\n".join(failures))
+
+
+def schematron_failures(report):
+    """The fatal findings of an SVRL report, one line each."""
+    root = etree.fromstring(report.encode())
+    findings = root.xpath(
+        "//svrl:failed-assert[not(@flag = 'warning')] | //svrl:successful-report[not(@flag = 'warning')]",
+        namespaces=SVRL_NS,
+    )
+    return [" ".join("".join(finding.xpath("svrl:text//text()", namespaces=SVRL_NS)).split()) for finding in findings]
 
 
 def _add_vat_rates(content, rates):

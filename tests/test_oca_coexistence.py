@@ -15,7 +15,11 @@ its tests beside ``credit_control_statement_import`` (and OCA's statement
 importers it depends on): our hooks on journal entries must not break its
 widget, and our proposals follow what its widget reconciles and undoes
 (credit_control_statement_import's ``TestReconcileOcaWidget``, skipped
-where it is not installed)."""
+where it is not installed).
+
+OCA's ``queue_job`` comes with ``credit_control_queue``; the e-invoicing
+module's tests start their platform stand-in in the test port range
+(``CC_TEST_HTTP_PORT``), away from ``CC_OCA_HTTP_PORT``."""
 import os
 import re
 from pathlib import Path
@@ -28,7 +32,8 @@ OCA_MODULES = ["account_credit_control", "account_invoice_overdue_reminder", "ac
 # installed beside ours, their tests not run
 OCA_ORACLES = ["account_financial_report"]
 OURS = ["credit_control_base", "credit_control_scenario", "credit_control_scoring", "credit_control_dispute",
-        "credit_control_portal", "credit_control_statement_import"]
+        "credit_control_portal", "credit_control_statement_import", "credit_control_queue",
+        "credit_control_einvoice_fr"]
 RESULT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
 
 

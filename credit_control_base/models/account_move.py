@@ -309,6 +309,19 @@ class AccountMove(models.Model):
         """
         return {"promised": 10}
 
+    def _credit_customer_statuses(self):
+        """Extension point: what the customer may read about these invoices
+        besides what it owes, on its statement and invoice pages (e.g. the
+        status its e-invoicing platform gave them), in the reader's language.
+
+        The caller has proven the reader's right to see these invoices;
+        higher modules read their own records for them in one batch.
+
+        :return: ``{move id: [{"title": str, "label": str, "date": date,
+            "detail": str or False}, ...]}``
+        """
+        return {}
+
     # ------------------------------------------------------------------
     # VIEWS
     # ------------------------------------------------------------------

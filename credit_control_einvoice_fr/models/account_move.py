@@ -58,6 +58,21 @@ class AccountMove(models.Model):
              [("credit_einvoice_postponed_until", ">=", today)]),
         ]
 
+    def _credit_customer_statuses(self):
+        """Override of `credit_control_base`: the latest status of each
+        invoice on the e-invoicing platforms, with its date and the reason
+        the customer's platform gave (207 In Dispute...)."""
+        statuses = super()._credit_customer_statuses()
+        latest = self.env["credit.control.einvoice.status"].sudo()._credit_latest_for_customer(self)
+        for move_id, status in latest.items():
+            statuses.setdefault(move_id, []).append({
+                "title": _("E-invoicing platform"),
+                "label": status._credit_label(),
+                "date": fields.Datetime.context_timestamp(status, status.status_date).date(),
+                "detail": status.reason or status.reason_code or False,
+            })
+        return statuses
+
     # ------------------------------------------------------------------
     # 212 COLLECTED
     # ------------------------------------------------------------------

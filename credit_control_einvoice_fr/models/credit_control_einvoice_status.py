@@ -1,6 +1,7 @@
 import base64
 import hashlib
 import logging
+from collections import defaultdict
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -65,20 +66,15 @@ class CreditControlEinvoiceStatus(models.Model):
     flow_id = fields.Char(string="Platform Flow", readonly=True, index="btree_not_null", copy=False)
     state = fields.Selection(
         [("done", "Processed"), ("to_send", "To Send"), ("sent", "Sent"), ("exported", "Exported"),
-         ("error", "Error")],
+         ("error", "Error"), ("cancelled", "Cancelled")],
         default="done", required=True, readonly=True,
     )
     error = fields.Text(readonly=True)
     schematron_checked = fields.Boolean(
         readonly=True,
-        help="Validated against the BR-FR-CDV schematron too (a Saxon server is configured), not only "
-        "against the CDAR schema.",
+        help="Validated against the BR-FR-CDV schematron too, not only against the CDAR schema: always for "
+        "the messages sent, for the messages received when a Saxon server is configured.",
     )
-
-    _sql_constraints = [
-        ("payment_uniq", "unique(move_id, payment_move_id, code)",
-         "A payment is reported once per invoice."),
-    ]
 
     # ------------------------------------------------------------------
     # IMPORT
@@ -195,6 +191,32 @@ class CreditControlEinvoiceStatus(models.Model):
             return max(move.amount_total - amounts[AMOUNT_APPROVED_TAXED], 0.0)
         return 0.0
 
+    @api.model
+    def _credit_latest_for_customer(self, moves):
+        """``{move id: status}``: the latest status of each invoice the
+        customer may be shown: received from the platforms, or a 212 that
+        left while what it reports is still collected (a corrective 212 of
+        an undone payment is not shown, nor, once the payment is undone,
+        the 212 it corrects, even before the correction leaves)."""
+        statuses = self.search([
+            ("move_id", "in", moves.ids), "|", ("direction", "=", "in"), ("state", "!=", "cancelled"),
+        ])  # latest first (_order)
+        collected = defaultdict(float)
+        for status in statuses.filtered(lambda s: s.direction == "out"):
+            collected[status.move_id.id] += status.amount
+        latest = {}
+        for status in statuses:
+            if status.move_id.id in latest:
+                continue
+            if status.direction == "out" and (
+                status.state not in ("sent", "exported")
+                or status.amount < 0
+                or status.currency_id.compare_amounts(collected[status.move_id.id], 0.0) <= 0
+            ):
+                continue
+            latest[status.move_id.id] = status
+        return latest
+
     # ------------------------------------------------------------------
     # WHAT A STATUS DOES
     # ------------------------------------------------------------------
@@ -299,7 +321,12 @@ class CreditControlEinvoiceStatus(models.Model):
         }
 
     def action_send(self):
-        self.filtered(lambda s: s.state in ("to_send", "error", "exported"))._credit_send()
+        statuses = self.filtered(lambda s: s.state in ("to_send", "error", "exported"))
+        # a message that could not be made (no SIREN, a rule broken) is made
+        # again, from what was fixed since
+        for status in statuses.filtered(lambda s: s.direction == "out" and not s.attachment_id):
+            status._credit_generate(status.move_id._credit_einvoice_collected_by_rate(status.amount))
+        statuses.filtered("attachment_id")._credit_send()
         return True
 
     # ------------------------------------------------------------------
@@ -307,47 +334,66 @@ class CreditControlEinvoiceStatus(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _credit_report_collections(self, partials):
-        """Report as 212 Collected the money these reconciliations bring to
-        invoices whose VAT is due on receipt: one message per invoice and
-        payment, the amount collected per VAT rate. A write-off, a credit
-        note or a bad-debt loss is no collection: only the cash part of a
-        payment or a bank line counts."""
-        candidates = []
+    def _credit_collection_pairs(self, partials):
+        """The ``(invoice, payment entry)`` pairs these reconciliations
+        join, for invoices whose collections are reported (VAT due on
+        receipt, in a company that reports them)."""
+        pairs = set()
         for partial in partials:
-            for own, other, own_amount in (
-                (partial.debit_move_id, partial.credit_move_id, partial.debit_amount_currency),
-                (partial.credit_move_id, partial.debit_move_id, partial.credit_amount_currency),
-            ):
+            for own, other in ((partial.debit_move_id, partial.credit_move_id),
+                               (partial.credit_move_id, partial.debit_move_id)):
                 move = own.move_id
                 if (
                     move.move_type in ("out_invoice", "out_receipt")
                     and move.company_id.credit_einvoice_report_collected
                     and move._credit_einvoice_on_receipt_lines()
                 ):
-                    candidates.append((move, other.move_id, own_amount))
-        if not candidates:
+                    pairs.add((move, other.move_id))
+        return list(pairs)
+
+    @api.model
+    def _credit_sync_collections(self, pairs):
+        """Report as 212 Collected what each payment entry has brought to
+        each invoice of ``pairs`` since the last report, per VAT rate.
+
+        What is reported for a pair always converges on the cash part of
+        what the payment settles on the invoice now: a new reconciliation
+        reports the money received; an undone one (unreconciled, payment
+        reset or cancelled, cheque returned) cancels the messages that had
+        not left yet and reports the rest as a corrective 212 of the
+        negative amount, which the CDAR schema and the BR-FR-CDV rules
+        accept (a collected amount, MDT-215, is not required positive).
+        A write-off, a credit note or a bad-debt loss is no collection:
+        only the cash part of a payment or a bank line counts.
+
+        Reported whoever reconciles (an accountant without credit rights):
+        the reconciliation itself was checked by the ORM."""
+        if not pairs:
             return self.browse()
-        done = {
-            (status.move_id, status.payment_move_id)
-            for status in self.sudo().search([
-                ("code", "=", STATUS_COLLECTED),
-                ("move_id", "in", [move.id for move, _payment, _amount in candidates]),
-                ("payment_move_id", "in", [payment.id for _move, payment, _amount in candidates]),
-            ])
-        }
+        Status = self.sudo()
+        reconciled = self._credit_reconciled_amounts(pairs)
+        reported = defaultdict(lambda: Status.browse())
+        for status in Status.search([
+            ("code", "=", STATUS_COLLECTED),
+            ("move_id", "in", [move.id for move, _payment in pairs]),
+            ("payment_move_id", "in", [payment.id for _move, payment in pairs]),
+            ("state", "!=", "cancelled"),
+        ]):
+            reported[status.move_id, status.payment_move_id] |= status
         values = []
-        for move, payment, amount in candidates:
-            ratio = payment._credit_einvoice_cash_ratio()
-            if not ratio or (move, payment) in done:
-                continue
-            done.add((move, payment))
-            collected = move._credit_einvoice_collected_by_rate(amount * ratio)
+        for move, payment in pairs:
+            currency = move.currency_id
+            target = currency.round(reconciled.get((move, payment), 0.0) * payment._credit_einvoice_cash_ratio())
+            statuses = reported[move, payment]
+            delta = target - sum(statuses.mapped("amount"))
+            if currency.compare_amounts(delta, 0.0) < 0:
+                unsent = statuses.filtered(lambda s: s.state in ("to_send", "error"))
+                unsent.write({"state": "cancelled"})
+                delta += sum(unsent.mapped("amount"))
+            collected = move._credit_einvoice_collected_by_rate(delta) if not currency.is_zero(delta) else []
             if collected:
                 values.append((move, payment, collected))
-        # reported whoever reconciles (an accountant without credit rights):
-        # the reconciliation itself was checked by the ORM
-        statuses = self.sudo().create([{
+        statuses = Status.create([{
             "move_id": move.id,
             "code": STATUS_COLLECTED,
             "direction": "out",
@@ -357,7 +403,35 @@ class CreditControlEinvoiceStatus(models.Model):
         } for move, payment, collected in values])
         for status, (_move, _payment, collected) in zip(statuses, values, strict=True):
             status._credit_generate(collected)
+            if status.amount < 0:
+                status.move_id.message_post(body=_(
+                    "The collection of %(amount)s by %(payment)s was undone: a corrective 212 Collected "
+                    "of the negative amount reports it to the e-invoicing platform.",
+                    amount=status.currency_id.format(-status.amount), payment=status.payment_move_id.name,
+                ))
         return statuses
+
+    @api.model
+    def _credit_reconciled_amounts(self, pairs):
+        """``{(invoice, payment entry): amount}``: what the entry settles on
+        the invoice now, in the invoice's currency, summed over their
+        reconciliations (an invoice in instalments has several)."""
+        invoices = self.env["account.move"].union(*(move for move, _payment in pairs))
+        payments = self.env["account.move"].union(*(payment for _move, payment in pairs))
+        Partial = self.env["account.partial.reconcile"].sudo()
+        partials = Partial.search([
+            ("debit_move_id.move_id", "in", invoices.ids), ("credit_move_id.move_id", "in", payments.ids),
+        ]) | Partial.search([
+            ("credit_move_id.move_id", "in", invoices.ids), ("debit_move_id.move_id", "in", payments.ids),
+        ])
+        amounts = defaultdict(float)
+        for partial in partials:
+            debit, credit = partial.debit_move_id.move_id, partial.credit_move_id.move_id
+            if debit in invoices:
+                amounts[debit, credit] += partial.debit_amount_currency
+            if credit in invoices:
+                amounts[credit, debit] += partial.credit_amount_currency
+        return amounts
 
     def _credit_generate(self, collected):
         """Write and validate the message of this outgoing status; a message
@@ -369,7 +443,7 @@ class CreditControlEinvoiceStatus(models.Model):
         now = fields.Datetime.now()
         values = {
             "identifier": f"{move.name}_{move._credit_einvoice_type_code()}_{move.invoice_date}#"
-            f"{self.code}_{now:%Y%m%d%H%M%S}_{self.payment_move_id.id}",
+            f"{self.code}_{now:%Y%m%d%H%M%S}_{self.payment_move_id.id}_{self.id}",
             "when": now,
             "seller": {"siren": company._credit_einvoice_siren(), "name": company.name},
             "buyer": {"siren": move.commercial_partner_id._credit_einvoice_siren(),
@@ -393,7 +467,7 @@ class CreditControlEinvoiceStatus(models.Model):
         except CdarError as error:
             self.write({"state": "error", "error": str(error)})
             return
-        filename = f"CDAR_{move.name.replace('/', '_')}_{self.code}_{self.payment_move_id.id}.xml"
+        filename = f"CDAR_{move.name.replace('/', '_')}_{self.code}_{self.payment_move_id.id}_{self.id}.xml"
         attachment = self.env["ir.attachment"].sudo().create({
             "name": filename,
             "datas": base64.b64encode(content),
@@ -404,7 +478,8 @@ class CreditControlEinvoiceStatus(models.Model):
         self.write({
             "attachment_id": attachment.id,
             "status_date": now,
-            "schematron_checked": bool(saxon_url),
+            # on the configured Saxon server, else with SaxonC-HE here
+            "schematron_checked": True,
             "state": "to_send" if company._credit_einvoice_api_configured() else "exported",
             "error": False,
         })

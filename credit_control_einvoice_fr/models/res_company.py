@@ -45,8 +45,8 @@ class ResCompany(models.Model):
         string="Schematron Validation Server",
         groups="base.group_system",
         help="URL of a Saxon server (XSLT 2.0) that checks every CDAR message against the BR-FR-CDV "
-        "schematron shipped by pyfrctc, e.g. http://localhost:5000/transform. Without it messages are "
-        "checked against the CDAR schema only.",
+        "schematron shipped by pyfrctc, e.g. http://localhost:5000/transform. Without it the messages sent "
+        "are checked with SaxonC-HE on this server, and the messages received against the CDAR schema only.",
     )
 
     def _credit_einvoice_siren(self):

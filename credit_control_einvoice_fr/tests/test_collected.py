@@ -24,13 +24,18 @@ class TestCollected(CollectedCommon):
         self.assertEqual(len(statuses), 2)
         self.assertNotEqual(statuses[0].payment_move_id, statuses[1].payment_move_id)
         self.assertEqual(self._amounts_per_rate(statuses[1]), {10.0: 275.0, 20.0: 600.0})
-        # undoing and redoing the reconciliation of a payment reports it once
-        payment_line = statuses[1].payment_move_id.line_ids.filtered(
-            lambda line: line.account_type == "asset_receivable")
+        # undoing the reconciliation of a payment whose 212 left reports a
+        # corrective 212 of the negative amount; redoing it reports it again
+        payment = statuses[1].payment_move_id
+        payment_line = payment.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
         payment_line.remove_move_reconcile()
+        corrective = self._collected()[2:]
+        self.assertRecordValues(corrective, [{"amount": -875.0, "payment_move_id": payment.id, "state": "exported"}])
+        self.assertEqual(self._amounts_per_rate(corrective), {10.0: -275.0, 20.0: -600.0})
+        self.assertIn("was undone", self.services.message_ids[0].body)
         receivable = self.services.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
         (payment_line | receivable).reconcile()
-        self.assertEqual(len(self._collected()), 2)
+        self.assertEqual(self._collected().mapped("amount"), [875.0, 875.0, -875.0, 875.0])
 
     def test_no_message_for_a_write_off(self):
         receivable = self.services.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
@@ -79,3 +84,15 @@ class TestCollected(CollectedCommon):
         self.assertEqual(self.services.payment_state in ("paid", "in_payment"), True)
         self.assertRecordValues(self._collected(), [{"state": "error", "attachment_id": False}])
         self.assertIn("SIREN", self._collected().error)
+
+    def test_a_payment_reset_to_draft_is_corrected_and_no_longer_shown_as_collected(self):
+        self._pay(self.services, payment_date=date(2026, 2, 1))
+        collected = self._collected()
+        Status = self.env["credit.control.einvoice.status"]
+        self.assertEqual(Status._credit_latest_for_customer(self.services), {self.services.id: collected})
+        collected.payment_move_id.origin_payment_id.action_draft()
+        corrective = self._collected() - collected
+        self.assertRecordValues(corrective, [{"amount": -1750.0, "state": "exported"}])
+        self.assertEqual(self._amounts_per_rate(corrective), {10.0: -550.0, 20.0: -1200.0})
+        # the customer is not shown an invoice collected that is not
+        self.assertEqual(Status._credit_latest_for_customer(self.services), {})

@@ -6,6 +6,7 @@ import pyfrctc
 
 from odoo.tests import tagged
 
+from ..cdar import CdarError, check_schematron
 from .common import CollectedCommon
 from .platform_standin import PlatformStandin
 
@@ -83,3 +84,33 @@ class TestFlowApi(CollectedCommon):
         self.company.sudo().credit_einvoice_client_secret = "s3cret"
         status.action_send()
         self.assertEqual(status.state, "sent")
+
+    def test_an_undone_payment_whose_212_did_not_leave_sends_nothing(self):
+        payment = self._pay(self.services, amount=875.0, payment_date=date(2026, 2, 1))
+        status = self._collected()
+        self.assertEqual(status.state, "to_send")
+        payment.action_draft()
+        self.assertRecordValues(self._collected(), [{"amount": 875.0, "state": "cancelled"}])
+        self.Status._cron_sync_platform()
+        self.assertFalse(self.platform.sent)
+
+    def test_a_message_breaking_a_br_fr_cdv_rule_does_not_leave(self):
+        # a 212 without its collected amount: valid against the CDAR schema
+        # (pyfrctc checked it), not against rule BR-FR-CDV-14
+        content = self._message("212")
+        pyfrctc.check_cdar_xsd(content)
+        with self.assertRaisesRegex(CdarError, r"BR-FR-CDV-14/MDT-207"):
+            check_schematron(content)
+        # the module's own message, made without the amounts, is kept in error
+        payment = self._pay(self.invoice, payment_date=date(2026, 2, 1))
+        status = self.Status.create({
+            "move_id": self.services.id, "code": "212", "direction": "out", "state": "to_send",
+            "payment_move_id": payment.move_id.id,
+        })
+        status._credit_generate([])
+        self.assertRecordValues(status, [{"state": "error", "attachment_id": False}])
+        self.assertIn("BR-FR-CDV-14", status.error)
+        self.Status._cron_sync_platform()
+        status.action_send()
+        self.assertEqual(status.state, "error")
+        self.assertFalse(self.platform.sent)

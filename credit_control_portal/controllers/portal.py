@@ -402,6 +402,7 @@ class CreditStatementPortal(PortalAccount):
         invoice_status.update(dict.fromkeys(disputes.move_ids.ids, _("Disputed")))
         today = fields.Date.context_today(dossier)
         format_date, format_amount = self._credit_formatters()
+        customer_statuses = self._credit_customer_statuses(invoices)
         # per instalment, as the dossier and the reminders count them
         instalments = defaultdict(list)
         for item in invoices._credit_instalments(today):
@@ -436,6 +437,9 @@ class CreditStatementPortal(PortalAccount):
                 "amount": format_amount(item["amount"], item["currency"]),
                 "overdue": item["overdue"],
             } for item in instalments[invoice]] if len(instalments[invoice]) > 1 else [],
+            "notes": [
+                {**note, "date": format_date(note["date"])} for note in customer_statuses.get(invoice.id, [])
+            ],
         } for invoice in invoices]
         credit_rows = [{
             "name": item["move"].name,
@@ -468,6 +472,18 @@ class CreditStatementPortal(PortalAccount):
             "message": None,
             **extra,
         }
+
+    def _credit_customer_statuses(self, moves):
+        """What else the customer may read about ``moves`` (access proven),
+        in the visitor's language: see credit_control_base's hook."""
+        return moves.with_context(lang=request.env.lang)._credit_customer_statuses()
+
+    def _invoice_get_page_view_values(self, invoice, access_token, **kwargs):
+        """Override of `account`: the invoice page shows what else the
+        customer may read about the invoice, as the statement does."""
+        values = super()._invoice_get_page_view_values(invoice, access_token, **kwargs)
+        values["credit_customer_statuses"] = self._credit_customer_statuses(invoice).get(invoice.id, [])
+        return values
 
     def _credit_overdue_total(self, moves, instalments=None):
         """What is overdue on ``moves`` (one currency): their overdue
