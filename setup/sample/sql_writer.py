@@ -3,9 +3,14 @@
 Rows have the shape the ORM gives them (see ``tests/test_sample_data.py``):
 the documents are computed in Python by ``sql_documents``, ids are drawn
 from the tables' sequences in bulk, and every table is filled with
-multi-row ``INSERT``s. The ORM caches are invalidated at the end.
+multi-row ``INSERT``s. The plan is written in chunks of ``CHUNK`` invoices
+(the rows of one chunk only in memory, the ORM caches invalidated after
+each), then the credit notes and payments are renumbered in date order over
+all the chunks; the shape test writes in one pass and in chunks and compares
+both with the ORM's rows.
 """
 import logging
+from collections import namedtuple
 
 from odoo import fields, models
 from odoo.tools import SQL
@@ -16,7 +21,10 @@ from .sql_documents import DocumentBuilder, LineGroups, reconcile
 
 _logger = logging.getLogger(__name__)
 
+PartnerFacts = namedtuple('PartnerFacts', 'id commercial_partner_id display_name lang receivable')
+
 INSERT_PAGE = 1000
+PARTNER_BATCH = 5000
 # invoices written at a time: bounded memory (a chunk's rows are Python dicts)
 CHUNK = 20000
 
@@ -39,8 +47,27 @@ class SqlWriter:
         return self._cache[key]
 
     def receivable_account(self, setup, partner):
-        return self._cached(('receivable', setup.company.id, partner.id),
-                            lambda: partner.with_company(setup.company).property_account_receivable_id.id)
+        return partner.receivable[setup.company.id]
+
+    def _partner_facts(self):
+        """What the documents take from their customers, read in batches:
+        record by record, the company-dependent receivable account alone cost
+        80 ms a customer (a batch of Odoo's prefetch each time)."""
+        facts = []
+        companies = [setup.company for setup in self.ctx.companies.values()]
+        for batch in batched(self.partners, PARTNER_BATCH):
+            receivables = {
+                company.id: batch.with_company(company).mapped(
+                    lambda partner: partner.property_account_receivable_id.id)
+                for company in companies
+            }
+            facts += [
+                PartnerFacts(partner.id, partner.commercial_partner_id.id, partner.display_name, partner.lang,
+                             {company_id: accounts[index] for company_id, accounts in receivables.items()})
+                for index, partner in enumerate(batch)
+            ]
+            self.env.invalidate_all()
+        return facts
 
     def income_account(self, setup, product):
         def compute():
@@ -80,7 +107,7 @@ class SqlWriter:
             'name': name, 'sequence_prefix': prefix, 'sequence_number': number,
             'journal_id': setup.sale_journal.id if move_type != 'entry' else setup.bank_journal.id,
             'company_id': setup.company.id, 'currency_id': setup.currency.id,
-            'partner_id': partner.id, 'commercial_partner_id': partner.commercial_partner_id.id,
+            'partner_id': partner.id, 'commercial_partner_id': partner.commercial_partner_id,
             'invoice_partner_display_name': partner.display_name,
             'state': 'posted', 'move_type': move_type, 'date': day, 'auto_post': 'no',
             'payment_state': 'not_paid', 'checked': True, 'posted_before': True, 'is_storno': False,
@@ -110,6 +137,7 @@ class SqlWriter:
         over all the chunks at the end (``_renumber``), as one pass would draw them."""
         self.env.flush_all()
         builders = {key: DocumentBuilder(self, setup) for key, setup in self.ctx.companies.items()}
+        self.facts = self._partner_facts()
         ids = {'invoices': [], 'refunds': [], 'payments': []}
         chunks = list(batched(invoices, chunk_size))
         first_move = None
@@ -130,11 +158,11 @@ class SqlWriter:
         }
 
     def _write_chunk(self, builders, invoices):
-        docs = [builders[inv.company].invoice(inv, self.partners[inv.partner]) for inv in invoices]
+        docs = [builders[inv.company].invoice(inv, self.facts[inv.partner]) for inv in invoices]
         refunds = {}
         for index in sorted((i for i, inv in enumerate(invoices) if inv.refund), key=lambda i: invoices[i].refund.date):
             inv = invoices[index]
-            refunds[index] = builders[inv.company].refund(inv, self.partners[inv.partner], docs[index])
+            refunds[index] = builders[inv.company].refund(inv, self.facts[inv.partner], docs[index])
         payments = self._payments(invoices, docs, refunds, builders)
         partials, groups, full_groups = self._reconcile(docs, refunds, payments)
         self._states(docs, refunds, payments, partials)
@@ -216,7 +244,7 @@ class SqlWriter:
         result = []
         for day, index, amount in todo:
             inv = invoices[index]
-            payment, document = builders[inv.company].payment(day, docs[index], self.partners[inv.partner], amount)
+            payment, document = builders[inv.company].payment(day, docs[index], self.facts[inv.partner], amount)
             result.append((index, payment, document))
         return result
 
