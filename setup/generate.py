@@ -2,7 +2,7 @@
 
 Called by setup/generate, which passes --addons-path and --data-dir:
     generate.py --addons-path P --data-dir D --db NAME [--customers N] [--invoices N]
-                [--seed S] [--months M] [--today YYYY-MM-DD] [--sql]
+                [--seed S] [--months M] [--today YYYY-MM-DD] [--sql] [--log-level info]
 Exit code 2 when the database does not exist, has no accounting, or already
 holds sample data.
 """
@@ -25,6 +25,7 @@ def parse_args(argv):
     parser.add_argument('--months', type=int, default=18)
     parser.add_argument('--today', type=datetime.date.fromisoformat, help='YYYY-MM-DD (default: today)')
     parser.add_argument('--sql', action='store_true', help='write invoices set-based in SQL (benchmarks)')
+    parser.add_argument('--log-level', default='warn', help="Odoo's (info: the SQL writer's progress)")
     args = parser.parse_args(argv)
     for name in ('customers', 'invoices', 'months'):
         if getattr(args, name) < (1 if name != 'invoices' else 0):
@@ -54,7 +55,7 @@ def main(argv=None):
 
     config.parse_config([
         '--addons-path', args.addons_path, '--data-dir', args.data_dir,
-        '-d', args.db, '--no-http', '--log-level', 'warn',
+        '-d', args.db, '--no-http', '--log-level', args.log_level,
     ])
     if not database_exists(args.db):
         fail(f'database {args.db!r} does not exist (create it first, e.g. with setup/run)')

@@ -100,7 +100,8 @@ class DocumentBuilder:
         for tax in dict.fromkeys(line_taxes):
             repartition = self.writer.tax_repartition(tax, move_type)
             lines.append({
-                **common, 'display_type': 'tax', 'sequence': 10000, 'name': tax.name, **ZERO_PRODUCT_VALUES,
+                **common, 'display_type': 'tax', 'sequence': 10000,
+                'name': self.writer._cached(('tax name', tax.id), lambda tax=tax: tax.name), **ZERO_PRODUCT_VALUES,
                 'account_id': repartition.account_id.id, 'tax_line_id': tax.id,
                 'tax_group_id': tax.tax_group_id.id, 'tax_repartition_line_id': repartition.id,
                 'tax_base_amount': self.round(sum(s for s, t in zip(subtotals, line_taxes, strict=True) if t == tax)),
