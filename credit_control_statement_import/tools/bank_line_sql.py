@@ -180,6 +180,9 @@ class BankLineSqlWriter:
         items = Item.browse(item_ids)
         self._compute_others([(statements, explicit[Statement._name]), (st_lines, explicit[Line._name]),
                               (moves, explicit[Move._name]), (items, explicit[Item._name])])
+        # as ``mail.thread.create``: no tracking of new records (computed
+        # tracked fields such as the payment state would log a change)
+        moves._track_discard()
         self._write_chatter(moves, rows["move"])
         env.flush_all()
         return statements
