@@ -115,21 +115,27 @@ class BankLineSqlWriter:
         if FiscalPosition.search_count(
                 FiscalPosition._check_company_domain(self.company) + [("auto_apply", "=", True)], limit=1):
             return True
-        partners = self.env["res.partner"].with_company(self.company).sudo().browse(list(partner_ids))
-        return bool(partners.search_count([
-            ("id", "in", list(partner_ids)), ("property_account_position_id", "!=", False)], limit=1))
+        # the partner's, or its delivery address's
+        Partner = self.env["res.partner"].with_company(self.company).sudo().with_context(active_test=False)
+        return bool(Partner.search_count([
+            ("id", "child_of", list(partner_ids)), ("property_account_position_id", "!=", False)], limit=1))
 
     # ------------------------------------------------------------------
     # WRITING
     # ------------------------------------------------------------------
 
     def create(self, stmts_vals):
+        cache = self.env["account.move"]._get_sequence_cache()
+        numbering = dict(cache)
         try:
             with self.cr.savepoint():
                 return self._create(stmts_vals)
         except pgerrors.UniqueViolation:
             # numbers taken meanwhile by another transaction: the ORM
-            # waits for it and takes the next ones
+            # waits for it and takes the next ones, from the numbering as
+            # it was before
+            cache.clear()
+            cache.update(numbering)
             return None
 
     def _create(self, stmts_vals):
@@ -213,6 +219,8 @@ class BankLineSqlWriter:
             "checked": True if self.journal.autocheck_on_post else None,
             # the line's own writes on its entry mark it
             "is_manually_modified": True,
+            # none to find (unsafe_reason), without Odoo's look-up per entry
+            "fiscal_position_id": None,
             "partner_bank_id": vals.get("partner_bank_id") or None, "ref": vals.get("ref"),
             "narration": vals.get("narration"), "currency_id": currency.id,
             **audit,
@@ -227,6 +235,9 @@ class BankLineSqlWriter:
                 "currency_id": currency.id, "amount_currency": balance, "balance": balance,
                 "debit": balance if balance > 0 else 0.0, "credit": -balance if balance < 0 else 0.0,
                 "display_type": "product", "quantity": 1.0, "sequence": 100,
+                # no distribution model (unsafe_reason): none, without
+                # Odoo's look-up per item
+                "analytic_distribution": None,
                 **audit,
             })
 

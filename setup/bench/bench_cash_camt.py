@@ -23,6 +23,7 @@ The import writes a statement of 200 lines or more in bulk SQL
 CASH_CAMT_SQL_MIN_LINES=0 measures the import through the ORM instead, as
 before (the module's system parameter for the run).
 
+CASH_CAMT_IMPORT_ONLY=1 measures the import alone (no match, no apply).
 CASH_CAMT_LINES (default 10000) sets the statement's size; CASH_CAMT_PROFILE
 set to a directory writes a cProfile of each step there (import.prof,
 match.prof, apply.prof: read them with `python -m pstats`).
@@ -49,6 +50,7 @@ TARGET_SECONDS = 60
 TODAY = datetime.date(2026, 2, 10)
 PROFILE_DIR = os.environ.get("CASH_CAMT_PROFILE")
 SQL_MIN_LINES = os.environ.get("CASH_CAMT_SQL_MIN_LINES")
+IMPORT_ONLY = bool(os.environ.get("CASH_CAMT_IMPORT_ONLY"))
 SQL_MIN_LINES_PARAM = "credit_control_statement_import.sql_min_lines"
 
 
@@ -175,6 +177,9 @@ def main():
         context["import_path"] = "bulk SQL" if result.get("credit_sql_lines") else "ORM"
         company.credit_cash_application = True
         st_lines = env["account.bank.statement"].browse(result["statement_ids"]).line_ids.sorted("sequence")
+        if IMPORT_ONLY:
+            print_import(context, bench.results[0], len(st_lines))
+            return
         truth = dict(zip(st_lines.ids, truths, strict=True))
         # 2. match: proposals created, nothing applied yet
         with bench.measure("match + create proposals", len(st_lines)), profiled("match"):
@@ -239,6 +244,19 @@ def targets(context, apply_queries, import_queries):
                "ratio": round(value / target, 2) if target and value is not None else None}
         for name, (value, target, unit) in figures.items()
     }
+
+
+def print_import(context, measure, lines):
+    """The import's figures alone (CASH_CAMT_IMPORT_ONLY): its seconds,
+    queries per line, and its share of the 60 s target projected to 10,000
+    lines."""
+    seconds = measure["seconds"]
+    projected = seconds * 10000 / lines
+    print(f"\nimport through: {context['import_path']}")
+    print(f"import of {lines} lines: {seconds} s, {round(measure['queries'] / lines, 2)} queries per line; "
+          f"projected to 10,000 lines {round(projected, 1)} s = {round(projected / TARGET_SECONDS, 2)} x the "
+          f"{TARGET_SECONDS} s target of import + match + apply; load average {context['load']:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after")
 
 
 def print_targets(context):
