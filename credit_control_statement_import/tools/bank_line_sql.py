@@ -54,7 +54,7 @@ STATEMENT_KEYS = frozenset({"name", "date", "balance_start", "balance_end_real",
 
 class BankLineSqlWriter:
     """Writes the statements of one bank journal (see the module's
-    docstring). ``create(stmts_vals)`` returns the statements, or None
+    docstring). ``write_statements(stmts_vals)`` returns the statements, or None
     when it wrote nothing (another transaction was numbering entries of
     the same journal: the ORM then does it)."""
 
@@ -124,7 +124,7 @@ class BankLineSqlWriter:
     # WRITING
     # ------------------------------------------------------------------
 
-    def create(self, stmts_vals):
+    def write_statements(self, stmts_vals):
         cache = self.env["account.move"]._get_sequence_cache()
         numbering = dict(cache)
         try:

@@ -111,7 +111,7 @@ class AccountStatementImport(models.TransientModel):
                 to_write.append(dict(st_vals, transactions=lines))
         if not to_write:
             return False
-        statements = writer.create(to_write)
+        statements = writer.write_statements(to_write)
         if statements is None:
             _logger.info("Entries of journal %s numbered meanwhile by another transaction: statement imported "
                          "through the ORM", writer.journal.display_name)
