@@ -18,6 +18,12 @@ every automatic reconciliation against what each line really pays (its
 invoices, the amounts reconciled, the bank line's remaining suspense
 amount): exit code 1 on any wrong one. Everything is rolled back.
 
+The import writes a statement of 200 lines or more in bulk SQL
+(credit_control_statement_import's BankLineSqlWriter, when it is safe);
+CASH_CAMT_SQL_MIN_LINES=0 measures the import through the ORM instead, as
+before (the module's system parameter for the run).
+
+CASH_CAMT_IMPORT_ONLY=1 measures the import alone (no match, no apply).
 CASH_CAMT_LINES (default 10000) sets the statement's size; CASH_CAMT_PROFILE
 set to a directory writes a cProfile of each step there (import.prof,
 match.prof, apply.prof: read them with `python -m pstats`).
@@ -43,6 +49,9 @@ LINES = int(os.environ.get("CASH_CAMT_LINES", "10000"))
 TARGET_SECONDS = 60
 TODAY = datetime.date(2026, 2, 10)
 PROFILE_DIR = os.environ.get("CASH_CAMT_PROFILE")
+SQL_MIN_LINES = os.environ.get("CASH_CAMT_SQL_MIN_LINES")
+IMPORT_ONLY = bool(os.environ.get("CASH_CAMT_IMPORT_ONLY"))
+SQL_MIN_LINES_PARAM = "credit_control_statement_import.sql_min_lines"
 
 
 @contextlib.contextmanager
@@ -141,11 +150,15 @@ def main():
             {"partner_id": partner_id, "acc_number": iban} for partner_id, iban in ibans.items()])
         content = _camt053(journal.bank_account_id.acc_number.replace(" ", ""), company.currency_id.name,
                            entries, TODAY)
+        if SQL_MIN_LINES is not None:
+            env["ir.config_parameter"].set_param(SQL_MIN_LINES_PARAM, SQL_MIN_LINES)
+        sql_min_lines = int(env["ir.config_parameter"].get_param(SQL_MIN_LINES_PARAM, "200") or 0)
         env.flush_all()
         Matcher = env["credit.control.cash.matcher"]
         Proposal = env["credit.control.cash.proposal"]
         open_items = len(Matcher._credit_load_index(company).items)
         context = {"bank_lines": len(entries), "open_receivable_items": open_items,
+                   "sql_min_lines": sql_min_lines,
                    "camt_bytes": len(content), "load": os.getloadavg()[0], **MACHINE}
         print(context)
         # 1. import, as the accountant would. Beyond a few hundred lines the
@@ -161,8 +174,12 @@ def main():
         with bench.measure("import CAMT.053 (OCA importer)", len(entries)), profiled("import"):
             result = wizard._import_file()
             env.flush_all()
+        context["import_path"] = "bulk SQL" if result.get("credit_sql_lines") else "ORM"
         company.credit_cash_application = True
         st_lines = env["account.bank.statement"].browse(result["statement_ids"]).line_ids.sorted("sequence")
+        if IMPORT_ONLY:
+            print_import(context, bench.results[0], len(st_lines))
+            return
         truth = dict(zip(st_lines.ids, truths, strict=True))
         # 2. match: proposals created, nothing applied yet
         with bench.measure("match + create proposals", len(st_lines)), profiled("match"):
@@ -229,6 +246,19 @@ def targets(context, apply_queries, import_queries):
     }
 
 
+def print_import(context, measure, lines):
+    """The import's figures alone (CASH_CAMT_IMPORT_ONLY): its seconds,
+    queries per line, and its share of the 60 s target projected to 10,000
+    lines."""
+    seconds = measure["seconds"]
+    projected = seconds * 10000 / lines
+    print(f"\nimport through: {context['import_path']}")
+    print(f"import of {lines} lines: {seconds} s, {round(measure['queries'] / lines, 2)} queries per line; "
+          f"projected to 10,000 lines {round(projected, 1)} s = {round(projected / TARGET_SECONDS, 2)} x the "
+          f"{TARGET_SECONDS} s target of import + match + apply; load average {context['load']:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after")
+
+
 def print_targets(context):
     print(f"\n{'figure':<62} {'measured':>9} {'target':>7} {'ratio':>6}")
     for name, figure in context["targets"].items():
@@ -237,7 +267,8 @@ def print_targets(context):
         ratio = "" if figure["ratio"] is None else figure["ratio"]
         print(f"{name:<62} {figure['value']:>9} {shown:>7} {ratio:>6}")
     total = context["seconds_total"]
-    print(f"\nmeasured: import {context['seconds_import']} s + match {context['seconds_match']} s + apply "
+    print(f"\nimport through: {context['import_path']}")
+    print(f"measured: import {context['seconds_import']} s + match {context['seconds_match']} s + apply "
           f"{context['seconds_apply']} s = {total} s for {context['bank_lines']} bank lines against "
           f"{context['open_receivable_items']} open items; {context['applied']} matches applied of "
           f"{context['to_apply']} confident; load average {context['load']:.1f} before, "
