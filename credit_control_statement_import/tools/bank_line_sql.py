@@ -148,7 +148,7 @@ class BankLineSqlWriter:
         line_ids = self._next_ids(Line, len(lines))
         move_ids = self._next_ids(Move, len(lines))
         item_ids = self._next_ids(Item, 2 * len(lines))
-        now = self._now()
+        now = self.cr.now()
         uid = env.uid
         audit = {"create_uid": uid, "write_uid": uid, "create_date": now, "write_date": now}
 
@@ -273,10 +273,6 @@ class BankLineSqlWriter:
     # ------------------------------------------------------------------
     # LOW LEVEL
     # ------------------------------------------------------------------
-
-    def _now(self):
-        self.cr.execute("SELECT (now() AT TIME ZONE 'UTC')")
-        return self.cr.fetchone()[0]
 
     def _next_ids(self, model, count):
         self.cr.execute(SQL("SELECT nextval(%s) FROM generate_series(1, %s)", f"{model._table}_id_seq", count))
