@@ -538,40 +538,61 @@ class CreditControlCashMatcher(models.AbstractModel):
 
     @api.model
     def _cron_match_cash(self, batch_size=CRON_BATCH_SIZE):
-        """Match a bounded batch of the bank lines not looked at in this
-        run, apply what is certain, then report the progress: the cron
-        framework commits each batch and calls again while lines remain, so
-        that thousands of lines never hang on one transaction and an
-        interrupted run keeps what it applied. Payments are matched with
-        the last batch. Only the companies that chose automatic cash
+        """Match the bank lines not looked at in this run, apply what is
+        certain, a bounded batch per call with its progress: the cron
+        framework commits each batch and calls again while lines remain,
+        so that thousands of lines never hang on one transaction and an
+        interrupted run keeps what it applied. The first call cuts the
+        lines into batches that the worker crons (Settings: parallel
+        workers) match at the same time; payments are matched once every
+        batch is done. Only the companies that chose automatic cash
         application (Settings) are matched."""
-        matcher = self.sudo()
-        StLine = matcher.env["account.bank.statement.line"]
-        StLine.flush_model()
-        self.env["res.company"].flush_model(["credit_cash_application"])
-        self.env["credit.control.cash.proposal"].flush_model()
-        pending = self._cron_pending_lines(self.env.context.get("lastcall"))
-        rows = self.env.execute_query(SQL("%s ORDER BY l.id LIMIT %s", pending, batch_size + 1))
-        st_lines = StLine.browse([row[0] for row in rows[:batch_size]])
-        matcher._credit_run_by_company(st_lines)
+        Batch = self.env["credit.control.work.batch"]
+        job = self.browse()
+        if not Batch.sudo().search_count([("res_model", "=", self._name), ("res_id", "=", 0)], limit=1):
+            self.env["account.bank.statement.line"].flush_model()
+            self.env["res.company"].flush_model(["credit_cash_application"])
+            self.env["credit.control.cash.proposal"].flush_model()
+            pending = self._cron_pending_lines(self.env.context.get("lastcall"))
+            ids = [row[0] for row in self.env.execute_query(SQL("%s ORDER BY l.id", pending))]
+            if not ids:
+                self._credit_work_finished()
+                self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+                return True
+            Batch._credit_enqueue(job, [ids[start:start + batch_size] for start in range(0, len(ids), batch_size)])
+        batch = Batch._credit_claim(job)
+        done = batch._credit_process() if batch else 0
+        if not batch:
+            Batch._credit_finish_idle()
+        Batch._credit_report_progress(done, Batch._credit_pending_size(job))
+        return True
+
+    @api.model
+    def _credit_work_batch(self, line_ids):
+        """Hook of ``credit.control.work.batch``: match a batch of the
+        cron's bank lines (those reconciled or proposed since, by another
+        batch or by hand, are passed by the matching itself)."""
+        st_lines = self.env["account.bank.statement.line"].browse(line_ids).exists()
+        self.sudo()._credit_run_by_company(st_lines)
         if st_lines:
             self.env.cr.execute(SQL(
                 "UPDATE account_bank_statement_line SET credit_cash_checked_at = NOW() AT TIME ZONE 'UTC' "
                 "WHERE id IN %s", tuple(st_lines.ids)))
             st_lines.invalidate_recordset(["credit_cash_checked_at"])
-        remaining = 0
-        if len(rows) > batch_size:
-            self.env["credit.control.cash.proposal"].flush_model()
-            remaining = self.env.execute_query(SQL("SELECT COUNT(*) FROM (%s) pending", pending))[0][0]
-        else:
-            payments = matcher.env["account.move.line"].search([
-                ("payment_id", "!=", False), ("parent_state", "=", "posted"), ("reconciled", "=", False),
-                ("amount_residual", "<", 0), ("account_id.account_type", "=", "asset_receivable"),
-                ("company_id.credit_cash_application", "=", True),
-            ])
-            matcher._credit_run_by_company(payments)
-        self.env["ir.cron"]._notify_progress(done=len(st_lines), remaining=remaining)
         return True
+
+    @api.model
+    def _credit_work_finished(self):
+        """Hook of ``credit.control.work.batch``: every bank line of the run
+        is matched; match the customer payments not reconciled yet, which a
+        bank line of the run may have paid instead."""
+        matcher = self.sudo()
+        payments = matcher.env["account.move.line"].search([
+            ("payment_id", "!=", False), ("parent_state", "=", "posted"), ("reconciled", "=", False),
+            ("amount_residual", "<", 0), ("account_id.account_type", "=", "asset_receivable"),
+            ("company_id.credit_cash_application", "=", True),
+        ])
+        matcher._credit_run_by_company(payments)
 
     @api.model
     def _credit_run_by_company(self, lines):

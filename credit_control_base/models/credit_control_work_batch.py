@@ -17,6 +17,12 @@ WORKER_CRONS = (
 MAX_WORKERS = len(WORKER_CRONS) + 1
 
 
+def _owner_id(owner):
+    """``res_id`` of a job: its record's id, 0 for a model (an abstract
+    model has no ``id`` field)."""
+    return owner.ids[0] if owner else 0
+
+
 class CreditControlWorkBatch(models.Model):
     """A unit of shared work: the ids of a bounded batch of records that a
     long job (the reminder run, the scoring) processes at
@@ -28,7 +34,8 @@ class CreditControlWorkBatch(models.Model):
     the next one: the batch is done in the transaction of its work.
 
     A job is a record (a reminder run), or a model itself (``res_id`` 0, an
-    empty recordset as owner: the nightly scoring of the dossiers)."""
+    empty recordset as owner: the nightly scoring of the dossiers, the
+    cash application's cron, whose model is abstract)."""
 
     _name = "credit.control.work.batch"
     _description = "Credit Control Work Batch"
@@ -86,7 +93,7 @@ class CreditControlWorkBatch(models.Model):
         :return: the batches
         """
         batches = self.sudo().create([
-            {"res_model": owner._name, "res_id": owner.id or 0, "record_ids": list(ids), "size": len(ids)}
+            {"res_model": owner._name, "res_id": _owner_id(owner), "record_ids": list(ids), "size": len(ids)}
             for ids in id_lists if ids
         ])
         if dispatch:
@@ -212,7 +219,7 @@ class CreditControlWorkBatch(models.Model):
         one that locks the batches second passes (the other finishes)."""
         try:
             with self.env.cr.savepoint():
-                batches = self.sudo().search([("res_model", "=", owner._name), ("res_id", "=", owner.id or 0)])
+                batches = self.sudo().search([("res_model", "=", owner._name), ("res_id", "=", _owner_id(owner))])
                 self.env.cr.execute(SQL(
                     "SELECT id FROM credit_control_work_batch WHERE id = ANY(%s) FOR UPDATE NOWAIT", batches.ids,
                 ), log_exceptions=False)
@@ -243,7 +250,7 @@ class CreditControlWorkBatch(models.Model):
 
         :return: how many records they held
         """
-        batches = self.sudo().search([("res_model", "=", owner._name), ("res_id", "=", owner.id or 0)])
+        batches = self.sudo().search([("res_model", "=", owner._name), ("res_id", "=", _owner_id(owner))])
         left = sum(batches.filtered(lambda b: b.state == "pending").mapped("size"))
         batches.unlink()
         return left

@@ -22,7 +22,8 @@ class ResConfigSettings(models.TransientModel):
         string="Parallel Workers",
         config_parameter="credit_control.parallel_workers",
         default=2,
-        help="How many cron jobs share the batches of the reminder run and the scoring (1 to 4). "
+        help="How many cron jobs share the batches of the reminder run, the scoring and the automatic cash "
+        "application (1 to 4). "
         "Each needs a cron thread: start Odoo with --max-cron-threads at least this number, on one server or "
         "spread over several servers of the same database.",
     )

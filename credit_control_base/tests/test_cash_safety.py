@@ -180,6 +180,47 @@ class TestCashSafety(CashCommon):
         self.assertIn("Undone before", again.explanation)
         self.assertEqual(invoice.amount_residual, 250.0)
 
+    def test_class7_background_batches_are_shared_with_the_workers(self):
+        """The cron cuts the bank lines into batches that the worker crons
+        match too; each line is applied once, the customer payments are
+        matched when the last batch is done, and nothing is left behind."""
+        self.env["ir.config_parameter"].sudo().set_param("credit_control.parallel_workers", "2")
+        invoices = self._create_invoices([
+            {"partner": self.customer, "amount": 20.0 + i, "due": date(2026, 1, 31)} for i in range(6)
+        ])
+        st_lines = self.env["account.bank.statement.line"].with_context(credit_cash_no_trigger=True).create([{
+            "journal_id": self.bank_journal.id, "payment_ref": f"VIR {invoice.name}", "amount": invoice.amount_total,
+            "partner_id": self.customer.id,
+        } for invoice in invoices[:5]])
+        payment = self.env["account.payment"].create({
+            "payment_type": "inbound", "partner_type": "customer", "partner_id": self.customer.id,
+            "amount": invoices[5].amount_total, "memo": f"Chèque {invoices[5].name}",
+            "journal_id": self.bank_journal.id,
+        })
+        payment.action_post()
+        Batch = self.env["credit.control.work.batch"]
+        worker = self.env.ref("credit_control_base.ir_cron_credit_control_worker_1")
+        worker_triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", worker.id)])
+        # only this company's lines: the demo company has automatic cash application too
+        self.env["res.company"].search([("id", "!=", self.company.id)]).credit_cash_application = False
+
+        self.Matcher._cron_match_cash(batch_size=2)
+        batches = Batch.search([("res_model", "=", self.Matcher._name)])
+        self.assertEqual(sorted(batches.mapped("size")), [1, 2, 2], "5 lines, one batch done by the cron")
+        self.assertEqual(batches.filtered(lambda b: b.state == "done").mapped("size"), [2])
+        if "queue.job" not in self.env:  # else credit_control_queue makes them queue jobs
+            self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", worker.id)]),
+                             worker_triggers + 1, "the worker is woken")
+        # the worker and the cron take the next batches
+        Batch._cron_process_batches()
+        self.Matcher._cron_match_cash(batch_size=2)
+        self.assertFalse(Batch.search([("res_model", "=", self.Matcher._name)]), "job finished and forgotten")
+        for st_line in st_lines:
+            self.assertEqual(self.Proposal.search_count([("statement_line_id", "=", st_line.id)]), 1)
+        self.assertEqual(invoices.mapped("amount_residual"), [0.0] * 6)
+        self.assertRecordValues(self.Proposal.search([("payment_id", "=", payment.id)]), [{"state": "reconciled"}])
+        self.assertTrue(all(st_lines.mapped("credit_cash_checked_at")))
+
     def test_class7_many_lines_are_matched_in_the_background_by_batches(self):
         invoices = self._create_invoices([
             {"partner": self.customer, "amount": 10.0 + i, "due": date(2026, 1, 31)} for i in range(5)
