@@ -17,6 +17,7 @@
         "data/ir_cron_data.xml",
         "views/credit_control_einvoice_status_views.xml",
         "views/account_move_views.xml",
+        "views/account_move_templates.xml",
         "views/account_tax_views.xml",
         "views/credit_control_dossier_views.xml",
         "views/credit_control_dispute_views.xml",

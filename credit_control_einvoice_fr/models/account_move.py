@@ -33,6 +33,16 @@ class AccountMove(models.Model):
         readonly=True,
         help="The lifecycle status that put the invoice on hold (208, 210, 213).",
     )
+    credit_einvoice_customer_label = fields.Char(
+        string="E-invoicing Status Shown to the Customer",
+        compute="_compute_credit_einvoice_customer_status",
+        help="The latest status of the invoice on the e-invoicing platforms, as its customer reads it on the "
+        "portal, in the reader's language.",
+    )
+    credit_einvoice_customer_date = fields.Date(
+        string="E-invoicing Status Date Shown to the Customer",
+        compute="_compute_credit_einvoice_customer_status",
+    )
 
     @api.depends("credit_einvoice_status_ids.code", "credit_einvoice_status_ids.direction",
                  "credit_einvoice_status_ids.status_date")
@@ -41,6 +51,19 @@ class AccountMove(models.Model):
             received = move.sudo().credit_einvoice_status_ids.filtered(lambda s: s.direction == "in")
             last = received.sorted(lambda s: (s.status_date, s.id))[-1:]
             move.credit_einvoice_status = last.code
+
+    @api.depends_context("lang")
+    def _compute_credit_einvoice_customer_status(self):
+        """One query for the whole batch (a portal list page reads the
+        field on each row: its invoices are computed together), and only
+        for the invoices the reader may read: the statuses are read as
+        superuser once that is checked."""
+        readable = self._filtered_access("read")
+        latest = self.env["credit.control.einvoice.status"].sudo()._credit_latest_for_customer(readable)
+        for move in self:
+            values = latest[move.id]._credit_customer_values() if move.id in latest else {}
+            move.credit_einvoice_customer_label = values.get("label", False)
+            move.credit_einvoice_customer_date = values.get("date", False)
 
     # ------------------------------------------------------------------
     # HOOKS
@@ -65,12 +88,7 @@ class AccountMove(models.Model):
         statuses = super()._credit_customer_statuses()
         latest = self.env["credit.control.einvoice.status"].sudo()._credit_latest_for_customer(self)
         for move_id, status in latest.items():
-            statuses.setdefault(move_id, []).append({
-                "title": _("E-invoicing platform"),
-                "label": status._credit_label(),
-                "date": fields.Datetime.context_timestamp(status, status.status_date).date(),
-                "detail": status.reason or status.reason_code or False,
-            })
+            statuses.setdefault(move_id, []).append(status._credit_customer_values())
         return statuses
 
     # ------------------------------------------------------------------

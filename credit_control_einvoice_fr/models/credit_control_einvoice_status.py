@@ -244,6 +244,17 @@ class CreditControlEinvoiceStatus(models.Model):
     def _credit_label(self):
         return dict(self._fields["code"]._description_selection(self.env))[self.code]
 
+    def _credit_customer_values(self):
+        """What the customer reads of this status (its statement, its
+        invoice page, its invoice list), in the reader's language."""
+        self.ensure_one()
+        return {
+            "title": _("E-invoicing platform"),
+            "label": self._credit_label(),
+            "date": fields.Datetime.context_timestamp(self, self.status_date).date(),
+            "detail": self.reason or self.reason_code or False,
+        }
+
     def _credit_chatter_note(self):
         note = _("E-invoicing lifecycle: %(status)s", status=self._credit_label())
         if self.reason_code or self.reason:
