@@ -24,14 +24,21 @@ column):
   transaction's sequence cache, updated afterwards as
   ``_locked_increment`` does), numbered in the order ``_compute_name``
   follows (date, reference, creation);
+* so are the stored computed columns of the account module whose value
+  is known for such an entry without running their method over each
+  record (``COMPUTED``: totals, residuals, payment state, the items'
+  links to their statement, ...), as long as no other module overrides
+  their method: those methods read each new record through the ORM and
+  write back one update per record and field, most of the import's time;
 * the default of every other column is ``default_get``'s, once per
   model, and every other stored computed column (added by other modules,
-  or cheap enough once per statement) is left to Odoo's own compute
-  methods, in one batch over all the new records;
+  or overridden) is left to Odoo's own compute methods, in one batch over
+  all the new records;
 * the chatter rows the ORM writes (the importing user as follower of each
   entry, the partner as follower of each posted entry, the creation note)
   are written too.
 """
+import datetime
 import re
 
 from psycopg2 import errors as pgerrors
@@ -50,6 +57,26 @@ LINE_KEYS = frozenset({
     "narration", "ref", "partner_id", "partner_bank_id", "journal_id", "sequence", "raw_data",
 })
 STATEMENT_KEYS = frozenset({"name", "date", "balance_start", "balance_end_real", "journal_id", "transactions"})
+
+# The stored computed columns written with the rows (see ``_line_rows``
+# and ``_statement_totals``), each as the account module computes it for
+# a posted entry of a bank line in the company's currency (move type
+# "entry", two items without tax, no payment, no reconciliation yet).
+COMPUTED = {
+    "account.bank.statement": ("date", "first_line_index", "balance_end", "is_complete"),
+    "account.move": (
+        "amount_untaxed", "amount_tax", "amount_total", "amount_residual", "amount_untaxed_signed",
+        "amount_untaxed_in_currency_signed", "amount_tax_signed", "amount_total_signed",
+        "amount_total_in_currency_signed", "amount_residual_signed", "payment_state", "is_storno",
+        "always_tax_exigible", "auto_post_until", "invoice_date_due", "invoice_user_id", "payment_reference",
+        "incoterm_location", "made_sequence_gap", "commercial_partner_id", "invoice_partner_display_name",
+        "preferred_payment_method_line_id",
+    ),
+    "account.move.line": (
+        "amount_residual", "amount_residual_currency", "reconciled", "price_subtotal", "price_total",
+        "tax_tag_invert", "invoice_date", "payment_id", "statement_line_id", "statement_id",
+    ),
+}
 
 
 class BankLineSqlWriter:
@@ -153,6 +180,7 @@ class BankLineSqlWriter:
         audit = {"create_uid": uid, "write_uid": uid, "create_date": now, "write_date": now}
 
         rows = {"st": [], "line": [], "move": [], "item": []}
+        self._prepare_computed(lines)
         rank = 0
         for st_index, st_vals in enumerate(stmts_vals):
             st_row = {
@@ -165,7 +193,16 @@ class BankLineSqlWriter:
                 self._line_rows(rows, vals, statement_ids[st_index], line_ids[rank], move_ids[rank],
                                 item_ids[2 * rank:2 * rank + 2], audit)
                 rank += 1
+            self._statement_totals(st_row, rows["line"][rank - len(st_vals["transactions"]):rank], st_vals)
         self._number(rows["move"], rows["item"])
+        self._sequence_gaps(rows["move"])
+        if any(set(row) != set(rows["st"][0]) for row in rows["st"]):
+            # a statement without its balances: Odoo computes them all
+            for row in rows["st"]:
+                row.pop("balance_end", None)
+                row.pop("is_complete", None)
+        for key, model in (("st", Statement), ("move", Move), ("item", Item)):
+            self._leave_overridden(model, rows[key])
 
         # the entry and its line refer to each other: the entry's link is
         # written once the line exists
@@ -200,6 +237,7 @@ class BankLineSqlWriter:
         sequence = vals.get("sequence", 1)
         partner_id = vals.get("partner_id") or None
         label = vals.get("payment_ref")
+        computed = self._computed
         rows["line"].append({
             "id": line_id, "move_id": move_id, "statement_id": statement_id, "journal_id": self.journal.id,
             "company_id": self.company.id, "sequence": sequence, "partner_id": partner_id,
@@ -223,11 +261,16 @@ class BankLineSqlWriter:
             "fiscal_position_id": None,
             "partner_bank_id": vals.get("partner_bank_id") or None, "ref": vals.get("ref"),
             "narration": vals.get("narration"), "currency_id": currency.id,
+            **self._move_totals(amount),
+            **computed["move"],
+            **computed["partner"].get(partner_id, computed["nobody"]),
             **audit,
         })
         for item_id, account, sign in ((item_ids[0], self.journal.default_account_id, 1),
                                        (item_ids[1], self.journal.suspense_account_id, -1)):
             balance = sign * amount
+            # open on a reconcilable (or cash) account until reconciled
+            residual = balance if computed["open_on"][account] else 0.0
             rows["item"].append({
                 "id": item_id, "move_id": move_id, "journal_id": self.journal.id, "company_id": self.company.id,
                 "company_currency_id": currency.id, "date": date, "parent_state": "posted",
@@ -238,8 +281,116 @@ class BankLineSqlWriter:
                 # no distribution model (unsafe_reason): none, without
                 # Odoo's look-up per item
                 "analytic_distribution": None,
+                "amount_residual": residual, "amount_residual_currency": residual,
+                "reconciled": computed["open_on"][account] and currency.is_zero(balance),
+                # no tax: the amount itself (``_compute_totals`` of an entry)
+                "price_subtotal": balance, "price_total": balance,
+                "statement_line_id": line_id, "statement_id": statement_id,
+                **computed["item"],
                 **audit,
             })
+
+    # ------------------------------------------------------------------
+    # COMPUTED COLUMNS (see COMPUTED)
+    # ------------------------------------------------------------------
+
+    def _prepare_computed(self, lines):
+        """The computed values the new records share, and those of each
+        partner, read once for all the lines into ``self._computed``."""
+        Move = self.env["account.move"].sudo()
+        # an entry without partner shows who created it, in the user's
+        # language: the account module's own method says it
+        nobody = Move.new({"move_type": "entry", "company_id": self.company.id})
+        nobody._compute_invoice_partner_display_info()
+        accounts = self.journal.default_account_id | self.journal.suspense_account_id
+        self._computed = {
+            # an entry is neither an invoice nor a payment: no tax, no
+            # salesperson, no due term (due today), nothing paid to track
+            "move": {
+                "payment_state": "not_paid", "is_storno": False, "always_tax_exigible": True,
+                "auto_post_until": None, "invoice_date_due": fields.Date.context_today(Move),
+                "invoice_user_id": None, "payment_reference": None, "incoterm_location": None,
+            },
+            "nobody": {"commercial_partner_id": None, "preferred_payment_method_line_id": None,
+                       "invoice_partner_display_name": nobody.invoice_partner_display_name},
+            "partner": self._partner_values({vals["partner_id"] for vals in lines if vals.get("partner_id")}),
+            "item": {"tax_tag_invert": False, "invoice_date": None, "payment_id": None},
+            "open_on": {account: bool(account.reconcile or account.account_type in (
+                "asset_cash", "liability_credit_card")) for account in accounts},
+        }
+
+    def _partner_values(self, partner_ids):
+        """The columns of an entry that come from its partner, as the
+        account module computes them (stored computes run as superuser)."""
+        partners = self.env["res.partner"].sudo().with_company(self.company).browse(sorted(partner_ids))
+        return {partner.id: {
+            "commercial_partner_id": partner.commercial_partner_id.id,
+            "invoice_partner_display_name": partner.display_name,
+            # an entry is not a sale document: the outbound method
+            "preferred_payment_method_line_id": partner.property_outbound_payment_method_line_id.id or None,
+        } for partner in partners}
+
+    @staticmethod
+    def _move_totals(amount):
+        """The totals ``_compute_amount`` gives a miscellaneous entry: its
+        debit as total, nothing untaxed, taxed or residual (those count
+        invoice lines only)."""
+        total = abs(amount)
+        return {
+            "amount_untaxed": 0.0, "amount_tax": 0.0, "amount_total": total, "amount_residual": 0.0,
+            "amount_untaxed_signed": 0.0, "amount_untaxed_in_currency_signed": 0.0, "amount_tax_signed": 0.0,
+            "amount_total_signed": total, "amount_total_in_currency_signed": total, "amount_residual_signed": 0.0,
+        }
+
+    def _statement_totals(self, st_row, line_rows, st_vals):
+        """The statement's date and first line (of its lines in the order of
+        their internal index), and its end balance when the file gives its
+        balances (else Odoo computes the start balance, then those)."""
+        indexes = sorted(row["internal_index"] for row in line_rows)
+        st_row["first_line_index"] = indexes[0] if indexes else None
+        # the date of its last line (the index starts with it: YYYYMMDD)
+        st_row["date"] = datetime.datetime.strptime(indexes[-1][:8], "%Y%m%d").date() if indexes else None
+        if "balance_start" in st_vals and "balance_end_real" in st_vals:
+            balance_end = self.currency.round(st_vals["balance_start"] + sum(row["amount"] for row in line_rows))
+            st_row["balance_end"] = balance_end
+            st_row["is_complete"] = bool(line_rows) and not self.currency.compare_amounts(
+                balance_end, st_vals["balance_end_real"])
+
+    def _sequence_gaps(self, move_rows):
+        """``made_sequence_gap`` of each entry: whether the number before
+        its own is missing in its journal and prefix. The new numbers
+        follow each other, so only the first of each prefix can."""
+        firsts = {}
+        for row in move_rows:
+            row["made_sequence_gap"] = False
+            first = firsts.get(row["sequence_prefix"])
+            if first is None or row["sequence_number"] < first["sequence_number"]:
+                firsts[row["sequence_prefix"]] = row
+        for prefix, row in firsts.items():
+            if row["sequence_number"] > 1:
+                self.cr.execute(SQL(
+                    """SELECT 1 FROM account_move
+                        WHERE journal_id = %s AND sequence_prefix = %s AND sequence_number = %s""",
+                    self.journal.id, prefix, row["sequence_number"] - 1,
+                ))
+                row["made_sequence_gap"] = not self.cr.fetchone()
+
+    @staticmethod
+    def _leave_overridden(model, rows):
+        """Leave to Odoo's compute the columns of ``COMPUTED`` whose method
+        another module overrides (the value written here is the account
+        module's): the writer then does not write them."""
+        overridden = set()
+        for name in COMPUTED[model._name]:
+            field = model._fields[name]
+            if field.related or not isinstance(field.compute, str):
+                continue
+            owners = {cls.__module__ for cls in type(model).__mro__ if field.compute in vars(cls)}
+            if any(not owner.startswith("odoo.addons.account.") for owner in owners):
+                overridden.add(name)
+        for row in rows if overridden else ():
+            for name in overridden:
+                row.pop(name, None)
 
     def _number(self, move_rows, item_rows):
         """Give each entry its number, as ``_compute_name`` would on posting
