@@ -95,13 +95,17 @@ class TestBankLineSql(StatementImportCommon):
                         FROM mail_followers f WHERE res_model = 'account.move' AND res_id = ANY(%s)""",
                    [ids["account.move"]])
         tables["mail.followers"] = sorted((move_ranks[r[0]], r[1], r[2]) for r in cr.fetchall())
-        cr.execute("""SELECT m.res_id, m.message_type, m.subtype_id, m.author_id, m.body::text, m.record_name,
+        # every column of each message (the writer copies the first note),
+        # but its own id and the message id a batch of notes draws at random
+        cr.execute("""SELECT m.res_id, to_jsonb(m) - ARRAY['id', 'res_id', 'message_id', 'create_date', 'write_date'],
                              ARRAY(SELECT (t.field_id, t.old_value_char, t.new_value_char, t.old_value_integer,
                                            t.new_value_integer)::text
-                                     FROM mail_tracking_value t WHERE t.mail_message_id = m.id ORDER BY t.field_id)
+                                     FROM mail_tracking_value t WHERE t.mail_message_id = m.id ORDER BY t.field_id),
+                             ARRAY(SELECT r.res_partner_id FROM mail_message_res_partner_rel r
+                                    WHERE r.mail_message_id = m.id ORDER BY 1)
                         FROM mail_message m WHERE m.model = 'account.move' AND m.res_id = ANY(%s)""",
                    [ids["account.move"]])
-        tables["mail.message"] = sorted((move_ranks[r[0]], *r[1:]) for r in cr.fetchall())
+        tables["mail.message"] = sorted((move_ranks[r[0]], sorted(r[1].items()), *r[2:]) for r in cr.fetchall())
         return tables
 
     def _assert_same(self, orm, sql):

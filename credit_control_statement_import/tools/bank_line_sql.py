@@ -36,7 +36,8 @@ column):
   all the new records;
 * the chatter rows the ORM writes (the importing user as follower of each
   entry, the partner as follower of each posted entry, the creation note)
-  are written too.
+  are written too: the followers as the chatter computes them, the first
+  note through the chatter, the others copies of it.
 """
 import datetime
 import re
@@ -480,9 +481,9 @@ class BankLineSqlWriter:
         self.env.flush_all()
 
     def _write_chatter(self, moves, move_rows):
-        """The followers and notes the ORM writes on each new entry, through
-        the chatter's own batch methods: the importing user follows each
-        entry (``mail.thread.create``), so does its partner once posted
+        """The followers and notes the ORM writes on each new entry, from
+        the chatter's own methods: the importing user follows each entry
+        (``mail.thread.create``), so does its partner once posted
         (``account.move._post``), and each gets its creation note."""
         context = self.env.context
         Followers = self.env["mail.followers"].sudo().with_context(default_partner_id=False)
@@ -502,9 +503,49 @@ class BankLineSqlWriter:
             follower_vals += [dict(by_partner[row["partner_id"]], res_id=row["id"]) for row in move_rows
                               if row["partner_id"] in by_partner]
         follower_vals.sort(key=lambda vals: (vals["res_id"], vals["partner_id"] != user_partner))
-        Followers.create(follower_vals)
+        self._insert_followers(Followers, follower_vals)
         # no tracking message: ``mail.thread.create`` discards the tracking
         # of the records it creates for the rest of the transaction
         if logged and not context.get("mail_create_nolog"):
-            body = moves[:1]._creation_message()
-            moves._message_log_batch(bodies=dict.fromkeys(moves.ids, body))
+            first = moves[:1]
+            note = first._message_log_batch(bodies={first.id: first._creation_message()})
+            self._copy_message(note, moves[1:].ids)
+
+    def _insert_followers(self, Followers, follower_vals):
+        """Insert the followers ``_add_default_followers`` gives (a partner
+        and its subtypes on a record), as ``mail.followers.create`` would
+        without its work per follower (they have no computed column)."""
+        if not follower_vals:
+            return
+        follower_ids = self._next_ids(Followers, len(follower_vals))
+        self._insert(Followers, [
+            {"id": follower_id, "res_model": vals["res_model"], "res_id": vals["res_id"],
+             "partner_id": vals["partner_id"]}
+            for follower_id, vals in zip(follower_ids, follower_vals, strict=True)
+        ])
+        field = Followers._fields["subtype_ids"]
+        pairs = [(follower_id, subtype_id) for follower_id, vals in zip(follower_ids, follower_vals, strict=True)
+                 for command in vals["subtype_ids"] for subtype_id in command[2]]
+        self.cr.execute(SQL(
+            "INSERT INTO %s (%s, %s) SELECT unnest(%s::int[]), unnest(%s::int[])",
+            SQL.identifier(field.relation), SQL.identifier(field.column1), SQL.identifier(field.column2),
+            [pair[0] for pair in pairs], [pair[1] for pair in pairs],
+        ))
+
+    def _copy_message(self, note, res_ids):
+        """Copy the creation note ``note`` of the first entry onto the other
+        entries: ``_message_log_batch`` gives all the notes of a batch the
+        same values (author, subtype, body, message id, reply-to, ...) but
+        the record's id, and none has recipients, attachments or tracking;
+        ``mail.message.create`` costs about 1.5 ms each."""
+        if not res_ids:
+            return
+        note.flush_recordset()
+        columns = [SQL.identifier(name) for name, field in note._fields.items()
+                   if field.store and field.column_type and name not in ("id", "res_id")]
+        self.cr.execute(SQL(
+            """INSERT INTO mail_message (%s, res_id)
+               SELECT %s, v.res_id FROM mail_message m, unnest(%s::int[]) WITH ORDINALITY AS v(res_id, rank)
+                WHERE m.id = %s ORDER BY v.rank""",
+            SQL(", ").join(columns), SQL(", ").join(SQL("m.%s", column) for column in columns), res_ids, note.id,
+        ))
