@@ -92,6 +92,8 @@ class BankLineSqlWriter:
         self.company = journal.company_id
         self.currency = self.company.currency_id
         self.cr = self.env.cr
+        # the computed values shared by the new records (_prepare_computed)
+        self._computed = {}
 
     # ------------------------------------------------------------------
     # SAFETY
@@ -197,13 +199,7 @@ class BankLineSqlWriter:
             self._statement_totals(st_row, rows["line"][rank - len(st_vals["transactions"]):rank], st_vals)
         self._number(rows["move"], rows["item"])
         self._sequence_gaps(rows["move"])
-        if any(set(row) != set(rows["st"][0]) for row in rows["st"]):
-            # a statement without its balances: Odoo computes them all
-            for row in rows["st"]:
-                row.pop("balance_end", None)
-                row.pop("is_complete", None)
-        for key, model in (("st", Statement), ("move", Move), ("item", Item)):
-            self._leave_overridden(model, rows[key])
+        self._leave_to_odoo(rows)
 
         # the entry and its line refer to each other: the entry's link is
         # written once the line exists
@@ -375,6 +371,17 @@ class BankLineSqlWriter:
                     self.journal.id, prefix, row["sequence_number"] - 1,
                 ))
                 row["made_sequence_gap"] = not self.cr.fetchone()
+
+    def _leave_to_odoo(self, rows):
+        """Take out of the rows the computed columns Odoo must compute: the
+        end balances when a statement lacks its balances (each row gives
+        the same columns), and those ``_leave_overridden`` says."""
+        if any(set(row) != set(rows["st"][0]) for row in rows["st"]):
+            for row in rows["st"]:
+                row.pop("balance_end", None)
+                row.pop("is_complete", None)
+        for key, model in (("st", "account.bank.statement"), ("move", "account.move"), ("item", "account.move.line")):
+            self._leave_overridden(self.env[model], rows[key])
 
     @staticmethod
     def _leave_overridden(model, rows):
