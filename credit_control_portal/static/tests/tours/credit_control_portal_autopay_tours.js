@@ -1,0 +1,127 @@
+import { registry } from "@web/core/registry";
+
+// The autopay opt-in as the customer does it, in English and in French: on
+// its statement (logged in, or from a reminder's signed link) it agrees to
+// the automatic payment, saves a new card through Odoo's payment form and
+// payment_stripe (Stripe.js played by localstripe and
+// ../localstripe_payment_element.js, see tests/test_autopay_tour.py), and
+// comes back to its statement on autopay; then it stops autopay in one click.
+// The words checked are those the customer reads, in its language.
+const WORDS = {
+    en: {
+        box: "Automatic payment",
+        consent: "I authorise",
+        setupTitle: "Save a payment method for automatic payment",
+        save: "Save and pay automatically",
+        active: "Your invoices are paid automatically on their due date with",
+        thanks: "your invoices will be paid automatically on their due date",
+        stop: "Stop automatic payment",
+        stopped: "nothing more will be charged",
+    },
+    fr: {
+        box: "Paiement automatique",
+        consent: "J'autorise",
+        setupTitle: "Enregistrer un moyen de paiement pour le paiement automatique",
+        save: "Enregistrer et payer automatiquement",
+        active: "Vos factures sont payées automatiquement à leur échéance avec",
+        thanks: "vos factures seront payées automatiquement à leur échéance",
+        stop: "Arrêter le paiement automatique",
+        stopped: "plus rien ne sera prélevé",
+    },
+};
+
+function saveCardSteps(words) {
+    return [
+        {
+            content: "The statement offers the automatic payment",
+            trigger: `.o_credit_autopay h5:contains("${words.box}")`,
+        },
+        {
+            content: "Read and tick the consent",
+            trigger: `.o_credit_autopay label[for='o_credit_autopay_consent']:contains("${words.consent}")`,
+        },
+        {
+            trigger: "#o_credit_autopay_consent",
+            run: "click",
+        },
+        {
+            content: "Save a new card",
+            trigger: "button.o_credit_autopay_new",
+            run: "click",
+        },
+        {
+            content: "The page repeats what was agreed",
+            trigger: `.o_credit_autopay_setup h3:contains("${words.setupTitle}")`,
+        },
+        {
+            trigger: `.o_credit_autopay_setup_consent:contains("${words.consent}")`,
+        },
+        {
+            content: "The card, the only method offered, is selected",
+            trigger: "input[name='o_payment_radio'][data-payment-method-code='card']:checked",
+        },
+        {
+            content: "Type the card number in the payment element",
+            trigger: ".o_localstripe_payment_element input[name='localstripe_number']",
+            run: "edit 4242 4242 4242 4242",
+        },
+        {
+            trigger: ".o_localstripe_payment_element input[name='localstripe_expiry']",
+            run: "edit 12 / 35",
+        },
+        {
+            trigger: ".o_localstripe_payment_element input[name='localstripe_cvc']",
+            run: "edit 123",
+        },
+        {
+            content: "Save the card",
+            trigger: `button[name='o_payment_submit_button']:enabled:contains("${words.save}")`,
+            run: "click",
+        },
+        {
+            content: "Back on the statement, on autopay",
+            trigger: `.o_credit_message:contains("${words.thanks}")`,
+            timeout: 30000,
+        },
+        {
+            content: "The statement names the card and the mandate",
+            trigger: `.o_credit_autopay p:contains("${words.active}") strong:contains("4242")`,
+        },
+        {
+            trigger: ".o_credit_autopay .o_credit_autopay_ref:contains('CC-')",
+        },
+        {
+            trigger: `.o_credit_autopay button.o_credit_autopay_revoke:contains("${words.stop}")`,
+        },
+    ];
+}
+
+function revokeSteps(words) {
+    return [
+        {
+            content: "The statement says the invoices are paid automatically",
+            trigger: ".o_credit_autopay .o_credit_autopay_ref:contains('CC-')",
+        },
+        {
+            content: "Stop the automatic payment in one click",
+            trigger: `.o_credit_autopay button.o_credit_autopay_revoke:contains("${words.stop}")`,
+            run: "click",
+        },
+        {
+            trigger: `.o_credit_message:contains("${words.stopped}")`,
+        },
+        {
+            content: "Autopay is off: the saved card can be chosen again",
+            trigger: ".o_credit_autopay:not(:has(.o_credit_autopay_ref)) #o_credit_autopay_token option:contains('4242')",
+        },
+    ];
+}
+
+for (const [lang, words] of Object.entries(WORDS)) {
+    registry.category("web_tour.tours").add(`credit_control_portal_autopay_save_card_${lang}`, {
+        steps: () => saveCardSteps(words),
+    });
+    registry.category("web_tour.tours").add(`credit_control_portal_autopay_revoke_${lang}`, {
+        steps: () => revokeSteps(words),
+    });
+}
