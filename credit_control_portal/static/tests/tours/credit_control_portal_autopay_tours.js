@@ -112,7 +112,7 @@ function revokeSteps(words) {
         },
         {
             content: "Autopay is off: the saved card can be chosen again",
-            trigger: ".o_credit_autopay:not(:has(.o_credit_autopay_ref)) #o_credit_autopay_token option:contains('4242')",
+            trigger: ".o_credit_autopay:not(:has(.o_credit_autopay_ref)) select#o_credit_autopay_token:contains('4242')",
         },
     ];
 }
