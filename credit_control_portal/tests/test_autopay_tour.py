@@ -52,10 +52,11 @@ class AutopayTourCommon(CreditPortalCommon):
     def _consent_words(self):
         return "J'autorise" if self.lang == "fr" else "I authorise"
 
-    def _assert_saved_on_autopay(self, payer):
-        """The card typed is a payment.token of ``payer`` holding the
-        localstripe customer and payment method, and the customer is on
-        autopay with it, the consent kept with the mandate reference."""
+    def _assert_saved_on_autopay(self, payer, sepa=False):
+        """The method typed (the card 4242..., or the IBAN ...2606) is a
+        payment.token of ``payer`` holding the localstripe customer and
+        payment method, and the customer is on autopay with it, the consent
+        kept with the mandate reference."""
         setup = self.env["payment.transaction"].search([
             ("credit_dossier_id", "=", self.dossier.id), ("credit_autopay_setup", "=", True),
         ])
@@ -63,16 +64,19 @@ class AutopayTourCommon(CreditPortalCommon):
             "state": "done", "operation": "validation", "partner_id": payer.id, "provider_id": self.provider.id,
         }])
         token = setup.token_id
+        last4 = "2606" if sepa else "4242"
         self.assertRecordValues(token, [{
-            "partner_id": payer.id, "provider_id": self.provider.id, "payment_details": "4242", "active": True,
+            "partner_id": payer.id, "provider_id": self.provider.id, "payment_details": last4, "active": True,
         }])
-        # payment_stripe files the card under the brand Stripe reports
-        self.assertEqual(token.payment_method_id, self.env.ref("payment.payment_method_visa"))
-        self.assertEqual(token.payment_method_id.primary_payment_method_id, self.card)
+        # payment_stripe files a card under the brand Stripe reports
+        self.assertEqual(token.payment_method_id, self.env.ref(
+            "payment.payment_method_sepa_direct_debit" if sepa else "payment.payment_method_visa"
+        ))
         client = stripe.StripeClient(self.provider.stripe_secret_key, base_addresses={"api": self.stripe_url})
         method = client.payment_methods.retrieve(token.stripe_payment_method)
-        self.assertEqual(method.customer, token.provider_ref, "the card is attached to its Stripe customer")
-        self.assertEqual((method.type, method.card.last4), ("card", "4242"))
+        self.assertEqual(method.customer, token.provider_ref, "the method is attached to its Stripe customer")
+        self.assertEqual(method.type, "sepa_debit" if sepa else "card")
+        self.assertEqual(method[method.type].last4, last4)
         self.assertTrue(token.provider_ref.startswith("cus_"))
 
         self.assertRecordValues(self.dossier, [{"autopay_active": True, "autopay_token_id": token.id}])
@@ -110,6 +114,15 @@ class TestAutopayTour(AutopayTourCommon):
 
     def test_signed_link_saves_a_card_without_login(self):
         self._check_signed_link_saves_a_card_without_login()
+
+    def test_signed_link_saves_a_sepa_mandate(self):
+        """Where the provider offers SEPA Direct Debit, the customer chooses
+        it on the same page and types its IBAN."""
+        sepa = self.env.ref("payment.payment_method_sepa_direct_debit")
+        sepa.active = True
+        self.provider.payment_method_ids |= sepa
+        self._tour(self._statement_url(), "save_sepa")
+        self._assert_saved_on_autopay(self.customer, sepa=True)
 
 
 @tagged("post_install", "-at_install")

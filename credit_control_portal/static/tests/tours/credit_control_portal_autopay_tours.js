@@ -6,6 +6,7 @@ import { registry } from "@web/core/registry";
 // payment_stripe (Stripe.js played by localstripe and
 // ../localstripe_payment_element.js, see tests/test_autopay_tour.py), and
 // comes back to its statement on autopay; then it stops autopay in one click.
+// A SEPA Direct Debit mandate is saved the same way where the provider offers it.
 // The words checked are those the customer reads, in its language.
 const WORDS = {
     en: {
@@ -30,7 +31,31 @@ const WORDS = {
     },
 };
 
-function saveCardSteps(words) {
+// What the customer types in the payment element (localstripe's inputs, see
+// ../localstripe_payment_element.js), and the last digits it then reads on
+// its statement.
+const CARD = {
+    code: "card",
+    fields: { number: "4242 4242 4242 4242", expiry: "12 / 35", cvc: "123" },
+    last4: "4242",
+};
+const SEPA = {
+    code: "sepa_direct_debit",
+    fields: { iban: "FR14 2004 1010 0505 0001 3M02 606" },
+    last4: "2606",
+};
+
+function saveMethodSteps(words, method) {
+    const selectMethod = method === CARD
+        ? {
+            content: "The card, the only method offered, is selected",
+            trigger: "input[name='o_payment_radio'][data-payment-method-code='card']:checked",
+        }
+        : {
+            content: "Choose the method to save",
+            trigger: `input[name='o_payment_radio'][data-payment-method-code='${method.code}']`,
+            run: "click",
+        };
     return [
         {
             content: "The statement offers the automatic payment",
@@ -45,7 +70,7 @@ function saveCardSteps(words) {
             run: "click",
         },
         {
-            content: "Save a new card",
+            content: "Save a new card or bank account",
             trigger: "button.o_credit_autopay_new",
             run: "click",
         },
@@ -56,25 +81,14 @@ function saveCardSteps(words) {
         {
             trigger: `.o_credit_autopay_setup_consent:contains("${words.consent}")`,
         },
+        selectMethod,
+        ...Object.entries(method.fields).map(([name, value]) => ({
+            content: `Type the ${name} in the payment element`,
+            trigger: `.o_localstripe_payment_element input[name='localstripe_${name}']`,
+            run: `edit ${value}`,
+        })),
         {
-            content: "The card, the only method offered, is selected",
-            trigger: "input[name='o_payment_radio'][data-payment-method-code='card']:checked",
-        },
-        {
-            content: "Type the card number in the payment element",
-            trigger: ".o_localstripe_payment_element input[name='localstripe_number']",
-            run: "edit 4242 4242 4242 4242",
-        },
-        {
-            trigger: ".o_localstripe_payment_element input[name='localstripe_expiry']",
-            run: "edit 12 / 35",
-        },
-        {
-            trigger: ".o_localstripe_payment_element input[name='localstripe_cvc']",
-            run: "edit 123",
-        },
-        {
-            content: "Save the card",
+            content: "Save it",
             trigger: `button[name='o_payment_submit_button']:enabled:contains("${words.save}")`,
             run: "click",
         },
@@ -84,8 +98,8 @@ function saveCardSteps(words) {
             timeout: 30000,
         },
         {
-            content: "The statement names the card and the mandate",
-            trigger: `.o_credit_autopay p:contains("${words.active}") strong:contains("4242")`,
+            content: "The statement names the method saved and the mandate",
+            trigger: `.o_credit_autopay p:contains("${words.active}") strong:contains("${method.last4}")`,
         },
         {
             trigger: ".o_credit_autopay .o_credit_autopay_ref:contains('CC-')",
@@ -119,7 +133,10 @@ function revokeSteps(words) {
 
 for (const [lang, words] of Object.entries(WORDS)) {
     registry.category("web_tour.tours").add(`credit_control_portal_autopay_save_card_${lang}`, {
-        steps: () => saveCardSteps(words),
+        steps: () => saveMethodSteps(words, CARD),
+    });
+    registry.category("web_tour.tours").add(`credit_control_portal_autopay_save_sepa_${lang}`, {
+        steps: () => saveMethodSteps(words, SEPA),
     });
     registry.category("web_tour.tours").add(`credit_control_portal_autopay_revoke_${lang}`, {
         steps: () => revokeSteps(words),
