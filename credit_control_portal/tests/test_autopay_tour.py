@@ -115,6 +115,15 @@ class TestAutopayTour(AutopayTourCommon):
     def test_signed_link_saves_a_card_without_login(self):
         self._check_signed_link_saves_a_card_without_login()
 
+    def test_declined_card_saves_nothing(self):
+        """localstripe declines the card 4000 0000 0000 0002 as Stripe does:
+        the refusal is shown on the page, nothing is saved, no autopay."""
+        self._tour(self._statement_url(), "declined")
+        self.assertFalse(self.env["payment.token"].search([("partner_id", "child_of", self.customer.id)]))
+        self.assertRecordValues(self.dossier, [{"autopay_active": False, "autopay_token_id": False}])
+        setup = self.env["payment.transaction"].search([("credit_dossier_id", "=", self.dossier.id)])
+        self.assertNotEqual(setup.state, "done")
+
     def test_signed_link_saves_a_sepa_mandate(self):
         """Where the provider offers SEPA Direct Debit, the customer chooses
         it on the same page and types its IBAN."""

@@ -39,14 +39,18 @@ const CARD = {
     fields: { number: "4242 4242 4242 4242", expiry: "12 / 35", cvc: "123" },
     last4: "4242",
 };
+const DECLINED_CARD = {
+    code: "card",
+    fields: { number: "4000 0000 0000 0002", expiry: "12 / 35", cvc: "123" },
+};
 const SEPA = {
     code: "sepa_direct_debit",
     fields: { iban: "FR14 2004 1010 0505 0001 3M02 606" },
     last4: "2606",
 };
 
-function saveMethodSteps(words, method) {
-    const selectMethod = method === CARD
+function typeMethodSteps(words, method) {
+    const selectMethod = method.code === "card"
         ? {
             content: "The card, the only method offered, is selected",
             trigger: "input[name='o_payment_radio'][data-payment-method-code='card']:checked",
@@ -92,6 +96,12 @@ function saveMethodSteps(words, method) {
             trigger: `button[name='o_payment_submit_button']:enabled:contains("${words.save}")`,
             run: "click",
         },
+    ];
+}
+
+function saveMethodSteps(words, method) {
+    return [
+        ...typeMethodSteps(words, method),
         {
             content: "Back on the statement, on autopay",
             trigger: `.o_credit_message:contains("${words.thanks}")`,
@@ -106,6 +116,16 @@ function saveMethodSteps(words, method) {
         },
         {
             trigger: `.o_credit_autopay button.o_credit_autopay_revoke:contains("${words.stop}")`,
+        },
+    ];
+}
+
+function declinedSteps(words) {
+    return [
+        ...typeMethodSteps(words, DECLINED_CARD),
+        {
+            content: "The bank's refusal is shown, the customer stays on the page",
+            trigger: ".modal-dialog:contains('Your card was declined.')",
         },
     ];
 }
@@ -137,6 +157,9 @@ for (const [lang, words] of Object.entries(WORDS)) {
     });
     registry.category("web_tour.tours").add(`credit_control_portal_autopay_save_sepa_${lang}`, {
         steps: () => saveMethodSteps(words, SEPA),
+    });
+    registry.category("web_tour.tours").add(`credit_control_portal_autopay_declined_${lang}`, {
+        steps: () => declinedSteps(words),
     });
     registry.category("web_tour.tours").add(`credit_control_portal_autopay_revoke_${lang}`, {
         steps: () => revokeSteps(words),
