@@ -16,3 +16,4 @@ from . import test_tour_fr
 from . import test_autopay
 from . import test_autopay_signed_link
 from . import test_autopay_engine
+from . import test_autopay_tour
