@@ -39,7 +39,7 @@ from collections import defaultdict
 
 from odoo import Command, _, fields
 from odoo.exceptions import UserError
-from odoo.tools import SQL, clean_context, formatLang
+from odoo.tools import SQL, formatLang
 from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.translate import get_translation
 
@@ -313,7 +313,7 @@ def _rewrite_bank_entries(env, proposals, suspenses, pairs):
     env.flush_all()
     items_log.after_update()
     items_log.created(new_lines)
-    items_log.write()
+    items_log.insert()
     # what the ORM's create of items on a posted entry does: the CEI's daily receivables
     env["credit.control.kpi.balance"]._kpi_lines_changed(new_lines, [])
     return new_ids
@@ -365,7 +365,7 @@ class _ItemsLog:
         empty = dict.fromkeys(self.ref_fields)
         self._log(lines, "Journal Item %s created", lambda line: empty)
 
-    def write(self):
+    def insert(self):
         _insert_notes(self.env, "account.move", self.notes)
         self.notes = []
 
@@ -432,8 +432,8 @@ def _log_payment_states(env, invoices):
             logged.append((invoice, initial["payment_state"]))
     if not logged:
         return
-    sudo_moves = Move.browse([invoice.id for invoice, _old in logged]).sudo().with_context(
-        clean_context(env.context))
+    # as _track_finalize: as superuser (only read here: no default values apply)
+    sudo_moves = Move.browse([invoice.id for invoice, _old in logged]).sudo()
     labels = dict(sudo_moves.fields_get(["payment_state"], ["selection"])["payment_state"]["selection"])
     email_from = env.user.partner_id.email_formatted
     posted = sudo_moves.filtered(lambda move: move.payment_state == "paid")
