@@ -24,15 +24,24 @@ numbers, the suite's and other modules' overrides) and every recomputation
 hooks (``_reconcile_pre_hook`` / ``_reconcile_post_hook``) are called.
 What each invoice item still owes is checked again under lock.
 
+The chatter Odoo writes for it is written in SQL, its values from Odoo's
+own ``_mail_track``: the "Journal Item created / updated / deleted" notes
+of the bank entries, and the tracking of the invoices' payment state that
+Odoo writes when the transaction commits (``_log_payment_states``: per
+invoice, a ``message_post`` or ``_message_log`` cost about half of a
+match through the ORM), unless tracking is disabled.
+
 Everything else falls back to the ORM path (``split``). ``TestReconcileSql``
 applies the same matches both ways and compares every stored column of the
 rows they touch.
 """
 from collections import defaultdict
 
-from odoo import Command, _
+from odoo import Command, _, fields
 from odoo.exceptions import UserError
 from odoo.tools import SQL, formatLang
+from odoo.tools.mail import generate_tracking_message_id
+from odoo.tools.translate import get_translation
 
 
 def split(proposals):
@@ -149,6 +158,8 @@ def apply(proposals):
         if proposal.currency_id.compare_amounts(residuals[item.id], amount) == 0])
     _flag_invoices(env, items.move_id)
     items._reconcile_post_hook(pre_hook_data)
+    env.flush_all()
+    _log_payment_states(env, items.move_id)
     result = defaultdict(lambda: partials.browse())
     for (proposal, _s, _i, _a), partial in zip(pairs, partials, strict=True):
         result[proposal] |= partial
@@ -270,6 +281,9 @@ def _rewrite_bank_entries(env, proposals, suspenses, pairs):
             to_reduce.append((suspense.id, proposal.currency_id.round(left)))
     stored = [name for name, field in Line._fields.items() if field.store]
     deleted = Line.concat(*to_delete)
+    items_log = _ItemsLog(env, moves=proposals.statement_line_id.move_id)
+    items_log.deleted(deleted)
+    items_log.before_update(Line.browse([row[0] for row in to_reduce]))
     # what is computed from the deleted items, marked while they exist
     deleted.modified(stored, before=True)
     if deleted:
@@ -293,25 +307,266 @@ def _rewrite_bank_entries(env, proposals, suspenses, pairs):
     with env.protecting([Line._fields[name] for name in (*given, "move_id", "currency_id",
                                                           "analytic_distribution")], new_lines):
         new_lines.modified(stored, create=True)
-    moves = proposals.statement_line_id.move_id
-    moves.with_context(skip_readonly_check=True, skip_account_move_synchronization=True).write(
-        {"is_manually_modified": True})
+    # what writing an entry's items sets on it (account.move.write), in one
+    # statement for all the bank entries: their balance is checked above
+    _flag_modified(env, proposals.statement_line_id.move_id)
     env.flush_all()
+    items_log.after_update()
+    items_log.created(new_lines)
+    items_log.insert()
     # what the ORM's create of items on a posted entry does: the CEI's daily receivables
     env["credit.control.kpi.balance"]._kpi_lines_changed(new_lines, [])
     return new_ids
+
+
+class _ItemsLog:
+    """What ``account.move.line``'s create, write and unlink log in the
+    chatter of a posted entry whose items change ("Journal Item #id
+    created / updated / deleted", with the tracked fields' values, through
+    ``_mail_track``), unless tracking is disabled: gathered with Odoo's own
+    ``_mail_track``, written in SQL at once (``_insert_notes``)."""
+
+    def __init__(self, env, moves):
+        Line = env["account.move.line"]
+        self.env = env
+        self.active = not env.context.get("tracking_disable")
+        self.posted = set(moves.filtered("posted_before").ids)
+        tracked = [name for name, field in Line._fields.items()
+                   if getattr(field, "tracking", None) and not getattr(field, "related", None)]
+        self.ref_fields = Line.fields_get(tracked)
+        self.notes = []
+        self.updated = {}
+
+    def _log(self, lines, template, initial, record=None):
+        if not self.active:
+            return
+        for line in lines.filtered(lambda line: line.move_id.id in self.posted):
+            tracking = (record or line)._mail_track(self.ref_fields, initial(line))[1]
+            if tracking:
+                body = get_translation("account", self.env.lang or "en_US", template,
+                                       (line._get_html_link(title=f"#{line.id}"),))
+                self.notes.append((line.move_id.id, body, [values for _c, _i, values in tracking]))
+
+    def deleted(self, lines):
+        """Before ``lines`` are deleted (``unlink``)."""
+        self._log(lines, "Journal Item %s deleted", lambda line: line, record=lines.browse([False]))
+
+    def before_update(self, lines):
+        if self.active:
+            self.updated = {line: {fname: line[fname] for fname in self.ref_fields} for line in lines}
+
+    def after_update(self):
+        """After the lines of ``before_update`` are written (``write``)."""
+        lines = self.env["account.move.line"].concat(*self.updated)
+        self._log(lines, "Journal Item %s updated", lambda line: self.updated[line])
+
+    def created(self, lines):
+        """After ``lines`` are created and computed (``create``)."""
+        empty = dict.fromkeys(self.ref_fields)
+        self._log(lines, "Journal Item %s created", lambda line: empty)
+
+    def insert(self):
+        _insert_notes(self.env, "account.move", self.notes)
+        self.notes = []
 
 
 def _flag_invoices(env, invoices):
     """What ``_reconcile_plan`` leaves on every invoice it reconciles: the
     synchronization of its dynamic lines writes it (``needed_terms_dirty``),
     and every write of an entry flags it manually modified."""
-    invoices = invoices.filtered(lambda move: move.is_invoice(include_receipts=True))
-    if not invoices:
+    _flag_modified(env, invoices.filtered(lambda move: move.is_invoice(include_receipts=True)))
+
+
+def _flag_modified(env, moves):
+    """Flag ``moves`` manually modified, as every ``account.move.write``
+    does."""
+    if not moves:
         return
     env.cr.execute(SQL(
         "UPDATE account_move SET is_manually_modified = TRUE, write_uid = %s, write_date = %s WHERE id = ANY(%s)",
-        env.uid, env.cr.now(), list(invoices.ids),
+        env.uid, env.cr.now(), list(moves.ids),
     ))
-    invoices.invalidate_recordset(["is_manually_modified", "write_uid", "write_date"])
-    invoices.modified(["is_manually_modified", "write_uid", "write_date"])
+    moves.invalidate_recordset(["is_manually_modified", "write_uid", "write_date"])
+    moves.modified(["is_manually_modified", "write_uid", "write_date"])
+
+
+def _log_payment_states(env, invoices):
+    """Odoo's tracking of the invoices' payment state, written now in SQL
+    instead of by ``mail.thread._track_finalize`` when the transaction
+    commits (a ``message_post`` or ``_message_log`` per invoice, about half
+    of the cost of a match through the ORM): the message and its tracking
+    value, with the columns ``_message_track`` gives them.
+
+    Only for an invoice whose tracking Odoo prepared (tracking not
+    disabled) and whose payment state is the one tracked field that
+    changed, with no author nor body set for its tracking and no follower
+    subscribed to "Paid" (``message_post`` would notify them): the others
+    are left to Odoo's tracking. The invoices logged here leave Odoo's
+    pending tracking, so that a later change in the same transaction is
+    tracked from the state they have now, as after a commit.
+    """
+    Move = env["account.move"]
+    pending = env.cr.precommit.data.get(f"mail.tracking.{Move._name}") or {}
+    skip = (set(env.cr.precommit.data.get(f"mail.tracking.author.{Move._name}") or ())
+            | set(env.cr.precommit.data.get(f"mail.tracking.message.{Move._name}") or ()))
+    candidates = invoices.filtered(lambda move: pending.get(move.id) and move.id not in skip)
+    if not candidates:
+        return
+    paid_subtype = env.ref("account.mt_invoice_paid")
+    followed = {row[0] for row in env.execute_query(SQL(
+        """
+        SELECT f.res_id
+          FROM mail_followers f
+          JOIN mail_followers_mail_message_subtype_rel r ON r.mail_followers_id = f.id
+         WHERE f.res_model = %s AND f.res_id = ANY(%s) AND r.mail_message_subtype_id = %s
+        """,
+        Move._name, candidates.ids, paid_subtype.id,
+    ))}
+    tracked = Move._track_get_fields()
+    logged = []  # (invoice, old payment state)
+    for invoice in candidates - Move.browse(followed):
+        initial = pending[invoice.id]
+        changed = {fname for fname, value in initial.items()
+                   if fname in tracked and invoice[fname] != value and (value or invoice[fname])}
+        if changed == {"payment_state"}:
+            logged.append((invoice, initial["payment_state"]))
+    if not logged:
+        return
+    # as _track_finalize: as superuser (only read here: no default values apply)
+    sudo_moves = Move.browse([invoice.id for invoice, _old in logged]).sudo()
+    labels = dict(sudo_moves.fields_get(["payment_state"], ["selection"])["payment_state"]["selection"])
+    email_from = env.user.partner_id.email_formatted
+    posted = sudo_moves.filtered(lambda move: move.payment_state == "paid")
+    # message_post (a subtype: "Paid") for the paid ones, _message_log for the others
+    alias_domains = posted._mail_get_alias_domains(default_company=env.company)
+    companies = posted._mail_get_companies(default=env.company)
+    reply_tos = posted._notify_get_reply_to(default=email_from)
+    parents = dict(env.execute_query(SQL(
+        """
+        SELECT DISTINCT ON (res_id) res_id, id
+          FROM mail_message
+         WHERE model = %s AND res_id = ANY(%s) AND message_type != 'user_notification'
+      ORDER BY res_id, id
+        """,
+        Move._name, posted.ids,
+    ))) if posted else {}
+    old_states = dict((invoice.id, old) for invoice, old in logged)
+    field = env["ir.model.fields"]._get(Move._name, "payment_state")
+    notes, messages = [], []
+    for move in sudo_moves:
+        old, new = old_states[move.id], move.payment_state
+        tracking = [{"field_id": field.id, "old_value_char": old and labels.get(old, old) or "",
+                     "new_value_char": new and labels[new] or ""}]
+        if move in posted:
+            messages.append({
+                "res_id": move.id, "body": "", "tracking": tracking,
+                "parent_id": parents.get(move.id), "record_alias_domain_id": alias_domains[move.id].id,
+                "record_company_id": companies[move.id].id, "record_name": move.display_name,
+                "subtype_id": paid_subtype.id, "is_internal": False, "email_add_signature": True,
+                "reply_to": reply_tos[move.id],
+                "message_id": generate_tracking_message_id(f"{move.id}-{Move._name}"),
+            })
+        else:
+            notes.append((move.id, "", tracking))
+    _insert_notes(env, Move._name, notes)
+    _insert_messages(env, Move._name, messages)
+    for move in sudo_moves:
+        pending.pop(move.id, None)
+
+
+def _insert_notes(env, model, notes):
+    """INSERT what ``_message_log`` (no notification) creates for each
+    ``(res_id, body, tracking values)`` of ``notes`` on records of
+    ``model``: its message and tracking values."""
+    if not notes:
+        return
+    reply_to = env["mail.thread"]._notify_get_reply_to(
+        default=env.user.partner_id.email_formatted)[False]
+    subtype_id = env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+    _insert_messages(env, model, [{
+        "res_id": res_id, "body": body, "tracking": tracking,
+        "parent_id": None, "record_alias_domain_id": None, "record_company_id": None, "record_name": None,
+        "subtype_id": subtype_id, "is_internal": True, "email_add_signature": False, "reply_to": reply_to,
+        "message_id": generate_tracking_message_id("message-notify"),
+    } for res_id, body, tracking in notes])
+
+
+TRACKING_COLUMNS = (
+    ("field_id", "int"), ("currency_id", "int"),
+    ("old_value_integer", "int"), ("new_value_integer", "int"),
+    ("old_value_char", "varchar"), ("new_value_char", "varchar"),
+    ("old_value_float", "float8"), ("new_value_float", "float8"),
+    ("old_value_datetime", "timestamp"), ("new_value_datetime", "timestamp"),
+    ("old_value_text", "text"), ("new_value_text", "text"),
+)
+
+
+def _insert_messages(env, model, messages):
+    """INSERT the messages of ``messages`` (dicts of their varying columns,
+    with ``tracking``: the values ``mail.tracking.value.create`` takes) on
+    records of ``model``, authored by the current user as
+    ``_message_compute_author`` makes them, in the columns
+    ``mail.message.create`` writes; then their tracking values."""
+    if not messages:
+        return
+    Message = env["mail.message"]
+    author = env.user.partner_id
+    uid, now = env.uid, env.cr.now()
+
+    def column(key, cast):
+        return SQL("%s::%s[]", [message[key] or None for message in messages], SQL(cast))
+
+    message_ids = [row[0] for row in env.execute_query(SQL(
+        """
+        INSERT INTO mail_message
+               (model, res_id, parent_id, record_alias_domain_id, record_company_id, record_name, subtype_id,
+                is_internal, email_add_signature, reply_to, message_id, body, message_type, author_id,
+                email_from, date, create_uid, write_uid, create_date, write_date)
+        SELECT %(model)s, res_id, parent_id, alias_domain_id, company_id, record_name, subtype_id,
+               COALESCE(is_internal, FALSE), COALESCE(signature, FALSE), reply_to, message_id, body,
+               'notification', %(author)s, %(email_from)s, %(date)s, %(uid)s, %(uid)s, %(now)s, %(now)s
+          FROM unnest(%(res_ids)s, %(parents)s, %(alias_domains)s, %(companies)s, %(names)s, %(subtypes)s,
+                      %(internals)s, %(signatures)s, %(reply_tos)s, %(message_ids)s, %(bodies)s::text[])
+               WITH ORDINALITY AS t(res_id, parent_id, alias_domain_id, company_id, record_name, subtype_id,
+                                    is_internal, signature, reply_to, message_id, body, position)
+      ORDER BY position
+     RETURNING id
+        """,
+        model=model, author=author.id or None, email_from=author.email_formatted, date=fields.Datetime.now(),
+        uid=uid, now=now,
+        res_ids=column("res_id", "int"), parents=column("parent_id", "int"),
+        alias_domains=column("record_alias_domain_id", "int"), companies=column("record_company_id", "int"),
+        names=column("record_name", "varchar"), subtypes=column("subtype_id", "int"),
+        internals=column("is_internal", "bool"), signatures=column("email_add_signature", "bool"),
+        reply_tos=column("reply_to", "varchar"), message_ids=column("message_id", "varchar"),
+        bodies=[Message._fields["body"].convert_to_column(message["body"], Message) for message in messages],
+    ))]
+    values = [(message_id, tracking) for message_id, message in zip(message_ids, messages, strict=True)
+              for tracking in message["tracking"]]
+    if values:
+        Tracking = env["mail.tracking.value"]
+        env.execute_query(SQL(
+            """
+            INSERT INTO mail_tracking_value
+                   (mail_message_id, %(columns)s, create_uid, write_uid, create_date, write_date)
+            SELECT t.*, %(uid)s, %(uid)s, %(now)s, %(now)s
+              FROM unnest(%(message_ids)s::int[], %(arrays)s) AS t
+            """,
+            columns=SQL(", ").join(SQL.identifier(name) for name, _cast in TRACKING_COLUMNS),
+            uid=uid, now=now,
+            message_ids=[message_id for message_id, _tracking in values],
+            arrays=SQL(", ").join(
+                SQL("%s::%s[]", [_tracking_column(Tracking, tracking, name) for _m, tracking in values], SQL(cast))
+                for name, cast in TRACKING_COLUMNS),
+        ))
+    # what the ORM's create of messages invalidates: the chatter of the records
+    Message.invalidate_model()
+    env[model].browse(sorted({message["res_id"] for message in messages})).invalidate_recordset(["message_ids"])
+
+
+def _tracking_column(Tracking, tracking, name):
+    """A value of ``mail.tracking.value.create`` as the ORM's create stores
+    it: converted by its field when given, else NULL (no default)."""
+    if name not in tracking:
+        return None
+    return Tracking._fields[name].convert_to_column(tracking[name], Tracking)
