@@ -33,7 +33,7 @@ def render_qweb_compiled_once(renderer, template_src, model, res_ids, add_contex
         return None
     if not _unrestricted(renderer) or not renderer._has_unsafe_expression_template_qweb(template_src, model):
         return None
-    variables = renderer._render_eval_context()
+    variables = _batch_eval_context(renderer)
     variables.update(add_context or {})
     template = html.fragment_fromstring(template_src, create_parent="div")
     ir_qweb = renderer.env["ir.qweb"].with_context(**(options or {}))
@@ -54,6 +54,36 @@ def render_qweb_compiled_once(renderer, template_src, model, res_ids, add_contex
         # without the <div> wrapped around the fragment to parse it
         results[record.id] = rendered[5:-6]
     return results
+
+
+def _batch_eval_context(renderer):
+    """Odoo's rendering context (``_render_eval_context``) for one batch,
+    its ``format_date`` formatting each distinct date once. The reminders
+    of a run show the same due dates over and over, and each call of
+    Odoo's function looks the language up again in the registry's caches
+    (a tenth of the composition of a run's e-mails, issue #19). Odoo's
+    function formats every date the first time it is met; its result
+    depends only on its arguments (date, format, language code) and on the
+    renderer's language context, the same for the whole batch."""
+    variables = renderer._render_eval_context()
+    variables["format_date"] = _formatted_once(variables["format_date"])
+    return variables
+
+
+def _formatted_once(format_function):
+    formatted = {}
+
+    def format_once(*args, **kwargs):
+        try:
+            key = (args, tuple(sorted(kwargs.items())))
+            hash(key)
+        except TypeError:
+            return format_function(*args, **kwargs)
+        if key not in formatted:
+            formatted[key] = format_function(*args, **kwargs)
+        return formatted[key]
+
+    return format_once
 
 
 def _unrestricted(renderer):
@@ -89,7 +119,7 @@ def render_inline_compiled_once(renderer, template_txt, model, res_ids, add_cont
             template_txt, model):
         return None
     instructions = parse_inline_template(template_txt)
-    variables = renderer._render_eval_context()
+    variables = _batch_eval_context(renderer)
     variables.update(add_context or {})
     results = {}
     try:
