@@ -37,17 +37,18 @@ def render_qweb_compiled_once(renderer, template_src, model, res_ids, add_contex
     variables.update(add_context or {})
     template = html.fragment_fromstring(template_src, create_parent="div")
     ir_qweb = renderer.env["ir.qweb"].with_context(**(options or {}))
+    # as ir.qweb._render does before rendering; what it prepares (values
+    # and context) does not depend on the record: prepared once
+    batch_qweb = ir_qweb._prepare_environment(variables)
     functions = def_name = None
     results = {}
     for record in renderer.env[model].browse(res_ids):
         values = dict(variables, object=record)
-        record_qweb = ir_qweb._prepare_environment(values)
-        # as ir.qweb._render does before rendering
         safe_eval.check_values(values)
         try:
             if functions is None:
-                functions, def_name = record_qweb._compile(template)
-            rendered = Markup("".join(functions[def_name](record_qweb, values)))
+                functions, def_name = batch_qweb._compile(template)
+            rendered = Markup("".join(functions[def_name](batch_qweb, values)))
         except Exception as error:
             _logger.info("Failed to render template: %s", template_src, exc_info=True)
             raise UserError(_("Failed to render the content of the reminders: %s", error)) from error
