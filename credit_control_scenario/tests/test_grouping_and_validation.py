@@ -204,6 +204,8 @@ class TestBatchRendering(ScenarioCommon):
                 <p t-out="format_date(object.date, lang_code=object.partner_id.lang)"/>
                 <p t-out="format_date(object.date, 'EEEE d MMMM y', object.partner_id.lang)"/>
                 <p t-out="format_date(False)"/>
+                <p t-out="format_date(object.create_date)"/>
+                <p t-out="format_date(str(object.date))"/>
                 <p t-foreach="object.move_ids._credit_instalments(object.date)" t-as="item"
                    t-out="format_date(item['due_date'], lang_code=object.partner_id.lang)"/>
             </div>""",
