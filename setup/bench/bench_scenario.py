@@ -19,7 +19,7 @@ from benchlib import MACHINE, Bench, odoo_env, parse_args
 
 # Issue #19, target 5: composing a queued reminder e-mail (rendering,
 # sanitizing, writing) within 2 ms, measured on up to 1,000 e-mails. Odoo's
-# sanitizer of the message body alone takes 42 % of it (3 Dec., load 13).
+# sanitizer of the message body alone takes 39 % of it (3 Dec., load 4).
 COMPOSED = 1000
 COMPOSE_TARGET_MS = 2.0
 
