@@ -145,7 +145,8 @@ class MailMail(models.Model):
         # records; a rendered "lang" would be rendered again, unused
         fnames = ("subject", "body_html", "email_from", "reply_to", "partner_to")
         snapshots, subjects = {}, {}
-        pending = pending.filtered(lambda m: m.res_id in actions.ids)
+        action_ids = set(actions.ids)
+        pending = pending.filtered(lambda m: m.res_id in action_ids)
         actions._credit_prefetch_email_data()
         composed_ids, values_list = [], []
         for template, mails in pending.grouped("credit_template_id").items():

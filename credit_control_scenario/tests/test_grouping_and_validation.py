@@ -1,9 +1,12 @@
 from datetime import date
 
 from freezegun import freeze_time
+from lxml import html
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+
+from odoo.addons.credit_control_base.tests.common import load_french
 
 from .common import ScenarioCommon
 
@@ -178,3 +181,101 @@ class TestBatchRendering(ScenarioCommon):
         self.assertIn("claire@example.fr", template._render_field("reply_to", actions.ids)[actions[0].id])
         with self.assertRaises(UserError):
             template._render_template_inline_template("{{ object.no_such_field or 1 }}", actions._name, actions.ids)
+
+    def test_batch_formats_dates_as_single_rendering(self):
+        """Each distinct date is formatted once per batch: the same date in
+        another format or another language code comes out as Odoo formats
+        it record by record, in English and in French."""
+        load_french(self.env)
+        customers = [self._customer("Garage Dupont", lang="fr_FR"), self._customer("Atelier Roux", lang="en_US"),
+                     self._customer("Boulangerie Petit", lang="fr_FR")]
+        for customer in customers:
+            self._create_invoice(customer, 300.0, due=date(2026, 3, 1))
+        with freeze_time(date(2026, 3, 10)):
+            actions = self.env["credit.control.scenario.run"]._credit_run(companies=self.company).action_ids
+        template = self.env["mail.template"].create({
+            "name": "Dates",
+            "model_id": self.env["ir.model"]._get_id(actions._name),
+            "subject": "{{ format_date(object.date) }} / "
+                       "{{ format_date(object.date, lang_code=object.partner_id.lang) }}",
+            "body_html": """<div>
+                <p t-out="format_date(object.date)"/>
+                <p t-out="format_date(object.date, 'EEEE d MMMM y')"/>
+                <p t-out="format_date(object.date, lang_code=object.partner_id.lang)"/>
+                <p t-out="format_date(object.date, 'EEEE d MMMM y', object.partner_id.lang)"/>
+                <p t-out="format_date(False)"/>
+                <p t-out="format_date(object.create_date)"/>
+                <p t-out="format_date(str(object.date))"/>
+                <p t-foreach="object.move_ids._credit_instalments(object.date)" t-as="item"
+                   t-out="format_date(item['due_date'], lang_code=object.partner_id.lang)"/>
+            </div>""",
+        })
+        for lang in ("en_US", "fr_FR"):
+            localized = template.with_context(lang=lang)
+            for fname in ("body_html", "subject"):
+                batch = localized._render_field(fname, actions.ids)
+                singles = {action.id: localized._render_field(fname, action.ids)[action.id] for action in actions}
+                self.assertEqual(batch, singles)
+        body = template.with_context(lang="en_US")._render_field("body_html", actions.ids)
+        english = actions.filtered(lambda a: a.partner_id.lang == "en_US")
+        french = actions - english
+        self.assertIn("Tuesday 10 March 2026", body[english.id])
+        for action in french:
+            self.assertIn("Tuesday 10 March 2026", body[action.id])
+            self.assertIn("mardi 10 mars 2026", body[action.id])
+
+    def test_hostile_values_are_escaped_and_sanitized(self):
+        """A customer named with markup, and a template that writes a field
+        holding raw HTML: the e-mails composed in batch are the ones
+        composed one by one, the name is escaped, and the stored message
+        keeps neither script nor event handler (Odoo's sanitizer of
+        ``mail.message.body`` runs on every composed body)."""
+        hostile = ['<script>alert("name")</script>', '<img src=x onerror=alert(1)>']
+        customers = [self._customer(f"Client {index}") for index in range(4)]
+        for index, customer in enumerate(customers):
+            customer.name = f"{hostile[index % 2]} {index}"
+            self._create_invoice(customer, 300.0 + index, due=date(2026, 3, 1))
+        with freeze_time(date(2026, 3, 10)):
+            actions = self.env["credit.control.scenario.run"]._credit_run(companies=self.company).action_ids
+        mails = self.env["mail.mail"].search([("model", "=", actions._name), ("res_id", "in", actions.ids)])
+        self.assertEqual(len(mails), 4)
+        # raw HTML where a template outputs it unescaped (an Html field)
+        self.env.cr.execute(
+            "UPDATE res_partner SET comment = %s WHERE id = ANY(%s)",
+            ['<p>Note<img src="x" onerror="alert(2)"><script>alert(3)</script></p>', [c.id for c in customers]],
+        )
+        self.env.invalidate_all()
+        template = self.env["mail.template"].create({
+            "name": "Hostile",
+            "model_id": self.env["ir.model"]._get_id(actions._name),
+            "subject": "Relance {{ object.partner_id.name }}",
+            "email_from": "{{ object.company_id.email_formatted }}",
+            "partner_to": "{{ object.contact_id.id }}",
+            "body_html": """<div><p>Bonjour <t t-out="object.partner_id.name"/>,</p>
+                <div t-out="object.partner_id.comment"/>
+                <a t-att-href="'javascript:alert(4)'">lien</a></div>""",
+        })
+        mails.write({"credit_template_id": template.id})
+        for mail in mails:
+            mail._credit_compose()
+        self.env.invalidate_all()
+        one_by_one = {m.res_id: (m.subject, m.body_html, m.body, m.email_from, m.reply_to, m.recipient_ids.ids)
+                      for m in mails}
+        mails.write({"credit_template_id": template.id, "body_html": "", "body": "", "subject": "Relance"})
+        mails._credit_compose()
+        self.env.invalidate_all()
+        batch = {m.res_id: (m.subject, m.body_html, m.body, m.email_from, m.reply_to, m.recipient_ids.ids)
+                 for m in mails}
+        self.assertEqual(batch, one_by_one)
+        for mail in mails:
+            self.assertIn("&lt;", mail.body_html)
+            self.assertNotIn("<script>alert(\"name\")", mail.body_html)
+            self.assertNotIn("<img src=x onerror", mail.body_html)
+            # the sanitized message: no script, event handler or javascript: link
+            message = html.fromstring(f"<div>{mail.body}</div>")
+            self.assertFalse(message.xpath("//script"))
+            self.assertFalse([name for element in message.iter() for name in element.attrib if name.startswith("on")])
+            self.assertFalse(message.xpath("//@*[contains(., 'javascript')]"))
+            self.assertEqual(message.xpath("//p/img/@src"), ["x"])
+            self.assertIn("Note", mail.body)
+            self.assertEqual(mail.recipient_ids, self.env["credit.control.action"].browse(mail.res_id).contact_id)
