@@ -393,23 +393,24 @@ class CreditControlKpi(models.AbstractModel):
             )
             for g, group_by in enumerate(group_bys)
         )
-        # per day and key of every breakdown: the month of each row is then
-        # computed on a few hundred days, not on every invoice of two years
+        # Per month and key of every breakdown, with the sales of the DSO
+        # period beside: one grouped query gives the count-back walk its
+        # months and the simple DSO its sales (a customer has a few months,
+        # not one row per invoice or per day).
         sale_keys = [SQL("%s AS %s", GROUP_BY[group_by][1], SQL.identifier(f"k{g}"))
                      for g, group_by in enumerate(group_bys)]
         moves = SQL(" UNION ALL ").join(
             SQL(
-                "SELECT %(g)s AS g, COALESCE(%(k)s, 0) AS key, date, SUM(amount) AS amount"
-                " FROM sale_days GROUP BY 2, 3",
+                "SELECT %(g)s AS g, COALESCE(%(k)s, 0) AS key, k, SUM(amount) AS amount,"
+                " SUM(amount_period) AS amount_period FROM sale_months GROUP BY 2, 3",
                 g=g, k=SQL.identifier(f"k{g}"),
             )
             for g in range(len(group_bys))
         )
-        with self._kpi_shared_open_items(as_of, company_ids) as kpi:
-            rows = kpi._kpi_summaries_rows(
-                as_of, company_ids, group_bys, period, SQL("customers AS (%s), ar AS (%s)", customers, ar),
-                sale_keys, moves, where_m,
-            )
+        rows = self._kpi_summaries_rows(
+            as_of, company_ids, group_bys, period, SQL("customers AS (%s), ar AS (%s)", customers, ar),
+            sale_keys, moves, where_m,
+        )
         result = {group_by: {} for group_by in group_bys}
         for row in rows:
             outstanding = float(row["outstanding"] or 0)
@@ -437,8 +438,13 @@ class CreditControlKpi(models.AbstractModel):
             """
             WITH items AS (%(items)s),
             %(ar)s,
-            sale_days AS (
-                SELECT %(sale_keys)s, m.date, SUM(m.amount_total_signed) AS amount
+            sale_months AS (
+                SELECT %(sale_keys)s,
+                       (EXTRACT(YEAR FROM age(%(as_of)s::date, m.date)) * 12
+                        + EXTRACT(MONTH FROM age(%(as_of)s::date, m.date)))::int AS k,
+                       SUM(m.amount_total_signed) AS amount,
+                       SUM(m.amount_total_signed) FILTER (WHERE m.date > %(as_of)s::date - %(period)s)
+                           AS amount_period
                   FROM account_move m
              LEFT JOIN credit_control_dossier d
                     ON d.partner_id = m.commercial_partner_id AND d.company_id = m.company_id
@@ -449,17 +455,9 @@ class CreditControlKpi(models.AbstractModel):
                    AND %(where_m)s
               GROUP BY %(sale_groups)s
             ),
-            moves AS (%(moves)s),
+            sales AS (%(moves)s),
             sales_period AS (
-                SELECT g, key, SUM(amount) AS amount FROM moves
-                 WHERE date > %(as_of)s::date - %(period)s GROUP BY g, key
-            ),
-            sales AS (
-                SELECT g, key,
-                       (EXTRACT(YEAR FROM age(%(as_of)s::date, date)) * 12
-                        + EXTRACT(MONTH FROM age(%(as_of)s::date, date)))::int AS k,
-                       SUM(amount) AS amount
-                  FROM moves GROUP BY 1, 2, 3
+                SELECT g, key, SUM(amount_period) AS amount FROM sales GROUP BY g, key
             ),
             walk AS (
                 -- the months with credit sales only: a customer has a few,
@@ -497,7 +495,7 @@ class CreditControlKpi(models.AbstractModel):
             items=self._kpi_open_items_query(as_of, company_ids),
             ar=ar,
             sale_keys=SQL(", ").join(sale_keys),
-            sale_groups=SQL(", ").join([*(SQL.identifier(f"k{g}") for g in range(len(group_bys))), SQL("m.date")]),
+            sale_groups=SQL(", ").join([*(SQL.identifier(f"k{g}") for g in range(len(group_bys))), SQL("k")]),
             moves=moves,
             where_m=SQL(" AND ").join(where_m),
             types=SALE_MOVE_TYPES,
