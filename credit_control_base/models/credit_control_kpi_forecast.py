@@ -156,8 +156,8 @@ class CreditControlKpiForecast(models.AbstractModel):
         rows = self._kpi_forecast_rows(today, company_ids, filters)
         overrides, leftovers = self._kpi_forecast_expected(rows)
         # Summed as PostgreSQL sums numeric, then made a float: the figures of
-        # a SQL SUM per week to the last bit (a sum of floats is not). Every
-        # amount is stored from a float, so its shortest repr is its value.
+        # a SQL SUM per week to the last bit (a sum of floats is not). The
+        # repr of an amount's float is the stored numeric (15 digits or fewer).
         sums = defaultdict(Decimal)
         for move_id, week, amount in rows:
             if week < FORECAST_WEEKS and move_id not in overrides:
