@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from odoo import _, api, fields, models
 from odoo.tools import SQL, create_index
 
@@ -125,12 +127,29 @@ class CreditControlKpi(models.AbstractModel):
         reads whichever set of reconciliations is the smaller: those after D
         for a recent date, those up to D for a date far back.
 
+        Inside ``_kpi_shared_open_items`` for the same date and companies,
+        the query reads the items computed once for all the figures.
+
         :param from_before: force the reconciliations up to D (True) or
             after it (False); by default the smaller set
         Columns: id, move_id, company_id, partner_id (commercial entity),
         dossier_id, segment_id, collector_id, date, date_maturity,
         days_overdue, aging_bucket, residual.
         """
+        shared = self.env.context.get("credit_open_items_table")
+        if from_before is None and shared and shared[1:] == self._kpi_open_items_key(as_of, company_ids):
+            return SQL("SELECT * FROM %s", SQL.identifier(shared[0]))
+        return SQL(
+            "WITH open_lines AS MATERIALIZED (%s) %s",
+            self._kpi_open_lines_query(as_of, company_ids, from_before),
+            self._kpi_open_items_select(as_of, SQL("open_lines")),
+        )
+
+    @api.model
+    def _kpi_open_lines_query(self, as_of, company_ids, from_before=None):
+        """The receivable items open on ``as_of`` alone (columns id,
+        move_id, company_id, partner_id, date, date_maturity, residual):
+        the first half of ``_kpi_open_items_query``."""
         if from_before is None:
             # today, hardly any reconciliation is dated later: no need to count
             from_before = as_of < fields.Date.context_today(self) and self._kpi_fewer_reconciliations_before(
@@ -170,10 +189,6 @@ class CreditControlKpi(models.AbstractModel):
             )
             for branch in branches
         )
-        days = Line._credit_days_late_sql(as_of, due=SQL("o.date_maturity"))
-        # The open lines are found first, on the receivable lines alone: the
-        # customer and dossier joins then read the open lines only (a tenth
-        # of the ledger), not every line dated up to D.
         return SQL(
             """
             WITH reconciled AS MATERIALIZED (
@@ -184,7 +199,24 @@ class CreditControlKpi(models.AbstractModel):
                         SELECT credit_move_id, -amount
                           FROM account_partial_reconcile WHERE %(partials)s AND company_id IN %(company_ids)s) p
               GROUP BY line_id
-            ), open_lines AS MATERIALIZED (%(open_lines)s)
+            )
+            %(open_lines)s
+            """,
+            company_ids=tuple(company_ids),
+            partials=partials,
+            open_lines=open_lines,
+        )
+
+    @api.model
+    def _kpi_open_items_select(self, as_of, open_lines):
+        """The second half of ``_kpi_open_items_query``: the customer,
+        dossier, age and bucket of the open lines of the relation
+        ``open_lines``. The open lines are found first, on the receivable
+        lines alone: the customer and dossier joins then read the open
+        lines only (a tenth of the ledger), not every line dated up to D."""
+        days = self.env["account.move.line"]._credit_days_late_sql(as_of, due=SQL("o.date_maturity"))
+        return SQL(
+            """
             SELECT o.id, o.move_id, o.company_id,
                    COALESCE(p.commercial_partner_id, o.partner_id) AS partner_id,
                    d.id AS dossier_id, d.segment_id, d.collector_id,
@@ -192,19 +224,58 @@ class CreditControlKpi(models.AbstractModel):
                    %(days)s AS days_overdue,
                    %(bucket)s AS aging_bucket,
                    o.residual
-              FROM open_lines o
+              FROM %(open_lines)s o
               JOIN res_company c ON c.id = o.company_id
          LEFT JOIN res_partner p ON p.id = o.partner_id
          LEFT JOIN credit_control_dossier d
                 ON d.partner_id = p.commercial_partner_id AND d.company_id = o.company_id
             """,
-            as_of=as_of,
-            company_ids=tuple(company_ids),
-            partials=partials,
             open_lines=open_lines,
             days=days,
             bucket=self._kpi_bucket_sql(days, "c"),
         )
+
+    @api.model
+    def _kpi_open_items_key(self, as_of, company_ids):
+        return (fields.Date.to_string(as_of), tuple(sorted(company_ids)))
+
+    @contextmanager
+    def _kpi_shared_open_items(self, as_of, company_ids):
+        """Compute the open items of ``as_of`` once for several figures:
+        yield this model in a context where ``_kpi_open_items_query`` (and
+        through it the summaries and the aged balance, with its provisions)
+        of that date and those companies reads them from a temporary
+        table, dropped at the end.
+
+        The open lines are written first and analysed, so that PostgreSQL
+        joins the customers and dossiers of tens of thousands of rows
+        knowing how many there are (inside one query it guesses a few and
+        looks each one up)."""
+        shared = self.env.context.get("credit_open_items_table")
+        cr = self.env.cr
+        # a read-only transaction (a replica) cannot create a table: each figure reads the ledger
+        if cr.readonly or (shared and shared[1:] == self._kpi_open_items_key(as_of, company_ids)):
+            yield self
+            return
+        self._kpi_flush()
+        # a name of its own: a figure may share the items of another date inside a sharing
+        number = cr.cache["credit_control_open_items"] = cr.cache.get("credit_control_open_items", 0) + 1
+        table = SQL.identifier(f"credit_control_open_items_{number}")
+        lines = SQL.identifier(f"credit_control_open_lines_{number}")
+        # ON COMMIT DROP: what an error leaves goes with its transaction
+        cr.execute(SQL(
+            "CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s", lines, self._kpi_open_lines_query(as_of, company_ids),
+        ))
+        cr.execute(SQL("ANALYZE %s", lines))
+        cr.execute(SQL(
+            "CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s", table, self._kpi_open_items_select(as_of, lines),
+        ))
+        cr.execute(SQL("ANALYZE %s", table))
+        yield self.with_context(
+            credit_open_items_table=(f"credit_control_open_items_{number}",
+                                     *self._kpi_open_items_key(as_of, company_ids))
+        )
+        cr.execute(SQL("DROP TABLE %s, %s", table, lines))
 
     @api.model
     def _kpi_overdue_sql(self, as_of, alias="x"):
@@ -290,40 +361,90 @@ class CreditControlKpi(models.AbstractModel):
             where_m.append(SQL("COALESCE(%s, 0) = %s", column_m, value or 0))
         overdue = self._kpi_overdue_sql(as_of)
         # g: the index of the breakdown in group_bys
+        # The items are summed per customer first (a customer has one
+        # dossier, so one segment and collector, per company), each
+        # breakdown then sums the customers: the items are read once, and a
+        # late customer is counted without sorting the items per key.
+        customers = SQL(
+            """
+            SELECT x.company_id, x.segment_id, x.collector_id, x.partner_id,
+                   SUM(x.residual) AS outstanding,
+                   SUM(x.residual) FILTER (WHERE %(overdue)s) AS overdue,
+                   BOOL_OR(%(overdue)s) AS late,
+                   SUM(x.residual * x.days_overdue) FILTER (WHERE %(overdue)s) AS late_weight
+              FROM items x
+             WHERE %(where_x)s
+          GROUP BY 1, 2, 3, 4
+            """,
+            overdue=overdue, where_x=SQL(" AND ").join(where_x),
+        )
         ar = SQL(" UNION ALL ").join(
             SQL(
                 """
                 SELECT %(g)s AS g, COALESCE(%(key_x)s, 0) AS key,
-                       SUM(x.residual) AS outstanding,
-                       COALESCE(SUM(x.residual) FILTER (WHERE %(overdue)s), 0) AS overdue,
-                       COUNT(DISTINCT x.partner_id) FILTER (WHERE %(overdue)s) AS late_customers,
-                       COALESCE(SUM(x.residual * x.days_overdue) FILTER (WHERE %(overdue)s), 0) AS late_weight
-                  FROM items x
-                 WHERE %(where_x)s
+                       SUM(x.outstanding) AS outstanding,
+                       COALESCE(SUM(x.overdue), 0) AS overdue,
+                       COUNT(x.partner_id) FILTER (WHERE x.late) AS late_customers,
+                       COALESCE(SUM(x.late_weight), 0) AS late_weight
+                  FROM customers x
               GROUP BY 2
                 """,
-                g=g, key_x=GROUP_BY[group_by][0], overdue=overdue, where_x=SQL(" AND ").join(where_x),
+                g=g, key_x=GROUP_BY[group_by][0],
             )
             for g, group_by in enumerate(group_bys)
         )
-        # per day and key of every breakdown: the month of each row is then
-        # computed on a few hundred days, not on every invoice of two years
+        # Per month and key of every breakdown, with the sales of the DSO
+        # period beside: one grouped query gives the count-back walk its
+        # months and the simple DSO its sales (a customer has a few months,
+        # not one row per invoice or per day).
         sale_keys = [SQL("%s AS %s", GROUP_BY[group_by][1], SQL.identifier(f"k{g}"))
                      for g, group_by in enumerate(group_bys)]
         moves = SQL(" UNION ALL ").join(
             SQL(
-                "SELECT %(g)s AS g, COALESCE(%(k)s, 0) AS key, date, SUM(amount) AS amount"
-                " FROM sale_days GROUP BY 2, 3",
+                "SELECT %(g)s AS g, COALESCE(%(k)s, 0) AS key, k, SUM(amount) AS amount,"
+                " SUM(amount_period) AS amount_period FROM sale_months GROUP BY 2, 3",
                 g=g, k=SQL.identifier(f"k{g}"),
             )
             for g in range(len(group_bys))
         )
-        rows = self.env.execute_query_dict(SQL(
+        rows = self._kpi_summaries_rows(
+            as_of, company_ids, group_bys, period, SQL("customers AS (%s), ar AS (%s)", customers, ar),
+            sale_keys, moves, where_m,
+        )
+        result = {group_by: {} for group_by in group_bys}
+        for row in rows:
+            outstanding = float(row["outstanding"] or 0)
+            overdue = float(row["overdue"] or 0)
+            sales = float(row["sales_period"] or 0)
+            result[group_bys[row["g"]]][row["key"] or False] = {
+                "outstanding": outstanding,
+                "overdue": overdue,
+                "overdue_rate": overdue / outstanding * 100 if outstanding > 0 else 0.0,
+                "late_customers": row["late_customers"],
+                "add_days": float(row["late_weight"]) / overdue if overdue > 0 else 0.0,
+                "sales_period": sales,
+                "dso_simple": max(outstanding, 0) / sales * period if sales > 0 else 0.0,
+                "dso_countback": float(row["dso_countback"] or 0),
+                "period": period,
+            }
+        return result
+
+    @api.model
+    def _kpi_summaries_rows(self, as_of, company_ids, group_bys, period, ar, sale_keys, moves, where_m):
+        """The rows of ``_kpi_summaries``: per breakdown and key, the open
+        items' figures (``ar``: the SQL of the CTEs whose last one is
+        ``ar``, on the CTE ``items``) and the credit sales walked back."""
+        return self.env.execute_query_dict(SQL(
             """
             WITH items AS (%(items)s),
-            ar AS (%(ar)s),
-            sale_days AS (
-                SELECT %(sale_keys)s, m.date, SUM(m.amount_total_signed) AS amount
+            %(ar)s,
+            sale_months AS (
+                SELECT %(sale_keys)s,
+                       (EXTRACT(YEAR FROM age(%(as_of)s::date, m.date)) * 12
+                        + EXTRACT(MONTH FROM age(%(as_of)s::date, m.date)))::int AS k,
+                       SUM(m.amount_total_signed) AS amount,
+                       SUM(m.amount_total_signed) FILTER (WHERE m.date > %(as_of)s::date - %(period)s)
+                           AS amount_period
                   FROM account_move m
              LEFT JOIN credit_control_dossier d
                     ON d.partner_id = m.commercial_partner_id AND d.company_id = m.company_id
@@ -334,17 +455,9 @@ class CreditControlKpi(models.AbstractModel):
                    AND %(where_m)s
               GROUP BY %(sale_groups)s
             ),
-            moves AS (%(moves)s),
+            sales AS (%(moves)s),
             sales_period AS (
-                SELECT g, key, SUM(amount) AS amount FROM moves
-                 WHERE date > %(as_of)s::date - %(period)s GROUP BY g, key
-            ),
-            sales AS (
-                SELECT g, key,
-                       (EXTRACT(YEAR FROM age(%(as_of)s::date, date)) * 12
-                        + EXTRACT(MONTH FROM age(%(as_of)s::date, date)))::int AS k,
-                       SUM(amount) AS amount
-                  FROM moves GROUP BY 1, 2, 3
+                SELECT g, key, SUM(amount_period) AS amount FROM sales GROUP BY g, key
             ),
             walk AS (
                 -- the months with credit sales only: a customer has a few,
@@ -382,7 +495,7 @@ class CreditControlKpi(models.AbstractModel):
             items=self._kpi_open_items_query(as_of, company_ids),
             ar=ar,
             sale_keys=SQL(", ").join(sale_keys),
-            sale_groups=SQL(", ").join([*(SQL.identifier(f"k{g}") for g in range(len(group_bys))), SQL("m.date")]),
+            sale_groups=SQL(", ").join([*(SQL.identifier(f"k{g}") for g in range(len(group_bys))), SQL("k")]),
             moves=moves,
             where_m=SQL(" AND ").join(where_m),
             types=SALE_MOVE_TYPES,
@@ -395,20 +508,3 @@ class CreditControlKpi(models.AbstractModel):
             days_month=self._kpi_days_of_months(as_of, SQL("k"), SQL("k")),
             days_after=self._kpi_days_of_months(as_of, SQL("k + 1"), SQL("%s", COUNT_BACK_MONTHS - 1)),
         ))
-        result = {group_by: {} for group_by in group_bys}
-        for row in rows:
-            outstanding = float(row["outstanding"] or 0)
-            overdue = float(row["overdue"] or 0)
-            sales = float(row["sales_period"] or 0)
-            result[group_bys[row["g"]]][row["key"] or False] = {
-                "outstanding": outstanding,
-                "overdue": overdue,
-                "overdue_rate": overdue / outstanding * 100 if outstanding > 0 else 0.0,
-                "late_customers": row["late_customers"],
-                "add_days": float(row["late_weight"]) / overdue if overdue > 0 else 0.0,
-                "sales_period": sales,
-                "dso_simple": max(outstanding, 0) / sales * period if sales > 0 else 0.0,
-                "dso_countback": float(row["dso_countback"] or 0),
-                "period": period,
-            }
-        return result

@@ -241,8 +241,15 @@ class CreditControlKpiDashboard(models.TransientModel):
         Kpi = self.env["credit.control.kpi"].with_company(self.company_id)
         company_ids = self.company_id.ids
         filters = self._credit_filters()
-        # the total and the breakdown in one query, on the same open items
-        summaries = Kpi._kpi_summaries(self.as_of, company_ids, ["company", self.group_by], self.period, filters)
+        # the open items of the date are read once for the summaries and the provisions
+        with Kpi._kpi_shared_open_items(self.as_of, company_ids) as kpi:
+            # the total and the breakdown in one query
+            summaries = kpi._kpi_summaries(self.as_of, company_ids, ["company", self.group_by], self.period, filters)
+            # the report of the dashboard's company alone: the items shared are that company's
+            report = self._credit_report().with_context(
+                allowed_company_ids=company_ids, credit_open_items_table=kpi.env.context.get("credit_open_items_table"),
+            )
+            [(provisions,)] = report._read_group(self._credit_domain(), [], ["provision_amount:sum"])
         total = summaries["company"].get(self.company_id.id, {})
         breakdown = summaries[self.group_by]
         # Per customer, the largest balances only: the aged balance pivot has the others.
@@ -253,7 +260,6 @@ class CreditControlKpiDashboard(models.TransientModel):
         )
         # each kind of expected receipt (promised, planned, predicted...) has its column
         forecast_kinds = self.env["account.move"]._credit_forecast_override_kinds()
-        [(provisions,)] = self._credit_report()._read_group(self._credit_domain(), [], ["provision_amount:sum"])
         month_dso = {}
         if self.monthly_dso:
             for month in months:

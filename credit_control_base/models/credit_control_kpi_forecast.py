@@ -1,5 +1,6 @@
 from collections import defaultdict
 from datetime import timedelta
+from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -93,25 +94,37 @@ class CreditControlKpiForecast(models.AbstractModel):
         return overrides
 
     @api.model
-    def _kpi_forecast_expected(self, items):
-        """The receipts expected from the open instalments of ``items`` (the
-        query of ``_kpi_forecast_items_query``) that the hook overrides,
-        made to add up to what each invoice owes: a receipt never claims
-        more than is open (the latest give up the excess), and what no
-        receipt covers (the rest of a partly promised invoice) stays on the
+    def _kpi_forecast_rows(self, today, company_ids, filters=None):
+        """The open instalments of ``_kpi_forecast_items_query``, read once
+        for every figure of the forecast: ``[(move id, week, amount)]``,
+        the week raised to 0 (what is already late is expected this week),
+        the latest weeks first."""
+        rows = self.env.execute_query(SQL(
+            "SELECT move_id, week, amount FROM (%s) i",
+            self._kpi_forecast_items_query(today, company_ids, filters),
+        ))
+        # sorted here: PostgreSQL would sort them on disk, for the few overridden invoices that need it
+        rows.sort(key=lambda row: -row[1])
+        return [(move_id, max(week, 0), amount) for move_id, week, amount in rows]
+
+    @api.model
+    def _kpi_forecast_expected(self, rows):
+        """The receipts expected from the open instalments ``rows`` (as
+        returned by ``_kpi_forecast_rows``) that the hook overrides, made
+        to add up to what each invoice owes: a receipt never claims more
+        than is open (the latest give up the excess), and what no receipt
+        covers (the rest of a partly promised invoice) stays on the
         estimate of its latest instalments.
 
         :return: ``(overrides, leftovers)``: ``{move id: [(date, amount,
             kind)]}`` and ``{move id: [(week, amount)]}``
         """
-        move_ids = [row[0] for row in self.env.execute_query(SQL("SELECT DISTINCT move_id FROM (%s) i", items))]
+        move_ids = list(dict.fromkeys(move_id for move_id, _week, _amount in rows))
         overrides = self._kpi_forecast_overrides(self.env["account.move"].browse(move_ids))
         open_items = defaultdict(list)
-        for move_id, week, amount in self.env.execute_query(SQL(
-            "SELECT move_id, GREATEST(week, 0), amount FROM (%s) i WHERE move_id IN %s ORDER BY week DESC",
-            items, tuple(overrides) or (0,),
-        )):
-            open_items[move_id].append((week, float(amount)))
+        for move_id, week, amount in rows:
+            if move_id in overrides:
+                open_items[move_id].append((week, float(amount)))
         leftovers = {}
         for move_id, receipts in overrides.items():
             excess = sum(amount for _date, amount, _kind in receipts) - sum(a for _w, a in open_items[move_id])
@@ -140,18 +153,16 @@ class CreditControlKpiForecast(models.AbstractModel):
         today = today or fields.Date.context_today(self)
         company_ids = company_ids or self.env.companies.ids
         self.env["credit.control.kpi"]._kpi_flush()
-        items = self._kpi_forecast_items_query(today, company_ids, filters)
-        overrides, leftovers = self._kpi_forecast_expected(items)
-        estimated = defaultdict(float, {week: float(amount) for week, amount in self.env.execute_query(SQL(
-            """
-            SELECT GREATEST(week, 0), SUM(amount) FROM (%(items)s) i
-             WHERE week < %(weeks)s AND move_id NOT IN %(overridden)s
-          GROUP BY 1
-            """,
-            items=items,
-            weeks=FORECAST_WEEKS,
-            overridden=tuple(overrides) or (0,),
-        ))})
+        rows = self._kpi_forecast_rows(today, company_ids, filters)
+        overrides, leftovers = self._kpi_forecast_expected(rows)
+        # Summed as PostgreSQL sums numeric, then made a float: the figures of
+        # a SQL SUM per week to the last bit (a sum of floats is not). The
+        # repr of an amount's float is the stored numeric (15 digits or fewer).
+        sums = defaultdict(Decimal)
+        for move_id, week, amount in rows:
+            if week < FORECAST_WEEKS and move_id not in overrides:
+                sums[week] += Decimal(repr(amount))
+        estimated = defaultdict(float, {week: float(amount) for week, amount in sums.items()})
         for shares in leftovers.values():
             for week, amount in shares:
                 if week < FORECAST_WEEKS:
@@ -186,11 +197,10 @@ class CreditControlKpiForecast(models.AbstractModel):
         today = today or fields.Date.context_today(self)
         company_ids = company_ids or self.env.companies.ids
         self.env["credit.control.kpi"]._kpi_flush()
-        items = self._kpi_forecast_items_query(today, company_ids, filters)
         Move = self.env["account.move"]
-        rows = self.env.execute_query(SQL("SELECT DISTINCT move_id, GREATEST(week, 0) FROM (%s) i", items))
-        overrides, leftovers = self._kpi_forecast_expected(items)
-        estimated = {move_id for move_id, move_week in rows if move_week == week and move_id not in overrides}
+        rows = self._kpi_forecast_rows(today, company_ids, filters)
+        overrides, leftovers = self._kpi_forecast_expected(rows)
+        estimated = {move_id for move_id, move_week, _amount in rows if move_week == week and move_id not in overrides}
         estimated |= {move_id for move_id, shares in leftovers.items() if any(w == week for w, _a in shares)}
         expected = {
             move_id for move_id, receipts in overrides.items()

@@ -270,6 +270,39 @@ class TestKpiDashboardConsistency(CreditControlKpiCommon):
                 )
             day += timedelta(days=1)
 
+    def test_shared_open_items_are_the_open_items_of_every_date(self):
+        """The dashboard computes the open items of its date once, for the
+        summaries and the provisions (issue #19): on every day of the
+        fixture they are the open items of the direct query, both ways of
+        reading the reconciliations; the provisions read from them equal
+        the aged balance's, the summary read from them the summary computed
+        on its own."""
+        self.env["credit.control.provision.rate"].create({"rate_b3": 25, "rate_b4": 50, "rate_b5": 100})
+        Kpi = self.env["credit.control.kpi"]
+        day = date(2025, 12, 30)
+        while day <= self.TODAY:
+            direct = [sorted(self._open_items(day, from_before), key=lambda item: item["id"])
+                      for from_before in (True, False)]
+            self.assertEqual(direct[0], direct[1], f"open items on {day}")
+            report = self._report(day).with_context(allowed_company_ids=self.company.ids)
+            [(provisions,)] = report._read_group([], [], ["provision_amount:sum"])
+            with Kpi._kpi_shared_open_items(day, self.company.ids) as kpi:
+                shared = self.env.execute_query_dict(kpi._kpi_open_items_query(day, self.company.ids))
+                self.assertEqual(sorted(shared, key=lambda item: item["id"]), direct[0], f"shared items on {day}")
+                shared_report = report.with_context(
+                    credit_open_items_table=kpi.env.context["credit_open_items_table"]
+                )
+                self.assertEqual(
+                    shared_report._read_group([], [], ["provision_amount:sum"]), [(provisions,)],
+                    f"provisions on {day}",
+                )
+                self.assertEqual(
+                    kpi._kpi_summary(day, self.company.ids, "partner", 60),
+                    Kpi._kpi_summary(day, self.company.ids, "partner", 60),
+                    f"summary on {day}",
+                )
+            day += timedelta(days=7)
+
     def test_cei_months_chain(self):
         """Each month opens on the previous month's closing, and the last
         month of a 12-month series is the 1-month series of the same day."""

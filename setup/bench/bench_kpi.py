@@ -55,6 +55,20 @@ def _check_cei(env, company, today):
     return checks
 
 
+def _check_shared_items(env, company, today):
+    """Whether the open items the dashboard computes once for its figures
+    (``_kpi_shared_open_items``, a temporary table) are the open items of
+    the direct query, today and 90 days ago, on the generated data."""
+    Kpi = env["credit.control.kpi"]
+    checks = {}
+    for as_of in (today, today - timedelta(days=90)):
+        direct = sorted(env.execute_query(Kpi._kpi_open_items_query(as_of, company.ids, from_before=False)))
+        with Kpi._kpi_shared_open_items(as_of, company.ids) as kpi:
+            shared = sorted(env.execute_query(kpi._kpi_open_items_query(as_of, company.ids)))
+        checks[as_of.isoformat()] = shared == direct
+    return checks
+
+
 def _check_balance(env):
     """Whether the daily receivables (``credit.control.kpi.balance``, kept
     up to date by the posting and reconciliation hooks) equal the movements
@@ -141,6 +155,7 @@ def main():
         context["load_average_after"] = [round(load, 2) for load in os.getloadavg()]
         context["cei_equals_open_items"] = _check_cei(env, company, today)
         context["balance_table_equals_ledger"] = _check_balance(env)
+        context["shared_open_items_equal_ledger"] = _check_shared_items(env, company, today)
         context["balance_table_rows"] = env["credit.control.kpi.balance"].search_count([])
         bench.report(args.output, context)
         print(f"\nreceivable lines of {company.name}: {lines:,} (all companies {all_lines:,}, open {open_lines:,})")
@@ -149,6 +164,8 @@ def main():
             print(f"{name:<30} {figures['seconds']:>8} {figures['target']:>7} {figures['ratio']:>6}")
         print(f"load average before {context['load_average_1_5_15']}, after {context['load_average_after']}")
         print(f"CEI receivables equal the open items on generated data: {context['cei_equals_open_items']}")
+        print(f"open items shared by the dashboard's figures equal the ledger's: "
+              f"{context['shared_open_items_equal_ledger']}")
         print(f"daily receivables ({context['balance_table_rows']:,} rows) equal the ledger: "
               f"{context['balance_table_equals_ledger']}")
 
