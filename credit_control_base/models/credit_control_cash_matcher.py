@@ -560,11 +560,7 @@ class CreditControlCashMatcher(models.AbstractModel):
                 self.env["ir.cron"]._notify_progress(done=0, remaining=0)
                 return True
             Batch._credit_enqueue(job, [ids[start:start + batch_size] for start in range(0, len(ids), batch_size)])
-        batch = Batch._credit_claim(job)
-        done = batch._credit_process() if batch else 0
-        if not batch:
-            Batch._credit_finish_idle()
-        Batch._credit_report_progress(done, Batch._credit_pending_size(job))
+        Batch._cron_process_batches(job)
         return True
 
     @api.model

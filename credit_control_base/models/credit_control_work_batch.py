@@ -54,16 +54,17 @@ class CreditControlWorkBatch(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _cron_process_batches(self):
-        """One pending batch of any job per call, its progress reported to
-        ir.cron: the cron framework commits the call and calls again while
-        batches remain, in this worker, while the other worker crons take
-        the next batches."""
-        batch = self._credit_claim()
+    def _cron_process_batches(self, owners=None):
+        """One pending batch of any job (of ``owners``: the call of a job's
+        own cron) per call, its progress reported to ir.cron: the cron
+        framework commits the call and calls again while batches remain,
+        in this worker, while the other worker crons take the next
+        batches."""
+        batch = self._credit_claim(owners)
         done = batch._credit_process() if batch else 0
         if not batch:
             self._credit_finish_idle()
-        self._credit_report_progress(done, self._credit_pending_size())
+        self._credit_report_progress(done, self._credit_pending_size(owners))
         return done
 
     @api.model

@@ -526,11 +526,7 @@ class CreditControlDossier(models.Model):
             ids = self.search(["|", ("credit_scored_date", "=", False), ("credit_scored_date", "<", today)],
                               order="id").ids
             Batch._credit_enqueue(job, [ids[start:start + batch_size] for start in range(0, len(ids), batch_size)])
-        batch = Batch._credit_claim(job)
-        done = batch._credit_process() if batch else 0
-        if not batch:
-            Batch._credit_finish_idle()
-        Batch._credit_report_progress(done, Batch._credit_pending_size(job))
+        Batch._cron_process_batches(job)
 
     @api.model
     def _credit_work_batch(self, dossier_ids):
