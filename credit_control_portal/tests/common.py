@@ -7,6 +7,7 @@ import stripe
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user
 
+from odoo.addons.credit_control_base.tests.common import load_french
 from odoo.addons.credit_control_dispute.tests.common import CreditDisputeCommon
 
 from ..const import STRIPE_API_URL_PARAM
@@ -60,6 +61,13 @@ class CreditPortalCommon(CreditDisputeCommon, HttpCase):
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
+
+    @classmethod
+    def _read_french(cls):
+        """The customer, its contact and the portal user read French."""
+        load_french(cls.env)
+        (cls.customer | cls.contact).lang = "fr_FR"
+        cls.portal_user.lang = "fr_FR"
 
     def _statement_url(self, dossier=None, token=None):
         dossier = dossier or self.dossier

@@ -5,8 +5,6 @@ from lxml import etree
 
 from odoo.tests import tagged
 
-from odoo.addons.credit_control_base.tests.common import load_french
-
 from .common import CreditPortalCommon
 
 # Stripe.js's Payment Element API on top of localstripe's fake Stripe.js
@@ -143,9 +141,7 @@ class TestAutopayTourFrench(AutopayTourCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        load_french(cls.env)
-        (cls.customer | cls.contact).lang = "fr_FR"
-        cls.portal_user.lang = "fr_FR"
+        cls._read_french()
 
     def test_portal_user_saves_a_card_then_revokes(self):
         self._check_portal_user_saves_a_card_then_revokes()

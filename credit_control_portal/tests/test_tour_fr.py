@@ -1,7 +1,5 @@
 from odoo.tests import tagged
 
-from odoo.addons.credit_control_base.tests.common import load_french
-
 from .common import CreditPortalCommon
 
 
@@ -12,9 +10,7 @@ class TestPortalTourFrench(CreditPortalCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        load_french(cls.env)
-        (cls.customer | cls.contact).lang = "fr_FR"
-        cls.portal_user.lang = "fr_FR"
+        cls._read_french()
 
     def test_customer_promises_pays_and_gets_a_receipt(self):
         self._saved_card(self.contact)
