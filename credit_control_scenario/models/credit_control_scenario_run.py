@@ -150,8 +150,12 @@ class CreditControlRun(models.Model):
         """
         companies = companies or self.env["res.company"].search([])
         today = fields.Date.context_today(self)
-        runs = self._credit_resume(companies, today) or self._credit_start(companies, today, batch_size=batch_size)
         Batch = self.env["credit.control.work.batch"]
+        runs = self._credit_resume(companies, today)
+        if not runs:
+            runs = self._credit_start(companies, today, batch_size=batch_size)
+            if Batch._credit_end_call_after_cut(runs.sudo().batch_ids):
+                return runs
         done, run = 0, runs[:1]
         batch = Batch._credit_claim(runs)
         if batch:

@@ -46,9 +46,17 @@ class TestCronBatches(ScenarioCommon):
         return self.Run.search([("company_ids", "in", self.company.ids), ("date", "=", TODAY)], order="id")
 
     def test_one_batch_per_call_until_done(self):
+        # the first call only cuts the run: ir.cron commits it, which shows
+        # the batches to the worker crons, and calls again at once
+        progress = self._cron_call()
+        self.assertRecordValues(progress, [{"done": 1, "remaining": 3}])
+        run = self._runs_of_today()
+        self.assertRecordValues(run, [{"state": "running", "dossier_total": 3, "dossier_done": 0}])
+        self.assertFalse(self._reminded(), "no batch taken by the call that cut the run")
+
         progress = self._cron_call()
         self.assertRecordValues(progress, [{"done": 1, "remaining": 2}])
-        run = self._runs_of_today()
+        self.assertEqual(self._runs_of_today(), run, "the next call resumes today's run")
         self.assertRecordValues(run, [{"state": "running", "dossier_total": 3, "dossier_done": 1}])
         self.assertEqual(len(self._reminded()), 1, "one batch of one dossier, not the whole run")
 
@@ -69,6 +77,14 @@ class TestCronBatches(ScenarioCommon):
         again = self._runs_of_today() - run
         self.assertRecordValues(again, [{"state": "done", "action_count": 0}])
         self.assertEqual(len(self.Action.search([("partner_id", "in", self.customers.ids)])), 3)
+
+    def test_one_worker_takes_a_batch_in_the_call_that_cuts_the_run(self):
+        """With no other worker to share the run (Settings: one parallel
+        worker), the call that cuts it need not end before a batch."""
+        self.env["ir.config_parameter"].sudo().set_param("credit_control.parallel_workers", "1")
+        progress = self._cron_call()
+        self.assertRecordValues(progress, [{"done": 1, "remaining": 2}])
+        self.assertEqual(len(self._reminded()), 1)
 
     def test_default_batch_in_one_call(self):
         progress = self._cron_call(batch_size=500)

@@ -21,6 +21,12 @@ class TestScoringBatches(ScoringCommon):
         worker = self.env.ref("credit_control_base.ir_cron_credit_control_worker_1")
         _cron, progress = cron._add_progress()
         Dossier.with_context(ir_cron_progress_id=progress.id)._cron_recompute_scores(batch_size=1)
+        # the first call only cuts the scoring (ir.cron commits it: the
+        # workers see the batches), the next one scores a batch
+        self.assertRecordValues(progress, [{"done": 1, "remaining": total}])
+        self.assertEqual(Batch._credit_pending_size(Dossier.browse()), total)
+        _cron, progress = cron._add_progress()
+        Dossier.with_context(ir_cron_progress_id=progress.id)._cron_recompute_scores(batch_size=1)
         self.assertRecordValues(progress, [{"done": 1, "remaining": total - 1}])
         self.assertEqual(Batch._credit_pending_size(Dossier.browse()), total - 1)
         # a worker cron's call scores the next batch, then calls go on,
