@@ -199,7 +199,7 @@ class CreditControlWorkBatch(models.Model):
             # its job was deleted
             self.unlink()
             return 0
-        if owner._credit_work_batch(self.record_ids or []) is False:
+        if self._credit_work(owner) is False:
             # the owner met another job's work committed after this
             # transaction's snapshot: only a new transaction sees it
             self._credit_retry_later()
@@ -208,6 +208,22 @@ class CreditControlWorkBatch(models.Model):
         if not self._credit_pending_size(owner):
             self._credit_finish(owner)
         return size
+
+    def _credit_work(self, owner):
+        """``owner._credit_work_batch`` on this batch's records, in a
+        savepoint: when another worker committed, after this transaction's
+        snapshot, a change to a row the batch writes (two bank lines of two
+        batches paying one invoice), PostgreSQL refuses the write; the
+        batch's work is undone and False returned, for a new transaction.
+        Without it the whole cron call failed, its batch waiting for the
+        job's next scheduled call."""
+        try:
+            with self.env.cr.savepoint():
+                return owner._credit_work_batch(self.record_ids or [])
+        except SerializationFailure:
+            _logger.info("%s: a batch of %s met another worker's change, retried in a new transaction",
+                         self, owner)
+            return False
 
     @api.model
     def _credit_retry_later(self):
