@@ -35,6 +35,7 @@ class SqlWriter:
 
     def __init__(self, env, ctx, partners):
         self.written_columns = {}
+        self.unchecked = {}  # table -> (column, first value) of the rows copied without reference checks
         self.env = env
         self.ctx = ctx
         self.partners = partners
@@ -163,6 +164,7 @@ class SqlWriter:
                 _logger.info("SQL writer: %s invoices of %s written", sum(map(len, chunks[:number])), len(invoices))
         if len(chunks) > 1:
             self._renumber(builders, first_move)
+        self._check_references()
         # the daily receivables the posting hooks keep up to date through
         # the ORM: computed again from the rows written here
         if 'credit.control.kpi.balance' in self.env:
@@ -467,11 +469,54 @@ class SqlWriter:
         except TypeError:
             self._insert_values(table, columns, rows)
             return
-        self.env.cr.copy_expert(
-            SQL("COPY %s (%s) FROM STDIN", SQL.identifier(table),
-                SQL(', ').join(SQL.identifier(column) for column in columns)).code,
-            io.StringIO(data),
-        )
+        if table not in self.unchecked:
+            # the rows of this table written from here on: their references are checked at the end
+            key = 'id' if 'id' in columns else columns[0]
+            self.unchecked[table] = (key, min(row[key] for row in rows))
+        cr = self.env.cr
+        if self._superuser():
+            # PostgreSQL checks each foreign key of each row with a query of its own: two thirds of
+            # the time of the COPY of the journal items; _check_references checks them all at once
+            cr.execute(SQL("SET LOCAL session_replication_role = replica"))
+        try:
+            cr.copy_expert(
+                SQL("COPY %s (%s) FROM STDIN", SQL.identifier(table),
+                    SQL(', ').join(SQL.identifier(column) for column in columns)).code,
+                io.StringIO(data),
+            )
+        finally:
+            if self._superuser():
+                cr.execute(SQL("SET LOCAL session_replication_role = DEFAULT"))
+
+    def _superuser(self):
+        return self._cached('superuser', lambda: self.env.execute_query(SQL(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))[0][0])
+
+    def _check_references(self):
+        """Check the foreign keys of the rows copied without their checks,
+        one set-based query per key; raise on a reference to no row."""
+        if not self.unchecked:
+            return
+        keys = self.env.execute_query(SQL("""
+            SELECT src.relname, att.attname, dst.relname, datt.attname
+              FROM pg_constraint con
+              JOIN pg_class src ON src.oid = con.conrelid
+              JOIN pg_class dst ON dst.oid = con.confrelid
+              JOIN pg_attribute att ON att.attrelid = con.conrelid AND att.attnum = con.conkey[1]
+              JOIN pg_attribute datt ON datt.attrelid = con.confrelid AND datt.attnum = con.confkey[1]
+             WHERE con.contype = 'f' AND cardinality(con.conkey) = 1 AND src.relname IN %s
+          ORDER BY 1, 2
+        """, tuple(self.unchecked)))
+        for table, column, target, target_column in keys:
+            key, first = self.unchecked[table]
+            dangling = self.env.execute_query(SQL(
+                "SELECT t.%s FROM %s t WHERE t.%s >= %s AND t.%s IS NOT NULL"
+                " AND NOT EXISTS (SELECT 1 FROM %s r WHERE r.%s = t.%s) LIMIT 1",
+                SQL.identifier(column), SQL.identifier(table), SQL.identifier(key), first, SQL.identifier(column),
+                SQL.identifier(target), SQL.identifier(target_column), SQL.identifier(column),
+            ))
+            if dangling:
+                raise ValueError(f"{table}.{column} = {dangling[0][0]} refers to no row of {target}")
 
     def _insert_values(self, table, columns, rows):
         column_list = SQL(', ').join(SQL.identifier(column) for column in columns)
