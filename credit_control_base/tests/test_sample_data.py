@@ -281,6 +281,22 @@ class TestSampleData(TransactionCase):
         invoices._compute_payment_state()
         self.assertEqual(stored, invoices.read(['amount_residual', 'payment_state']))
 
+    def test_sql_writer_checks_references(self):
+        """The SQL writer copies its rows without PostgreSQL's check of each
+        foreign key (two thirds of a bulk load), then checks them all at once:
+        a reference to no row is refused."""
+        writer = sample.sql_writer.SqlWriter(self.env, None, self.env['res.partner'])
+        if not writer._superuser():
+            self.skipTest("PostgreSQL checks each reference itself for a user who is not a superuser")
+        self.env.cr.execute(SQL("SELECT COALESCE(MAX(id), 0) + 1000 FROM account_move"))
+        no_move = self.env.cr.fetchone()[0]
+        refused = f'account_full_reconcile.exchange_move_id = {no_move} refers to no row'
+        with self.assertRaisesRegex(ValueError, refused), self.env.cr.savepoint():
+            writer._insert_rows('account_full_reconcile', [{
+                'id': writer._ids('account_full_reconcile', 1)[0], 'exchange_move_id': no_move, **writer._stamps(),
+            }])
+            writer._check_references()
+
     # -- the shape test: SQL-written customers against ORM-created ones ------------------
     def _partner_snapshot(self, partners):
         """The rows of ``partners`` and their contacts, references replaced by

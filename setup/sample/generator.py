@@ -158,6 +158,7 @@ def create_customers(env, rng, ctx, count, sql=False):
     dunning = 'dunning' in dict(env['res.partner']._fields['type'].selection)
     factory = CustomerFactory(rng, ctx.countries)
     drawn = [factory.customer(index, dunning_type=dunning) for index in range(count)]
+    _logger.info("sample data: %s customers drawn", count)
     if sql:
         return SqlPartnerWriter(env).create(drawn), [facts for _values, _contacts, facts in drawn]
     Partner = env['res.partner']
@@ -238,6 +239,7 @@ def _credit_limits(env, partners):
         else:
             limit = math.ceil(dossier.open_amount * 1.5 / unit) * unit
         partners_by_limit[dossier.company_id, limit].append(dossier.partner_id.id)
+    _logger.info("sample data: credit limits of %s customers to write", len(dossiers))
     for (company, limit), partner_ids in partners_by_limit.items():
         env['res.partner'].browse(partner_ids).with_company(company).credit_limit = limit
     dossiers.invalidate_recordset()

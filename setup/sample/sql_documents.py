@@ -4,7 +4,9 @@ Pure computation: the values here are those the ORM stores when it creates,
 posts and reconciles the same documents (the shape test checks it column by
 column); ``sql_writer`` allocates the ids and inserts the rows.
 """
-from odoo.tools import SQL
+from functools import partial
+
+from odoo.tools import SQL, float_round
 
 from .orm_writer import line_label, refund_reference
 from .plan import VAT_CLASSES
@@ -52,7 +54,10 @@ class DocumentBuilder:
     def __init__(self, writer, setup):
         self.writer = writer
         self.setup = setup
-        self.round = setup.currency.round
+        # what res.currency.round() returns, without a record's field read per
+        # amount (a sixth of the time of building the rows)
+        self.round = partial(float_round, precision_rounding=setup.currency.rounding)
+        self._products, self._taxes = {}, {}
         cr = writer.env.cr
         journal = setup.sale_journal
         self.invoice_sequence = Sequence(cr, journal.id, f'{journal.code}/{{year}}/')
@@ -75,37 +80,57 @@ class DocumentBuilder:
             line['ref'] = document.move['ref']
         return document
 
+    def _product(self, key):
+        """(id, unit, income account) of a product, read once."""
+        if key not in self._products:
+            product = self.writer.ctx.products[key]
+            self._products[key] = (product.id, product.uom_id.id, self.writer.income_account(self.setup, product))
+        return self._products[key]
+
+    def _tax(self, vat_class, move_type):
+        """The values of a VAT class's tax that the rows take, read once per document type."""
+        if (vat_class, move_type) not in self._taxes:
+            tax = self.setup.taxes[vat_class]
+            repartition = self.writer.tax_repartition(tax, move_type)
+            self._taxes[vat_class, move_type] = {
+                'id': tax.id, 'amount': tax.amount, 'name': tax.name, 'group': tax.tax_group_id.id,
+                'account': repartition.account_id.id, 'repartition': repartition.id,
+            }
+        return self._taxes[vat_class, move_type]
+
     def _document(self, move_type, day, plan_lines, partner, name, prefix, number, term):
         sign = 1 if move_type == 'out_invoice' else -1  # of the receivable
-        line_taxes = [self.setup.taxes[VAT_CLASSES[line.product]] for line in plan_lines]
+        line_taxes = [self._tax(VAT_CLASSES[line.product], move_type) for line in plan_lines]
         subtotals = [self.round(line.quantity * line.price_unit) for line in plan_lines]
         # rounded per line, as the companies' taxes are
-        taxes = [self.round(subtotal * tax.amount / 100) for subtotal, tax in zip(subtotals, line_taxes, strict=True)]
+        taxes = [self.round(subtotal * tax['amount'] / 100)
+                 for subtotal, tax in zip(subtotals, line_taxes, strict=True)]
         untaxed, tax_amount = self.round(sum(subtotals)), self.round(sum(taxes))
         total = self.round(untaxed + tax_amount)
         common = self.writer.common_line_values(self.setup, partner, name, day, move_type)
         lines = []
         for line, subtotal, line_tax, tax in zip(plan_lines, subtotals, taxes, line_taxes, strict=True):
-            product = self.writer.ctx.products[line.product]
+            product_id, uom_id, account_id = self._product(line.product)
             lines.append({
                 **common, 'display_type': 'product', 'sequence': 100, 'discount': 0.0,
-                'account_id': self.writer.income_account(self.setup, product),
+                'account_id': account_id,
                 'name': line_label(line.product, partner.lang),
-                'product_id': product.id, 'product_uom_id': product.uom_id.id,
+                'product_id': product_id, 'product_uom_id': uom_id,
                 'quantity': line.quantity, 'price_unit': line.price_unit,
                 'price_subtotal': subtotal, 'price_total': self.round(subtotal + line_tax),
-                **self._amounts(-sign * subtotal), 'tax_ids': [tax.id],
+                **self._amounts(-sign * subtotal), 'tax_ids': [tax['id']],
             })
         # one tax line per tax, on the base of its lines
-        for tax in dict.fromkeys(line_taxes):
-            repartition = self.writer.tax_repartition(tax, move_type)
+        for tax_id, tax in {tax['id']: tax for tax in line_taxes}.items():
             lines.append({
                 **common, 'display_type': 'tax', 'sequence': 10000,
-                'name': self.writer._cached(('tax name', tax.id), lambda tax=tax: tax.name), **ZERO_PRODUCT_VALUES,
-                'account_id': repartition.account_id.id, 'tax_line_id': tax.id,
-                'tax_group_id': tax.tax_group_id.id, 'tax_repartition_line_id': repartition.id,
-                'tax_base_amount': self.round(sum(s for s, t in zip(subtotals, line_taxes, strict=True) if t == tax)),
-                **self._amounts(-sign * self.round(sum(a for a, t in zip(taxes, line_taxes, strict=True) if t == tax))),
+                'name': tax['name'], **ZERO_PRODUCT_VALUES,
+                'account_id': tax['account'], 'tax_line_id': tax_id,
+                'tax_group_id': tax['group'], 'tax_repartition_line_id': tax['repartition'],
+                'tax_base_amount': self.round(sum(s for s, t in zip(subtotals, line_taxes, strict=True)
+                                                  if t['id'] == tax_id)),
+                **self._amounts(-sign * self.round(sum(a for a, t in zip(taxes, line_taxes, strict=True)
+                                                       if t['id'] == tax_id))),
             })
         lines += self._receivable_lines(common, partner, day, name, sign, term, untaxed, tax_amount, total)
         # without payment term, the ORM leaves the due date of a credit note to the day it is written

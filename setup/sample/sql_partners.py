@@ -17,10 +17,14 @@ written here have the shape the ORM gives them, which
   for all rows), or, for a stored computed field, the ORM's own compute,
   triggered on all the new partners at once.
 """
+import logging
+
 from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize
 
 from .orm_writer import batched
+
+_logger = logging.getLogger(__name__)
 
 INSERT_PAGE = 1000
 # computed here from the row itself (see _computed); any other stored computed
@@ -53,8 +57,10 @@ class SqlPartnerWriter:
         for row, contact_id in zip(contacts, self._ids(len(contacts)), strict=True):
             row['id'] = contact_id
         written = self._complete(companies + contacts)
+        _logger.info("SQL partners: %s customers and %s contacts computed", len(companies), len(contacts))
         self._insert(companies, written)
         self._insert(contacts, written)
+        _logger.info("SQL partners: inserted")
         # planner statistics for the rest of the generation, in this transaction
         self.env.cr.execute(SQL("ANALYZE res_partner"))
         Partner.invalidate_model()

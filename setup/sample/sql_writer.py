@@ -9,6 +9,8 @@ each), then the credit notes and payments are renumbered in date order over
 all the chunks; the shape test writes in one pass and in chunks and compares
 both with the ORM's rows.
 """
+import datetime
+import io
 import logging
 from collections import namedtuple
 
@@ -33,6 +35,7 @@ class SqlWriter:
 
     def __init__(self, env, ctx, partners):
         self.written_columns = {}
+        self.unchecked = {}  # table -> (column, first value) of the rows copied without reference checks
         self.env = env
         self.ctx = ctx
         self.partners = partners
@@ -102,11 +105,21 @@ class SqlWriter:
             return method_line, method_line.payment_account_id or draft._get_outstanding_account('inbound')
         return self._cached(('method', setup.company.id), compute)
 
+    def setup_ids(self, setup):
+        """The ids of a company's setup, read once: a record's field read per
+        row cost more than building the row."""
+        return self._cached(('setup ids', setup.company.id), lambda: {
+            'company': setup.company.id, 'company_currency': setup.company.currency_id.id,
+            'currency': setup.currency.id, 'sale_journal': setup.sale_journal.id,
+            'bank_journal': setup.bank_journal.id,
+        })
+
     def common_move_values(self, setup, partner, move_type, name, prefix, number, day):
+        ids = self.setup_ids(setup)
         return {
             'name': name, 'sequence_prefix': prefix, 'sequence_number': number,
-            'journal_id': setup.sale_journal.id if move_type != 'entry' else setup.bank_journal.id,
-            'company_id': setup.company.id, 'currency_id': setup.currency.id,
+            'journal_id': ids['sale_journal'] if move_type != 'entry' else ids['bank_journal'],
+            'company_id': ids['company'], 'currency_id': ids['currency'],
             'partner_id': partner.id, 'commercial_partner_id': partner.commercial_partner_id,
             'invoice_partner_display_name': partner.display_name,
             'state': 'posted', 'move_type': move_type, 'date': day, 'auto_post': 'no',
@@ -116,10 +129,11 @@ class SqlWriter:
         }
 
     def common_line_values(self, setup, partner, move_name, day, move_type):
+        ids = self.setup_ids(setup)
         return {
-            'journal_id': setup.bank_journal.id if move_type == 'entry' else setup.sale_journal.id,
-            'company_id': setup.company.id, 'company_currency_id': setup.company.currency_id.id,
-            'currency_id': setup.currency.id, 'partner_id': partner.id, 'move_name': move_name,
+            'journal_id': ids['bank_journal'] if move_type == 'entry' else ids['sale_journal'],
+            'company_id': ids['company'], 'company_currency_id': ids['company_currency'],
+            'currency_id': ids['currency'], 'partner_id': partner.id, 'move_name': move_name,
             'parent_state': 'posted', 'date': day, 'invoice_date': day if move_type != 'entry' else None,
             'reconciled': False, 'tax_tag_invert': move_type == 'out_invoice',
             **self._stamps(),
@@ -150,6 +164,7 @@ class SqlWriter:
                 _logger.info("SQL writer: %s invoices of %s written", sum(map(len, chunks[:number])), len(invoices))
         if len(chunks) > 1:
             self._renumber(builders, first_move)
+        self._check_references()
         # the daily receivables the posting hooks keep up to date through
         # the ORM: computed again from the rows written here
         if 'credit.control.kpi.balance' in self.env:
@@ -440,10 +455,70 @@ class SqlWriter:
         return [row[0] for row in self.env.cr.fetchall()]
 
     def _insert_rows(self, table, rows):
+        """``COPY`` the rows into ``table``: a tenth of the time of multi-row
+        ``INSERT``s, whose values psycopg2 quoted one by one in Python (a
+        third of the generation). A value of another type than those below
+        is inserted as before."""
         if not rows:
             return
         columns = sorted({column for row in rows for column in row})
         self.written_columns.setdefault(table, set()).update(columns)
+        try:
+            data = ''.join(
+                '\t'.join(map(_copy_text, (row.get(column) for column in columns))) + '\n' for row in rows)
+        except TypeError:
+            self._insert_values(table, columns, rows)
+            return
+        if table not in self.unchecked:
+            # the rows of this table written from here on: their references are checked at the end
+            key = 'id' if 'id' in columns else columns[0]
+            self.unchecked[table] = (key, min(row[key] for row in rows))
+        cr = self.env.cr
+        if self._superuser():
+            # PostgreSQL checks each foreign key of each row with a query of its own: two thirds of
+            # the time of the COPY of the journal items; _check_references checks them all at once
+            cr.execute(SQL("SET LOCAL session_replication_role = replica"))
+        try:
+            cr.copy_expert(
+                SQL("COPY %s (%s) FROM STDIN", SQL.identifier(table),
+                    SQL(', ').join(SQL.identifier(column) for column in columns)).code,
+                io.StringIO(data),
+            )
+        finally:
+            if self._superuser():
+                cr.execute(SQL("SET LOCAL session_replication_role = DEFAULT"))
+
+    def _superuser(self):
+        return self._cached('superuser', lambda: self.env.execute_query(SQL(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))[0][0])
+
+    def _check_references(self):
+        """Check the foreign keys of the rows copied without their checks,
+        one set-based query per key; raise on a reference to no row."""
+        if not self.unchecked:
+            return
+        keys = self.env.execute_query(SQL("""
+            SELECT src.relname, att.attname, dst.relname, datt.attname
+              FROM pg_constraint con
+              JOIN pg_class src ON src.oid = con.conrelid
+              JOIN pg_class dst ON dst.oid = con.confrelid
+              JOIN pg_attribute att ON att.attrelid = con.conrelid AND att.attnum = con.conkey[1]
+              JOIN pg_attribute datt ON datt.attrelid = con.confrelid AND datt.attnum = con.confkey[1]
+             WHERE con.contype = 'f' AND cardinality(con.conkey) = 1 AND src.relname IN %s
+          ORDER BY 1, 2
+        """, tuple(self.unchecked)))
+        for table, column, target, target_column in keys:
+            key, first = self.unchecked[table]
+            dangling = self.env.execute_query(SQL(
+                "SELECT t.%s FROM %s t WHERE t.%s >= %s AND t.%s IS NOT NULL"
+                " AND NOT EXISTS (SELECT 1 FROM %s r WHERE r.%s = t.%s) LIMIT 1",
+                SQL.identifier(column), SQL.identifier(table), SQL.identifier(key), first, SQL.identifier(column),
+                SQL.identifier(target), SQL.identifier(target_column), SQL.identifier(column),
+            ))
+            if dangling:
+                raise ValueError(f"{table}.{column} = {dangling[0][0]} refers to no row of {target}")
+
+    def _insert_values(self, table, columns, rows):
         column_list = SQL(', ').join(SQL.identifier(column) for column in columns)
         for chunk in batched(rows, INSERT_PAGE):
             self.env.cr.execute(SQL(
@@ -451,3 +526,22 @@ class SqlWriter:
                 SQL.identifier(table), column_list,
                 SQL(', ').join(SQL('%s', tuple(row.get(column) for column in columns)) for row in chunk),
             ))
+
+
+# COPY's text format: what psycopg2 would send for these values, escaped for COPY
+_COPY_ESCAPES = str.maketrans({'\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r'})
+
+
+def _copy_text(value):
+    if value is None:
+        return '\\N'
+    kind = type(value)
+    if kind is str:
+        return value.translate(_COPY_ESCAPES)
+    if kind is bool:
+        return 't' if value else 'f'
+    if kind is int or kind is float:
+        return repr(value)
+    if kind is datetime.date or kind is datetime.datetime:
+        return value.isoformat()
+    raise TypeError(f"no COPY text for {kind}")
