@@ -245,13 +245,10 @@ def _reconcile(env, pairs, counterparts, residuals):
     Partial, Full = env["account.partial.reconcile"], env["account.full.reconcile"]
     Line, Move = env["account.move.line"], env["account.move"]
     uid, now = env.uid, env.cr.now()
-    currency_of = {id(pair): pair[0].currency_id for pair in pairs}
-    rows = []  # (invoice item, counterpart, amount, residual left, full)
-    for pair, counterpart in zip(pairs, counterparts, strict=True):
-        _proposal, _suspense, item, amount = pair
-        currency = currency_of[id(pair)]
-        left = currency.round(residuals[item.id] - amount)
-        rows.append((item, counterpart, amount, left, currency.is_zero(left)))
+    rows = []  # (invoice item, counterpart, amount, residual left, paid in full)
+    for (proposal, _suspense, item, amount), counterpart in zip(pairs, counterparts, strict=True):
+        left = proposal.currency_id.round(residuals[item.id] - amount)
+        rows.append((item, counterpart, amount, left, proposal.currency_id.is_zero(left)))
     partial_ids = _next_ids(env, Partial, len(rows))
     full_ids = iter(_next_ids(env, Full, sum(1 for row in rows if row[4])))
     fulls = [next(full_ids) if row[4] else None for row in rows]
@@ -336,11 +333,19 @@ def _write_invoices(env, invoices):
              WHERE l.move_id = ANY(%(ids)s) AND l.display_type = 'payment_term'
           GROUP BY l.move_id
         ), others AS (
-            SELECT DISTINCT l.move_id
+            -- reconciled with another entry than a bank line's
+            SELECT l.move_id
               FROM account_move_line l
-              JOIN account_partial_reconcile p ON l.id IN (p.debit_move_id, p.credit_move_id)
-              JOIN account_move_line c ON c.id = CASE WHEN p.debit_move_id = l.id THEN p.credit_move_id
-                                                      ELSE p.debit_move_id END
+              JOIN account_partial_reconcile p ON p.debit_move_id = l.id
+              JOIN account_move_line c ON c.id = p.credit_move_id
+              JOIN account_move cm ON cm.id = c.move_id
+             WHERE l.move_id = ANY(%(ids)s) AND c.move_id != l.move_id
+               AND (cm.statement_line_id IS NULL OR cm.origin_payment_id IS NOT NULL)
+             UNION
+            SELECT l.move_id
+              FROM account_move_line l
+              JOIN account_partial_reconcile p ON p.credit_move_id = l.id
+              JOIN account_move_line c ON c.id = p.debit_move_id
               JOIN account_move cm ON cm.id = c.move_id
              WHERE l.move_id = ANY(%(ids)s) AND c.move_id != l.move_id
                AND (cm.statement_line_id IS NULL OR cm.origin_payment_id IS NOT NULL)
@@ -348,8 +353,11 @@ def _write_invoices(env, invoices):
         UPDATE account_move m
            SET amount_residual = -v.sign * COALESCE(t.residual_currency, 0),
                amount_residual_signed = COALESCE(t.residual, 0),
+               -- a legacy or blocked payment state is kept as the compute keeps it
                payment_state = CASE
-                   WHEN round(COALESCE(t.residual_currency, 0), %(digits)s) = 0 THEN 'paid' ELSE 'partial' END,
+                   WHEN m.payment_state IN ('invoicing_legacy', 'blocked') THEN m.payment_state
+                   -- (residuals are stored rounded: their sum is exact)
+                   WHEN COALESCE(t.residual_currency, 0) = 0 THEN 'paid' ELSE 'partial' END,
                write_uid = %(uid)s, write_date = %(now)s
           FROM unnest(%(ids)s::int[], %(signs)s::int[]) AS v(id, sign)
      LEFT JOIN totals t ON t.move_id = v.id
@@ -357,7 +365,6 @@ def _write_invoices(env, invoices):
      RETURNING m.id
         """,
         ids=invoices.ids, signs=[signs[move_id] for move_id in invoices.ids],
-        digits=invoices.company_id.currency_id.decimal_places if len(invoices.company_id) == 1 else 2,
         uid=env.uid, now=env.cr.now(),
     ))
     written = {row[0] for row in env.cr.fetchall()}
