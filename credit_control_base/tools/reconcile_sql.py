@@ -580,6 +580,10 @@ def _write_statement_lines(env, suspenses, reduced):
 WRITTEN_BY = ("account", "analytic")
 
 
+# {fields: their trigger tree, pruned of the fields the adapter writes}
+_TREES = {}
+
+
 class _Recompute:
     """What ``modified`` marks to recompute when items change, but only the
     stored computed fields the adapter does not write itself (``_written_field``):
@@ -599,7 +603,14 @@ class _Recompute:
         """``records`` change (or are about to be deleted) in ``fnames``."""
         if not records:
             return
-        tree = self.env.registry.get_trigger_tree([records._fields[name] for name in fnames], select=self._select)
+        # a pruned tree depends on the registry's fields only (new ones
+        # when the registry is set up again): built once for them
+        key = tuple(records._fields[name] for name in fnames)
+        if key not in _TREES:
+            if len(_TREES) > 64:
+                _TREES.clear()
+            _TREES[key] = self.env.registry.get_trigger_tree(list(key), select=self._select)
+        tree = _TREES[key]
         if not tree:
             return
         for field, targets, _create in records.sudo().with_context(active_test=False)._modified_triggers(
