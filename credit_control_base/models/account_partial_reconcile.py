@@ -11,10 +11,18 @@ class AccountPartialReconcile(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         partials = super().create(vals_list)
-        self.env["credit.control.kpi.balance"]._kpi_partials_changed(partials, 1)
-        partials._credit_moves()._credit_collection_changed()
-        partials._credit_bank_lines()._credit_cash_changed_elsewhere()
+        partials._credit_partials_created()
         return partials
+
+    def _credit_partials_created(self):
+        """Extension point: these reconciliations were just created (by
+        ``create``, or written in SQL by the cash application's
+        ``tools.reconcile_sql``, which calls it too). Higher modules extend
+        this method, not ``create``: the cash application then keeps its
+        bulk path."""
+        self.env["credit.control.kpi.balance"]._kpi_partials_changed(self, 1)
+        self._credit_moves()._credit_collection_changed()
+        self._credit_bank_lines()._credit_cash_changed_elsewhere()
 
     def unlink(self):
         self.env["credit.control.kpi.balance"]._kpi_partials_changed(self, -1)

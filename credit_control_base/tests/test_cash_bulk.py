@@ -26,13 +26,14 @@ class TestReconcileSql(CashCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.customers = cls.env["res.partner"].create([
-            {"name": f"Client Vrac {i}", "is_company": True} for i in range(5)])
+            {"name": f"Client Vrac {i}", "is_company": True} for i in range(6)])
         cls.fees = cls.company_data["default_account_expense"]
 
     def _scenario(self):
         """Bank lines the adapter applies (an invoice paid exactly, two
-        invoices in one transfer, an instalment, more than the invoice) and
-        one it leaves to Odoo (bank fees)."""
+        invoices in one transfer, a partial payment, more than the invoice,
+        an invoice of two instalments paid at once) and one it leaves to
+        Odoo (bank fees)."""
         self.company.credit_cash_writeoff_account_id = self.fees
         c = self.customers
         inv = self._create_invoices([
@@ -42,16 +43,21 @@ class TestReconcileSql(CashCommon):
             {"partner": c[2], "amount": 1000.0, "due": date(2026, 1, 31)},
             {"partner": c[3], "amount": 100.0, "due": date(2026, 1, 31)},
             {"partner": c[4], "amount": 2000.0, "due": date(2026, 1, 31)},
+            # two receivable items: 30% now, 70% at the end of next month
+            {"partner": c[5], "amount": 800.0, "payment_term": self.pay_terms_b},
         ])
+        self.assertEqual(len(inv[6].line_ids.filtered(lambda line: line.display_type == "payment_term")), 2)
         st_lines = (
             self._bank_line(250.0, f"VIR {inv[0].name}", partner=c[0])
             | self._bank_line(500.0, f"FACTURES {inv[1].name} {inv[2].name}", partner=c[1])
             | self._bank_line(300.0, f"ACOMPTE {inv[3].name}", partner=c[2])
             | self._bank_line(150.0, f"{inv[4].name}", partner=c[3])
             | self._bank_line(1996.50, f"VIR {inv[5].name}", partner=c[4])
+            | self._bank_line(800.0, f"VIR {inv[6].name}", partner=c[5])
         )
         proposals = self._match(st_lines, auto=False)
-        self.assertEqual(len(proposals), 5)
+        self.assertEqual(len(proposals), 6)
+        self.assertEqual(len(proposals[5].line_ids), 2, "one bank line, the two instalments")
         return inv, st_lines, proposals
 
     def _rows(self, table, where):
@@ -99,6 +105,14 @@ class TestReconcileSql(CashCommon):
         snapshot["account_full_reconcile"] = Counter(tuple(sorted({
             **full, "id": group("full_reconcile_id", full["id"])}.items())) for full in fulls)
         snapshot["account_move"] = self._rows("account_move", SQL("id = ANY(%s) ORDER BY id", moves.ids))
+        # the CEI's daily receivables, as they add up (each path may add
+        # its movements in other rows)
+        snapshot["credit_control_kpi_balance"] = self.env.execute_query(SQL(
+            """
+            SELECT company_id, date, date_due, SUM(balance), SUM(sales) FROM credit_control_kpi_balance
+          GROUP BY 1, 2, 3 HAVING SUM(balance) <> 0 OR SUM(sales) <> 0 ORDER BY 1, 2, 3
+            """,
+        ))
         snapshot["account_bank_statement_line"] = self._rows(
             "account_bank_statement_line", SQL("id = ANY(%s) ORDER BY id", st_lines.ids))
         snapshot["credit_control_cash_proposal"] = [
@@ -143,7 +157,7 @@ class TestReconcileSql(CashCommon):
     def test_adapter_writes_what_odoo_writes(self):
         invoices, st_lines, proposals = self._scenario()
         simple, others = reconcile_sql.split(proposals)
-        self.assertEqual(len(simple), 4)
+        self.assertEqual(len(simple), 5)
         self.assertEqual(others.statement_line_id, st_lines[4], "bank fees: left to Odoo")
         with self.env.cr.savepoint() as savepoint:
             self._apply(proposals, orm=True)
@@ -158,9 +172,16 @@ class TestReconcileSql(CashCommon):
                     # the rows that differ, readable
                     self.assertEqual((by_adapter[table] - rows, rows - by_adapter[table]), (Counter(), Counter()))
                 self.assertEqual(by_adapter[table], rows)
-        self.assertEqual(proposals.mapped("state"), ["reconciled"] * 5)
-        self.assertEqual(invoices.mapped("amount_residual"), [0.0, 0.0, 0.0, 700.0, 0.0, 0.0])
-        self.assertEqual(invoices.mapped("payment_state"), ["paid", "paid", "paid", "partial", "paid", "paid"])
+        self.assertEqual(proposals.mapped("state"), ["reconciled"] * 6)
+        self.assertEqual(invoices.mapped("amount_residual"), [0.0, 0.0, 0.0, 700.0, 0.0, 0.0, 0.0])
+        self.assertEqual(invoices.mapped("payment_state"),
+                         ["paid", "paid", "paid", "partial", "paid", "paid", "paid"])
+        terms = invoices.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        partly = terms.filtered(lambda line: line.move_id == invoices[3])
+        self.assertEqual((partly.matching_number[:1], partly.full_reconcile_id.id), ("P", False),
+                         "partly paid: a partial reconciliation only")
+        self.assertEqual(len(terms.filtered(lambda line: line.move_id == invoices[6]).full_reconcile_id), 2,
+                         "each instalment fully reconciled")
         self.assertEqual(st_lines[3].amount_residual, -50.0, "the rest of the overpayment stays on suspense")
 
     def test_undo_of_the_adapter_is_exact(self):
@@ -176,8 +197,8 @@ class TestReconcileSql(CashCommon):
         for column in ("amount_residual", "amount_residual_signed", "payment_state"):
             self.assertEqual([move[column] for move in after["account_move"]],
                              [move[column] for move in before["account_move"]], column)
-        self.assertEqual(invoices.mapped("payment_state"), ["not_paid"] * 6)
-        self.assertEqual(proposals.mapped("state"), ["undone"] * 5)
+        self.assertEqual(invoices.mapped("payment_state"), ["not_paid"] * 7)
+        self.assertEqual(proposals.mapped("state"), ["undone"] * 6)
 
     def test_odoo_unreconcile_works_on_the_adapter_result(self):
         invoices, st_lines, proposals = self._scenario()
@@ -204,7 +225,7 @@ class TestReconcileSql(CashCommon):
             reconcile_sql.apply(simple)
         self.env.invalidate_all()
         self.assertFalse(st_lines.filtered("is_reconciled"))
-        self.assertEqual(invoices[1:].mapped("payment_state"), ["not_paid"] * 5)
+        self.assertEqual(invoices[1:].mapped("payment_state"), ["not_paid"] * 6)
         # the automatic application applies the others and says why not that one
         proposals.filtered(lambda p: p.confidence >= 90 and p.payer_confirmed)._credit_apply_automatically()
         stale = proposals.filtered(lambda p: p.statement_line_id == st_lines[0])

@@ -13,15 +13,42 @@ queries and a tenth of a second per match, too slow for a daily statement of
   invoice has no cash-basis tax and no payment of its own;
 - no bank fees and no analytic distribution model in the database.
 
-There it inserts the receivable items of the bank entries in one query (the
-given values of ``_credit_rewrite_statement_lines``, the other columns as on
-the suspense item, the computed ones left to the ORM as its create leaves
-them), deletes or reduces the suspense items, then reconciles through Odoo's
-batch creates of partial and full reconciliations, with the values
-``_reconcile_plan`` gives them, so that every hook of them (matching
-numbers, the suite's and other modules' overrides) and every recomputation
-(residuals, payment states, tracking) is Odoo's own; Odoo's reconciliation
-hooks (``_reconcile_pre_hook`` / ``_reconcile_post_hook``) are called.
+There it writes in SQL what Odoo's path writes, with the values Odoo's
+compute methods and creates give them (issue 19: Odoo's recomputations
+after the rewrite and the creates of the reconciliations were most of the
+time of a match):
+
+- the receivable items of the bank entries, in one INSERT, with their
+  computed columns (the given values of ``_credit_rewrite_statement_lines``,
+  residuals, prices, the other columns as on the suspense item, created
+  the same way); the suspense items deleted or reduced; the bank lines'
+  residual and reconciled flag (``_compute_is_reconciled``); the entries'
+  totals and payment state do not change (a bank entry's total is its
+  debit, its liquidity item);
+- the partial and full reconciliations, with the values of
+  ``_reconcile_plan`` and Odoo's creates: each pair (invoice item, its
+  counterpart) its own matching, numbered by its full reconciliation or
+  ``P`` + its partial (``_update_matching_number``), the residuals and
+  reconciled flags of both items, the invoices' residual and payment
+  state (an invoice already reconciled with something else than bank
+  lines is left to ``_compute_payment_state``), their tracking prepared
+  as mail.thread does before a compute;
+- the suite's hooks of a reconciliation are called as the create calls
+  them (``account.partial.reconcile._credit_partials_created``: the CEI's
+  daily receivables in one set-based statement, the collection and cash
+  application hooks; higher suite modules extend that method), and
+  Odoo's reconciliation hooks (``_reconcile_pre_hook`` /
+  ``_reconcile_post_hook``).
+
+Only the stored computed fields of the account module (and analytic's
+distribution) are written so, and only while no other module overrides
+their method (``_written_field``); every other stored computed field that
+depends on what changed (another module's field on the invoices, say) is
+marked for Odoo's own compute, as ``modified`` would mark it
+(``_Recompute``). When another module than the account module and the
+suite's base overrides the creates of the reconciliations or their
+matching numbers, or adds columns to them, the reconciliation goes
+through Odoo's batch creates instead (``_reconciled_by_odoo``), as before.
 What each invoice item still owes is checked again under lock.
 
 The chatter Odoo writes for it is written in SQL, its values from Odoo's
@@ -140,9 +167,42 @@ def apply(proposals):
     if bank_moves._get_unbalanced_moves({"records": bank_moves}):
         raise UserError(_("The entries of the bank lines would not be balanced: nothing was applied."))
 
-    # the reconciliation itself through Odoo's batch create, as
-    # _reconcile_plan ends: its hooks (matching numbers, payments, the
-    # suite's and other modules' overrides) run once for all
+    if _reconciled_by_odoo(env):
+        partials = _reconcile_through_orm(env, pairs, counterparts, residuals)
+    else:
+        partials = _reconcile(env, pairs, counterparts, residuals)
+    _flag_invoices(env, items.move_id)
+    items._reconcile_post_hook(pre_hook_data)
+    env.flush_all()
+    _log_payment_states(env, items.move_id)
+    result = defaultdict(lambda: partials.browse())
+    for (proposal, _s, _i, _a), partial in zip(pairs, partials, strict=True):
+        result[proposal] |= partial
+    return result
+
+
+def _reconciled_by_odoo(env):
+    """Whether the reconciliation must go through Odoo's creates: a module
+    other than the account module and the suite's base overrides what they
+    do (the creates, the matching numbers) or adds columns to them; the
+    suite's own modules extend ``_credit_partials_created`` instead, which
+    the adapter calls."""
+    Partial, Full = env["account.partial.reconcile"], env["account.full.reconcile"]
+    for model, methods, allowed in (
+            (Partial, ("create", "_update_matching_number"), {"account", "credit_control_base"}),
+            (Full, ("create",), {"account"})):
+        for method in methods:
+            # (BaseModel, of no module, defines create)
+            if {cls._module for cls in type(model).__mro__ if method in vars(cls) and cls._module} - allowed:
+                return True
+    return (set(_stored_columns(Partial)) != set(PARTIAL_COLUMNS)
+            or set(_stored_columns(Full)) != {"exchange_move_id", *LOG_COLUMNS})
+
+
+def _reconcile_through_orm(env, pairs, counterparts, residuals):
+    """The reconciliation through Odoo's batch creates, as
+    ``_reconcile_plan`` ends: its hooks (matching numbers, payments, other
+    modules' overrides) run once for all."""
     partials = env["account.partial.reconcile"].create([{
         "amount": amount,
         "debit_amount_currency": amount,
@@ -156,14 +216,171 @@ def apply(proposals):
         "reconciled_line_ids": [Command.link(item.id), Command.link(counterpart.id)],
     } for (proposal, _s, item, amount), counterpart, partial in zip(pairs, counterparts, partials, strict=True)
         if proposal.currency_id.compare_amounts(residuals[item.id], amount) == 0])
-    _flag_invoices(env, items.move_id)
-    items._reconcile_post_hook(pre_hook_data)
-    env.flush_all()
-    _log_payment_states(env, items.move_id)
-    result = defaultdict(lambda: partials.browse())
-    for (proposal, _s, _i, _a), partial in zip(pairs, partials, strict=True):
-        result[proposal] |= partial
-    return result
+    return partials
+
+
+LOG_COLUMNS = ("create_uid", "create_date", "write_uid", "write_date")
+PARTIAL_COLUMNS = (
+    "debit_move_id", "credit_move_id", "full_reconcile_id", "exchange_move_id", "debit_currency_id",
+    "credit_currency_id", "amount", "debit_amount_currency", "credit_amount_currency", "company_id", "max_date",
+    *LOG_COLUMNS,
+)
+
+
+def _reconcile(env, pairs, counterparts, residuals):
+    """What Odoo's creates of the partial and full reconciliations write
+    (``_reconcile_plan``), in a few statements: each pair (an invoice item
+    never reconciled, its new counterpart on the bank entry) is its own
+    matching, numbered by its partial (``P<id>``) or, when the invoice
+    item is paid in full, by its full reconciliation; the residuals and
+    reconciled flags of both items, the invoices' residuals and payment
+    states as their compute methods give them, with the invoices' tracking
+    prepared as the ORM does; then the suite's hooks of a reconciliation
+    (``_credit_partials_created``: the CEI's daily receivables in one
+    statement, the collection and cash application hooks). Every other
+    stored computed field that depends on them is left to Odoo.
+
+    :return: the partials, one per pair
+    """
+    Partial, Full = env["account.partial.reconcile"], env["account.full.reconcile"]
+    Line, Move = env["account.move.line"], env["account.move"]
+    uid, now = env.uid, env.cr.now()
+    rows = []  # (invoice item, counterpart, amount, residual left, paid in full)
+    for (proposal, _suspense, item, amount), counterpart in zip(pairs, counterparts, strict=True):
+        left = proposal.currency_id.round(residuals[item.id] - amount)
+        rows.append((item, counterpart, amount, left, proposal.currency_id.is_zero(left)))
+    partial_ids = _next_ids(env, Partial, len(rows))
+    full_ids = iter(_next_ids(env, Full, sum(1 for row in rows if row[4])))
+    fulls = [next(full_ids) if row[4] else None for row in rows]
+    invoices = Line.browse([row[0].id for row in rows]).move_id
+    if not env.context.get("tracking_disable") and not env.context.get("mail_notrack"):
+        # as mail.thread's compute of tracked fields: their values before
+        invoices._track_prepare([field.name for field in Move.pool.field_computed[Move._fields["payment_state"]]]
+                                + [field.name for field in Move.pool.field_computed[Move._fields["amount_residual"]]])
+    if any(fulls):
+        env.cr.execute(SQL(
+            """
+            INSERT INTO account_full_reconcile (id, exchange_move_id, create_uid, create_date, write_uid, write_date)
+            SELECT id, NULL, %s, %s, %s, %s FROM unnest(%s::int[]) AS id
+            """,
+            uid, now, uid, now, [full for full in fulls if full],
+        ))
+    env.cr.execute(SQL(
+        """
+        INSERT INTO account_partial_reconcile
+               (id, debit_move_id, credit_move_id, full_reconcile_id, exchange_move_id, debit_currency_id,
+                credit_currency_id, amount, debit_amount_currency, credit_amount_currency, company_id, max_date,
+                create_uid, create_date, write_uid, write_date)
+        SELECT v.id, d.id, c.id, v.full_id, NULL, d.currency_id, c.currency_id, v.amount, v.amount, v.amount,
+               d.company_id, GREATEST(d.date, c.date), %(uid)s, %(now)s, %(uid)s, %(now)s
+          FROM unnest(%(ids)s::int[], %(debits)s::int[], %(credits)s::int[], %(amounts)s::numeric[],
+                      %(fulls)s::int[]) AS v(id, debit_id, credit_id, amount, full_id)
+          JOIN account_move_line d ON d.id = v.debit_id
+          JOIN account_move_line c ON c.id = v.credit_id
+        """,
+        uid=uid, now=now, ids=partial_ids, debits=[row[0].id for row in rows], credits=[row[1].id for row in rows],
+        amounts=[row[2] for row in rows], fulls=fulls,
+    ))
+    # the two items of each pair: residuals, reconciled, matching number
+    # (_update_matching_number: the full reconciliation, else P + partial)
+    line_ids, line_residuals, line_fulls, numbers = [], [], [], []
+    for (item, counterpart, _amount, left, _paid), partial_id, full_id in zip(rows, partial_ids, fulls, strict=True):
+        number = str(full_id) if full_id else f"P{partial_id}"
+        line_ids += [item.id, counterpart.id]
+        line_residuals += [left, 0.0]
+        line_fulls += [full_id, full_id]
+        numbers += [number, number]
+    env.cr.execute(SQL(
+        """
+        UPDATE account_move_line l
+           SET amount_residual = v.residual, amount_residual_currency = v.residual,
+               reconciled = (v.residual = 0), full_reconcile_id = v.full_id, matching_number = v.number,
+               write_uid = %s, write_date = %s
+          FROM unnest(%s::int[], %s::numeric[], %s::int[], %s::varchar[]) AS v(id, residual, full_id, number)
+         WHERE l.id = v.id
+        """,
+        uid, now, line_ids, line_residuals, line_fulls, numbers,
+    ))
+    _write_invoices(env, invoices)
+    env.invalidate_all(flush=False)
+    partials = Partial.browse(partial_ids)
+    others = _Recompute(env)
+    others.collect(partials, _stored_columns(Partial) + ["company_currency_id"], create=True)
+    others.collect(Full.browse([full for full in fulls if full]), ["exchange_move_id"], create=True)
+    others.collect(Line.browse(line_ids), ["amount_residual", "amount_residual_currency", "reconciled",
+                                           "full_reconcile_id", "matching_number", "matched_debit_ids",
+                                           "matched_credit_ids", "write_uid", "write_date"])
+    others.collect(invoices, ["amount_residual", "amount_residual_signed", "payment_state"])
+    others.mark()
+    partials._credit_partials_created()
+    return partials
+
+
+def _write_invoices(env, invoices):
+    """The invoices' residual (their payment term items', signed as
+    ``_compute_amount`` signs them) and payment state as
+    ``_compute_payment_state`` gives it to an invoice reconciled with bank
+    lines only: paid when nothing is left, else partly paid; an invoice
+    reconciled with anything else before is left to that method."""
+    Move = env["account.move"]
+    signs = {move.id: move.direction_sign for move in invoices}
+    env.cr.execute(SQL(
+        """
+        WITH totals AS (
+            SELECT l.move_id, SUM(l.amount_residual) AS residual,
+                   SUM(l.amount_residual_currency) AS residual_currency
+              FROM account_move_line l
+             WHERE l.move_id = ANY(%(ids)s) AND l.display_type = 'payment_term'
+          GROUP BY l.move_id
+        ), others AS (
+            -- reconciled with another entry than a bank line's
+            SELECT l.move_id
+              FROM account_move_line l
+              JOIN account_partial_reconcile p ON p.debit_move_id = l.id
+              JOIN account_move_line c ON c.id = p.credit_move_id
+              JOIN account_move cm ON cm.id = c.move_id
+             WHERE l.move_id = ANY(%(ids)s) AND c.move_id != l.move_id
+               AND (cm.statement_line_id IS NULL OR cm.origin_payment_id IS NOT NULL)
+             UNION
+            SELECT l.move_id
+              FROM account_move_line l
+              JOIN account_partial_reconcile p ON p.credit_move_id = l.id
+              JOIN account_move_line c ON c.id = p.debit_move_id
+              JOIN account_move cm ON cm.id = c.move_id
+             WHERE l.move_id = ANY(%(ids)s) AND c.move_id != l.move_id
+               AND (cm.statement_line_id IS NULL OR cm.origin_payment_id IS NOT NULL)
+        )
+        UPDATE account_move m
+           SET amount_residual = -v.sign * COALESCE(t.residual_currency, 0),
+               amount_residual_signed = COALESCE(t.residual, 0),
+               -- a legacy or blocked payment state is kept as the compute keeps it
+               payment_state = CASE
+                   WHEN m.payment_state IN ('invoicing_legacy', 'blocked') THEN m.payment_state
+                   -- (residuals are stored rounded: their sum is exact)
+                   WHEN COALESCE(t.residual_currency, 0) = 0 THEN 'paid' ELSE 'partial' END,
+               write_uid = %(uid)s, write_date = %(now)s
+          FROM unnest(%(ids)s::int[], %(signs)s::int[]) AS v(id, sign)
+     LEFT JOIN totals t ON t.move_id = v.id
+         WHERE m.id = v.id AND m.id NOT IN (SELECT move_id FROM others)
+     RETURNING m.id
+        """,
+        ids=invoices.ids, signs=[signs[move_id] for move_id in invoices.ids],
+        uid=env.uid, now=env.cr.now(),
+    ))
+    written = {row[0] for row in env.cr.fetchall()}
+    # reconciled with something else before: Odoo's compute decides
+    left = invoices.filtered(lambda move: move.id not in written)
+    for fname in ("amount_residual", "payment_state"):
+        for field in Move.pool.field_computed[Move._fields[fname]]:
+            env.add_to_compute(field, left)
+
+
+def _next_ids(env, model, count):
+    if not count:
+        return []
+    return [row[0] for row in env.execute_query(SQL(
+        "SELECT nextval(%s) FROM generate_series(1, %s)", f"{model._table}_id_seq", count,
+    ))]
 
 
 def _lock_and_check(env, proposals, suspenses, pairs):
@@ -211,6 +428,12 @@ def _lock_and_check(env, proposals, suspenses, pairs):
     return {item_id: values[0] for item_id, values in state.items()}
 
 
+# the price of a new item of a bank entry (``_compute_totals``: an entry's
+# item is priced at its amount; no tax in the simple case). Its method does
+# not depend on the amount: a reduced suspense item keeps its price.
+PRICE_TOTAL = SQL("CASE WHEN s.display_type IN ('product', 'cogs') THEN -v.amount END")
+
+
 def _stored_columns(model):
     return [name for name, field in model._fields.items() if field.store and field.column_type and name != "id"]
 
@@ -247,6 +470,9 @@ def _rewrite_bank_entries(env, proposals, suspenses, pairs):
         "reconciled": SQL("FALSE"),
         "full_reconcile_id": SQL("NULL"),
         "matching_number": SQL("NULL"),
+        # _compute_totals of an entry's item without tax: its amount
+        "price_subtotal": PRICE_TOTAL,
+        "price_total": PRICE_TOTAL,
         "create_uid": SQL("%s", uid),
         "write_uid": SQL("%s", uid),
         "create_date": SQL("%s", now),
@@ -279,13 +505,14 @@ def _rewrite_bank_entries(env, proposals, suspenses, pairs):
             to_delete.append(suspense)
         else:
             to_reduce.append((suspense.id, proposal.currency_id.round(left)))
-    stored = [name for name, field in Line._fields.items() if field.store]
     deleted = Line.concat(*to_delete)
+    reduced = Line.browse([row[0] for row in to_reduce])
     items_log = _ItemsLog(env, moves=proposals.statement_line_id.move_id)
     items_log.deleted(deleted)
-    items_log.before_update(Line.browse([row[0] for row in to_reduce]))
-    # what is computed from the deleted items, marked while they exist
-    deleted.modified(stored, before=True)
+    items_log.before_update(reduced)
+    # what other modules compute from the deleted items, found while they exist
+    others = _Recompute(env)
+    others.collect(deleted, [name for name, field in Line._fields.items() if field.store])
     if deleted:
         env.cr.execute(SQL("DELETE FROM account_move_line WHERE id = ANY(%s)", deleted.ids))
     if to_reduce:
@@ -299,17 +526,17 @@ def _rewrite_bank_entries(env, proposals, suspenses, pairs):
             """,
             uid, now, [row[0] for row in to_reduce], [row[1] for row in to_reduce],
         ))
-    env.invalidate_all()
-    Line.browse([row[0] for row in to_reduce]).modified(["balance", "amount_currency", "debit", "credit"])
-    new_lines = Line.browse(new_ids)
-    # as ORM's create: every computed field of the new items computed, but
-    # the given ones (and the analytic distribution: no distribution model)
-    with env.protecting([Line._fields[name] for name in (*given, "move_id", "currency_id",
-                                                          "analytic_distribution")], new_lines):
-        new_lines.modified(stored, create=True)
+    _write_statement_lines(env, suspenses, dict(to_reduce))
     # what writing an entry's items sets on it (account.move.write), in one
     # statement for all the bank entries: their balance is checked above
     _flag_modified(env, proposals.statement_line_id.move_id)
+    # the caches hold nothing to write (flushed by ``apply``)
+    env.invalidate_all(flush=False)
+    new_lines = Line.browse(new_ids)
+    others.collect(reduced, ["balance", "amount_currency", "debit", "credit", "write_uid", "write_date"])
+    others.collect(new_lines, [name for name, field in Line._fields.items() if field.store], create=True)
+    others.collect(proposals.statement_line_id, ["amount_residual", "is_reconciled"])
+    others.mark()
     env.flush_all()
     items_log.after_update()
     items_log.created(new_lines)
@@ -317,6 +544,99 @@ def _rewrite_bank_entries(env, proposals, suspenses, pairs):
     # what the ORM's create of items on a posted entry does: the CEI's daily receivables
     env["credit.control.kpi.balance"]._kpi_lines_changed(new_lines, [])
     return new_ids
+
+
+def _write_statement_lines(env, suspenses, reduced):
+    """The residual and reconciled state of the bank lines, as
+    ``_compute_is_reconciled`` computes them once their suspense item is
+    gone (``reduced`` has no entry for it) or reduced to what is left:
+    the residual is what stays on the suspense account (the whole amount
+    while the entry is not checked), reconciled when nothing does."""
+    rows = []
+    for proposal, suspense in suspenses.items():
+        st_line = proposal.statement_line_id
+        left = -reduced[suspense.id] if suspense.id in reduced else None
+        if not st_line.checked:
+            residual = -st_line.amount
+        else:
+            residual = left or 0.0
+        reconciled = proposal.currency_id.is_zero(residual) if left is not None else True
+        rows.append((st_line.id, residual, reconciled))
+    env.cr.execute(SQL(
+        """
+        UPDATE account_bank_statement_line l
+           SET amount_residual = v.residual, is_reconciled = v.reconciled, write_uid = %s, write_date = %s
+          FROM unnest(%s::int[], %s::numeric[], %s::bool[]) AS v(id, residual, reconciled)
+         WHERE l.id = v.id
+        """,
+        env.uid, env.cr.now(), [row[0] for row in rows], [row[1] for row in rows], [row[2] for row in rows],
+    ))
+
+
+# The modules whose stored computed fields the adapter writes itself, with
+# the values their methods give in the simple case (or leaves as they are
+# where they do not change): a field of another module, or whose method
+# another module overrides, is left to Odoo's compute.
+WRITTEN_BY = ("account", "analytic")
+
+
+# {fields: their trigger tree, pruned of the fields the adapter writes}
+_TREES = {}
+
+
+class _Recompute:
+    """What ``modified`` marks to recompute when items change, but only the
+    stored computed fields the adapter does not write itself (``_written_field``):
+    each left to Odoo's own method, as it would be."""
+
+    def __init__(self, env):
+        self.env = env
+        self.todo = defaultdict(set)  # {field: ids}
+        self.selected = {}
+
+    def _select(self, field):
+        if field not in self.selected:
+            self.selected[field] = bool(field.store and field.compute) and not _written_field(self.env, field)
+        return self.selected[field]
+
+    def collect(self, records, fnames, create=False):
+        """``records`` change (or are about to be deleted) in ``fnames``."""
+        if not records:
+            return
+        # a pruned tree depends on the registry's fields only (new ones
+        # when the registry is set up again): built once for them
+        key = tuple(records._fields[name] for name in fnames)
+        if key not in _TREES:
+            if len(_TREES) > 64:
+                _TREES.clear()
+            _TREES[key] = self.env.registry.get_trigger_tree(list(key), select=self._select)
+        tree = _TREES[key]
+        if not tree:
+            return
+        for field, targets, _create in records.sudo().with_context(active_test=False)._modified_triggers(
+                tree, create):
+            if field.store and field.compute:
+                self.todo[field].update(targets._ids)
+
+    def mark(self):
+        for field, ids in self.todo.items():
+            records = self.env[field.model_name].browse(ids).exists()
+            if records:
+                self.env.add_to_compute(field, records)
+        self.todo.clear()
+
+
+def _written_field(env, field):
+    """Whether the adapter writes the stored computed ``field`` itself: a
+    field of the ``WRITTEN_BY`` modules whose method no other module
+    overrides."""
+    if field.related:
+        return field._module in WRITTEN_BY
+    if not isinstance(field.compute, str):
+        return False
+    model = env[field.model_name]
+    owners = {cls._module for cls in type(model).__mro__ if field.compute in vars(cls)}
+    return bool(owners) and owners <= set(WRITTEN_BY)
 
 
 class _ItemsLog:

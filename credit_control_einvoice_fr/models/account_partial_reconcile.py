@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import models
 
 
 class AccountPartialReconcile(models.Model):
@@ -8,12 +8,13 @@ class AccountPartialReconcile(models.Model):
     # methods (payment wizard, bank matching, cash application, unreconcile,
     # a payment reset to draft): the one place a collection is made or undone
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        partials = super().create(vals_list)
+    def _credit_partials_created(self):
+        # credit_control_base's hook of every creation (also called by the
+        # cash application's bulk path, which writes partials in SQL)
+        result = super()._credit_partials_created()
         Status = self.env["credit.control.einvoice.status"]
-        Status._credit_sync_collections(Status._credit_collection_pairs(partials))
-        return partials
+        Status._credit_sync_collections(Status._credit_collection_pairs(self))
+        return result
 
     def unlink(self):
         Status = self.env["credit.control.einvoice.status"]
