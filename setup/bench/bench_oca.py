@@ -6,8 +6,9 @@ coexistence suite installs them), each engine runs on the same open
 invoices the same day, alternated round after round, every run rolled back
 to a savepoint before the next one:
 
-- ours: the nightly run of the shipped scenario (plan + queue), then the
-  mail queue composes every queued e-mail (``mail.mail._credit_compose``);
+- ours: the nightly run of the shipped scenario (plan, then send: e-mails
+  queued, calls as activities, notes), then the mail queue composes every
+  queued e-mail (``mail.mail._credit_compose``);
 - ``account_credit_control``: a policy configured like the shipped scenario
   (same delays from the due date, same channels: e-mail at -5, 7 and 21
   days, a call at 30, letters at 45 and 75), set as every company's default
@@ -34,8 +35,25 @@ run of each engine, not an equal workload. "Reminders" counts what each
 creates: our reminders (one per customer and step), OCA's credit lines (one
 per due item), the overdue wizard's steps (one per customer).
 
-"Line computation" is the run alone (our plan + queue, OCA's credit lines,
-the overdue wizard's steps); "end to end" adds the e-mails, ready to send.
+"Line computation" is deciding which reminders are due, for which
+invoices and amounts, written as records, and nothing sent; "end to end"
+adds the delivery, e-mails ready to send:
+
+- ours: lines = ``_credit_plan_run``, the first step of ``_credit_run``
+  (the run and its batches, the open invoices read, the step due on each,
+  the reminders and their lines written); end to end adds
+  ``_credit_deliver_run``, its second step (the automatic reminders sent:
+  e-mails queued, calls as activities of the collectors, letters; a note
+  per reminder in the dossiers' chatter; the run finished), then the
+  queued e-mails composed (``mail.mail._credit_compose``);
+- ``account_credit_control``: lines = ``generate_credit_lines`` and
+  ``set_to_ready_lines`` per company (its credit lines, one per due item,
+  at their level, ready); end to end adds its communications and their
+  e-mails composed;
+- ``account_invoice_overdue_reminder``: lines = its wizard's run (one
+  step per customer, with its invoices); end to end adds the steps
+  validated by e-mail.
+
 Printed: the median seconds and queries per 1,000 open invoices of each,
 and the median ratio of each OCA module to ours (target >= 10x
 account_credit_control on both). The load average is printed before and
@@ -156,9 +174,11 @@ def run_ours(env, companies, clock):
         # OCA's data gives the main company its default policy
         companies.write({"credit_policy_id": False})
     env.flush_all()
+    # _credit_run's two steps, one per phase
     with clock.phase("lines"):
-        run = env["credit.control.scenario.run"]._credit_run(companies=companies)
+        run = env["credit.control.scenario.run"]._credit_plan_run(companies=companies)
     with clock.phase("emails"):
+        run._credit_deliver_run()
         mails = env["mail.mail"].search([("credit_template_id", "!=", False)])
         mails._credit_compose()
     return {"reminders": len(run.action_ids), "emails": len(mails)}
