@@ -697,19 +697,20 @@ class CreditControlRun(models.Model):
     def _credit_dunning_contacts(self, dossiers):
         """``{dossier id: contact id}``: who receives the reminders of each
         dossier (its 'Dunning Address' contact, else its invoice address,
-        else the customer), in two queries for any number of dossiers."""
+        else the customer; the first created of each kind), in two queries
+        for any number of dossiers."""
         partners = dossiers.partner_id
-        children = self.env["res.partner"].sudo().search_fetch(
+        query = self.env["res.partner"].sudo()._search(
             [("parent_id", "in", partners.ids), ("type", "in", ("dunning", "invoice"))],
-            ["parent_id", "type"],
-            order="id",
         )
-        best = {}
-        for child in children:
-            rank = 0 if child.type == "dunning" else 1
-            if child.parent_id.id not in best or rank < best[child.parent_id.id][0]:
-                best[child.parent_id.id] = (rank, child.id)
-        return {d.id: best.get(d.partner_id.id, (2, d.partner_id.id))[1] for d in dossiers}
+        # the best child of each customer chosen by the database: a run
+        # reads one row per customer, not every invoice address of them
+        table = SQL.identifier(query.table)
+        query.order = SQL("%s.parent_id, %s.type != 'dunning', %s.id", table, table, table)
+        best = dict(self.env.execute_query(query.select(
+            SQL("DISTINCT ON (%s.parent_id) %s.parent_id, %s.id", table, table, table),
+        )))
+        return {d.id: best.get(d.partner_id.id, d.partner_id.id) for d in dossiers}
 
     @api.model
     def _credit_statement_warnings(self, companies, today):
