@@ -360,16 +360,20 @@ class CreditControlAction(models.Model):
         email_from = author.email_formatted
         dossiers = self.dossier_id.sudo()
         reply_to = dossiers._notify_get_reply_to(default=email_from)
+
+        # a run's notes are a few bodies (a step, a channel, a language)
+        @functools.cache
+        def body(step_id, channel, lang):
+            return Markup("<p><b>%s</b>: %s (%s)</p>%s") % (
+                titles[lang], step_names[step_id, lang], channels[lang][channel],
+                Markup("<p>%s</p>") % detail if detail else "",
+            )
+
         mail_sql.create_notes(self.env, [{
             "model": dossiers._name,
             "res_id": action.dossier_id.id,
             "record_name": action.dossier_id.name,
-            "body": Markup("<p><b>%s</b>: %s (%s)</p>%s") % (
-                titles[langs[action.id]],
-                step_names[action.step_id.id, langs[action.id]],
-                channels[langs[action.id]][action.channel],
-                Markup("<p>%s</p>") % detail if detail else "",
-            ),
+            "body": body(action.step_id.id, action.channel, langs[action.id]),
             "reply_to": reply_to.get(action.dossier_id.id) or email_from,
             "message_type": "comment",
             "subtype_id": subtype.id,

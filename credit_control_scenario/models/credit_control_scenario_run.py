@@ -178,7 +178,8 @@ class CreditControlRun(models.Model):
     @api.model
     def _credit_run(self, companies=None, batch_size=SYNC_BATCH_SIZE, dossiers=None):
         """Plan and send the reminders due today for ``companies`` (all by
-        default), every batch in this call and the caller's transaction.
+        default), every batch in this call and the caller's transaction:
+        ``_credit_plan_run`` then ``_credit_deliver_run``.
         Safe to run twice, or in two workers at once: dossiers are locked
         per batch (SKIP LOCKED) and the database refuses a step twice on an
         invoice.
@@ -187,16 +188,35 @@ class CreditControlRun(models.Model):
             "Send Reminders Now")
         :return: the run, done
         """
+        run = self._credit_plan_run(companies, batch_size=batch_size, dossiers=dossiers)
+        run._credit_deliver_run()
+        return run
+
+    @api.model
+    def _credit_plan_run(self, companies=None, batch_size=SYNC_BATCH_SIZE, dossiers=None):
+        """The first step of ``_credit_run``: which reminders are due, for
+        which invoices and amounts, written as reminders and their lines;
+        nothing is sent yet (``_credit_deliver_run``).
+
+        :return: the run, still running
+        """
         companies = companies or self.env["res.company"].search([])
         run = self._credit_start(companies, fields.Date.context_today(self), dossiers, batch_size=batch_size,
                                  dispatch=False)
         # its own batches, not yet visible to any worker: no need to claim
         # them; a batch another run planned meanwhile is left to the next run
         for batch in run.sudo().batch_ids:
-            run._credit_work_batch(batch.record_ids)
+            run._credit_plan_batch(batch.record_ids)
             batch.state = "done"
-        self.env["credit.control.work.batch"]._credit_finish(run)
         return run
+
+    def _credit_deliver_run(self):
+        """The second step of ``_credit_run``: send the reminders the run
+        planned (``_credit_plan_run``, same transaction), then finish it."""
+        self.ensure_one()
+        # in the order they were planned, as each batch sends its own
+        self._credit_send_planned(self.action_ids.sorted("id"))
+        self.env["credit.control.work.batch"]._credit_finish(self)
 
     @api.model
     def _credit_start(self, companies, today, dossiers=None, batch_size=DEFAULT_BATCH_SIZE, dispatch=True):
@@ -265,8 +285,21 @@ class CreditControlRun(models.Model):
             transaction, which sees what the other did), else True
         """
         self.ensure_one()
+        actions = self._credit_plan_batch(dossier_ids)
+        if actions is None:
+            return False
+        self._credit_send_planned(actions)
+        return True
+
+    def _credit_plan_batch(self, dossier_ids):
+        """Plan the reminders of a batch of the run's dossiers, not sent yet.
+
+        :return: the reminders planned, or None when another run planned
+            some of them since this transaction's snapshot (nothing planned)
+        """
+        self.ensure_one()
         if not dossier_ids:
-            return True
+            return self.env["credit.control.action"]
         # a batch re-reads the open invoices of its dossiers only, by
         # their keys, not the whole receivable ledger again
         moves_by_dossier = self._credit_open_moves(dossier_ids)
@@ -282,9 +315,11 @@ class CreditControlRun(models.Model):
         :param moves_by_dossier: ``{dossier id: [invoice ids]}``, the open
             invoices of the dossiers (all of them: a step's minimum amount
             may weigh the customer's whole balance)
-        :return: False when another worker planned some of these reminders
-            since this transaction's snapshot (nothing planned), else True
+        :return: the reminders planned (not sent yet), or None when another
+            worker planned some of them since this transaction's snapshot
+            (nothing planned)
         """
+        actions = self.env["credit.control.action"]
         try:
             with self.env.cr.savepoint(flush=True):
                 locked = [row[0] for row in self.env.execute_query(SQL(
@@ -295,15 +330,15 @@ class CreditControlRun(models.Model):
                     move_ids = [move_id for dossier_id in locked for move_id in moves_by_dossier[dossier_id]]
                     rows = self._credit_candidates(companies, today, locked, move_ids)
                     rows = self._credit_hold_for_credits(rows)
-                    self._credit_create_actions(rows, today)
-            return True
+                    actions = self._credit_create_actions(rows, today)
+            return actions
         except UniqueViolation:
             # The unique index refused a step twice: the transaction's
             # snapshot predates another worker's commit. Only a new
             # transaction sees what it planned.
             _logger.info("Reminder batch planned concurrently by another worker")
             self.env.invalidate_all()
-            return False
+            return None
 
     def _credit_candidates(self, companies, today, dossier_ids=None, move_ids=None):
         """The reminder due today on every open invoice, in one query: for
@@ -578,8 +613,8 @@ class CreditControlRun(models.Model):
 
     def _credit_create_actions(self, rows, today):
         """Create the reminders of candidate rows in batch, one per invoice
-        or one per customer as the scenario says, then send the automatic
-        ones; the others wait for a collector."""
+        or one per customer as the scenario says, with their lines; sent by
+        ``_credit_send_planned``."""
         if not rows:
             return self.env["credit.control.action"]
         Step = self.env["credit.control.scenario.step"].sudo()
@@ -636,12 +671,17 @@ class CreditControlRun(models.Model):
             ))
         self.env["credit.control.action.line"].invalidate_model()
         actions.invalidate_recordset(["line_ids"])
+        return actions
+
+    @api.model
+    def _credit_send_planned(self, actions):
+        """Send the automatic reminders a run has just planned; the others
+        wait for a collector (a note in the dossier says so)."""
         automatic = actions.filtered(lambda a: a.state == "planned")
-        # the rows were read a moment ago in this transaction, dossiers locked:
-        # nothing to re-check before sending
+        # planned in this transaction from a fresh read of the open invoices,
+        # dossiers locked: nothing to re-check before sending
         automatic._credit_deliver(queue_mails=True, recheck=False)
         actions.filtered(lambda a: a.state == "to_validate")._credit_log_on_dossiers(_lt("Reminder to validate"))
-        return actions
 
     @api.model
     def _credit_group_rows(self, rows):
@@ -661,19 +701,20 @@ class CreditControlRun(models.Model):
     def _credit_dunning_contacts(self, dossiers):
         """``{dossier id: contact id}``: who receives the reminders of each
         dossier (its 'Dunning Address' contact, else its invoice address,
-        else the customer), in two queries for any number of dossiers."""
+        else the customer; the first created of each kind), in two queries
+        for any number of dossiers."""
         partners = dossiers.partner_id
-        children = self.env["res.partner"].sudo().search_fetch(
+        query = self.env["res.partner"].sudo()._search(
             [("parent_id", "in", partners.ids), ("type", "in", ("dunning", "invoice"))],
-            ["parent_id", "type"],
-            order="id",
         )
-        best = {}
-        for child in children:
-            rank = 0 if child.type == "dunning" else 1
-            if child.parent_id.id not in best or rank < best[child.parent_id.id][0]:
-                best[child.parent_id.id] = (rank, child.id)
-        return {d.id: best.get(d.partner_id.id, (2, d.partner_id.id))[1] for d in dossiers}
+        # the best child of each customer chosen by the database: a run
+        # reads one row per customer, not every invoice address of them
+        table = SQL.identifier(query.table)
+        query.order = SQL("%s.parent_id, %s.type != 'dunning', %s.id", table, table, table)
+        best = dict(self.env.execute_query(query.select(
+            SQL("DISTINCT ON (%s.parent_id) %s.parent_id, %s.id", table, table, table),
+        )))
+        return {d.id: best.get(d.partner_id.id, d.partner_id.id) for d in dossiers}
 
     @api.model
     def _credit_statement_warnings(self, companies, today):

@@ -113,6 +113,49 @@ class TestEngine(ScenarioCommon):
         self.assertFalse(self._run(date(2026, 3, 10)).warning)
         self.assertIn("more than 3 days", self._run(date(2026, 3, 20)).warning)
 
+    def test_plan_then_send(self):
+        """A run is two steps: the plan writes which reminders are due, for
+        which invoices and amounts, and sends nothing; the delivery then
+        sends them as the run does (an e-mail queued, a call for the
+        collector, a formal notice left to validate, a note each)."""
+        mailed, called, noticed = (self._customer(name) for name in ("Cave Morel", "Forge Petit", "Atelier Noir"))
+        courtesy, call, notice = self._create_invoices([
+            {"partner": mailed, "amount": 120.0, "due": date(2026, 3, 8)},
+            {"partner": called, "amount": 300.0, "due": date(2026, 2, 1)},
+            {"partner": noticed, "amount": 900.0, "due": date(2026, 1, 15)},
+        ])
+        Message = self.env["mail.message"]
+        notes = [("model", "=", "credit.control.dossier"), ("message_type", "=", "comment")]
+        notes_before = Message.search_count(notes)
+        with freeze_time("2026-03-05"):
+            run = self.env["credit.control.scenario.run"]._credit_plan_run(companies=self.company)
+            actions = run.action_ids
+            expected = [(mailed, self.step_courtesy, courtesy, 120.0, "planned"),
+                        (called, self.step_call, call, 300.0, "planned"),
+                        (noticed, self.step_notice, notice, 900.0, "to_validate")]
+            for partner, step, invoice, amount, state in expected:
+                action = actions.filtered(lambda a, partner=partner: a.partner_id == partner)
+                self.assertRecordValues(action, [{"step_id": step.id, "amount": amount, "state": state}])
+                self.assertRecordValues(action.line_ids, [{"move_id": invoice.id, "amount": amount}])
+            self.assertEqual(run.state, "running")
+            self.assertFalse(self.env["mail.mail"].search_count([
+                ("model", "=", "credit.control.action"), ("res_id", "in", actions.ids),
+            ]), "nothing sent by the plan")
+            self.assertFalse(actions.activity_id)
+            self.assertEqual(Message.search_count(notes), notes_before)
+            run._credit_deliver_run()
+        self.assertEqual(run.state, "done")
+        self.assertRecordValues(actions.sorted(lambda a: a.partner_id.name), [
+            {"partner_id": noticed.id, "state": "to_validate"},
+            {"partner_id": mailed.id, "state": "sent"},
+            {"partner_id": called.id, "state": "planned"},
+        ])
+        self.assertEqual(self.env["mail.mail"].search_count([
+            ("model", "=", "credit.control.action"), ("res_id", "in", actions.ids),
+        ]), 1)
+        self.assertEqual(actions.activity_id.res_id, actions.filtered(lambda a: a.partner_id == called).dossier_id.id)
+        self.assertEqual(Message.search_count(notes), notes_before + 3, "a note per reminder")
+
 
 @tagged("post_install", "-at_install")
 class TestMailQueue(ScenarioCommon):

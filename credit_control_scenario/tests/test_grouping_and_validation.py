@@ -53,13 +53,25 @@ class TestGroupingAndValidation(ScenarioCommon):
         )
 
     def test_dunning_contact_receives_it(self):
-        customer = self._customer("SARL Lefort")
-        accountant = self.env["res.partner"].create({
+        """The 'Dunning Address' contact, before an invoice address, an
+        archived one never; else the first invoice address."""
+        customer, other = self._customer("SARL Lefort"), self._customer("SAS Morin")
+        Partner = self.env["res.partner"]
+        Partner.create([
+            {"name": "Factures Lefort", "parent_id": customer.id, "type": "invoice", "email": "f@lefort.fr"},
+            {"name": "Ancien", "parent_id": customer.id, "type": "dunning", "email": "a@lefort.fr", "active": False},
+        ])
+        accountant = Partner.create({
             "name": "Compta Lefort", "parent_id": customer.id, "type": "dunning", "email": "compta@lefort.fr",
         })
+        billing = Partner.create([
+            {"name": f"Factures Morin {i}", "parent_id": other.id, "type": "invoice", "email": f"f{i}@morin.fr"}
+            for i in range(2)
+        ])
         self._create_invoice(customer, 400.0, due=date(2026, 3, 1))
-        action = self._run(date(2026, 3, 10)).action_ids
-        self.assertEqual(action.contact_id, accountant)
+        self._create_invoice(other, 400.0, due=date(2026, 3, 1))
+        actions = self._run(date(2026, 3, 10)).action_ids
+        self.assertEqual({a.partner_id: a.contact_id for a in actions}, {customer: accountant, other: billing[0]})
 
     def test_validation_queue_letter_and_penalties(self):
         self.company.write({"credit_control_ecb_rate": 2.15, "credit_control_interest_margin": 10.0})

@@ -6,7 +6,7 @@ from freezegun import freeze_time
 from markupsafe import Markup
 
 from odoo import Command
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
 from odoo.addons.credit_control_scenario.tools import mail_sql
@@ -19,6 +19,7 @@ from .common import ScenarioCommon
 UNCOMPARED = {
     "mail.message": {"id", "message_id"},
     "mail.mail": {"id", "mail_message_id"},
+    "mail.activity": {"id"},
 }
 
 
@@ -201,3 +202,57 @@ class TestMailSql(ScenarioCommon):
         self.assertTrue(run.action_ids)
         self.assertIn(("create_outgoing_emails", 1), calls)
         self.assertIn(("create_notes", 1), calls)
+
+    def _followers(self):
+        self.env.flush_all()
+        return self.env.execute_query(SQL(
+            """
+            SELECT f.res_id, f.partner_id, ARRAY_AGG(r.mail_message_subtype_id ORDER BY r.mail_message_subtype_id)
+              FROM mail_followers f
+         LEFT JOIN mail_followers_mail_message_subtype_rel r ON r.mail_followers_id = f.id
+             WHERE f.res_model = %s AND f.res_id = ANY(%s)
+          GROUP BY f.res_id, f.partner_id
+          ORDER BY f.res_id, f.partner_id
+            """,
+            self.dossiers._name, self.dossiers.ids,
+        ))
+
+    def test_activities(self):
+        """The collector's activities: the same rows (the document's name,
+        the user's time zone, a note to sanitize, none), the assignees
+        following the dossiers, the dossiers' activities in cache read
+        again."""
+        collector = new_test_user(self.env, "collector_sql", groups="base.group_user", tz="Europe/Paris")
+        admin = self.env.ref("base.user_admin")
+        admin.tz = False
+        call = self.env.ref("credit_control_scenario.mail_activity_type_credit_call")
+        model_id = self.env["ir.model"]._get_id(self.dossiers._name)
+        values_list = [{
+            "res_model_id": model_id,
+            "res_id": dossier.id,
+            "activity_type_id": call.id,
+            "summary": summary,
+            "note": note,
+            "user_id": user.id,
+            "date_deadline": deadline,
+        } for dossier, summary, note, user, deadline in (
+            (self.dossiers[0], 'Appel & "relance" <b>', Markup("<p>Script <b>%s</b></p><script>x()</script>") % "1 & 2",
+             collector, date(2026, 3, 10)),
+            (self.dossiers[1], "Relance", False, admin, date(2026, 3, 12)),
+        )]
+        self.assertFalse(self.dossiers.activity_ids)
+        # the adapter's rows rolled back, then the ORM's on the same dossiers
+        self.env.flush_all()
+        self.env.cr.execute("SAVEPOINT activities")
+        sql = mail_sql.create_activities(self.env["mail.activity"].sudo().env, values_list)
+        self.assertEqual(len(sql), 2)
+        self.assertEqual(self.dossiers[0].activity_ids, sql[0], "the dossier's activities read again")
+        sql_rows, sql_followers = self._rows("mail.activity", sql.ids), self._followers()
+        self.env.cr.execute("ROLLBACK TO SAVEPOINT activities")
+        self.env.invalidate_all()
+        orm = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(values_list)
+        self.assertEqual(sql_rows, self._rows("mail.activity", orm.ids))
+        self.assertEqual(sql_followers, self._followers())
+        self.assertIn(collector.partner_id, self.dossiers[0].message_partner_ids)
+        with self.assertRaises(ValueError):
+            mail_sql.create_activities(self.env, [dict(values_list[0], automated=True)])

@@ -83,8 +83,11 @@ def create_actions(env, values_list):
     actions = Action.browse(ids)
     # what create() does after its INSERT: the fields that depend on the
     # reminders recomputed, the reminders of the run and of the dossiers in
-    # cache read again
-    actions.modified(ACTION_KEYS, create=True)
+    # cache read again; the values given are protected against
+    # recomputation, as create() protects them (the customer, given, was
+    # computed again from the dossier for each reminder)
+    with env.protecting([Action._fields[key] for key in ACTION_KEYS], actions):
+        actions.modified(ACTION_KEYS, create=True)
     for key in ACTION_KEYS:
         for inverse in Action.pool.field_inverses[Action._fields[key]]:
             env[inverse.model_name].invalidate_model([inverse.name])
