@@ -45,7 +45,7 @@ import re
 from psycopg2 import errors as pgerrors
 
 from odoo import fields
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL
 
 MAXINT = 2147483647
 INSERT_BATCH = 5000
@@ -201,19 +201,14 @@ class BankLineSqlWriter:
         self._sequence_gaps(rows["move"])
         self._leave_to_odoo(rows)
 
-        # the entry and its line refer to each other: the entry's link is
-        # written once the line exists
-        line_of_move = {row["id"]: row.pop("statement_line_id") for row in rows["move"]}
         explicit = {}
-        for key, model in (("st", Statement), ("move", Move), ("line", Line), ("item", Item)):
-            explicit[model._name] = self._insert(model, rows[key])
-        self.cr.execute(SQL(
-            """UPDATE account_move m SET statement_line_id = v.line_id
-                 FROM (SELECT unnest(%s::int[]) AS move_id, unnest(%s::int[]) AS line_id) v
-                WHERE m.id = v.move_id""",
-            list(line_of_move), list(line_of_move.values()),
-        ))
-        explicit[Move._name].add("statement_line_id")
+        explicit[Statement._name] = self._insert((Statement, rows["st"]))[0]
+        # the entry and its line refer to each other: both inserted by the
+        # same statements, PostgreSQL checking their foreign keys at the end
+        # of each (an update of the entries afterwards would write every
+        # index of the large entries' table a second time)
+        explicit[Move._name], explicit[Line._name] = self._insert((Move, rows["move"]), (Line, rows["line"]))
+        explicit[Item._name] = self._insert((Item, rows["item"]))[0]
         statements = Statement.browse(statement_ids)
         st_lines = Line.browse(line_ids)
         moves = Move.browse(move_ids)
@@ -437,12 +432,27 @@ class BankLineSqlWriter:
         self.cr.execute(SQL("SELECT nextval(%s) FROM generate_series(1, %s)", f"{model._table}_id_seq", count))
         return [row[0] for row in self.cr.fetchall()]
 
-    def _insert(self, model, rows):
-        """Insert ``rows`` (dicts of column values) into the table of
-        ``model``, each with the model's defaults for the columns it does
-        not give; return the names of the fields written."""
+    def _insert(self, *tables):
+        """Insert the rows of each ``(model, rows)`` (dicts of column values)
+        into the model's table, each with the model's defaults for the
+        columns it does not give; return, per table, the names of the
+        fields written. The tables are inserted together, in one statement
+        per batch of rows, so that rows referring to each other row for
+        row satisfy their foreign keys."""
+        plans = [self._insert_plan(model, rows) for model, rows in tables]
+        for start in range(0, len(tables[0][1]), INSERT_BATCH):
+            queries = [self._insert_query(model, rows[start:start + INSERT_BATCH], plan)
+                       for (model, rows), plan in zip(tables, plans, strict=True)]
+            self.cr.execute(SQL("WITH %s %s", SQL(", ").join(
+                SQL("%s AS (%s)", SQL.identifier(f"insert_{rank}"), query) for rank, query in enumerate(queries[:-1])
+            ), queries[-1]) if len(queries) > 1 else queries[0])
+        return [set(plan[0]) | set(plan[1]) for plan in plans]
+
+    def _insert_plan(self, model, rows):
+        """The columns given by ``rows`` (sorted) and the model's defaults
+        of the others, as the ORM inserts them."""
         if not rows:
-            return set()
+            return [], {}
         given = set(rows[0])
         stored = {name: field for name, field in model._fields.items()
                   if field.store and field.column_type and name not in given}
@@ -456,25 +466,27 @@ class BankLineSqlWriter:
         default_columns.update({name: field.convert_to_column_insert(False, record)
                                 for name, field in stored.items()
                                 if field.compute and field.precompute and name not in default_columns})
-        given = sorted(given)
-        fields_ = model._fields
-        # one typed array per column, unnested into rows by PostgreSQL:
-        # psycopg2 quotes the values of a list at C speed, where one VALUES
-        # row per record costs an SQL object and a tuple in Python
-        for chunk in split_every(INSERT_BATCH, rows):
-            self.cr.execute(SQL(
-                "INSERT INTO %s (%s) SELECT v.*%s FROM unnest(%s) AS v",
-                SQL.identifier(model._table),
-                SQL(", ").join(SQL.identifier(name) for name in given + sorted(default_columns)),
-                SQL("").join(SQL(", %s::%s", default_columns[name], SQL(fields_[name].column_type[0]))
-                             for name in sorted(default_columns)),
-                SQL(", ").join(
-                    SQL("%s::%s[]", self._column(fields_[name], record, [row[name] for row in chunk]),
-                        SQL(fields_[name].column_type[0]))
-                    for name in given
-                ),
-            ))
-        return set(given) | set(default_columns)
+        return sorted(given), default_columns
+
+    def _insert_query(self, model, rows, plan):
+        """The INSERT of ``rows`` into the model's table (see ``_insert``):
+        one typed array per column, unnested into rows by PostgreSQL;
+        psycopg2 quotes the values of a list at C speed, where one VALUES
+        row per record costs an SQL object and a tuple in Python."""
+        given, default_columns = plan
+        fields_, record = model._fields, model.browse()
+        return SQL(
+            "INSERT INTO %s (%s) SELECT v.*%s FROM unnest(%s) AS v",
+            SQL.identifier(model._table),
+            SQL(", ").join(SQL.identifier(name) for name in given + sorted(default_columns)),
+            SQL("").join(SQL(", %s::%s", default_columns[name], SQL(fields_[name].column_type[0]))
+                         for name in sorted(default_columns)),
+            SQL(", ").join(
+                SQL("%s::%s[]", self._column(fields_[name], record, [row[name] for row in rows]),
+                    SQL(fields_[name].column_type[0]))
+                for name in given
+            ),
+        )
 
     @staticmethod
     def _column(field, record, values):
@@ -536,11 +548,11 @@ class BankLineSqlWriter:
         if not follower_vals:
             return
         follower_ids = self._next_ids(Followers, len(follower_vals))
-        self._insert(Followers, [
+        self._insert((Followers, [
             {"id": follower_id, "res_model": vals["res_model"], "res_id": vals["res_id"],
              "partner_id": vals["partner_id"]}
             for follower_id, vals in zip(follower_ids, follower_vals, strict=True)
-        ])
+        ]))
         field = Followers._fields["subtype_ids"]
         pairs = [(follower_id, subtype_id) for follower_id, vals in zip(follower_ids, follower_vals, strict=True)
                  for command in vals["subtype_ids"] for subtype_id in command[2]]
