@@ -86,8 +86,14 @@ class TestCamtCompiledParse(TransactionCase):
         self.assertEqual([t["amount"] for t in transactions], [-4.0, 6.0, 7.5, 0])
         self.assertEqual(transactions[1]["payment_ref"], "INFO")
 
-    def test_same_as_oca_in_french(self):
-        """The notes' labels are translated alike."""
-        self.env["res.lang"]._activate_lang("fr_FR")
-        self.env = self.env(context=dict(self.env.context, lang="fr_FR"))
-        self._assert_same((DATA / "camt053_bnp_20260210.xml").read_bytes())
+    def test_same_as_oca_translated(self):
+        """The notes are written in the reader's language alike (OCA's
+        Spanish translations; its French ones are empty)."""
+        for lang in ("fr_FR", "es_ES"):
+            self.env["res.lang"]._activate_lang(lang)
+        for lang, label in (("fr_FR", "Partner Name"), ("es_ES", "Nombre del Socio")):
+            with self.subTest(lang=lang):
+                self.env = self.env(context=dict(self.env.context, lang=lang))
+                _currency, _account, statements = self._assert_same(
+                    (DATA / "camt053_bnp_20260210.xml").read_bytes())
+                self.assertIn(f"{label} (RltdPties/Nm): ", statements[0]["transactions"][0]["narration"])

@@ -45,7 +45,7 @@ import re
 from psycopg2 import errors as pgerrors
 
 from odoo import fields
-from odoo.tools import SQL
+from odoo.tools import SQL, float_is_zero, float_round
 
 MAXINT = 2147483647
 INSERT_BATCH = 5000
@@ -223,58 +223,64 @@ class BankLineSqlWriter:
         return statements
 
     def _line_rows(self, rows, vals, statement_id, line_id, move_id, item_ids, audit):
-        currency = self.currency
-        date = fields.Date.to_date(vals["date"])
-        amount = currency.round(float(vals.get("amount") or 0.0))
+        # the journal's, company's and currency's values read once for all
+        # the lines (``_prepare_computed``): reading them from the records
+        # costs more than the rest of a row
+        computed = self._computed
+        journal_id, company_id, currency_id, rounding = computed["ids"]
+        date = computed["dates"].get(vals["date"])
+        if date is None:
+            date = computed["dates"][vals["date"]] = fields.Date.to_date(vals["date"])
+        amount = float_round(float(vals.get("amount") or 0.0), precision_rounding=rounding)
+        zero = float_is_zero(amount, precision_rounding=rounding)
         sequence = vals.get("sequence", 1)
         partner_id = vals.get("partner_id") or None
         label = vals.get("payment_ref")
-        computed = self._computed
         rows["line"].append({
-            "id": line_id, "move_id": move_id, "statement_id": statement_id, "journal_id": self.journal.id,
-            "company_id": self.company.id, "sequence": sequence, "partner_id": partner_id,
+            "id": line_id, "move_id": move_id, "statement_id": statement_id, "journal_id": journal_id,
+            "company_id": company_id, "sequence": sequence, "partner_id": partner_id,
             "account_number": vals.get("account_number"), "partner_name": vals.get("partner_name"),
             "transaction_type": vals.get("transaction_type"), "payment_ref": label,
-            "currency_id": currency.id, "amount": amount, "amount_currency": 0.0, "foreign_currency_id": None,
-            "amount_residual": -amount, "is_reconciled": currency.is_zero(amount),
+            "currency_id": currency_id, "amount": amount, "amount_currency": 0.0, "foreign_currency_id": None,
+            "amount_residual": -amount, "is_reconciled": zero,
             "internal_index": f"{date:%Y%m%d}{MAXINT - sequence:0>10}{line_id:0>10}",
             "unique_import_id": vals.get("unique_import_id"), "raw_data": vals.get("raw_data"),
             **audit,
         })
         rows["move"].append({
-            "id": move_id, "journal_id": self.journal.id, "company_id": self.company.id, "date": date,
+            "id": move_id, "journal_id": journal_id, "company_id": company_id, "date": date,
             "move_type": "entry", "state": "posted", "posted_before": True, "auto_post": "no",
             "statement_line_id": line_id, "partner_id": partner_id,
             # set on posting from the journal, else left empty
-            "checked": True if self.journal.autocheck_on_post else None,
+            "checked": computed["checked"],
             # the line's own writes on its entry mark it
             "is_manually_modified": True,
             # none to find (unsafe_reason), without Odoo's look-up per entry
             "fiscal_position_id": None,
             "partner_bank_id": vals.get("partner_bank_id") or None, "ref": vals.get("ref"),
-            "narration": vals.get("narration"), "currency_id": currency.id,
+            "narration": vals.get("narration"), "currency_id": currency_id,
             **self._move_totals(amount),
             **computed["move"],
             **computed["partner"].get(partner_id, computed["nobody"]),
             **audit,
         })
-        for item_id, account, sign in ((item_ids[0], self.journal.default_account_id, 1),
-                                       (item_ids[1], self.journal.suspense_account_id, -1)):
+        for item_id, (account_id, open_on, sign) in zip(item_ids, computed["accounts"], strict=True):
             balance = sign * amount
             # open on a reconcilable (or cash) account until reconciled
-            residual = balance if computed["open_on"][account] else 0.0
+            residual = balance if open_on else 0.0
             rows["item"].append({
-                "id": item_id, "move_id": move_id, "journal_id": self.journal.id, "company_id": self.company.id,
-                "company_currency_id": currency.id, "date": date, "parent_state": "posted",
-                "ref": vals.get("ref"), "name": label, "account_id": account.id, "partner_id": partner_id,
-                "currency_id": currency.id, "amount_currency": balance, "balance": balance,
+                "id": item_id, "move_id": move_id, "journal_id": journal_id, "company_id": company_id,
+                "company_currency_id": currency_id, "date": date, "parent_state": "posted",
+                "ref": vals.get("ref"), "name": label, "account_id": account_id, "partner_id": partner_id,
+                "currency_id": currency_id, "amount_currency": balance, "balance": balance,
                 "debit": balance if balance > 0 else 0.0, "credit": -balance if balance < 0 else 0.0,
                 "display_type": "product", "quantity": 1.0, "sequence": 100,
                 # no distribution model (unsafe_reason): none, without
                 # Odoo's look-up per item
                 "analytic_distribution": None,
                 "amount_residual": residual, "amount_residual_currency": residual,
-                "reconciled": computed["open_on"][account] and currency.is_zero(balance),
+                # the balance is the amount, signed
+                "reconciled": open_on and zero,
                 # no tax: the amount itself (``_compute_totals`` of an entry)
                 "price_subtotal": balance, "price_total": balance,
                 "statement_line_id": line_id, "statement_id": statement_id,
@@ -294,7 +300,6 @@ class BankLineSqlWriter:
         # language: the account module's own method says it
         nobody = Move.new({"move_type": "entry", "company_id": self.company.id})
         nobody._compute_invoice_partner_display_info()
-        accounts = self.journal.default_account_id | self.journal.suspense_account_id
         self._computed = {
             # an entry is neither an invoice nor a payment: no tax, no
             # salesperson, no due term (due today), nothing paid to track
@@ -307,8 +312,15 @@ class BankLineSqlWriter:
                        "invoice_partner_display_name": nobody.invoice_partner_display_name},
             "partner": self._partner_values({vals["partner_id"] for vals in lines if vals.get("partner_id")}),
             "item": {"tax_tag_invert": False, "invoice_date": None, "payment_id": None},
-            "open_on": {account: bool(account.reconcile or account.account_type in (
-                "asset_cash", "liability_credit_card")) for account in accounts},
+            # (account, open until reconciled, sign) of the bank item and of
+            # the suspense item: open on a reconcilable (or cash) account
+            "accounts": [(account.id, bool(account.reconcile or account.account_type in (
+                "asset_cash", "liability_credit_card")), sign) for account, sign in (
+                (self.journal.default_account_id, 1), (self.journal.suspense_account_id, -1))],
+            "ids": (self.journal.id, self.company.id, self.currency.id, self.currency.rounding),
+            # set on posting from the journal, else left empty
+            "checked": True if self.journal.autocheck_on_post else None,
+            "dates": {},
         }
 
     def _partner_values(self, partner_ids):
