@@ -503,14 +503,16 @@ class BankLineSqlWriter:
     @staticmethod
     def _column(field, record, values):
         """The column values of ``values`` for ``field``, as the ORM inserts
-        them: strings converted (sanitized html, translations) once per
+        them: texts converted (sanitized html, translations) once per
         distinct value, since notes and labels repeat."""
-        if field.type in ("char", "text", "html", "json", "properties") or getattr(field, "translate", False):
+        if field.type in ("char", "text", "html"):
             converted = {}
             for value in values:
                 if value not in converted:
                     converted[value] = field.convert_to_column_insert(value, record)
             return [converted[value] for value in values]
+        if field.type in ("json", "properties") or getattr(field, "translate", False):
+            return [field.convert_to_column_insert(value, record) for value in values]
         return values
 
     def _compute_others(self, records_and_written):
