@@ -6,3 +6,4 @@ from . import test_sheet_import
 from . import test_reconcile_oca
 from . import test_import_queries
 from . import test_bank_line_sql
+from . import test_camt_parser

@@ -45,10 +45,10 @@ import re
 from psycopg2 import errors as pgerrors
 
 from odoo import fields
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL, float_is_zero, float_round
 
 MAXINT = 2147483647
-INSERT_BATCH = 1000
+INSERT_BATCH = 5000
 
 # The values of a transaction (and of a statement) that OCA's CAMT, OFX
 # and CSV parsers give and the journal hooks complete: any other key (a
@@ -201,19 +201,14 @@ class BankLineSqlWriter:
         self._sequence_gaps(rows["move"])
         self._leave_to_odoo(rows)
 
-        # the entry and its line refer to each other: the entry's link is
-        # written once the line exists
-        line_of_move = {row["id"]: row.pop("statement_line_id") for row in rows["move"]}
         explicit = {}
-        for key, model in (("st", Statement), ("move", Move), ("line", Line), ("item", Item)):
-            explicit[model._name] = self._insert(model, rows[key])
-        self.cr.execute(SQL(
-            """UPDATE account_move m SET statement_line_id = v.line_id
-                 FROM (SELECT unnest(%s::int[]) AS move_id, unnest(%s::int[]) AS line_id) v
-                WHERE m.id = v.move_id""",
-            list(line_of_move), list(line_of_move.values()),
-        ))
-        explicit[Move._name].add("statement_line_id")
+        explicit[Statement._name] = self._insert((Statement, rows["st"]))[0]
+        # the entry and its line refer to each other: both inserted by the
+        # same statements, PostgreSQL checking their foreign keys at the end
+        # of each (an update of the entries afterwards would write every
+        # index of the large entries' table a second time)
+        explicit[Move._name], explicit[Line._name] = self._insert((Move, rows["move"]), (Line, rows["line"]))
+        explicit[Item._name] = self._insert((Item, rows["item"]))[0]
         statements = Statement.browse(statement_ids)
         st_lines = Line.browse(line_ids)
         moves = Move.browse(move_ids)
@@ -228,58 +223,64 @@ class BankLineSqlWriter:
         return statements
 
     def _line_rows(self, rows, vals, statement_id, line_id, move_id, item_ids, audit):
-        currency = self.currency
-        date = fields.Date.to_date(vals["date"])
-        amount = currency.round(float(vals.get("amount") or 0.0))
+        # the journal's, company's and currency's values read once for all
+        # the lines (``_prepare_computed``): reading them from the records
+        # costs more than the rest of a row
+        computed = self._computed
+        journal_id, company_id, currency_id, rounding = computed["ids"]
+        date = computed["dates"].get(vals["date"])
+        if date is None:
+            date = computed["dates"][vals["date"]] = fields.Date.to_date(vals["date"])
+        amount = float_round(float(vals.get("amount") or 0.0), precision_rounding=rounding)
+        zero = float_is_zero(amount, precision_rounding=rounding)
         sequence = vals.get("sequence", 1)
         partner_id = vals.get("partner_id") or None
         label = vals.get("payment_ref")
-        computed = self._computed
         rows["line"].append({
-            "id": line_id, "move_id": move_id, "statement_id": statement_id, "journal_id": self.journal.id,
-            "company_id": self.company.id, "sequence": sequence, "partner_id": partner_id,
+            "id": line_id, "move_id": move_id, "statement_id": statement_id, "journal_id": journal_id,
+            "company_id": company_id, "sequence": sequence, "partner_id": partner_id,
             "account_number": vals.get("account_number"), "partner_name": vals.get("partner_name"),
             "transaction_type": vals.get("transaction_type"), "payment_ref": label,
-            "currency_id": currency.id, "amount": amount, "amount_currency": 0.0, "foreign_currency_id": None,
-            "amount_residual": -amount, "is_reconciled": currency.is_zero(amount),
+            "currency_id": currency_id, "amount": amount, "amount_currency": 0.0, "foreign_currency_id": None,
+            "amount_residual": -amount, "is_reconciled": zero,
             "internal_index": f"{date:%Y%m%d}{MAXINT - sequence:0>10}{line_id:0>10}",
             "unique_import_id": vals.get("unique_import_id"), "raw_data": vals.get("raw_data"),
             **audit,
         })
         rows["move"].append({
-            "id": move_id, "journal_id": self.journal.id, "company_id": self.company.id, "date": date,
+            "id": move_id, "journal_id": journal_id, "company_id": company_id, "date": date,
             "move_type": "entry", "state": "posted", "posted_before": True, "auto_post": "no",
             "statement_line_id": line_id, "partner_id": partner_id,
             # set on posting from the journal, else left empty
-            "checked": True if self.journal.autocheck_on_post else None,
+            "checked": computed["checked"],
             # the line's own writes on its entry mark it
             "is_manually_modified": True,
             # none to find (unsafe_reason), without Odoo's look-up per entry
             "fiscal_position_id": None,
             "partner_bank_id": vals.get("partner_bank_id") or None, "ref": vals.get("ref"),
-            "narration": vals.get("narration"), "currency_id": currency.id,
+            "narration": vals.get("narration"), "currency_id": currency_id,
             **self._move_totals(amount),
             **computed["move"],
             **computed["partner"].get(partner_id, computed["nobody"]),
             **audit,
         })
-        for item_id, account, sign in ((item_ids[0], self.journal.default_account_id, 1),
-                                       (item_ids[1], self.journal.suspense_account_id, -1)):
+        for item_id, (account_id, open_on, sign) in zip(item_ids, computed["accounts"], strict=True):
             balance = sign * amount
             # open on a reconcilable (or cash) account until reconciled
-            residual = balance if computed["open_on"][account] else 0.0
+            residual = balance if open_on else 0.0
             rows["item"].append({
-                "id": item_id, "move_id": move_id, "journal_id": self.journal.id, "company_id": self.company.id,
-                "company_currency_id": currency.id, "date": date, "parent_state": "posted",
-                "ref": vals.get("ref"), "name": label, "account_id": account.id, "partner_id": partner_id,
-                "currency_id": currency.id, "amount_currency": balance, "balance": balance,
+                "id": item_id, "move_id": move_id, "journal_id": journal_id, "company_id": company_id,
+                "company_currency_id": currency_id, "date": date, "parent_state": "posted",
+                "ref": vals.get("ref"), "name": label, "account_id": account_id, "partner_id": partner_id,
+                "currency_id": currency_id, "amount_currency": balance, "balance": balance,
                 "debit": balance if balance > 0 else 0.0, "credit": -balance if balance < 0 else 0.0,
                 "display_type": "product", "quantity": 1.0, "sequence": 100,
                 # no distribution model (unsafe_reason): none, without
                 # Odoo's look-up per item
                 "analytic_distribution": None,
                 "amount_residual": residual, "amount_residual_currency": residual,
-                "reconciled": computed["open_on"][account] and currency.is_zero(balance),
+                # the balance is the amount, signed
+                "reconciled": open_on and zero,
                 # no tax: the amount itself (``_compute_totals`` of an entry)
                 "price_subtotal": balance, "price_total": balance,
                 "statement_line_id": line_id, "statement_id": statement_id,
@@ -299,7 +300,6 @@ class BankLineSqlWriter:
         # language: the account module's own method says it
         nobody = Move.new({"move_type": "entry", "company_id": self.company.id})
         nobody._compute_invoice_partner_display_info()
-        accounts = self.journal.default_account_id | self.journal.suspense_account_id
         self._computed = {
             # an entry is neither an invoice nor a payment: no tax, no
             # salesperson, no due term (due today), nothing paid to track
@@ -312,8 +312,15 @@ class BankLineSqlWriter:
                        "invoice_partner_display_name": nobody.invoice_partner_display_name},
             "partner": self._partner_values({vals["partner_id"] for vals in lines if vals.get("partner_id")}),
             "item": {"tax_tag_invert": False, "invoice_date": None, "payment_id": None},
-            "open_on": {account: bool(account.reconcile or account.account_type in (
-                "asset_cash", "liability_credit_card")) for account in accounts},
+            # (account, open until reconciled, sign) of the bank item and of
+            # the suspense item: open on a reconcilable (or cash) account
+            "accounts": [(account.id, bool(account.reconcile or account.account_type in (
+                "asset_cash", "liability_credit_card")), sign) for account, sign in (
+                (self.journal.default_account_id, 1), (self.journal.suspense_account_id, -1))],
+            "ids": (self.journal.id, self.company.id, self.currency.id, self.currency.rounding),
+            # set on posting from the journal, else left empty
+            "checked": True if self.journal.autocheck_on_post else None,
+            "dates": {},
         }
 
     def _partner_values(self, partner_ids):
@@ -437,12 +444,27 @@ class BankLineSqlWriter:
         self.cr.execute(SQL("SELECT nextval(%s) FROM generate_series(1, %s)", f"{model._table}_id_seq", count))
         return [row[0] for row in self.cr.fetchall()]
 
-    def _insert(self, model, rows):
-        """Insert ``rows`` (dicts of column values) into the table of
-        ``model``, each with the model's defaults for the columns it does
-        not give; return the names of the fields written."""
+    def _insert(self, *tables):
+        """Insert the rows of each ``(model, rows)`` (dicts of column values)
+        into the model's table, each with the model's defaults for the
+        columns it does not give; return, per table, the names of the
+        fields written. The tables are inserted together, in one statement
+        per batch of rows, so that rows referring to each other row for
+        row satisfy their foreign keys."""
+        plans = [self._insert_plan(model, rows) for model, rows in tables]
+        for start in range(0, len(tables[0][1]), INSERT_BATCH):
+            queries = [self._insert_query(model, rows[start:start + INSERT_BATCH], plan)
+                       for (model, rows), plan in zip(tables, plans, strict=True)]
+            self.cr.execute(SQL("WITH %s %s", SQL(", ").join(
+                SQL("%s AS (%s)", SQL.identifier(f"insert_{rank}"), query) for rank, query in enumerate(queries[:-1])
+            ), queries[-1]) if len(queries) > 1 else queries[0])
+        return [set(plan[0]) | set(plan[1]) for plan in plans]
+
+    def _insert_plan(self, model, rows):
+        """The columns given by ``rows`` (sorted) and the model's defaults
+        of the others, as the ORM inserts them."""
         if not rows:
-            return set()
+            return [], {}
         given = set(rows[0])
         stored = {name: field for name, field in model._fields.items()
                   if field.store and field.column_type and name not in given}
@@ -456,27 +478,42 @@ class BankLineSqlWriter:
         default_columns.update({name: field.convert_to_column_insert(False, record)
                                 for name, field in stored.items()
                                 if field.compute and field.precompute and name not in default_columns})
-        columns = sorted(given) + sorted(default_columns)
-        converters = {name: self._converter(model._fields[name], record) for name in sorted(given)}
-        for chunk in split_every(INSERT_BATCH, rows):
-            values = [
-                tuple(converters[name](row[name]) for name in sorted(given))
-                + tuple(default_columns[name] for name in sorted(default_columns))
-                for row in chunk
-            ]
-            self.cr.execute(SQL(
-                "INSERT INTO %s (%s) VALUES %s",
-                SQL.identifier(model._table),
-                SQL(", ").join(SQL.identifier(name) for name in columns),
-                SQL(", ").join(SQL("%s", value) for value in values),
-            ))
-        return set(columns)
+        return sorted(given), default_columns
+
+    def _insert_query(self, model, rows, plan):
+        """The INSERT of ``rows`` into the model's table (see ``_insert``):
+        one typed array per column, unnested into rows by PostgreSQL;
+        psycopg2 quotes the values of a list at C speed, where one VALUES
+        row per record costs an SQL object and a tuple in Python."""
+        given, default_columns = plan
+        fields_, record = model._fields, model.browse()
+        return SQL(
+            "INSERT INTO %s (%s) SELECT v.*%s FROM unnest(%s) AS v",
+            SQL.identifier(model._table),
+            SQL(", ").join(SQL.identifier(name) for name in given + sorted(default_columns)),
+            SQL("").join(SQL(", %s::%s", default_columns[name], SQL(fields_[name].column_type[0]))
+                         for name in sorted(default_columns)),
+            SQL(", ").join(
+                SQL("%s::%s[]", self._column(fields_[name], record, [row[name] for row in rows]),
+                    SQL(fields_[name].column_type[0]))
+                for name in given
+            ),
+        )
 
     @staticmethod
-    def _converter(field, record):
-        if field.type in ("char", "text", "html", "json", "properties") or getattr(field, "translate", False):
-            return lambda value: field.convert_to_column_insert(value, record)
-        return lambda value: value
+    def _column(field, record, values):
+        """The column values of ``values`` for ``field``, as the ORM inserts
+        them: texts converted (sanitized html, translations) once per
+        distinct value, since notes and labels repeat."""
+        if field.type in ("char", "text", "html"):
+            converted = {}
+            for value in values:
+                if value not in converted:
+                    converted[value] = field.convert_to_column_insert(value, record)
+            return [converted[value] for value in values]
+        if field.type in ("json", "properties") or getattr(field, "translate", False):
+            return [field.convert_to_column_insert(value, record) for value in values]
+        return values
 
     def _compute_others(self, records_and_written):
         """Leave every stored computed field this writer does not write to
@@ -525,11 +562,11 @@ class BankLineSqlWriter:
         if not follower_vals:
             return
         follower_ids = self._next_ids(Followers, len(follower_vals))
-        self._insert(Followers, [
+        self._insert((Followers, [
             {"id": follower_id, "res_model": vals["res_model"], "res_id": vals["res_id"],
              "partner_id": vals["partner_id"]}
             for follower_id, vals in zip(follower_ids, follower_vals, strict=True)
-        ])
+        ]))
         field = Followers._fields["subtype_ids"]
         pairs = [(follower_id, subtype_id) for follower_id, vals in zip(follower_ids, follower_vals, strict=True)
                  for command in vals["subtype_ids"] for subtype_id in command[2]]

@@ -27,6 +27,10 @@ CASH_CAMT_IMPORT_ONLY=1 measures the import alone (no match, no apply).
 CASH_CAMT_LINES (default 10000) sets the statement's size; CASH_CAMT_PROFILE
 set to a directory writes a cProfile of each step there (import.prof,
 match.prof, apply.prof: read them with `python -m pstats`).
+
+CASH_CAMT_PARSE_CHECK=1 first parses the statement with OCA's own XPath
+evaluation and with the module's compiled one, prints the seconds of each
+and exits 1 unless both give exactly the same statements.
 """
 import base64
 import contextlib
@@ -53,6 +57,7 @@ TODAY = datetime.date(2026, 2, 10)
 PROFILE_DIR = os.environ.get("CASH_CAMT_PROFILE")
 SQL_MIN_LINES = os.environ.get("CASH_CAMT_SQL_MIN_LINES")
 IMPORT_ONLY = bool(os.environ.get("CASH_CAMT_IMPORT_ONLY"))
+PARSE_CHECK = bool(os.environ.get("CASH_CAMT_PARSE_CHECK"))
 SQL_MIN_LINES_PARAM = "credit_control_statement_import.sql_min_lines"
 
 
@@ -152,6 +157,8 @@ def main():
             {"partner_id": partner_id, "acc_number": iban} for partner_id, iban in ibans.items()])
         content = _camt053(journal.bank_account_id.acc_number.replace(" ", ""), company.currency_id.name,
                            entries, TODAY)
+        if PARSE_CHECK:
+            check_parse(env, content)
         if SQL_MIN_LINES is not None:
             env["ir.config_parameter"].set_param(SQL_MIN_LINES_PARAM, SQL_MIN_LINES)
         sql_min_lines = int(env["ir.config_parameter"].get_param(SQL_MIN_LINES_PARAM, "200") or 0)
@@ -222,6 +229,25 @@ def main():
             print(f"  WRONG {text}")
         print(f"{len(wrong)} wrong automatic reconciliations")
     sys.exit(1 if wrong else 0)
+
+
+def check_parse(env, content):
+    """The statement parsed by OCA's XPath evaluation and by the compiled
+    one (credit_control_statement_import): their seconds, and exit 1 if
+    they differ in any value or order."""
+    Parser = env["account.statement.import.camt.parser"]
+    results = {}
+    for compiled in (False, True):
+        start = time.perf_counter()
+        results[compiled] = Parser.with_context(credit_camt_compiled=compiled).parse(content)
+        print(f"parse, {'compiled XPath' if compiled else 'OCA XPath'}: {time.perf_counter() - start:.2f} s")
+    same = results[True] == results[False] and [
+        [list(t.items()) for t in st["transactions"]] for st in results[True][2]] == [
+        [list(t.items()) for t in st["transactions"]] for st in results[False][2]]
+    print(f"parse: {'same' if same else 'DIFFERENT'} statements ({len(results[True][2][0]['transactions'])} "
+          f"transactions); load average {os.getloadavg()[0]:.1f}")
+    if not same:
+        sys.exit(1)
 
 
 def targets(context, apply_queries, import_queries):
