@@ -326,6 +326,9 @@ class CreditControlCashProposal(models.Model):
             partials[proposal] = proposal._credit_reconcile_payment()
         automatic = bool(self.env.context.get("credit_cash_automatic"))
         self.write({"state": "reconciled", "automatic": automatic})
+        if not self.env.context.get("credit_cash_orm_apply"):
+            # the state's tracking notes in one insert, not one per proposal at commit
+            reconcile_sql._log_tracking(self.env, self)
         # the partials of each proposal in one pass, not a write per proposal
         self._fields["partial_ids"].write_batch([
             (proposal, [Command.set(partials[proposal].ids)]) for proposal in self

@@ -163,6 +163,32 @@ class TestReconcileSql(CashCommon):
         self.assertEqual(invoices.mapped("payment_state"), ["paid", "paid", "paid", "partial", "paid", "paid"])
         self.assertEqual(st_lines[3].amount_residual, -50.0, "the rest of the overpayment stays on suspense")
 
+    def test_proposal_state_tracking_written_as_odoo_writes_it(self):
+        """Proposals matched in an earlier transaction (reviewed, or matched
+        by another work batch): applying them tracks their state. The
+        adapter writes that tracking at once, every column of the notes and
+        tracking values as Odoo's write with tracking writes them."""
+        invoices, st_lines, proposals = self._scenario()
+        # what a commit between the matching and the application does
+        self.env.cr.precommit.run()
+        snapshots = {}
+        for orm in (True, False):
+            with self.env.cr.savepoint() as savepoint:
+                self._apply(proposals, orm=orm)
+                if not orm:
+                    pending = self.env.cr.precommit.data.get(f"mail.tracking.{proposals._name}") or {}
+                    self.assertFalse(set(pending) & set(proposals.ids), "written already, not again at commit")
+                snapshots[orm] = self._snapshot(invoices, st_lines, proposals)
+                tracking = self.env["mail.tracking.value"].sudo().search([
+                    ("mail_message_id.model", "=", proposals._name), ("mail_message_id.res_id", "in", proposals.ids)])
+                self.assertEqual(sorted(tracking.mapped(lambda value: (value.old_value_char, value.new_value_char))),
+                                 [("To Review", "Reconciled")] * 5)
+                savepoint.rollback()
+            self.env.invalidate_all()
+        for table in ("mail_message", "credit_control_cash_proposal"):
+            with self.subTest(table=table):
+                self.assertEqual(snapshots[False][table], snapshots[True][table])
+
     def test_undo_of_the_adapter_is_exact(self):
         invoices, st_lines, proposals = self._scenario()
         before = self._snapshot(invoices, st_lines, proposals)
