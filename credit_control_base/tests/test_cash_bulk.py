@@ -136,9 +136,9 @@ class TestReconcileSql(CashCommon):
         }.items())) for message in messages)
         return snapshot
 
-    def _apply(self, proposals, orm):
+    def _apply(self, proposals, orm, **context):
         # tracked as in production (the invoices' payment state)
-        proposals.with_context(credit_cash_orm_apply=orm, tracking_disable=False).action_accept()
+        proposals.with_context(credit_cash_orm_apply=orm, tracking_disable=False, **context).action_accept()
 
     def test_adapter_writes_what_odoo_writes(self):
         invoices, st_lines, proposals = self._scenario()
@@ -174,7 +174,8 @@ class TestReconcileSql(CashCommon):
         snapshots = {}
         for orm in (True, False):
             with self.env.cr.savepoint() as savepoint:
-                self._apply(proposals, orm=orm)
+                # every field tracked, as in production (not the test fixture's mail_notrack)
+                self._apply(proposals, orm=orm, mail_notrack=False)
                 if not orm:
                     pending = self.env.cr.precommit.data.get(f"mail.tracking.{proposals._name}") or {}
                     self.assertFalse(set(pending) & set(proposals.ids), "written already, not again at commit")
@@ -185,9 +186,10 @@ class TestReconcileSql(CashCommon):
                                  [("To Review", "Reconciled")] * 5)
                 savepoint.rollback()
             self.env.invalidate_all()
-        for table in ("mail_message", "credit_control_cash_proposal"):
-            with self.subTest(table=table):
-                self.assertEqual(snapshots[False][table], snapshots[True][table])
+        by_adapter, by_odoo = snapshots[False]["mail_message"], snapshots[True]["mail_message"]
+        # the rows that differ, readable
+        self.assertEqual((by_adapter - by_odoo, by_odoo - by_adapter), (Counter(), Counter()))
+        self.assertEqual(snapshots[False]["credit_control_cash_proposal"], snapshots[True]["credit_control_cash_proposal"])
 
     def test_undo_of_the_adapter_is_exact(self):
         invoices, st_lines, proposals = self._scenario()

@@ -534,7 +534,8 @@ def _log_payment_states(env, invoices):
                 "res_id": move.id, "body": "", "tracking": tracking,
                 "parent_id": parents.get(move.id), "record_alias_domain_id": alias_domains[move.id].id,
                 "record_company_id": companies[move.id].id, "record_name": move.display_name,
-                "subtype_id": paid_subtype.id, "is_internal": False, "email_add_signature": True,
+                # message_post leaves is_internal unset (NULL)
+                "subtype_id": paid_subtype.id, "is_internal": None, "email_add_signature": True,
                 "reply_to": reply_tos[move.id],
                 "message_id": generate_tracking_message_id(f"{move.id}-{Move._name}"),
             })
@@ -640,7 +641,7 @@ def _insert_messages(env, model, messages):
                 is_internal, email_add_signature, reply_to, message_id, body, message_type, author_id,
                 email_from, date, create_uid, write_uid, create_date, write_date)
         SELECT %(model)s, res_id, parent_id, alias_domain_id, company_id, record_name, subtype_id,
-               COALESCE(is_internal, FALSE), COALESCE(signature, FALSE), reply_to, message_id, body,
+               is_internal, COALESCE(signature, FALSE), reply_to, message_id, body,
                'notification', %(author)s, %(email_from)s, %(date)s, %(uid)s, %(uid)s, %(now)s, %(now)s
           FROM unnest(%(res_ids)s, %(parents)s, %(alias_domains)s, %(companies)s, %(names)s, %(subtypes)s,
                       %(internals)s, %(signatures)s, %(reply_tos)s, %(message_ids)s, %(bodies)s::text[])
@@ -654,7 +655,9 @@ def _insert_messages(env, model, messages):
         res_ids=column("res_id", "int"), parents=column("parent_id", "int"),
         alias_domains=column("record_alias_domain_id", "int"), companies=column("record_company_id", "int"),
         names=column("record_name", "varchar"), subtypes=column("subtype_id", "int"),
-        internals=column("is_internal", "bool"), signatures=column("email_add_signature", "bool"),
+        # is_internal as given: TRUE, FALSE or NULL (unset) as the ORM's create leaves it
+        internals=SQL("%s::bool[]", [message["is_internal"] for message in messages]),
+        signatures=column("email_add_signature", "bool"),
         reply_tos=column("reply_to", "varchar"), message_ids=column("message_id", "varchar"),
         bodies=[Message._fields["body"].convert_to_column(message["body"], Message) for message in messages],
     ))]
