@@ -189,7 +189,8 @@ class TestReconcileSql(CashCommon):
         by_adapter, by_odoo = snapshots[False]["mail_message"], snapshots[True]["mail_message"]
         # the rows that differ, readable
         self.assertEqual((by_adapter - by_odoo, by_odoo - by_adapter), (Counter(), Counter()))
-        self.assertEqual(snapshots[False]["credit_control_cash_proposal"], snapshots[True]["credit_control_cash_proposal"])
+        proposals_table = "credit_control_cash_proposal"
+        self.assertEqual(snapshots[False][proposals_table], snapshots[True][proposals_table])
 
     def test_undo_of_the_adapter_is_exact(self):
         invoices, st_lines, proposals = self._scenario()
