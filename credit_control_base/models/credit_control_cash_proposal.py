@@ -321,6 +321,11 @@ class CreditControlCashProposal(models.Model):
         # checks and reconciles every recordset of the plan on its own.
         if plan:
             self.env["account.move.line"]._reconcile_plan(plan)
+            if not self.env.context.get("credit_cash_orm_apply"):
+                # the invoices' payment-state tracking as the bulk path writes it,
+                # not a message_post per invoice at commit
+                self.env.flush_all()
+                reconcile_sql._log_payment_states(self.env, st_proposals.line_ids.move_line_id.move_id)
         partials.update({proposal: lines.matched_debit_ids for proposal, lines in counterparts.items()})
         for proposal in self - st_proposals - bulk:
             partials[proposal] = proposal._credit_reconcile_payment()

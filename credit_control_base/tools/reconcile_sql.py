@@ -31,9 +31,14 @@ Odoo writes when the transaction commits (``_log_payment_states``: per
 invoice, a ``message_post`` or ``_message_log`` cost about half of a
 match through the ORM), unless tracking is disabled.
 
-Everything else falls back to the ORM path (``split``). ``TestReconcileSql``
-applies the same matches both ways and compares every stored column of the
-rows they touch.
+Everything else falls back to the ORM path (``split``, decided for all the
+proposals from three queries; ``TestCashSplit`` proves the same decision as
+reading each record through the ORM). ``TestReconcileSql`` applies the same
+matches both ways and compares every stored column of the rows they touch.
+
+The tracking of the cash proposals' own state when they are applied is
+written the same way (``_log_tracking``): the notes ``_track_finalize``
+would log one by one at commit.
 """
 from collections import defaultdict
 
