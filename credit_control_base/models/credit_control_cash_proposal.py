@@ -321,11 +321,19 @@ class CreditControlCashProposal(models.Model):
         # checks and reconciles every recordset of the plan on its own.
         if plan:
             self.env["account.move.line"]._reconcile_plan(plan)
+            if not self.env.context.get("credit_cash_orm_apply"):
+                # the invoices' payment-state tracking as the bulk path writes it,
+                # not a message_post per invoice at commit
+                self.env.flush_all()
+                reconcile_sql._log_payment_states(self.env, st_proposals.line_ids.move_line_id.move_id)
         partials.update({proposal: lines.matched_debit_ids for proposal, lines in counterparts.items()})
         for proposal in self - st_proposals - bulk:
             partials[proposal] = proposal._credit_reconcile_payment()
         automatic = bool(self.env.context.get("credit_cash_automatic"))
         self.write({"state": "reconciled", "automatic": automatic})
+        if not self.env.context.get("credit_cash_orm_apply"):
+            # the state's tracking notes in one insert, not one per proposal at commit
+            reconcile_sql._log_tracking(self.env, self)
         # the partials of each proposal in one pass, not a write per proposal
         self._fields["partial_ids"].write_batch([
             (proposal, [Command.set(partials[proposal].ids)]) for proposal in self

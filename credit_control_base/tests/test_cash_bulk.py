@@ -150,9 +150,9 @@ class TestReconcileSql(CashCommon):
         }.items())) for message in messages)
         return snapshot
 
-    def _apply(self, proposals, orm):
+    def _apply(self, proposals, orm, **context):
         # tracked as in production (the invoices' payment state)
-        proposals.with_context(credit_cash_orm_apply=orm, tracking_disable=False).action_accept()
+        proposals.with_context(credit_cash_orm_apply=orm, tracking_disable=False, **context).action_accept()
 
     def test_adapter_writes_what_odoo_writes(self):
         invoices, st_lines, proposals = self._scenario()
@@ -183,6 +183,35 @@ class TestReconcileSql(CashCommon):
         self.assertEqual(len(terms.filtered(lambda line: line.move_id == invoices[6]).full_reconcile_id), 2,
                          "each instalment fully reconciled")
         self.assertEqual(st_lines[3].amount_residual, -50.0, "the rest of the overpayment stays on suspense")
+
+    def test_proposal_state_tracking_written_as_odoo_writes_it(self):
+        """Proposals matched in an earlier transaction (reviewed, or matched
+        by another work batch): applying them tracks their state. The
+        adapter writes that tracking at once, every column of the notes and
+        tracking values as Odoo's write with tracking writes them."""
+        invoices, st_lines, proposals = self._scenario()
+        # what a commit between the matching and the application does
+        self.env.cr.precommit.run()
+        snapshots = {}
+        for orm in (True, False):
+            with self.env.cr.savepoint() as savepoint:
+                # every field tracked, as in production (not the test fixture's mail_notrack)
+                self._apply(proposals, orm=orm, mail_notrack=False)
+                if not orm:
+                    pending = self.env.cr.precommit.data.get(f"mail.tracking.{proposals._name}") or {}
+                    self.assertFalse(set(pending) & set(proposals.ids), "written already, not again at commit")
+                snapshots[orm] = self._snapshot(invoices, st_lines, proposals)
+                tracking = self.env["mail.tracking.value"].sudo().search([
+                    ("mail_message_id.model", "=", proposals._name), ("mail_message_id.res_id", "in", proposals.ids)])
+                self.assertEqual(sorted(tracking.mapped(lambda value: (value.old_value_char, value.new_value_char))),
+                                 [("To Review", "Reconciled")] * 5)
+                savepoint.rollback()
+            self.env.invalidate_all()
+        by_adapter, by_odoo = snapshots[False]["mail_message"], snapshots[True]["mail_message"]
+        # the rows that differ, readable
+        self.assertEqual((by_adapter - by_odoo, by_odoo - by_adapter), (Counter(), Counter()))
+        proposals_table = "credit_control_cash_proposal"
+        self.assertEqual(snapshots[False][proposals_table], snapshots[True][proposals_table])
 
     def test_undo_of_the_adapter_is_exact(self):
         invoices, st_lines, proposals = self._scenario()

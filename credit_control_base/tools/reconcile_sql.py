@@ -58,9 +58,14 @@ Odoo writes when the transaction commits (``_log_payment_states``: per
 invoice, a ``message_post`` or ``_message_log`` cost about half of a
 match through the ORM), unless tracking is disabled.
 
-Everything else falls back to the ORM path (``split``). ``TestReconcileSql``
-applies the same matches both ways and compares every stored column of the
-rows they touch.
+Everything else falls back to the ORM path (``split``, decided for all the
+proposals from three queries; ``TestCashSplit`` proves the same decision as
+reading each record through the ORM). ``TestReconcileSql`` applies the same
+matches both ways and compares every stored column of the rows they touch.
+
+The tracking of the cash proposals' own state when they are applied is
+written the same way (``_log_tracking``): the notes ``_track_finalize``
+would log one by one at commit.
 """
 from collections import defaultdict
 
@@ -74,21 +79,21 @@ from odoo.tools.translate import get_translation
 def split(proposals):
     """``(simple, others)``: the proposals of ``proposals`` (checked,
     statement-line proposals of one company) this adapter applies, and the
-    others, left to the ORM path."""
+    others, left to the ORM path. Decided from a few queries for all of
+    them (``_simple_facts``), never a read per proposal."""
     env = proposals.env
     empty = proposals.browse()
     if not proposals or env["account.analytic.distribution.model"].sudo().search_count([], limit=1):
         return empty, proposals
-    items = proposals.line_ids.move_line_id
-    caba = _moves_with_cash_basis_taxes(env, items.move_id)
-    simple = proposals.filtered(lambda proposal: _is_simple(proposal, caba))
+    facts = _simple_facts(env, proposals)
+    simple = proposals.browse([proposal.id for proposal in proposals if _is_simple(env, facts[proposal.id])])
     return simple, proposals - simple
 
 
 def _moves_with_cash_basis_taxes(env, moves):
+    """The ids of the entries of ``moves`` (ids) with a cash-basis tax."""
     if not moves:
         return set()
-    env["account.move.line"].flush_model(["tax_line_id", "tax_ids", "move_id"])
     rows = env.execute_query(SQL(
         """
         SELECT l.move_id
@@ -102,38 +107,113 @@ def _moves_with_cash_basis_taxes(env, moves):
           JOIN account_tax t ON t.id = r.account_tax_id
          WHERE l.move_id = ANY(%(moves)s) AND t.tax_exigibility = 'on_payment'
         """,
-        moves=list(moves.ids),
+        moves=list(moves),
     ))
     return {row[0] for row in rows}
 
 
-def _is_simple(proposal, caba):
-    company = proposal.company_id
-    currency = company.currency_id
-    st_line = proposal.statement_line_id
-    if not st_line or proposal.writeoff_amount or not proposal.line_ids:
+def _simple_facts(env, proposals):
+    """What ``_is_simple`` decides on, for every proposal of ``proposals``
+    at once, in three queries: the proposal and its bank line, the items of
+    the bank lines' entries, the invoice items allocated.
+
+    :return: {proposal id: {"proposal": row, "entry": [bank entry item
+        rows], "lines": [allocated item rows]}} (rows: dicts)
+    """
+    env.flush_all()
+    matched = SQL(
+        "EXISTS(SELECT 1 FROM account_partial_reconcile r WHERE r.debit_move_id = l.id OR r.credit_move_id = l.id)")
+    heads = env.execute_query_dict(SQL(
+        """
+        SELECT p.id, p.writeoff_amount, c.currency_id AS company_currency_id, p.company_id,
+               sl.id AS st_line_id, sl.move_id AS st_move_id, sl.foreign_currency_id, sl.currency_id, sl.amount,
+               j.default_account_id, j.suspense_account_id
+          FROM credit_control_cash_proposal p
+          JOIN res_company c ON c.id = p.company_id
+     LEFT JOIN account_bank_statement_line sl ON sl.id = p.statement_line_id
+     LEFT JOIN account_journal j ON j.id = sl.journal_id
+         WHERE p.id = ANY(%s)
+        """,
+        proposals.ids,
+    ))
+    entries = defaultdict(list)
+    for row in env.execute_query_dict(SQL(
+        """
+        SELECT l.id, l.move_id, l.account_id, a.account_type, a.reconcile, l.currency_id, l.balance, %s AS matched
+          FROM account_move_line l
+          JOIN account_account a ON a.id = l.account_id
+         WHERE l.move_id = ANY(%s)
+      ORDER BY l.id
+        """,
+        matched, [head["st_move_id"] for head in heads if head["st_move_id"]],
+    )):
+        entries[row["move_id"]].append(row)
+    lines = defaultdict(list)
+    for row in env.execute_query_dict(SQL(
+        """
+        SELECT pl.proposal_id, pl.amount, pl.move_line_id, l.currency_id, l.company_id, l.parent_state,
+               a.account_type, a.reconcile, l.balance, l.reconciled, %(matched)s AS matched, l.move_id,
+               m.move_type IN %(invoice_types)s AS is_invoice,
+               EXISTS(SELECT 1 FROM account_move__account_payment mp WHERE mp.invoice_id = m.id) AS has_payment
+          FROM credit_control_cash_proposal_line pl
+     LEFT JOIN account_move_line l ON l.id = pl.move_line_id
+     LEFT JOIN account_account a ON a.id = l.account_id
+     LEFT JOIN account_move m ON m.id = l.move_id
+         WHERE pl.proposal_id = ANY(%(proposals)s)
+        """,
+        matched=matched, proposals=proposals.ids,
+        invoice_types=tuple(env["account.move"].get_invoice_types(include_receipts=True)),
+    )):
+        lines[row["proposal_id"]].append(row)
+    caba = _moves_with_cash_basis_taxes(
+        env, {row["move_id"] for rows in lines.values() for row in rows if row["move_id"]})
+    for rows in lines.values():
+        for row in rows:
+            row["cash_basis"] = row["move_id"] in caba
+    return {head["id"]: {"proposal": head, "entry": entries[head["st_move_id"]], "lines": lines[head["id"]]}
+            for head in heads}
+
+
+def _seek_for_lines(head, entry):
+    """``account.bank.statement.line._seek_for_lines`` on the rows of its
+    entry: (liquidity, suspense, other) item rows."""
+    liquidity = [row for row in entry if row["account_id"] == head["default_account_id"]]
+    suspense = [row for row in entry if row not in liquidity and row["account_id"] == head["suspense_account_id"]]
+    other = [row for row in entry if row not in liquidity and row not in suspense]
+    if not liquidity:
+        liquidity = [row for row in entry if row["account_type"] in ("asset_cash", "liability_credit_card")]
+        other = [row for row in other if row not in liquidity]
+    return liquidity, suspense, other
+
+
+def _is_simple(env, facts):
+    """Whether this adapter applies a proposal, from its ``facts`` (see
+    ``_simple_facts``): the conditions of this module's docstring."""
+    head, lines = facts["proposal"], facts["lines"]
+    company_currency = head["company_currency_id"]
+    currency = env["res.currency"].browse(company_currency)
+    if not head["st_line_id"] or head["writeoff_amount"] or not lines:
         return False
-    if st_line.foreign_currency_id or st_line.currency_id != currency or st_line.amount <= 0:
+    if head["foreign_currency_id"] or head["currency_id"] != company_currency or head["amount"] <= 0:
         return False
-    liquidity, suspense, other = st_line._seek_for_lines()
-    if len(liquidity) != 1 or len(suspense) != 1 or other or suspense.currency_id != currency:
+    liquidity, suspense, other = _seek_for_lines(head, facts["entry"])
+    if len(liquidity) != 1 or len(suspense) != 1 or other or suspense[0]["currency_id"] != company_currency:
         return False
-    if suspense.account_id.reconcile or suspense.matched_debit_ids or suspense.matched_credit_ids:
+    if suspense[0]["reconcile"] or suspense[0]["matched"]:
         return False
-    items = proposal.line_ids.move_line_id
-    if len(items) != len(proposal.line_ids):
+    items = {line["move_line_id"] for line in lines if line["move_line_id"]}
+    if len(items) != len(lines):
         return False
-    for line in proposal.line_ids:
-        item = line.move_line_id
-        invoice = item.move_id
-        if (item.currency_id != currency or item.company_id != company or item.parent_state != "posted"
-                or item.account_id.account_type != "asset_receivable" or not item.account_id.reconcile
-                or item.balance <= 0 or item.reconciled or item.matched_debit_ids or item.matched_credit_ids
-                or not invoice.is_invoice(include_receipts=True) or invoice.matched_payment_ids
-                or invoice.id in caba or currency.compare_amounts(line.amount, 0.0) <= 0):
+    for line in lines:
+        if (line["currency_id"] != company_currency or line["company_id"] != head["company_id"]
+                or line["parent_state"] != "posted"
+                or line["account_type"] != "asset_receivable" or not line["reconcile"]
+                or line["balance"] <= 0 or line["reconciled"] or line["matched"]
+                or not line["is_invoice"] or line["has_payment"]
+                or line["cash_basis"] or currency.compare_amounts(line["amount"], 0.0) <= 0):
             return False
-    allocated = sum(proposal.line_ids.mapped("amount"))
-    return currency.compare_amounts(allocated, -suspense.balance) <= 0
+    allocated = sum(line["amount"] for line in lines)
+    return currency.compare_amounts(allocated, -suspense[0]["balance"]) <= 0
 
 
 def apply(proposals):
@@ -726,10 +806,7 @@ def _log_payment_states(env, invoices):
     tracked from the state they have now, as after a commit.
     """
     Move = env["account.move"]
-    pending = env.cr.precommit.data.get(f"mail.tracking.{Move._name}") or {}
-    skip = (set(env.cr.precommit.data.get(f"mail.tracking.author.{Move._name}") or ())
-            | set(env.cr.precommit.data.get(f"mail.tracking.message.{Move._name}") or ()))
-    candidates = invoices.filtered(lambda move: pending.get(move.id) and move.id not in skip)
+    pending, candidates = _pending_tracking(env, invoices)
     if not candidates:
         return
     paid_subtype = env.ref("account.mt_invoice_paid")
@@ -782,7 +859,8 @@ def _log_payment_states(env, invoices):
                 "res_id": move.id, "body": "", "tracking": tracking,
                 "parent_id": parents.get(move.id), "record_alias_domain_id": alias_domains[move.id].id,
                 "record_company_id": companies[move.id].id, "record_name": move.display_name,
-                "subtype_id": paid_subtype.id, "is_internal": False, "email_add_signature": True,
+                # message_post leaves is_internal unset (NULL)
+                "subtype_id": paid_subtype.id, "is_internal": None, "email_add_signature": True,
                 "reply_to": reply_tos[move.id],
                 "message_id": generate_tracking_message_id(f"{move.id}-{Move._name}"),
             })
@@ -792,6 +870,51 @@ def _log_payment_states(env, invoices):
     _insert_messages(env, Move._name, messages)
     for move in sudo_moves:
         pending.pop(move.id, None)
+
+
+def _pending_tracking(env, records):
+    """The tracking Odoo prepared for ``records`` (``_track_prepare``) and
+    will write when the transaction commits: ``(pending, candidates)``, the
+    initial values by record id, and the records of ``records`` with some,
+    without an author or a body set for their tracking (left to Odoo)."""
+    data = env.cr.precommit.data
+    pending = data.get(f"mail.tracking.{records._name}") or {}
+    skip = (set(data.get(f"mail.tracking.author.{records._name}") or ())
+            | set(data.get(f"mail.tracking.message.{records._name}") or ()))
+    return pending, records.filtered(lambda record: pending.get(record.id) and record.id not in skip)
+
+
+def _log_tracking(env, records):
+    """Odoo's tracking of ``records`` written now in SQL instead of by
+    ``mail.thread._track_finalize`` when the transaction commits (a
+    ``_message_log`` per record): the note and its tracking values, as
+    ``_mail_track`` gives them, for each record whose change posts a plain
+    note (no subtype, no default body, no template); the others are left
+    to Odoo's tracking. The records logged here leave Odoo's pending
+    tracking, as ``_log_payment_states`` does for the invoices.
+
+    Used for the cash proposals' state: a note per proposal cost a tenth of
+    the automatic application (issue 19)."""
+    pending, candidates = _pending_tracking(env, records)
+    if not candidates:
+        return
+    # as _track_finalize: as superuser, the labels in the writer's language
+    sudo_records = candidates.sudo()
+    tracked = sudo_records.fields_get(
+        sudo_records._track_get_fields(), attributes=("string", "type", "selection", "currency_field"))
+    notes, logged = [], []
+    for record in sudo_records:
+        initial = pending[record.id]
+        changes, tracking = record._mail_track(tracked, initial)
+        if changes and (record._track_subtype({fname: initial[fname] for fname in changes})
+                        or record._track_get_default_log_message(changes) or record._track_template(changes)):
+            continue
+        logged.append(record.id)
+        if tracking:
+            notes.append((record.id, "", [values for _command, _id, values in tracking]))
+    _insert_notes(env, records._name, notes)
+    for record_id in logged:
+        pending.pop(record_id, None)
 
 
 def _insert_notes(env, model, notes):
@@ -843,7 +966,7 @@ def _insert_messages(env, model, messages):
                 is_internal, email_add_signature, reply_to, message_id, body, message_type, author_id,
                 email_from, date, create_uid, write_uid, create_date, write_date)
         SELECT %(model)s, res_id, parent_id, alias_domain_id, company_id, record_name, subtype_id,
-               COALESCE(is_internal, FALSE), COALESCE(signature, FALSE), reply_to, message_id, body,
+               is_internal, COALESCE(signature, FALSE), reply_to, message_id, body,
                'notification', %(author)s, %(email_from)s, %(date)s, %(uid)s, %(uid)s, %(now)s, %(now)s
           FROM unnest(%(res_ids)s, %(parents)s, %(alias_domains)s, %(companies)s, %(names)s, %(subtypes)s,
                       %(internals)s, %(signatures)s, %(reply_tos)s, %(message_ids)s, %(bodies)s::text[])
@@ -857,7 +980,9 @@ def _insert_messages(env, model, messages):
         res_ids=column("res_id", "int"), parents=column("parent_id", "int"),
         alias_domains=column("record_alias_domain_id", "int"), companies=column("record_company_id", "int"),
         names=column("record_name", "varchar"), subtypes=column("subtype_id", "int"),
-        internals=column("is_internal", "bool"), signatures=column("email_add_signature", "bool"),
+        # is_internal as given: TRUE, FALSE or NULL (unset) as the ORM's create leaves it
+        internals=SQL("%s::bool[]", [message["is_internal"] for message in messages]),
+        signatures=column("email_add_signature", "bool"),
         reply_tos=column("reply_to", "varchar"), message_ids=column("message_id", "varchar"),
         bodies=[Message._fields["body"].convert_to_column(message["body"], Message) for message in messages],
     ))]
