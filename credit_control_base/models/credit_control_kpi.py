@@ -8,12 +8,12 @@ AGING_KEYS = ["not_due", "b1", "b2", "b3", "b4", "b5"]
 
 # Dimensions the KPIs can be broken down by (and filtered on): SQL column
 # of the open items query (alias x), then of the sales query (alias m: the
-# invoice, d: its customer's dossier).
+# credit sales of a customer and day, d: the customer's dossier).
 GROUP_BY = {
     "company": (SQL("x.company_id"), SQL("m.company_id")),
     "segment": (SQL("x.segment_id"), SQL("d.segment_id")),
     "collector": (SQL("x.collector_id"), SQL("d.collector_id")),
-    "partner": (SQL("x.partner_id"), SQL("m.commercial_partner_id")),
+    "partner": (SQL("x.partner_id"), SQL("m.partner_id")),
 }
 FILTER_KEYS = {"segment_id": "segment", "collector_id": "collector", "partner_id": "partner"}
 
@@ -112,6 +112,7 @@ class CreditControlKpi(models.AbstractModel):
         self.env["account.move"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
         self.env["credit.control.dossier"].flush_model()
+        self.env["credit.control.kpi.sales"].flush_model()
         self.env["res.partner"].flush_model(["commercial_partner_id"])
         self.env["res.company"].flush_model()
 
@@ -316,7 +317,8 @@ class CreditControlKpi(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _kpi_summary(self, as_of=None, company_ids=None, group_by="company", period=None, filters=None):
+    def _kpi_summary(self, as_of=None, company_ids=None, group_by="company", period=None, filters=None,
+                     from_invoices=False):
         """KPIs as of ``as_of`` (default today) per ``group_by`` key, in
         one query; see ``_kpi_summaries``.
 
@@ -324,10 +326,11 @@ class CreditControlKpi(models.AbstractModel):
             late_customers, add_days, sales_period, dso_simple,
             dso_countback, period}}``
         """
-        return self._kpi_summaries(as_of, company_ids, [group_by], period, filters)[group_by]
+        return self._kpi_summaries(as_of, company_ids, [group_by], period, filters, from_invoices)[group_by]
 
     @api.model
-    def _kpi_summaries(self, as_of=None, company_ids=None, group_bys=("company",), period=None, filters=None):
+    def _kpi_summaries(self, as_of=None, company_ids=None, group_bys=("company",), period=None, filters=None,
+                       from_invoices=False):
         """KPIs as of ``as_of`` (default today) per key of each of
         ``group_bys``, in one query: the open items and the credit sales
         are read once for all the breakdowns (the dashboard's total and
@@ -335,6 +338,9 @@ class CreditControlKpi(models.AbstractModel):
 
         :param filters: optional ``{"segment_id": id, "collector_id": id,
             "partner_id": id}`` restricting the customers (0 = none set)
+        :param from_invoices: read the credit sales from the invoices
+            rather than from their maintained sums per customer and day
+            (``credit.control.kpi.sales``): the proof that both agree
         :return: ``{group_by: {key id or False: {outstanding, overdue,
             overdue_rate, late_customers, add_days, sales_period,
             dso_simple, dso_countback, period}}}``
@@ -347,7 +353,8 @@ class CreditControlKpi(models.AbstractModel):
         - Average days delinquent: days past due of the overdue items,
           weighted by their open amount.
         Credit sales are the posted customer invoices and receipts minus
-        credit notes, tax included (the receivables include it too).
+        credit notes, tax included (the receivables include it too), read
+        from their sums per customer and day (``credit.control.kpi.sales``).
         """
         as_of = as_of or fields.Date.context_today(self)
         company_ids = company_ids or self.env.companies.ids
@@ -409,7 +416,7 @@ class CreditControlKpi(models.AbstractModel):
         )
         rows = self._kpi_summaries_rows(
             as_of, company_ids, group_bys, period, SQL("customers AS (%s), ar AS (%s)", customers, ar),
-            sale_keys, moves, where_m,
+            sale_keys, moves, where_m, from_invoices,
         )
         result = {group_by: {} for group_by in group_bys}
         for row in rows:
@@ -430,28 +437,38 @@ class CreditControlKpi(models.AbstractModel):
         return result
 
     @api.model
-    def _kpi_summaries_rows(self, as_of, company_ids, group_bys, period, ar, sale_keys, moves, where_m):
+    def _kpi_summaries_rows(self, as_of, company_ids, group_bys, period, ar, sale_keys, moves, where_m,
+                            from_invoices=False):
         """The rows of ``_kpi_summaries``: per breakdown and key, the open
         items' figures (``ar``: the SQL of the CTEs whose last one is
         ``ar``, on the CTE ``items``) and the credit sales walked back."""
+        Sales = self.env["credit.control.kpi.sales"]
+        credit_sales = SQL("credit_control_kpi_sales")
+        if from_invoices:
+            credit_sales = SQL("(%s)", Sales._kpi_sales_sql(SQL(
+                "m.state = 'posted' AND m.company_id IN %s AND m.date <= %s", tuple(company_ids), as_of,
+            )))
         return self.env.execute_query_dict(SQL(
             """
             WITH items AS (%(items)s),
             %(ar)s,
+            sale_days AS (
+                -- the month back from the date of each day of the walk:
+                -- computed once per day, not once per customer and day
+                SELECT day::date AS date,
+                       (EXTRACT(YEAR FROM age(%(as_of)s::date, day::date)) * 12
+                        + EXTRACT(MONTH FROM age(%(as_of)s::date, day::date)))::int AS k
+                  FROM generate_series(%(first_day)s::timestamp, %(as_of)s::timestamp, interval '1 day') day
+            ),
             sale_months AS (
-                SELECT %(sale_keys)s,
-                       (EXTRACT(YEAR FROM age(%(as_of)s::date, m.date)) * 12
-                        + EXTRACT(MONTH FROM age(%(as_of)s::date, m.date)))::int AS k,
-                       SUM(m.amount_total_signed) AS amount,
-                       SUM(m.amount_total_signed) FILTER (WHERE m.date > %(as_of)s::date - %(period)s)
-                           AS amount_period
-                  FROM account_move m
+                SELECT %(sale_keys)s, sd.k,
+                       SUM(m.sales) AS amount,
+                       SUM(m.sales) FILTER (WHERE m.date > %(as_of)s::date - %(period)s) AS amount_period
+                  FROM %(credit_sales)s m
+                  JOIN sale_days sd ON sd.date = m.date
              LEFT JOIN credit_control_dossier d
-                    ON d.partner_id = m.commercial_partner_id AND d.company_id = m.company_id
-                 WHERE m.state = 'posted' AND m.move_type IN %(types)s AND m.company_id IN %(company_ids)s
-                   AND m.date <= %(as_of)s
-                   AND m.date > LEAST(%(as_of)s::date - %(period)s,
-                                      (%(as_of)s::date - make_interval(months => %(months)s))::date)
+                    ON d.partner_id = m.partner_id AND d.company_id = m.company_id
+                 WHERE m.company_id IN %(company_ids)s AND m.date <= %(as_of)s AND m.date >= %(first_day)s
                    AND %(where_m)s
               GROUP BY %(sale_groups)s
             ),
@@ -495,10 +512,16 @@ class CreditControlKpi(models.AbstractModel):
             items=self._kpi_open_items_query(as_of, company_ids),
             ar=ar,
             sale_keys=SQL(", ").join(sale_keys),
-            sale_groups=SQL(", ").join([*(SQL.identifier(f"k{g}") for g in range(len(group_bys))), SQL("k")]),
+            sale_groups=SQL(", ").join([*(SQL.identifier(f"k{g}") for g in range(len(group_bys))), SQL("sd.k")]),
             moves=moves,
             where_m=SQL(" AND ").join(where_m),
-            types=SALE_MOVE_TYPES,
+            credit_sales=credit_sales,
+            # the first day of the months walked back or of the DSO period
+            first_day=SQL(
+                "(LEAST(%(as_of)s::date - %(period)s, (%(as_of)s::date - make_interval(months => %(months)s))::date)"
+                " + 1)",
+                as_of=as_of, period=period, months=COUNT_BACK_MONTHS,
+            ),
             company_ids=tuple(company_ids),
             as_of=as_of,
             period=period,
