@@ -452,9 +452,10 @@ class CreditControlKpi(models.AbstractModel):
             """
             WITH items AS (%(items)s),
             %(ar)s,
-            sale_days AS (
+            sale_days AS MATERIALIZED (
                 -- the month back from the date of each day of the walk:
                 -- computed once per day, not once per customer and day
+                -- (inlined in the join, it would be computed per row)
                 SELECT day::date AS date,
                        (EXTRACT(YEAR FROM age(%(as_of)s::date, day::date)) * 12
                         + EXTRACT(MONTH FROM age(%(as_of)s::date, day::date)))::int AS k

@@ -35,3 +35,4 @@ from . import test_french_formats
 from . import test_worklist_priority
 from . import test_kpi_balance
 from . import test_cash_bulk
+from . import test_kpi_sales
