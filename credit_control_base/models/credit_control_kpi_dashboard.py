@@ -121,9 +121,9 @@ class CreditControlKpiDashboard(models.TransientModel):
             # the open items of the date are read once for the figures and
             # the getting-started steps (which read those of today)
             with Kpi._kpi_shared_open_items(dashboard.as_of, dashboard.company_id.ids) as kpi:
-                dashboard = dashboard.with_context(credit_open_items_table=kpi.env.context.get("credit_open_items_table"))
-                dashboard._credit_compute()
-                dashboard._credit_refresh_onboarding()
+                sharing = dashboard.with_context(credit_open_items_table=kpi.env.context.get("credit_open_items_table"))
+                sharing._credit_compute()
+                sharing._credit_refresh_onboarding()
         return True
 
     def action_open_outstanding(self):

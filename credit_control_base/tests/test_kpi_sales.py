@@ -112,6 +112,25 @@ class TestKpiSales(CreditControlKpiCommon):
         summary = self.env["credit.control.kpi"]._kpi_summary(self.TODAY, company_2.ids, "partner", 90)
         self.assertEqual(summary[self.customer_a.id]["sales_period"], 600.0)
 
+    def test_months_back_as_age(self):
+        """The months back the count-back DSO walks are PostgreSQL's
+        ``age``'s, for every date of a leap year and of two February ends,
+        and every day of the 25 months before it (month ends included)."""
+        Kpi = self.env["credit.control.kpi"]
+        as_of = date(2024, 1, 1)
+        dates = [as_of + timedelta(days=n) for n in range(366)] + [date(2025, 2, 28), date(2026, 2, 28)]
+        for as_of in dates:
+            [(differences,)] = self.env.execute_query(SQL(
+                """
+                SELECT COUNT(*) FROM generate_series(%(as_of)s::date - 770, %(as_of)s::date, interval '1 day') t,
+                       LATERAL (SELECT t::date AS day) d
+                 WHERE %(months_back)s <> (EXTRACT(YEAR FROM age(%(as_of)s::date, d.day)) * 12
+                                           + EXTRACT(MONTH FROM age(%(as_of)s::date, d.day)))::int
+                """,
+                as_of=as_of, months_back=Kpi._kpi_months_back_sql(as_of, SQL("d.day")),
+            ))
+            self.assertEqual(differences, 0, as_of)
+
     def test_compact(self):
         """The nightly sum leaves one row per company, customer and day,
         the same figures."""
