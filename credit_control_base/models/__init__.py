@@ -18,6 +18,7 @@ from . import account_bank_statement_line
 from . import credit_control_cash_remittance
 from . import credit_control_kpi
 from . import credit_control_kpi_balance
+from . import credit_control_kpi_sales
 from . import credit_control_kpi_cei
 from . import credit_control_kpi_forecast
 from . import credit_control_kpi_provision

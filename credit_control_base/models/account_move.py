@@ -368,10 +368,12 @@ class AccountMove(models.Model):
         if was_posted is not None:
             # posted, reset to draft or cancelled: the daily receivables follow
             posting = vals["state"] == "posted"
-            self.env["credit.control.kpi.balance"]._kpi_moves_changed(
-                posted=self - was_posted if posting else self.browse(),
-                unposted=self.browse() if posting else was_posted,
-            )
+            changed = {
+                "posted": self - was_posted if posting else self.browse(),
+                "unposted": self.browse() if posting else was_posted,
+            }
+            self.env["credit.control.kpi.balance"]._kpi_moves_changed(**changed)
+            self.env["credit.control.kpi.sales"]._kpi_moves_changed(**changed)
         if "credit_hold" in vals:
             self._credit_collection_changed()
         if "line_ids" in vals:
@@ -379,6 +381,17 @@ class AccountMove(models.Model):
             # one is being created: no proposal yet)
             self.filtered(lambda m: m.state == "posted").statement_line_id._credit_cash_changed_elsewhere()
         return result
+
+    def unlink(self):
+        # a posted entry deleted (force_delete): its credit sales go with it
+        # (its items take their receivables off as they are deleted)
+        posted = self.filtered(lambda m: m.state == "posted")
+        if posted:
+            Balance = self.env["credit.control.kpi.balance"]
+            Balance._kpi_flush_ledger()
+            Balance._kpi_insert(sales=Balance._kpi_sales_sql(SQL("m.id = ANY(%s)", posted.ids)), sign=-1)
+            self.env["credit.control.kpi.sales"]._kpi_moves_changed(self.browse(), posted)
+        return super().unlink()
 
     # ------------------------------------------------------------------
     # BUSINESS

@@ -625,3 +625,5 @@ class CreditControlDossier(models.Model):
         self._credit_refresh_priorities()
         # the daily receivables of the CEI: one row per day and due date again
         self.env["credit.control.kpi.balance"].sudo()._kpi_compact()
+        # the DSO's credit sales: one row per customer and day again
+        self.env["credit.control.kpi.sales"].sudo()._kpi_compact()

@@ -8,12 +8,12 @@ AGING_KEYS = ["not_due", "b1", "b2", "b3", "b4", "b5"]
 
 # Dimensions the KPIs can be broken down by (and filtered on): SQL column
 # of the open items query (alias x), then of the sales query (alias m: the
-# invoice, d: its customer's dossier).
+# credit sales of a customer and day, d: the customer's dossier).
 GROUP_BY = {
     "company": (SQL("x.company_id"), SQL("m.company_id")),
     "segment": (SQL("x.segment_id"), SQL("d.segment_id")),
     "collector": (SQL("x.collector_id"), SQL("d.collector_id")),
-    "partner": (SQL("x.partner_id"), SQL("m.commercial_partner_id")),
+    "partner": (SQL("x.partner_id"), SQL("m.partner_id")),
 }
 FILTER_KEYS = {"segment_id": "segment", "collector_id": "collector", "partner_id": "partner"}
 
@@ -112,6 +112,7 @@ class CreditControlKpi(models.AbstractModel):
         self.env["account.move"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
         self.env["credit.control.dossier"].flush_model()
+        self.env["credit.control.kpi.sales"].flush_model()
         self.env["res.partner"].flush_model(["commercial_partner_id"])
         self.env["res.company"].flush_model()
 
@@ -250,7 +251,9 @@ class CreditControlKpi(models.AbstractModel):
         The open lines are written first and analysed, so that PostgreSQL
         joins the customers and dossiers of tens of thousands of rows
         knowing how many there are (inside one query it guesses a few and
-        looks each one up)."""
+        looks each one up). Only the columns the figures join and group on
+        are analysed: the statistics of every column cost as much as
+        writing the table."""
         shared = self.env.context.get("credit_open_items_table")
         cr = self.env.cr
         # a read-only transaction (a replica) cannot create a table: each figure reads the ledger
@@ -266,11 +269,13 @@ class CreditControlKpi(models.AbstractModel):
         cr.execute(SQL(
             "CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s", lines, self._kpi_open_lines_query(as_of, company_ids),
         ))
-        cr.execute(SQL("ANALYZE %s", lines))
+        cr.execute(SQL("ANALYZE %s (partner_id, company_id)", lines))
         cr.execute(SQL(
             "CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s", table, self._kpi_open_items_select(as_of, lines),
         ))
-        cr.execute(SQL("ANALYZE %s", table))
+        cr.execute(SQL(
+            "ANALYZE %s (company_id, partner_id, dossier_id, segment_id, collector_id, move_id)", table,
+        ))
         yield self.with_context(
             credit_open_items_table=(f"credit_control_open_items_{number}",
                                      *self._kpi_open_items_key(as_of, company_ids))
@@ -301,6 +306,21 @@ class CreditControlKpi(models.AbstractModel):
         return before < after
 
     @api.model
+    def _kpi_months_back_sql(self, as_of, day):
+        """SQL integer: the whole months from the SQL date ``day`` to
+        ``as_of`` (a later date), as the months of PostgreSQL's
+        ``age(as_of, day)``: the difference of the months, less one when
+        the day of the month of ``as_of`` comes before ``day``'s. Worked
+        out from the fields of the date, it costs a fraction of ``age``
+        per row (the count-back DSO reads one row per customer and day)."""
+        as_of = fields.Date.to_date(as_of)
+        return SQL(
+            "((%(year)s - EXTRACT(YEAR FROM %(day)s)::int) * 12 + %(month)s - EXTRACT(MONTH FROM %(day)s)::int"
+            " - (%(mday)s < EXTRACT(DAY FROM %(day)s)::int)::int)",
+            year=as_of.year, month=as_of.month, mday=as_of.day, day=day,
+        )
+
+    @api.model
     def _kpi_days_of_months(self, as_of, first, last):
         """SQL: the days of the months ``first`` to ``last`` back from
         ``as_of`` (SQL integers; month k is (as_of - k - 1 months, as_of -
@@ -316,7 +336,8 @@ class CreditControlKpi(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _kpi_summary(self, as_of=None, company_ids=None, group_by="company", period=None, filters=None):
+    def _kpi_summary(self, as_of=None, company_ids=None, group_by="company", period=None, filters=None,
+                     from_invoices=False):
         """KPIs as of ``as_of`` (default today) per ``group_by`` key, in
         one query; see ``_kpi_summaries``.
 
@@ -324,10 +345,11 @@ class CreditControlKpi(models.AbstractModel):
             late_customers, add_days, sales_period, dso_simple,
             dso_countback, period}}``
         """
-        return self._kpi_summaries(as_of, company_ids, [group_by], period, filters)[group_by]
+        return self._kpi_summaries(as_of, company_ids, [group_by], period, filters, from_invoices)[group_by]
 
     @api.model
-    def _kpi_summaries(self, as_of=None, company_ids=None, group_bys=("company",), period=None, filters=None):
+    def _kpi_summaries(self, as_of=None, company_ids=None, group_bys=("company",), period=None, filters=None,
+                       from_invoices=False):
         """KPIs as of ``as_of`` (default today) per key of each of
         ``group_bys``, in one query: the open items and the credit sales
         are read once for all the breakdowns (the dashboard's total and
@@ -335,6 +357,9 @@ class CreditControlKpi(models.AbstractModel):
 
         :param filters: optional ``{"segment_id": id, "collector_id": id,
             "partner_id": id}`` restricting the customers (0 = none set)
+        :param from_invoices: read the credit sales from the invoices
+            rather than from their maintained sums per customer and day
+            (``credit.control.kpi.sales``): the proof that both agree
         :return: ``{group_by: {key id or False: {outstanding, overdue,
             overdue_rate, late_customers, add_days, sales_period,
             dso_simple, dso_countback, period}}}``
@@ -347,7 +372,8 @@ class CreditControlKpi(models.AbstractModel):
         - Average days delinquent: days past due of the overdue items,
           weighted by their open amount.
         Credit sales are the posted customer invoices and receipts minus
-        credit notes, tax included (the receivables include it too).
+        credit notes, tax included (the receivables include it too), read
+        from their sums per customer and day (``credit.control.kpi.sales``).
         """
         as_of = as_of or fields.Date.context_today(self)
         company_ids = company_ids or self.env.companies.ids
@@ -407,10 +433,14 @@ class CreditControlKpi(models.AbstractModel):
             )
             for g in range(len(group_bys))
         )
-        rows = self._kpi_summaries_rows(
-            as_of, company_ids, group_bys, period, SQL("customers AS (%s), ar AS (%s)", customers, ar),
-            sale_keys, moves, where_m,
-        )
+        # Written to a table and analysed first (unless the caller shares
+        # them already): inside the query, PostgreSQL guesses a few dozen
+        # open items and looks each customer and dossier up one by one.
+        with self._kpi_shared_open_items(as_of, company_ids) as kpi:
+            rows = kpi._kpi_summaries_rows(
+                as_of, company_ids, group_bys, period, SQL("customers AS (%s), ar AS (%s)", customers, ar),
+                sale_keys, moves, where_m, from_invoices,
+            )
         result = {group_by: {} for group_by in group_bys}
         for row in rows:
             outstanding = float(row["outstanding"] or 0)
@@ -430,28 +460,29 @@ class CreditControlKpi(models.AbstractModel):
         return result
 
     @api.model
-    def _kpi_summaries_rows(self, as_of, company_ids, group_bys, period, ar, sale_keys, moves, where_m):
+    def _kpi_summaries_rows(self, as_of, company_ids, group_bys, period, ar, sale_keys, moves, where_m,
+                            from_invoices=False):
         """The rows of ``_kpi_summaries``: per breakdown and key, the open
         items' figures (``ar``: the SQL of the CTEs whose last one is
         ``ar``, on the CTE ``items``) and the credit sales walked back."""
+        Sales = self.env["credit.control.kpi.sales"]
+        credit_sales = SQL("credit_control_kpi_sales")
+        if from_invoices:
+            credit_sales = SQL("(%s)", Sales._kpi_sales_sql(SQL(
+                "m.state = 'posted' AND m.company_id IN %s AND m.date <= %s", tuple(company_ids), as_of,
+            )))
         return self.env.execute_query_dict(SQL(
             """
             WITH items AS (%(items)s),
             %(ar)s,
             sale_months AS (
-                SELECT %(sale_keys)s,
-                       (EXTRACT(YEAR FROM age(%(as_of)s::date, m.date)) * 12
-                        + EXTRACT(MONTH FROM age(%(as_of)s::date, m.date)))::int AS k,
-                       SUM(m.amount_total_signed) AS amount,
-                       SUM(m.amount_total_signed) FILTER (WHERE m.date > %(as_of)s::date - %(period)s)
-                           AS amount_period
-                  FROM account_move m
+                SELECT %(sale_keys)s, %(months_back)s AS k,
+                       SUM(m.sales) AS amount,
+                       SUM(m.sales) FILTER (WHERE m.date > %(as_of)s::date - %(period)s) AS amount_period
+                  FROM %(credit_sales)s m
              LEFT JOIN credit_control_dossier d
-                    ON d.partner_id = m.commercial_partner_id AND d.company_id = m.company_id
-                 WHERE m.state = 'posted' AND m.move_type IN %(types)s AND m.company_id IN %(company_ids)s
-                   AND m.date <= %(as_of)s
-                   AND m.date > LEAST(%(as_of)s::date - %(period)s,
-                                      (%(as_of)s::date - make_interval(months => %(months)s))::date)
+                    ON d.partner_id = m.partner_id AND d.company_id = m.company_id
+                 WHERE m.company_id IN %(company_ids)s AND m.date <= %(as_of)s AND m.date >= %(first_day)s
                    AND %(where_m)s
               GROUP BY %(sale_groups)s
             ),
@@ -496,9 +527,16 @@ class CreditControlKpi(models.AbstractModel):
             ar=ar,
             sale_keys=SQL(", ").join(sale_keys),
             sale_groups=SQL(", ").join([*(SQL.identifier(f"k{g}") for g in range(len(group_bys))), SQL("k")]),
+            months_back=self._kpi_months_back_sql(as_of, SQL("m.date")),
             moves=moves,
             where_m=SQL(" AND ").join(where_m),
-            types=SALE_MOVE_TYPES,
+            credit_sales=credit_sales,
+            # the first day of the months walked back or of the DSO period
+            first_day=SQL(
+                "(LEAST(%(as_of)s::date - %(period)s, (%(as_of)s::date - make_interval(months => %(months)s))::date)"
+                " + 1)",
+                as_of=as_of, period=period, months=COUNT_BACK_MONTHS,
+            ),
             company_ids=tuple(company_ids),
             as_of=as_of,
             period=period,

@@ -117,8 +117,13 @@ class CreditControlKpiDashboard(models.TransientModel):
 
     def action_refresh(self):
         for dashboard in self:
-            dashboard._credit_compute()
-            dashboard._credit_refresh_onboarding()
+            Kpi = self.env["credit.control.kpi"].with_company(dashboard.company_id)
+            # the open items of the date are read once for the figures and
+            # the getting-started steps (which read those of today)
+            with Kpi._kpi_shared_open_items(dashboard.as_of, dashboard.company_id.ids) as kpi:
+                sharing = dashboard.with_context(credit_open_items_table=kpi.env.context.get("credit_open_items_table"))
+                sharing._credit_compute()
+                sharing._credit_refresh_onboarding()
         return True
 
     def action_open_outstanding(self):
@@ -186,16 +191,35 @@ class CreditControlKpiDashboard(models.TransientModel):
         for the dossiers matching ``domain`` that have something overdue,
         in one query (record rules applied): a search on the overdue
         amount, then the amounts of what it found, read the open items
-        twice."""
+        twice. Inside the refresh of a dashboard as of today, the query
+        reads the open items its figures read (``_kpi_shared_open_items``)
+        instead of the ledger."""
         Dossier = self.env["credit.control.dossier"]
         self.env["account.move.line"]._credit_flush_open_items()
         Dossier.flush_model(["collector_id"])
-        overdue = Dossier._credit_amounts_select()["overdue_amount"]
-        rows = self.env.execute_query(Dossier._credit_amounts_query(
-            SQL("d.id IN %s", Dossier._search(domain).subselect()),
-            columns=SQL("d.id, d.collector_id IS NULL, %s", overdue),
-            having=SQL("%s > 0", overdue),
-        ))
+        dossiers = SQL("d.id IN %s", Dossier._search(domain).subselect())
+        Kpi = self.env["credit.control.kpi"]
+        today = fields.Date.context_today(self)
+        shared = self.env.context.get("credit_open_items_table")
+        if shared and shared[1:] == Kpi._kpi_open_items_key(today, self.company_id.ids):
+            overdue = SQL("SUM(x.residual) FILTER (WHERE %s)", Kpi._kpi_overdue_sql(today))
+            query = SQL(
+                """
+                SELECT d.id, d.collector_id IS NULL, %(overdue)s
+                  FROM (%(items)s) x
+                  JOIN credit_control_dossier d ON d.id = x.dossier_id
+                 WHERE %(dossiers)s
+              GROUP BY d.id
+                HAVING %(overdue)s > 0
+                """,
+                overdue=overdue, items=Kpi._kpi_open_items_query(today, self.company_id.ids), dossiers=dossiers,
+            )
+        else:
+            overdue = Dossier._credit_amounts_select()["overdue_amount"]
+            query = Dossier._credit_amounts_query(
+                dossiers, columns=SQL("d.id, d.collector_id IS NULL, %s", overdue), having=SQL("%s > 0", overdue),
+            )
+        rows = self.env.execute_query(query)
         return {id_: amount for id_, _none, amount in rows}, any(none for _id, none, _amount in rows)
 
     def _credit_onboarding_action(self, key, xmlid):

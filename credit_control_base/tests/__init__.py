@@ -37,3 +37,4 @@ from . import test_kpi_balance
 from . import test_cash_bulk
 from . import test_cash_concurrency
 from . import test_cash_split
+from . import test_kpi_sales

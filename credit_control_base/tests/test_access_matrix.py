@@ -65,6 +65,8 @@ MATRIX = {
     "credit.control.work.batch":             ("----", "----", "----", "r---", "----", "----", "----"),
     # the daily receivables behind the CEI, written by the posting and reconciliation hooks only
     "credit.control.kpi.balance":            ("----", "----", "----", "r---", "----", "----", "----"),
+    # the DSO's credit sales per customer and day, written by the posting hooks only
+    "credit.control.kpi.sales":              ("----", "----", "----", "r---", "----", "----", "----"),
     # Invoicing's entries: read through the suite's rights, writes stay Billing's
     "account.move":                          ("----", "r---", "r---", "r---", "rwcu", "----", "r---"),
     "account.move.line":                     ("----", "r---", "r---", "r---", "rwcu", "----", "r---"),

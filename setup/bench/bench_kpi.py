@@ -99,6 +99,38 @@ def _check_balance(env):
     return differences == 0
 
 
+def _check_sales(env, company, today):
+    """Whether the DSO's credit sales per customer and day
+    (``credit.control.kpi.sales``, kept up to date by the posting hooks)
+    equal the sums of the invoices, and every figure of the summaries read
+    from them (per company, segment, collector and customer, today and 90
+    days ago) equals the figure read from the invoices."""
+    from odoo.tools import SQL  # noqa: PLC0415 (odoo is importable once the environment is set up)
+
+    Sales = env["credit.control.kpi.sales"]
+    Sales.flush_model()
+    [(differences,)] = env.execute_query(SQL(
+        """
+        WITH tbl AS (
+            SELECT company_id, partner_id, date, SUM(sales) AS sales FROM credit_control_kpi_sales GROUP BY 1, 2, 3
+        )
+        SELECT COUNT(*) FROM tbl FULL JOIN (%s) ledger
+            ON ledger.company_id = tbl.company_id AND ledger.date = tbl.date
+           AND ledger.partner_id IS NOT DISTINCT FROM tbl.partner_id
+         WHERE COALESCE(tbl.sales, 0) <> COALESCE(ledger.sales, 0)
+        """,
+        Sales._kpi_sales_sql(SQL("m.state = 'posted'")),
+    ))
+    checks = {"table": differences == 0}
+    Kpi = env["credit.control.kpi"]
+    group_bys = ["company", "segment", "collector", "partner"]
+    for as_of in (today, today - timedelta(days=90)):
+        table = Kpi._kpi_summaries(as_of, company.ids, group_bys)
+        invoices = Kpi._kpi_summaries(as_of, company.ids, group_bys, from_invoices=True)
+        checks[as_of.isoformat()] = table == invoices and bool(table["partner"])
+    return checks
+
+
 def main():
     args = parse_args()
     with odoo_env(args) as root_env:
@@ -156,6 +188,8 @@ def main():
         context["cei_equals_open_items"] = _check_cei(env, company, today)
         context["balance_table_equals_ledger"] = _check_balance(env)
         context["shared_open_items_equal_ledger"] = _check_shared_items(env, company, today)
+        context["sales_table_equals_invoices"] = _check_sales(env, company, today)
+        context["sales_table_rows"] = env["credit.control.kpi.sales"].search_count([])
         context["balance_table_rows"] = env["credit.control.kpi.balance"].search_count([])
         bench.report(args.output, context)
         print(f"\nreceivable lines of {company.name}: {lines:,} (all companies {all_lines:,}, open {open_lines:,})")
@@ -168,6 +202,8 @@ def main():
               f"{context['shared_open_items_equal_ledger']}")
         print(f"daily receivables ({context['balance_table_rows']:,} rows) equal the ledger: "
               f"{context['balance_table_equals_ledger']}")
+        print(f"credit sales per customer and day ({context['sales_table_rows']:,} rows) and every DSO figure "
+              f"equal the invoices': {context['sales_table_equals_invoices']}")
 
 
 if __name__ == "__main__":

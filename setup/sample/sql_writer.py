@@ -165,10 +165,12 @@ class SqlWriter:
         if len(chunks) > 1:
             self._renumber(builders, first_move)
         self._check_references()
-        # the daily receivables the posting hooks keep up to date through
-        # the ORM: computed again from the rows written here
-        if 'credit.control.kpi.balance' in self.env:
-            self.env['credit.control.kpi.balance']._kpi_rebuild()
+        # the daily receivables and the credit sales per customer the
+        # posting hooks keep up to date through the ORM: computed again
+        # from the rows written here
+        for model in ('credit.control.kpi.balance', 'credit.control.kpi.sales'):
+            if model in self.env:
+                self.env[model]._kpi_rebuild()
         Move, Payment = self.env['account.move'], self.env['account.payment']
         return {
             'invoices': Move.browse(ids['invoices']),
