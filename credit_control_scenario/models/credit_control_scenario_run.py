@@ -22,6 +22,8 @@ DEFAULT_BATCH_SIZE = 250
 # a run done in one call (``_credit_run``) shares its batches with no other
 # worker: larger batches spread its set-based queries over more customers
 SYNC_BATCH_SIZE = 2000
+# Run Now asked for a new run: the id of the last run it saw
+RUN_REQUESTED_PARAM = "credit_control_scenario.run_requested_after"
 
 
 class CreditControlRun(models.Model):
@@ -47,6 +49,10 @@ class CreditControlRun(models.Model):
     warning = fields.Text(
         readonly=True,
         help="What the run found before reminding anyone, such as bank statements not up to date.",
+    )
+    scheduled = fields.Boolean(
+        readonly=True,
+        help="Started by the daily cron or Run Now, on every customer (not by Send Reminders Now on some of them).",
     )
     dossier_total = fields.Integer(string="Customers to Process", readonly=True)
     # the pending batches say what is left: a worker does not write on the
@@ -112,6 +118,10 @@ class CreditControlRun(models.Model):
     def action_run_now(self):
         """Start a run in the background (the cron); its progress shows on
         the run, committed batch after batch."""
+        self.check_access("create")
+        # a new run even when today's is done: the last run the request saw
+        last = self.sudo().search([], order="id desc", limit=1)
+        self.env["ir.config_parameter"].sudo().set_param(RUN_REQUESTED_PARAM, str(last.id or 0))
         self.env.ref("credit_control_scenario.ir_cron_credit_control_run").sudo()._trigger()
         return {
             "type": "ir.actions.client",
@@ -153,7 +163,12 @@ class CreditControlRun(models.Model):
         Batch = self.env["credit.control.work.batch"]
         runs = self._credit_resume(companies, today)
         if not runs:
-            runs = self._credit_start(companies, today, batch_size=batch_size)
+            finished = self._credit_finished_today(companies, today)
+            if finished:
+                self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+                return finished
+            self.env["ir.config_parameter"].sudo().set_param(RUN_REQUESTED_PARAM, False)
+            runs = self._credit_start(companies, today, batch_size=batch_size, scheduled=True)
             if Batch._credit_end_call_after_cut(runs.sudo().batch_ids):
                 return runs
         done, run = 0, runs[:1]
@@ -174,6 +189,23 @@ class CreditControlRun(models.Model):
     # ------------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------------
+
+    @api.model
+    def _credit_finished_today(self, companies, today):
+        """Today's last run of ``companies`` when it is finished and no new
+        run was asked for since (Run Now). A call of the run's cron after the
+        last batch was done elsewhere (triggered to go on with the run while
+        a worker finished it) must not start a second run of the day.
+
+        :return: that run, or an empty recordset when a new run may start
+        """
+        last = self.search([("date", "=", today), ("state", "=", "done"), ("scheduled", "=", True)],
+                           order="id desc").filtered(
+            lambda run: run.company_ids == companies)[:1]
+        requested = self.env["ir.config_parameter"].sudo().get_param(RUN_REQUESTED_PARAM)
+        if not last or (requested and requested.isdigit() and int(requested) >= last.id):
+            return self.browse()
+        return last
 
     @api.model
     def _credit_run(self, companies=None, batch_size=SYNC_BATCH_SIZE, dossiers=None):
@@ -219,7 +251,8 @@ class CreditControlRun(models.Model):
         self.env["credit.control.work.batch"]._credit_finish(self)
 
     @api.model
-    def _credit_start(self, companies, today, dossiers=None, batch_size=DEFAULT_BATCH_SIZE, dispatch=True):
+    def _credit_start(self, companies, today, dossiers=None, batch_size=DEFAULT_BATCH_SIZE, dispatch=True,
+                      scheduled=False):
         """A new run of ``companies`` on ``today``, with the dossiers that
         may have a reminder due (among ``dossiers`` when given) cut into
         batches of ``batch_size`` for the workers.
@@ -231,12 +264,15 @@ class CreditControlRun(models.Model):
         worker shares: the less it does, the more the workers share.
 
         :param dispatch: wake the other workers (False: the caller does the
-            batches itself)"""
+            batches itself)
+        :param scheduled: the run of the day (the cron's), not a run of some
+            customers"""
         run = self.create({
             "name": _("Reminders of %s", format_date(self.env, today)),
             "date": today,
             "company_ids": [fields.Command.set(companies.ids)],
             "warning": self._credit_statement_warnings(companies, today) or False,
+            "scheduled": scheduled,
         })
         if dossiers is None:
             dossier_ids = run._credit_dossiers_reached(companies, today)

@@ -71,8 +71,12 @@ class TestCronBatches(ScenarioCommon):
         self.assertEqual(self._reminded(), self.customers)
         self.assertEqual(len(run.action_ids), 3)
 
+        # a call of the cron left over from the finished run starts none
+        self._cron_call(batch_size=10)
+        self.assertEqual(self._runs_of_today(), run)
         # "Run Now" after a finished run starts a new one, which finds
         # everything planned already
+        self.Run.action_run_now()
         self._cron_call(batch_size=10)
         again = self._runs_of_today() - run
         self.assertRecordValues(again, [{"state": "done", "action_count": 0}])
@@ -85,6 +89,17 @@ class TestCronBatches(ScenarioCommon):
         progress = self._cron_call()
         self.assertRecordValues(progress, [{"done": 1, "remaining": 2}])
         self.assertEqual(len(self._reminded()), 1)
+
+    def test_reminders_sent_by_hand_do_not_replace_the_run_of_the_day(self):
+        dossier = self.env["credit.control.dossier"].search([("partner_id", "=", self.customers[0].id)])
+        with freeze_time(TODAY):
+            self.Run._credit_run(companies=self.company, dossiers=dossier)
+        self._cron_call(batch_size=10)
+        self.assertRecordValues(self._runs_of_today(), [
+            {"scheduled": False, "state": "done", "dossier_total": 1},
+            {"scheduled": True, "state": "done", "dossier_total": 3},
+        ])
+        self.assertEqual(self._reminded(), self.customers)
 
     def test_default_batch_in_one_call(self):
         progress = self._cron_call(batch_size=500)
