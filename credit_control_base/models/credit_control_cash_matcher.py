@@ -559,8 +559,7 @@ class CreditControlCashMatcher(models.AbstractModel):
                 self._credit_work_finished()
                 self.env["ir.cron"]._notify_progress(done=0, remaining=0)
                 return True
-            batches = Batch._credit_enqueue(
-                job, [ids[start:start + batch_size] for start in range(0, len(ids), batch_size)])
+            batches = Batch._credit_enqueue(job, Batch._credit_split(ids, batch_size))
             if Batch._credit_end_call_after_cut(batches):
                 return True
         Batch._cron_process_batches(job)

@@ -103,6 +103,23 @@ class CreditControlWorkBatch(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
+    def _credit_split(self, ids, batch_size, dispatch=True):
+        """``ids`` cut into lists of at most ``batch_size``, as many as a
+        multiple of the parallel workers (when dispatched to them) and of
+        even sizes: the workers then finish together, instead of one doing
+        the last batch alone while the others wait (11 batches on two
+        workers: six rounds of the slower one; 12 smaller ones: six smaller
+        rounds)."""
+        if not ids:
+            return []
+        count = -(-len(ids) // batch_size)
+        if dispatch and count > 1:
+            workers = self._credit_worker_count()
+            count = min(-(-count // workers) * workers, len(ids))
+        size = -(-len(ids) // count)
+        return [ids[start:start + size] for start in range(0, len(ids), size)]
+
+    @api.model
     def _credit_enqueue(self, owner, id_lists, dispatch=True):
         """Cut the work of ``owner`` (one record) into batches, one per list
         of ids, and wake the workers.

@@ -281,9 +281,8 @@ class CreditControlRun(models.Model):
             dossier_ids = run._credit_dossiers_reached(companies, today, dossiers.ids) if dossiers else []
         run.dossier_total = len(dossier_ids)
         if dossier_ids:
-            self.env["credit.control.work.batch"]._credit_enqueue(run, [
-                dossier_ids[start:start + batch_size] for start in range(0, len(dossier_ids), batch_size)
-            ], dispatch=dispatch)
+            Batch = self.env["credit.control.work.batch"]
+            Batch._credit_enqueue(run, Batch._credit_split(dossier_ids, batch_size, dispatch), dispatch=dispatch)
         else:
             run.state = "done"
         return run

@@ -100,6 +100,27 @@ class TestWorkBatches(ScenarioCommon):
                 with self.subTest(batch_size=batch_size, order=order):
                     self.assertEqual(self._in_savepoint(partial(self._split_run, batch_size, order)), whole)
 
+    def test_batches_even_and_a_multiple_of_the_workers(self):
+        """Cut so that the workers finish together: 2,701 customers in
+        batches of at most 250 on two workers make 12 batches of 226 or
+        less, not 11 of which one worker does the last alone."""
+        Param = self.env["ir.config_parameter"].sudo()
+        ids = list(range(1, 2702))
+        for workers, dispatch, sizes in (
+            ("2", True, [226] * 11 + [215]),
+            ("3", True, [226] * 11 + [215]),
+            ("4", True, [226] * 11 + [215]),
+            ("1", True, [246] * 10 + [241]),
+            ("2", False, [246] * 10 + [241]),
+        ):
+            with self.subTest(workers=workers, dispatch=dispatch):
+                Param.set_param("credit_control.parallel_workers", workers)
+                split = self.Batch._credit_split(ids, 250, dispatch)
+                self.assertEqual([len(batch) for batch in split], sizes)
+                self.assertEqual([i for batch in split for i in batch], ids, "each customer once, in order")
+        self.assertEqual(self.Batch._credit_split([7, 8, 9], 250), [[7, 8, 9]])
+        self.assertEqual(self.Batch._credit_split([], 250), [])
+
     def test_cron_calls_share_the_batches(self):
         """The run's cron call and a worker cron's call each take the next
         pending batch; the last one done finishes the run."""

@@ -525,8 +525,7 @@ class CreditControlDossier(models.Model):
             today = fields.Date.context_today(self)
             ids = self.search(["|", ("credit_scored_date", "=", False), ("credit_scored_date", "<", today)],
                               order="id").ids
-            batches = Batch._credit_enqueue(
-                job, [ids[start:start + batch_size] for start in range(0, len(ids), batch_size)])
+            batches = Batch._credit_enqueue(job, Batch._credit_split(ids, batch_size))
             if Batch._credit_end_call_after_cut(batches):
                 return
         Batch._cron_process_batches(job)
