@@ -69,7 +69,7 @@ would log one by one at commit.
 """
 from collections import defaultdict
 
-from odoo import Command, _, fields
+from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tools import SQL, formatLang
 from odoo.tools.mail import generate_tracking_message_id
@@ -245,7 +245,7 @@ def apply(proposals):
     counterparts._validate_fields([name for name, field in Line._fields.items() if field.store])
     counterparts._check_constrains_account_id_journal_id()
     if bank_moves._get_unbalanced_moves({"records": bank_moves}):
-        raise UserError(_("The entries of the bank lines would not be balanced: nothing was applied."))
+        raise UserError(env._("The entries of the bank lines would not be balanced: nothing was applied."))
 
     if _reconciled_by_odoo(env):
         partials = _reconcile_through_orm(env, pairs, counterparts, residuals)
@@ -487,7 +487,7 @@ def _lock_and_check(env, proposals, suspenses, pairs):
     for proposal, _suspense, item, amount in pairs:
         residual, reconciled, matched = state.get(item.id, (0.0, True, True))
         if reconciled or matched or proposal.currency_id.compare_amounts(residual, amount) < 0:
-            raise UserError(_(
+            raise UserError(env._(
                 "%(invoice)s no longer has %(amount)s to pay.",
                 invoice=item.move_id.name,
                 amount=formatLang(env, amount, currency_obj=proposal.currency_id),
@@ -504,7 +504,7 @@ def _lock_and_check(env, proposals, suspenses, pairs):
         st_line = proposal.statement_line_id
         liquidity, _suspense, _other = st_line._seek_for_lines()
         if locked[st_line.move_id.id] != {liquidity.id, suspense.id}:
-            raise UserError(_("The bank line %(name)s is already (partly) reconciled.", name=st_line.move_id.name))
+            raise UserError(env._("The bank line %(name)s is already (partly) reconciled.", name=st_line.move_id.name))
     return {item_id: values[0] for item_id, values in state.items()}
 
 
