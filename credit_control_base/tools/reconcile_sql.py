@@ -75,6 +75,8 @@ from odoo.tools import SQL, formatLang
 from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.translate import get_translation
 
+from .sql import next_ids
+
 
 def split(proposals):
     """``(simple, others)``: the proposals of ``proposals`` (checked,
@@ -329,8 +331,8 @@ def _reconcile(env, pairs, counterparts, residuals):
     for (proposal, _suspense, item, amount), counterpart in zip(pairs, counterparts, strict=True):
         left = proposal.currency_id.round(residuals[item.id] - amount)
         rows.append((item, counterpart, amount, left, proposal.currency_id.is_zero(left)))
-    partial_ids = _next_ids(env, Partial, len(rows))
-    full_ids = iter(_next_ids(env, Full, sum(1 for row in rows if row[4])))
+    partial_ids = next_ids(env.cr, Partial, len(rows))
+    full_ids = iter(next_ids(env.cr, Full, sum(1 for row in rows if row[4])))
     fulls = [next(full_ids) if row[4] else None for row in rows]
     invoices = Line.browse([row[0].id for row in rows]).move_id
     if not env.context.get("tracking_disable") and not env.context.get("mail_notrack"):
@@ -455,14 +457,6 @@ def _write_invoices(env, invoices):
             env.add_to_compute(field, left)
 
 
-def _next_ids(env, model, count):
-    if not count:
-        return []
-    return [row[0] for row in env.execute_query(SQL(
-        "SELECT nextval(%s) FROM generate_series(1, %s)", f"{model._table}_id_seq", count,
-    ))]
-
-
 def _lock_and_check(env, proposals, suspenses, pairs):
     """Lock the invoice items and the bank entries' items, in id order (no
     deadlock with another run), and check again, on what is locked, that
@@ -531,9 +525,7 @@ def _rewrite_bank_entries(env, proposals, suspenses, pairs):
     Line = env["account.move.line"]
     now = env.cr.now()
     uid = env.uid
-    new_ids = [row[0] for row in env.execute_query(SQL(
-        "SELECT nextval('account_move_line_id_seq') FROM generate_series(1, %s)", len(pairs),
-    ))]
+    new_ids = next_ids(env.cr, Line, len(pairs))
     given = {
         "account_id": SQL("v.account_id"),
         "partner_id": SQL("v.partner_id"),

@@ -54,3 +54,12 @@ def foreign_keys_by_index(cr):
     ``analyze_filled_tables``."""
     analyze_filled_tables(cr)
     yield
+
+
+def next_ids(cr, model, count):
+    """``count`` ids of ``model`` taken from its sequence at once, for rows
+    an SQL adapter inserts with their ids known beforehand."""
+    if not count:
+        return []
+    cr.execute(SQL("SELECT nextval(%s) FROM generate_series(1, %s)", f"{model._table}_id_seq", count))
+    return [row[0] for row in cr.fetchall()]

@@ -47,6 +47,8 @@ from psycopg2 import errors as pgerrors
 from odoo import fields
 from odoo.tools import SQL, float_is_zero, float_round
 
+from odoo.addons.credit_control_base.tools.sql import next_ids
+
 MAXINT = 2147483647
 INSERT_BATCH = 5000
 
@@ -174,10 +176,10 @@ class BankLineSqlWriter:
         Statement, Line = env["account.bank.statement"], env["account.bank.statement.line"]
         Move, Item = env["account.move"], env["account.move.line"]
         lines = [vals for st_vals in stmts_vals for vals in st_vals["transactions"]]
-        statement_ids = self._next_ids(Statement, len(stmts_vals))
-        line_ids = self._next_ids(Line, len(lines))
-        move_ids = self._next_ids(Move, len(lines))
-        item_ids = self._next_ids(Item, 2 * len(lines))
+        statement_ids = next_ids(self.cr, Statement, len(stmts_vals))
+        line_ids = next_ids(self.cr, Line, len(lines))
+        move_ids = next_ids(self.cr, Move, len(lines))
+        item_ids = next_ids(self.cr, Item, 2 * len(lines))
         now = self.cr.now()
         uid = env.uid
         audit = {"create_uid": uid, "write_uid": uid, "create_date": now, "write_date": now}
@@ -440,10 +442,6 @@ class BankLineSqlWriter:
     # LOW LEVEL
     # ------------------------------------------------------------------
 
-    def _next_ids(self, model, count):
-        self.cr.execute(SQL("SELECT nextval(%s) FROM generate_series(1, %s)", f"{model._table}_id_seq", count))
-        return [row[0] for row in self.cr.fetchall()]
-
     def _insert(self, *tables):
         """Insert the rows of each ``(model, rows)`` (dicts of column values)
         into the model's table, each with the model's defaults for the
@@ -561,7 +559,7 @@ class BankLineSqlWriter:
         without its work per follower (they have no computed column)."""
         if not follower_vals:
             return
-        follower_ids = self._next_ids(Followers, len(follower_vals))
+        follower_ids = next_ids(self.cr, Followers, len(follower_vals))
         self._insert((Followers, [
             {"id": follower_id, "res_model": vals["res_model"], "res_id": vals["res_id"],
              "partner_id": vals["partner_id"]}
