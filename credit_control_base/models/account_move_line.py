@@ -163,13 +163,8 @@ class AccountMoveLine(models.Model):
         ``overdue``, ``amount`` (residual in the document currency, with
         ``currency``) and ``amount_company`` (in company currency)."""
         as_of = as_of or fields.Date.context_today(self)
-        # only receivable items can be open: the other lines of the
-        # documents (products, taxes) are left out by their few accounts
-        # first, instead of each being checked (most of the lines of an
-        # e-mail's invoices, issue #19)
-        receivable = set(self.account_id.filtered(lambda a: a.account_type == "asset_receivable").ids)
         items = []
-        for line in self.filtered(lambda item: item.account_id.id in receivable and item._credit_is_open_item()):
+        for line in self.filtered(lambda item: item._credit_is_open_item()):
             due = line._credit_due_date()
             foreign = line.currency_id and line.currency_id != line.company_currency_id
             items.append({
