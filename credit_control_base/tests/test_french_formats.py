@@ -6,9 +6,9 @@ from lxml import etree
 from odoo.exceptions import ValidationError
 from odoo.modules.module import get_module_path
 from odoo.tests import tagged
-from odoo.tools import formatLang
+from odoo.tools import format_amount, formatLang
 
-from ..tools.lang_format import elide, format_percent
+from ..tools.lang_format import amount_formatter, elide, format_percent
 from .common import CreditControlCommon, load_french
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -94,6 +94,29 @@ class TestFrenchFormats(FrenchCommon):
             for msgstr in re.findall(r'^msgstr ((?:".*"\n?)+)', text, re.MULTILINE):
                 translated = "".join(re.findall(r'"(.*)"', msgstr))
                 self.assertFalse(synonyms.search(translated), f"{module}: {translated}")
+
+    def test_amounts_formatted_as_odoo_formats_them(self):
+        """The batch formatter of the reminder e-mails writes every amount
+        as Odoo's ``format_amount``: separators, grouping, rounding, the
+        symbol before or after, negative amounts, in French and English and
+        for another language code, a currency without decimals."""
+        currencies = self.env["res.currency"].with_context(active_test=False).search(
+            [("name", "in", ("EUR", "USD", "JPY", "KWD"))])
+        self.assertEqual(len(currencies), 4)
+        self.assertEqual(set(currencies.mapped("position")), {"before", "after"})
+        amounts = [0, 0.0, 5, -0.004, 0.005, 0.125, 2.675, 999.995, -1234.5, 1234567.891, -98765432.1, 1e9, True]
+        for lang in ("en_US", "fr_FR"):
+            env = self.env(context=dict(self.env.context, lang=lang))
+            formatter = amount_formatter(env)
+            for lang_code in (False, "fr_FR", "en_US", "xx_XX"):
+                for currency in currencies:
+                    for amount in amounts:
+                        with self.subTest(lang=lang, lang_code=lang_code, currency=currency.name, amount=amount):
+                            self.assertEqual(formatter(amount, currency, lang_code),
+                                             format_amount(env, amount, currency, lang_code))
+        euro = currencies.filtered(lambda c: c.name == "EUR")
+        self.assertEqual(amount_formatter(self.env_fr)(-1234.5, euro),
+                         "-\N{ZERO WIDTH NO-BREAK SPACE}1\N{NO-BREAK SPACE}234,50\N{NO-BREAK SPACE}€")
 
     def test_monetary_fields_show_their_currency(self):
         """Every amount of a credit-control view comes with its currency:

@@ -9,6 +9,8 @@ from odoo.exceptions import UserError
 from odoo.tools import safe_eval
 from odoo.tools.rendering_tools import parse_inline_template
 
+from odoo.addons.credit_control_base.tools.lang_format import amount_formatter
+
 _logger = logging.getLogger(__name__)
 
 ACTION_MODEL = "credit.control.action"
@@ -66,9 +68,13 @@ def _batch_eval_context(renderer):
     (about 7 % of the composition of a run's e-mails, issue #19). Odoo's
     function formats every date the first time it is met; its result
     depends only on its arguments (date, format, language code) and on the
-    renderer's language and time zone, the same for the whole batch."""
+    renderer's language and time zone, the same for the whole batch.
+    Its ``format_amount`` reads each language and currency once for the
+    batch (``amount_formatter``: a tenth of the composition), and writes
+    every amount as Odoo's function does."""
     variables = renderer._render_eval_context()
     variables["format_date"] = _formatted_once(variables["format_date"])
+    variables["format_amount"] = amount_formatter(renderer.env)
     return variables
 
 

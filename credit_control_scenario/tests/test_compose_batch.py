@@ -85,6 +85,27 @@ class TestComposeBatch(ScenarioCommon):
                 self.assertEqual(values["subject"], f"{self.company.name}: payment reminder")
         self.assertFalse(mails.credit_template_id)
 
+    def test_body_is_odoo_rendering_then_sanitizing(self):
+        """Each e-mail composed in batch carries Odoo's own rendering of its
+        template on its reminder alone (the e-mail's body), and the message
+        stores it as ``mail.message.create`` sanitizes it."""
+        mails = self._queued_mails()
+        templates = {mail.id: mail.credit_template_id for mail in mails}
+        actions = self.env["credit.control.action"].browse(mails.mapped("res_id"))
+        expected = {}
+        for mail in mails:
+            action = actions.browse(mail.res_id)
+            # the template in the language Odoo renders it for this reminder
+            [(template, _ids)] = templates[mail.id]._classify_per_lang(action.ids).values()
+            rendered = template._render_field("body_html", action.ids)[action.id]
+            message = self.env["mail.message"].create({"model": action._name, "res_id": action.id, "body": rendered})
+            expected[mail.res_id] = (rendered, message.body)
+        mails._credit_compose()
+        self.env.invalidate_all()
+        for mail in mails:
+            self.assertEqual((mail.body_html, mail.body), expected[mail.res_id])
+        self.assertEqual(len({body for body, _message in expected.values()}), len(mails))
+
     def test_queries_do_not_grow_with_the_emails(self):
         mails = self._queued_mails()
         # an English and a French customer, then the six others

@@ -236,6 +236,41 @@ class TestBatchRendering(ScenarioCommon):
             self.assertIn("Tuesday 10 March 2026", body[action.id])
             self.assertIn("mardi 10 mars 2026", body[action.id])
 
+    def test_batch_formats_amounts_as_single_rendering(self):
+        """The amounts of a batch (each language and currency read once)
+        come out as Odoo formats them record by record: in English and in
+        French, in another language code, negative and grouped."""
+        load_french(self.env)
+        customers = [self._customer("Garage Dupont", lang="fr_FR"), self._customer("Atelier Roux", lang="en_US"),
+                     self._customer("Boulangerie Petit", lang="fr_FR")]
+        for index, customer in enumerate(customers):
+            self._create_invoice(customer, 1234.5 + index, due=date(2026, 3, 1))
+        with freeze_time(date(2026, 3, 10)):
+            actions = self.env["credit.control.scenario.run"]._credit_run(companies=self.company).action_ids
+        template = self.env["mail.template"].create({
+            "name": "Amounts",
+            "model_id": self.env["ir.model"]._get_id(actions._name),
+            "subject": "{{ format_amount(object.amount, object.currency_id) }}",
+            "body_html": """<div>
+                <p t-out="format_amount(object.amount, object.currency_id)"/>
+                <p t-out="format_amount(-object.amount * 1000, object.currency_id)"/>
+                <p t-out="format_amount(object.amount, object.currency_id, object.partner_id.lang)"/>
+                <p t-foreach="object.move_ids._credit_instalments(object.date)" t-as="item"
+                   t-out="format_amount(item['amount'], item['currency'], lang_code=object.partner_id.lang)"/>
+            </div>""",
+        })
+        for lang in ("en_US", "fr_FR"):
+            localized = template.with_context(lang=lang)
+            for fname in ("body_html", "subject"):
+                batch = localized._render_field(fname, actions.ids)
+                singles = {action.id: localized._render_field(fname, action.ids)[action.id] for action in actions}
+                self.assertEqual(batch, singles)
+        body = template.with_context(lang="en_US")._render_field("body_html", actions.ids)
+        english = actions.filtered(lambda a: a.partner_id.lang == "en_US")
+        self.assertIn("-\N{ZERO WIDTH NO-BREAK SPACE}1,235,500.00", body[english.id])
+        for action in actions - english:
+            self.assertRegex(body[action.id], "1\N{NO-BREAK SPACE}23[46],50")
+
     def test_hostile_values_are_escaped_and_sanitized(self):
         """A customer named with markup, and a template that writes a field
         holding raw HTML: the e-mails composed in batch are the ones
