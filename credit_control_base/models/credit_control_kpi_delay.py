@@ -140,8 +140,10 @@ class CreditControlKpiDelay(models.Model):
     def _kpi_customer_delays_sql(self, date_from, date_to, company_ids, from_reconciliations=False):
         """Query of each customer's usual delay over the payments dated
         after ``date_from`` and up to ``date_to``: the amount-weighted
-        average of their days late. Columns: partner_id, company_id, days
-        (NULL when what was paid sums to 0).
+        average of their days late. Columns: partner_id, company_id, days;
+        no row for a customer without payments (or whose payments and
+        their reversals cancel out: a removed reconciliation leaves both
+        rows until the nightly sum).
 
         :param from_reconciliations: read the reconciliations of the period
             rather than their sums per customer and day: the proof that
@@ -160,6 +162,7 @@ class CreditControlKpiDelay(models.Model):
               FROM %s d
              WHERE date > %s AND date <= %s AND company_id IN %s
           GROUP BY 1, 2
+            HAVING SUM(amount) <> 0
             """,
             delays, date_from, date_to, tuple(company_ids),
         )

@@ -21,7 +21,8 @@ class CreditControlKpiForecast(models.AbstractModel):
     Each open instalment is expected on its due date shifted by its
     customer's usual delay: the amount-weighted average, over the payments
     of the last year, of the days between due date and payment (0 without
-    history, negative for early payers). What is expected before the first
+    history, negative for early payers), read from the payments kept per
+    customer and day (``credit.control.kpi.delay``). What is expected before the first
     week (already late) falls in the first week. Payment promises, payment
     plans and predicted payment dates replace the estimate of their
     invoices through ``account.move._credit_forecast_overrides``, each kind
