@@ -19,6 +19,7 @@ from . import credit_control_cash_remittance
 from . import credit_control_kpi
 from . import credit_control_kpi_balance
 from . import credit_control_kpi_sales
+from . import credit_control_kpi_delay
 from . import credit_control_kpi_cei
 from . import credit_control_kpi_forecast
 from . import credit_control_kpi_provision

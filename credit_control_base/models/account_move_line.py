@@ -3,6 +3,9 @@ from odoo.tools import SQL, create_index
 
 from .credit_control_kpi_balance import LINE_TRACKED_FIELDS
 
+# Item fields whose change on a reconciled item moves its payments' days late.
+DELAY_TRACKED_FIELDS = {"date", "date_maturity"}
+
 # What the open-item definition reads: flushed before any query composed
 # with it, so that no search reads a stale residual.
 OPEN_ITEM_FIELDS = [
@@ -73,9 +76,15 @@ class AccountMoveLine(models.Model):
             posted = self.filtered(lambda line: line.parent_state == "posted")
         Balance = self.env["credit.control.kpi.balance"]
         before = Balance._kpi_lines_movements(posted) if posted else []
+        # and the days late of the payments already reconciled on it
+        Delay = self.env["credit.control.kpi.delay"]
+        dated = posted if DELAY_TRACKED_FIELDS.intersection(vals) else self.browse()
+        delays = Delay._kpi_lines_delays(dated) if dated else []
         result = super().write(vals)
         if posted:
             Balance._kpi_lines_changed(posted, before)
+        if delays:
+            Delay._kpi_lines_changed(dated, delays)
         return result
 
     # ------------------------------------------------------------------

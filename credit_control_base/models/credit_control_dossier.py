@@ -627,3 +627,5 @@ class CreditControlDossier(models.Model):
         self.env["credit.control.kpi.balance"].sudo()._kpi_compact()
         # the DSO's credit sales: one row per customer and day again
         self.env["credit.control.kpi.sales"].sudo()._kpi_compact()
+        # the forecast's payment delays: one row per customer and day again
+        self.env["credit.control.kpi.delay"].sudo()._kpi_compact()

@@ -113,6 +113,7 @@ class CreditControlKpi(models.AbstractModel):
         self.env["account.partial.reconcile"].flush_model()
         self.env["credit.control.dossier"].flush_model()
         self.env["credit.control.kpi.sales"].flush_model()
+        self.env["credit.control.kpi.delay"].flush_model()
         self.env["res.partner"].flush_model(["commercial_partner_id"])
         self.env["res.company"].flush_model()
 

@@ -21,7 +21,8 @@ class CreditControlKpiForecast(models.AbstractModel):
     Each open instalment is expected on its due date shifted by its
     customer's usual delay: the amount-weighted average, over the payments
     of the last year, of the days between due date and payment (0 without
-    history, negative for early payers). What is expected before the first
+    history, negative for early payers), read from the payments kept per
+    customer and day (``credit.control.kpi.delay``). What is expected before the first
     week (already late) falls in the first week. Payment promises, payment
     plans and predicted payment dates replace the estimate of their
     invoices through ``account.move._credit_forecast_overrides``, each kind
@@ -32,9 +33,15 @@ class CreditControlKpiForecast(models.AbstractModel):
     _description = "Credit Control KPIs: Cash-in Forecast"
 
     @api.model
-    def _kpi_forecast_items_query(self, today, company_ids, filters=None):
+    def _kpi_forecast_items_query(self, today, company_ids, filters=None, from_reconciliations=False):
         """Open instalments with their expected week (0 = this week, may be
-        beyond the horizon): columns move_id, week, amount."""
+        beyond the horizon): columns move_id, week, amount.
+
+        :param from_reconciliations: read the customers' delays from the
+            reconciliations of the year rather than from their sums per
+            customer and day (``credit.control.kpi.delay``): the proof that
+            both agree
+        """
         where = [SQL("TRUE")]
         for fname, value in (filters or {}).items():
             column = {"segment_id": SQL("d.segment_id"), "collector_id": SQL("d.collector_id"),
@@ -43,17 +50,7 @@ class CreditControlKpiForecast(models.AbstractModel):
         Line = self.env["account.move.line"]
         return SQL(
             """
-            WITH delay AS (
-                SELECT im.commercial_partner_id AS partner_id, il.company_id,
-                       SUM(pr.amount * (pr.max_date - %(paid_due)s))
-                           / NULLIF(SUM(pr.amount), 0) AS days
-                  FROM account_partial_reconcile pr
-                  JOIN account_move_line il ON il.id = pr.debit_move_id
-                  JOIN account_move im ON im.id = il.move_id
-                 WHERE pr.max_date > %(today)s::date - %(history)s AND pr.max_date <= %(today)s
-                   AND im.move_type IN %(types)s AND il.company_id IN %(company_ids)s
-              GROUP BY 1, 2
-            )
+            WITH delay AS (%(delays)s)
             SELECT l.move_id,
                    FLOOR((%(due)s + ROUND(COALESCE(dl.days, 0))::int
                           - %(today)s::date) / 7.0)::int AS week,
@@ -68,9 +65,11 @@ class CreditControlKpiForecast(models.AbstractModel):
             """,
             today=today,
             due=Line._credit_due_date_sql(),
-            paid_due=Line._credit_due_date_sql("il"),
+            # each customer's payments of the year, kept per day (not the year's reconciliations)
+            delays=self.env["credit.control.kpi.delay"]._kpi_customer_delays_sql(
+                fields.Date.to_date(today) - timedelta(days=HISTORY_DAYS), today, company_ids, from_reconciliations,
+            ),
             open_item=Line._credit_open_item_sql(),
-            history=HISTORY_DAYS,
             types=COLLECTIBLE_MOVE_TYPES,
             company_ids=tuple(company_ids),
             where=SQL(" AND ").join(where),
@@ -94,14 +93,14 @@ class CreditControlKpiForecast(models.AbstractModel):
         return overrides
 
     @api.model
-    def _kpi_forecast_rows(self, today, company_ids, filters=None):
+    def _kpi_forecast_rows(self, today, company_ids, filters=None, from_reconciliations=False):
         """The open instalments of ``_kpi_forecast_items_query``, read once
         for every figure of the forecast: ``[(move id, week, amount)]``,
         the week raised to 0 (what is already late is expected this week),
         the latest weeks first."""
         rows = self.env.execute_query(SQL(
             "SELECT move_id, week, amount FROM (%s) i",
-            self._kpi_forecast_items_query(today, company_ids, filters),
+            self._kpi_forecast_items_query(today, company_ids, filters, from_reconciliations),
         ))
         # sorted here: PostgreSQL would sort them on disk, for the few overridden invoices that need it
         rows.sort(key=lambda row: -row[1])
@@ -144,7 +143,7 @@ class CreditControlKpiForecast(models.AbstractModel):
         return overrides, leftovers
 
     @api.model
-    def _kpi_forecast(self, today=None, company_ids=None, filters=None):
+    def _kpi_forecast(self, today=None, company_ids=None, filters=None, from_reconciliations=False):
         """Return ``[{week, date_from, date_to, estimated, <kind>...,
         amount}]`` for the next 12 weeks (week 0 starts today), amounts in
         company currency: ``estimated`` from the payment history, one key
@@ -153,7 +152,7 @@ class CreditControlKpiForecast(models.AbstractModel):
         today = today or fields.Date.context_today(self)
         company_ids = company_ids or self.env.companies.ids
         self.env["credit.control.kpi"]._kpi_flush()
-        rows = self._kpi_forecast_rows(today, company_ids, filters)
+        rows = self._kpi_forecast_rows(today, company_ids, filters, from_reconciliations)
         overrides, leftovers = self._kpi_forecast_expected(rows)
         # Summed as PostgreSQL sums numeric, then made a float: the figures of
         # a SQL SUM per week to the last bit (a sum of floats is not). The

@@ -67,6 +67,8 @@ MATRIX = {
     "credit.control.kpi.balance":            ("----", "----", "----", "r---", "----", "----", "----"),
     # the DSO's credit sales per customer and day, written by the posting hooks only
     "credit.control.kpi.sales":              ("----", "----", "----", "r---", "----", "----", "----"),
+    # the forecast's payment delays per customer and day, written by the reconciliation hooks only
+    "credit.control.kpi.delay":              ("----", "----", "----", "r---", "----", "----", "----"),
     # Invoicing's entries: read through the suite's rights, writes stay Billing's
     "account.move":                          ("----", "r---", "r---", "r---", "rwcu", "----", "r---"),
     "account.move.line":                     ("----", "r---", "r---", "r---", "rwcu", "----", "r---"),

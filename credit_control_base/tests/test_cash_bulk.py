@@ -113,6 +113,13 @@ class TestReconcileSql(CashCommon):
           GROUP BY 1, 2, 3 HAVING SUM(balance) <> 0 OR SUM(sales) <> 0 ORDER BY 1, 2, 3
             """,
         ))
+        # and the forecast's payments per customer and day
+        snapshot["credit_control_kpi_delay"] = self.env.execute_query(SQL(
+            """
+            SELECT company_id, partner_id, date, SUM(amount), SUM(amount_days) FROM credit_control_kpi_delay
+          GROUP BY 1, 2, 3 HAVING SUM(amount) <> 0 OR SUM(amount_days) <> 0 ORDER BY 1, 2, 3
+            """,
+        ))
         snapshot["account_bank_statement_line"] = self._rows(
             "account_bank_statement_line", SQL("id = ANY(%s) ORDER BY id", st_lines.ids))
         snapshot["credit_control_cash_proposal"] = [
@@ -173,6 +180,7 @@ class TestReconcileSql(CashCommon):
                     self.assertEqual((by_adapter[table] - rows, rows - by_adapter[table]), (Counter(), Counter()))
                 self.assertEqual(by_adapter[table], rows)
         self.assertEqual(proposals.mapped("state"), ["reconciled"] * 6)
+        self.assertTrue(by_adapter["credit_control_kpi_delay"], "the payments are in the forecast's delays")
         self.assertEqual(invoices.mapped("amount_residual"), [0.0, 0.0, 0.0, 700.0, 0.0, 0.0, 0.0])
         self.assertEqual(invoices.mapped("payment_state"),
                          ["paid", "paid", "paid", "partial", "paid", "paid", "paid"])

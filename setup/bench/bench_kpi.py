@@ -131,6 +131,39 @@ def _check_sales(env, company, today):
     return checks
 
 
+def _check_delays(env, company, today):
+    """Whether the forecast's payments per customer and day
+    (``credit.control.kpi.delay``, kept up to date by the reconciliation
+    hooks) equal the reconciliations summed again, and the forecast read
+    from them (today and 90 days ago) the forecast read from the
+    reconciliations."""
+    from odoo.tools import SQL  # noqa: PLC0415 (odoo is importable once the environment is set up)
+
+    Delay = env["credit.control.kpi.delay"]
+    Delay._kpi_flush_ledger()
+    Delay.flush_model()
+    [(differences,)] = env.execute_query(SQL(
+        """
+        WITH tbl AS (
+            SELECT company_id, partner_id, date, SUM(amount) AS amount, SUM(amount_days) AS amount_days
+              FROM credit_control_kpi_delay GROUP BY 1, 2, 3
+        )
+        SELECT COUNT(*) FROM tbl FULL JOIN (%s) ledger
+            ON ledger.company_id = tbl.company_id AND ledger.date = tbl.date
+           AND ledger.partner_id IS NOT DISTINCT FROM tbl.partner_id
+         WHERE COALESCE(tbl.amount, 0) <> COALESCE(ledger.amount, 0)
+            OR COALESCE(tbl.amount_days, 0) <> COALESCE(ledger.amount_days, 0)
+        """,
+        Delay._kpi_delays_sql(SQL("TRUE")),
+    ))
+    checks = {"table": differences == 0}
+    Forecast = env["credit.control.kpi.forecast"]
+    for as_of in (today, today - timedelta(days=90)):
+        table = Forecast._kpi_forecast(as_of, company.ids)
+        checks[as_of.isoformat()] = table == Forecast._kpi_forecast(as_of, company.ids, from_reconciliations=True)
+    return checks
+
+
 def main():
     args = parse_args()
     with odoo_env(args) as root_env:
@@ -190,6 +223,8 @@ def main():
         context["shared_open_items_equal_ledger"] = _check_shared_items(env, company, today)
         context["sales_table_equals_invoices"] = _check_sales(env, company, today)
         context["sales_table_rows"] = env["credit.control.kpi.sales"].search_count([])
+        context["delay_table_equals_reconciliations"] = _check_delays(env, company, today)
+        context["delay_table_rows"] = env["credit.control.kpi.delay"].search_count([])
         context["balance_table_rows"] = env["credit.control.kpi.balance"].search_count([])
         bench.report(args.output, context)
         print(f"\nreceivable lines of {company.name}: {lines:,} (all companies {all_lines:,}, open {open_lines:,})")
@@ -204,6 +239,8 @@ def main():
               f"{context['balance_table_equals_ledger']}")
         print(f"credit sales per customer and day ({context['sales_table_rows']:,} rows) and every DSO figure "
               f"equal the invoices': {context['sales_table_equals_invoices']}")
+        print(f"payments per customer and day ({context['delay_table_rows']:,} rows) and the forecast "
+              f"equal the reconciliations': {context['delay_table_equals_reconciliations']}")
 
 
 if __name__ == "__main__":

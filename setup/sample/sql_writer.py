@@ -168,7 +168,7 @@ class SqlWriter:
         # the daily receivables and the credit sales per customer the
         # posting hooks keep up to date through the ORM: computed again
         # from the rows written here
-        for model in ('credit.control.kpi.balance', 'credit.control.kpi.sales'):
+        for model in ('credit.control.kpi.balance', 'credit.control.kpi.sales', 'credit.control.kpi.delay'):
             if model in self.env:
                 self.env[model]._kpi_rebuild()
         Move, Payment = self.env['account.move'], self.env['account.payment']
