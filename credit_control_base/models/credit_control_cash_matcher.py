@@ -14,6 +14,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..const import COLLECTIBLE_MOVE_TYPES
+from ..tools import proposal_sql
 from .credit_control_cash_index import (  # noqa: F401 (compact, parse_amounts: imported from here)
     CashIndex,
     compact,
@@ -416,7 +417,7 @@ class CreditControlCashMatcher(models.AbstractModel):
                 index.allocate(match["allocations"])
             vals_list.append(Proposal._credit_values(source, match, index))
             automatic.append(bool(apply))
-        proposals = Proposal.create(vals_list)
+        proposals = proposal_sql.create(self.env, vals_list)
         if auto:
             Proposal.browse([p.id for p, apply in zip(proposals, automatic, strict=True) if apply]) \
                 ._credit_apply_automatically()
@@ -442,22 +443,43 @@ class CreditControlCashMatcher(models.AbstractModel):
             ]
             if statement_lines is not None:
                 domain.append(("id", "in", statement_lines.ids))
-            st_lines = self.env["account.bank.statement.line"].search_fetch(
-                domain, ["date", "payment_ref", "partner_id", "amount", "amount_currency", "foreign_currency_id",
-                         "currency_id", "company_id", "partner_name", "account_number"], order="date, id")
-            for st_line in st_lines:
-                currency = st_line.foreign_currency_id or st_line.currency_id
+            Line = self.env["account.bank.statement.line"]
+            ids = list(Line._search(domain, order="date, id"))
+            # their values read in one query (the ORM's per-record reads
+            # were a tenth of the matching of 10,000 lines); the lines'
+            # search applies the rights and record rules
+            for fname in ("partner_id", "amount", "amount_currency", "foreign_currency_id", "currency_id",
+                          "company_id", "partner_name", "account_number", "payment_ref", "move_id"):
+                Line.flush_model([fname])
+            self.env["account.move"].flush_model(["date"])
+            self.env["res.partner"].flush_model(["commercial_partner_id"])
+            rows = self.env.execute_query(SQL(
+                """
+                SELECT l.id, m.date, l.company_id, p.commercial_partner_id, l.partner_name, l.account_number,
+                       c.id, c.decimal_places, l.foreign_currency_id IS NOT NULL, l.amount_currency, l.amount,
+                       l.payment_ref
+                  FROM unnest(%s::int[]) WITH ORDINALITY AS s(id, rank)
+                  JOIN account_bank_statement_line l ON l.id = s.id
+                  JOIN account_move m ON m.id = l.move_id
+                  JOIN res_currency c ON c.id = COALESCE(l.foreign_currency_id, l.currency_id)
+             LEFT JOIN res_partner p ON p.id = l.partner_id
+              ORDER BY s.rank
+                """,
+                ids,
+            )) if ids else []
+            for (line_id, line_date, company_id, partner_id, partner_name, account_number, currency_id, digits,
+                 foreign, amount_currency, amount, label) in rows:
                 sources.append({
-                    "statement_line_id": st_line.id,
-                    "date": st_line.date,
-                    "company_id": st_line.company_id.id,
-                    "partner_id": st_line.partner_id.commercial_partner_id.id,
-                    "partner_name": st_line.partner_name or "",
-                    "account_number": st_line.account_number or "",
-                    "currency_id": currency.id,
-                    "digits": currency.decimal_places,
-                    "amount": st_line.amount_currency if st_line.foreign_currency_id else st_line.amount,
-                    "label": st_line.payment_ref or "",
+                    "statement_line_id": line_id,
+                    "date": line_date,
+                    "company_id": company_id,
+                    "partner_id": partner_id or False,
+                    "partner_name": partner_name or "",
+                    "account_number": account_number or "",
+                    "currency_id": currency_id,
+                    "digits": digits,
+                    "amount": float(amount_currency if foreign else amount),
+                    "label": label or "",
                 })
         if statement_lines is None or payment_lines is not None:
             self.env["account.move.line"].flush_model()
