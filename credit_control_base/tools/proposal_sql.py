@@ -30,7 +30,7 @@ them (``_created_by_orm``): the ORM creates them otherwise, as before.
 """
 from odoo.tools import SQL, float_repr, float_round
 
-from .sql import copy_message, next_ids
+from .sql import copy_message, foreign_keys_by_index, next_ids
 
 LOG_COLUMNS = ("create_uid", "create_date", "write_uid", "write_date")
 # The stored columns each model has (besides id and LOG_COLUMNS), and of
@@ -73,10 +73,14 @@ def create(env, vals_list):
     Line.flush_model()
     ids = next_ids(env.cr, Proposal, len(vals_list))
     rows = _proposal_rows(env, vals_list)
-    _insert(env, Proposal, ids, rows)
+    # the bank lines were imported in this transaction, the proposals are
+    # new: their foreign keys checked by index, not by reading those tables
+    with foreign_keys_by_index(env.cr):
+        _insert(env, Proposal, ids, rows)
     line_rows = _line_rows(Line, vals_list, ids, rows)
     if line_rows:
-        _insert(env, Line, next_ids(env.cr, Line, len(line_rows)), line_rows)
+        with foreign_keys_by_index(env.cr):
+            _insert(env, Line, next_ids(env.cr, Line, len(line_rows)), line_rows)
     proposals = Proposal.browse(ids)
     _write_chatter(env, proposals)
     return proposals
