@@ -22,15 +22,24 @@ AMOUNT_RE = re.compile(
 )
 
 
+ALNUM_RE = re.compile(r"[A-Za-z0-9]+")
+NOT_ALNUM_RE = re.compile(r"[^A-Za-z0-9]+")
+
+
 def compact(text):
     """Uppercase letters and digits of ``text`` without any separator, and
     for each kept character its position in ``text``."""
     chars, positions = [], []
-    for index, char in enumerate(text or ""):
-        if char.isalnum() and char.isascii():
-            chars.append(char.upper())
-            positions.append(index)
-    return "".join(chars), positions
+    for match in ALNUM_RE.finditer(text or ""):
+        chars.append(match.group())
+        positions.extend(range(match.start(), match.end()))
+    return "".join(chars).upper(), positions
+
+
+def compact_key(text):
+    """``compact(text)`` without the positions (the index's keys: one
+    regular expression instead of a test per character)."""
+    return NOT_ALNUM_RE.sub("", text or "").upper()
 
 
 def parse_amounts(text):
@@ -78,7 +87,7 @@ class CashIndex:
             self.items[line_id] = item
             self.by_move[move_id].append(line_id)
             for value in {name, reference}:
-                key = compact(value)[0]
+                key = compact_key(value)
                 if len(key) >= MIN_KEY_LENGTH:
                     self.by_key[key].add(line_id)
                     self.by_ocr[key.translate(OCR_TABLE)].add(line_id)
@@ -104,10 +113,9 @@ class CashIndex:
         for ocr, index, haystack in ((False, self.by_key, key), (True, self.by_ocr, key.translate(OCR_TABLE))):
             for length in self.key_lengths:
                 for start in range(len(haystack) - length + 1):
-                    if any(taken[start:start + length]):
-                        continue
+                    # the look-up first: most slices are no reference
                     line_ids = index.get(haystack[start:start + length])
-                    if line_ids:
+                    if line_ids and not any(taken[start:start + length]):
                         taken[start:start + length] = [True] * length
                         found.append((line_ids, ocr, positions[start], positions[start + length - 1] + 1))
         return sorted(found, key=lambda f: f[2])

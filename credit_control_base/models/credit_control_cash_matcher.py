@@ -14,6 +14,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..const import COLLECTIBLE_MOVE_TYPES
+from ..tools import proposal_sql
 from .credit_control_cash_index import (  # noqa: F401 (compact, parse_amounts: imported from here)
     CashIndex,
     compact,
@@ -214,7 +215,7 @@ class CreditControlCashMatcher(models.AbstractModel):
                 if not any(index.items[i]["residual"] > 0 for i in index.by_move.get(move["id"], ()))]
         paid_names = ", ".join(sorted({move["name"] for move in paid}))
         if not items and paid:
-            return self._credit_result("duplicate", "duplicate", [], source, cents, False, _(
+            return self._credit_result("duplicate", "duplicate", [], source, cents, False, self.env._(
                 "The label quotes %(names)s, already paid or credited: probably a duplicate payment, "
                 "to refund or to match by hand.", names=paid_names))
         proposal = None
@@ -222,7 +223,7 @@ class CreditControlCashMatcher(models.AbstractModel):
             proposal = self._credit_match_reference(index, source, items, ocr, cents, tolerance, writeoff)
             if paid:
                 proposal["confidence"] = min(proposal["confidence"], PAYER_UNKNOWN_CAP)
-                proposal["explanation"] = _(
+                proposal["explanation"] = self.env._(
                     "%(explanation)s The label also quotes %(names)s, already paid: to review.",
                     explanation=proposal["explanation"], names=paid_names)
             if proposal["payer_confirmed"] or len(payer_ids) != 1:
@@ -234,7 +235,7 @@ class CreditControlCashMatcher(models.AbstractModel):
         by_amount = self._credit_match_amount(index, source, next(iter(payer_ids)), cents, tolerance, writeoff)
         if by_amount and (proposal or source["quoted_any"]):
             by_amount["confidence"] = min(by_amount["confidence"], 80)
-            by_amount["explanation"] = _(
+            by_amount["explanation"] = self.env._(
                 "%(explanation)s The label quotes an invoice number that is not one of this customer's "
                 "open invoices: to review.", explanation=by_amount["explanation"])
         return by_amount or proposal
@@ -260,24 +261,26 @@ class CreditControlCashMatcher(models.AbstractModel):
         total = sum(to_cents(item["residual"], item["digits"]) for item in items)
         if total == cents:
             level = "reference_ocr" if ocr else "reference"
-            return self._credit_result("reference", level, items, source, cents, writeoff, _(
+            return self._credit_result("reference", level, items, source, cents, writeoff, self.env._(
                 "Invoice numbers found in the label: %(names)s.", names=names))
         if cents < total <= cents + tolerance:
-            return self._credit_result("reference", "reference_tolerance", items, source, cents, writeoff, _(
+            return self._credit_result("reference", "reference_tolerance", items, source, cents, writeoff, self.env._(
                 "Invoice numbers found in the label: %(names)s; the difference is within the bank fee tolerance.",
                 names=names))
         if cents < total and len(items) > 1:
             # "FACT 204 279 123" for two of them: the only combination that adds up
             subsets = [combination for combination in self._credit_subsets(items, cents)]
             if len(subsets) == 1:
-                return self._credit_result("reference", "reference_sum", subsets[0], source, cents, writeoff, _(
+                explanation = self.env._(
                     "Invoice numbers found in the label: %(names)s; only %(paid)s add up to the amount.",
-                    names=names, paid=", ".join(item["name"] for item in subsets[0])))
+                    names=names, paid=", ".join(item["name"] for item in subsets[0]))
+                return self._credit_result(
+                    "reference", "reference_sum", subsets[0], source, cents, writeoff, explanation)
         if cents < total:
             level = "reference_partial" if len(items) == 1 else "reference_multi_partial"
-            return self._credit_result("reference", level, items, source, cents, False, _(
+            return self._credit_result("reference", level, items, source, cents, False, self.env._(
                 "Invoice numbers found in the label: %(names)s, paid in part.", names=names))
-        return self._credit_result("reference", "reference_overpaid", items, source, cents, False, _(
+        return self._credit_result("reference", "reference_overpaid", items, source, cents, False, self.env._(
             "Invoice numbers found in the label: %(names)s; the rest of the amount stays to be matched.",
             names=names))
 
@@ -301,27 +304,27 @@ class CreditControlCashMatcher(models.AbstractModel):
         group = (company_id, partner_id, currency_id)
         exact = index.by_exact_amount(group, cents)
         if len(exact) == 1:
-            return self._credit_result("amount", "amount", exact, source, cents, writeoff, _(
+            return self._credit_result("amount", "amount", exact, source, cents, writeoff, self.env._(
                 "The customer's only open invoice of this amount."))
         if len(exact) > 1:
             exact = sorted(exact, key=lambda item: (item["due"] or fields.Date.today(), item["id"]))
-            return self._credit_result("amount", "amount_ambiguous", exact[:1], source, cents, writeoff, _(
+            return self._credit_result("amount", "amount_ambiguous", exact[:1], source, cents, writeoff, self.env._(
                 "%(count)s open invoices of this amount (%(names)s): the oldest is suggested.",
                 count=len(exact), names=", ".join(item["name"] for item in exact)))
         sums = index.subset_sums(group, cents, cents)
         if len(sums) == 1:
-            return self._credit_result("sum", "sum", sums[0], source, cents, writeoff, _(
+            return self._credit_result("sum", "sum", sums[0], source, cents, writeoff, self.env._(
                 "The only combination of the customer's open invoices adding up to this amount."))
         if sums:
             return None
         if tolerance:
             near = index.within_tolerance(group, cents, cents + tolerance)
             if len(near) == 1:
-                return self._credit_result("amount", "amount_tolerance", near, source, cents, writeoff, _(
+                return self._credit_result("amount", "amount_tolerance", near, source, cents, writeoff, self.env._(
                     "The customer's only open invoice within the bank fee tolerance of this amount."))
             sums = index.subset_sums(group, cents, cents + tolerance)
             if len(sums) == 1:
-                return self._credit_result("sum", "sum_tolerance", sums[0], source, cents, writeoff, _(
+                return self._credit_result("sum", "sum_tolerance", sums[0], source, cents, writeoff, self.env._(
                     "The only combination of the customer's open invoices adding up to this amount, "
                     "within the bank fee tolerance."))
         return None
@@ -351,16 +354,16 @@ class CreditControlCashMatcher(models.AbstractModel):
             pass
         elif not payer_ids:
             confidence = min(confidence, PAYER_UNKNOWN_CAP)
-            explanation = _("%(explanation)s Nothing on the bank line says who paid: to review.",
+            explanation = self.env._("%(explanation)s Nothing on the bank line says who paid: to review.",
                             explanation=explanation)
         elif not confirmed:
             confidence = min(confidence, PAYER_OTHER_CAP)
-            explanation = _("%(explanation)s The invoices are of another customer than the payer's.",
+            explanation = self.env._("%(explanation)s The invoices are of another customer than the payer's.",
                             explanation=explanation)
         elif how == "iban":
-            explanation = _("%(explanation)s Payer recognised by its bank account.", explanation=explanation)
+            explanation = self.env._("%(explanation)s Payer recognised by its bank account.", explanation=explanation)
         elif how == "name":
-            explanation = _("%(explanation)s Payer recognised by its name.", explanation=explanation)
+            explanation = self.env._("%(explanation)s Payer recognised by its name.", explanation=explanation)
         return {
             "rule": rule,
             "confidence": confidence,
@@ -406,7 +409,7 @@ class CreditControlCashMatcher(models.AbstractModel):
             if frozenset(line_id for line_id, _amount in match["allocations"]) in source["history"]["rejected"]:
                 continue  # the same match was rejected: not proposed again
             if source["history"]["undone"]:
-                match["explanation"] = _("%(explanation)s Undone before: waits for review.",
+                match["explanation"] = self.env._("%(explanation)s Undone before: waits for review.",
                                          explanation=match["explanation"])
             apply = (match["confidence"] >= thresholds[source["company_id"]] and match["payer_confirmed"]
                      and match["allocations"] and not source["history"]["undone"])
@@ -416,7 +419,7 @@ class CreditControlCashMatcher(models.AbstractModel):
                 index.allocate(match["allocations"])
             vals_list.append(Proposal._credit_values(source, match, index))
             automatic.append(bool(apply))
-        proposals = Proposal.create(vals_list)
+        proposals = proposal_sql.create(self.env, vals_list)
         if auto:
             Proposal.browse([p.id for p, apply in zip(proposals, automatic, strict=True) if apply]) \
                 ._credit_apply_automatically()
@@ -442,22 +445,43 @@ class CreditControlCashMatcher(models.AbstractModel):
             ]
             if statement_lines is not None:
                 domain.append(("id", "in", statement_lines.ids))
-            st_lines = self.env["account.bank.statement.line"].search_fetch(
-                domain, ["date", "payment_ref", "partner_id", "amount", "amount_currency", "foreign_currency_id",
-                         "currency_id", "company_id", "partner_name", "account_number"], order="date, id")
-            for st_line in st_lines:
-                currency = st_line.foreign_currency_id or st_line.currency_id
+            Line = self.env["account.bank.statement.line"]
+            ids = list(Line._search(domain, order="date, id"))
+            # their values read in one query (the ORM's per-record reads
+            # were a tenth of the matching of 10,000 lines); the lines'
+            # search applies the rights and record rules
+            for fname in ("partner_id", "amount", "amount_currency", "foreign_currency_id", "currency_id",
+                          "company_id", "partner_name", "account_number", "payment_ref", "move_id"):
+                Line.flush_model([fname])
+            self.env["account.move"].flush_model(["date"])
+            self.env["res.partner"].flush_model(["commercial_partner_id"])
+            rows = self.env.execute_query(SQL(
+                """
+                SELECT l.id, m.date, l.company_id, p.commercial_partner_id, l.partner_name, l.account_number,
+                       c.id, c.decimal_places, l.foreign_currency_id IS NOT NULL, l.amount_currency, l.amount,
+                       l.payment_ref
+                  FROM unnest(%s::int[]) WITH ORDINALITY AS s(id, rank)
+                  JOIN account_bank_statement_line l ON l.id = s.id
+                  JOIN account_move m ON m.id = l.move_id
+                  JOIN res_currency c ON c.id = COALESCE(l.foreign_currency_id, l.currency_id)
+             LEFT JOIN res_partner p ON p.id = l.partner_id
+              ORDER BY s.rank
+                """,
+                ids,
+            )) if ids else []
+            for (line_id, line_date, company_id, partner_id, partner_name, account_number, currency_id, digits,
+                 foreign, amount_currency, amount, label) in rows:
                 sources.append({
-                    "statement_line_id": st_line.id,
-                    "date": st_line.date,
-                    "company_id": st_line.company_id.id,
-                    "partner_id": st_line.partner_id.commercial_partner_id.id,
-                    "partner_name": st_line.partner_name or "",
-                    "account_number": st_line.account_number or "",
-                    "currency_id": currency.id,
-                    "digits": currency.decimal_places,
-                    "amount": st_line.amount_currency if st_line.foreign_currency_id else st_line.amount,
-                    "label": st_line.payment_ref or "",
+                    "statement_line_id": line_id,
+                    "date": line_date,
+                    "company_id": company_id,
+                    "partner_id": partner_id or False,
+                    "partner_name": partner_name or "",
+                    "account_number": account_number or "",
+                    "currency_id": currency_id,
+                    "digits": digits,
+                    "amount": float(amount_currency if foreign else amount),
+                    "label": label or "",
                 })
         if statement_lines is None or payment_lines is not None:
             self.env["account.move.line"].flush_model()

@@ -2,3 +2,4 @@ from . import lang_format
 from . import pdf_text
 from . import sql
 from . import reconcile_sql
+from . import proposal_sql

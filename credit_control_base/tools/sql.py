@@ -63,3 +63,22 @@ def next_ids(cr, model, count):
         return []
     cr.execute(SQL("SELECT nextval(%s) FROM generate_series(1, %s)", f"{model._table}_id_seq", count))
     return [row[0] for row in cr.fetchall()]
+
+
+def copy_message(cr, note, res_ids):
+    """Copy the chatter note ``note`` onto the records ``res_ids`` of its
+    model: ``_message_log_batch`` gives all the notes of a batch the same
+    values (author, subtype, body, message id, reply-to, ...) but the
+    record's id, and none has recipients, attachments or tracking, while
+    ``mail.message.create`` costs about a millisecond each."""
+    if not res_ids:
+        return
+    note.flush_recordset()
+    columns = [SQL.identifier(name) for name, field in note._fields.items()
+               if field.store and field.column_type and name not in ("id", "res_id")]
+    cr.execute(SQL(
+        """INSERT INTO mail_message (%s, res_id)
+           SELECT %s, v.res_id FROM mail_message m, unnest(%s::int[]) WITH ORDINALITY AS v(res_id, rank)
+            WHERE m.id = %s ORDER BY v.rank""",
+        SQL(", ").join(columns), SQL(", ").join(SQL("m.%s", column) for column in columns), res_ids, note.id,
+    ))

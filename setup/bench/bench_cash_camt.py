@@ -23,7 +23,11 @@ The import writes a statement of 200 lines or more in bulk SQL
 CASH_CAMT_SQL_MIN_LINES=0 measures the import through the ORM instead, as
 before (the module's system parameter for the run).
 
-CASH_CAMT_IMPORT_ONLY=1 measures the import alone (no match, no apply).
+CASH_CAMT_IMPORT_ONLY=1 measures the import alone (no match, no apply);
+CASH_CAMT_MATCH_ONLY=1 the import and the matching (no apply); with it,
+CASH_CAMT_DUMP=FILE writes every proposal (bank line's import id, rule,
+confidence, invoices and amounts, explanation) to FILE, to compare the
+matches of two versions of the code.
 CASH_CAMT_LINES (default 10000) sets the statement's size; CASH_CAMT_PROFILE
 set to a directory writes a cProfile of each step there (import.prof,
 match.prof, apply.prof: read them with `python -m pstats`).
@@ -57,24 +61,44 @@ TODAY = datetime.date(2026, 2, 10)
 PROFILE_DIR = os.environ.get("CASH_CAMT_PROFILE")
 SQL_MIN_LINES = os.environ.get("CASH_CAMT_SQL_MIN_LINES")
 IMPORT_ONLY = bool(os.environ.get("CASH_CAMT_IMPORT_ONLY"))
+MATCH_ONLY = bool(os.environ.get("CASH_CAMT_MATCH_ONLY"))
+DUMP = os.environ.get("CASH_CAMT_DUMP")
 PARSE_CHECK = bool(os.environ.get("CASH_CAMT_PARSE_CHECK"))
 SQL_MIN_LINES_PARAM = "credit_control_statement_import.sql_min_lines"
 
 
 @contextlib.contextmanager
 def profiled(name):
-    """cProfile of a step into CASH_CAMT_PROFILE/<name>.prof, if set."""
+    """cProfile of a step into CASH_CAMT_PROFILE/<name>.prof, if set, and
+    the seconds of its slowest statements into <name>.sql."""
     if not PROFILE_DIR:
         yield
         return
+    from odoo import sql_db  # noqa: PLC0415 (odoo is importable once odoo_env runs)
+
+    statements = []
+    execute = sql_db.Cursor.execute
+
+    def timed(cursor, query, params=None, log_exceptions=True):
+        start = time.perf_counter()
+        try:
+            return execute(cursor, query, params, log_exceptions)
+        finally:
+            statements.append((time.perf_counter() - start, str(query)[:300]))
+
     profile = cProfile.Profile()
+    sql_db.Cursor.execute = timed
     profile.enable()
     try:
         yield
     finally:
         profile.disable()
+        sql_db.Cursor.execute = execute
         os.makedirs(PROFILE_DIR, exist_ok=True)
         profile.dump_stats(os.path.join(PROFILE_DIR, f"{name}.prof"))
+        with open(os.path.join(PROFILE_DIR, f"{name}.sql"), "w") as out:
+            for seconds, query in sorted(statements, reverse=True)[:40]:
+                out.write(f"{seconds:8.3f} {' '.join(query.split())}\n")
 
 
 def statement_entries(env, company, rng):
@@ -197,6 +221,9 @@ def main():
         # what the run applies (fresh lines: no earlier decision on them)
         to_apply = proposals.filtered(
             lambda p: p.confidence >= company.credit_cash_auto_threshold and p.payer_confirmed and p.line_ids)
+        if MATCH_ONLY:
+            print_match(context, bench.results, proposals, to_apply)
+            return
         before = {line.id: line.amount_residual for line in to_apply.line_ids.move_line_id}
         # 3. apply the confident ones, close what they made stale
         with bench.measure("apply confident matches (reconcile)", len(to_apply)), profiled("apply"):
@@ -285,6 +312,31 @@ def print_import(context, measure, lines):
           f"projected to 10,000 lines {round(projected, 1)} s = {round(projected / TARGET_SECONDS, 2)} x the "
           f"{TARGET_SECONDS} s target of import + match + apply, {round(projected / IMPORT_SHARE_SECONDS, 2)} x "
           f"the import's share of it ({IMPORT_SHARE_SECONDS} s); load average {context['load']:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after")
+
+
+def print_match(context, measures, proposals, to_apply):
+    """The import's and the matching's figures alone (CASH_CAMT_MATCH_ONLY),
+    with what the matching found: proposals by rule and confidence."""
+    by_rule = {}
+    for proposal in proposals:
+        key = (proposal.rule, proposal.confidence, proposal.payer_confirmed, len(proposal.line_ids))
+        by_rule[key] = by_rule.get(key, 0) + 1
+    for key, count in sorted(by_rule.items()):
+        print(f"  {key}: {count}")
+    if DUMP:
+        with open(DUMP, "w") as dump:
+            for proposal in sorted(proposals, key=lambda p: p.statement_line_id.unique_import_id):
+                lines = [(line.move_line_id.move_id.name, line.amount, line.remittance_amount)
+                         for line in proposal.line_ids]
+                dump.write(repr((proposal.statement_line_id.unique_import_id, proposal.rule, proposal.confidence,
+                                 proposal.payer_confirmed, proposal.partner_id.name, proposal.amount,
+                                 proposal.writeoff_amount, proposal.label, proposal.date, proposal.state,
+                                 proposal.explanation, lines)) + "\n")
+    lines = context["bank_lines"]
+    for measure in measures:
+        print(f"{measure['step']}: {measure['seconds']} s, {measure['queries']} queries for {lines} lines")
+    print(f"{len(proposals)} proposals, {len(to_apply)} confident; load average {context['load']:.1f} before, "
           f"{os.getloadavg()[0]:.1f} after")
 
 
