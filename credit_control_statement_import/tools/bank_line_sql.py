@@ -47,7 +47,7 @@ from psycopg2 import errors as pgerrors
 from odoo import fields
 from odoo.tools import SQL, float_is_zero, float_round
 
-from odoo.addons.credit_control_base.tools.sql import next_ids
+from odoo.addons.credit_control_base.tools.sql import copy_message, next_ids
 
 MAXINT = 2147483647
 INSERT_BATCH = 5000
@@ -551,7 +551,7 @@ class BankLineSqlWriter:
         if logged and not context.get("mail_create_nolog"):
             first = moves[:1]
             note = first._message_log_batch(bodies={first.id: first._creation_message()})
-            self._copy_message(note, moves[1:].ids)
+            copy_message(self.cr, note, moves[1:].ids)
 
     def _insert_followers(self, Followers, follower_vals):
         """Insert the followers ``_add_default_followers`` gives (a partner
@@ -572,22 +572,4 @@ class BankLineSqlWriter:
             "INSERT INTO %s (%s, %s) SELECT unnest(%s::int[]), unnest(%s::int[])",
             SQL.identifier(field.relation), SQL.identifier(field.column1), SQL.identifier(field.column2),
             [pair[0] for pair in pairs], [pair[1] for pair in pairs],
-        ))
-
-    def _copy_message(self, note, res_ids):
-        """Copy the creation note ``note`` of the first entry onto the other
-        entries: ``_message_log_batch`` gives all the notes of a batch the
-        same values (author, subtype, body, message id, reply-to, ...) but
-        the record's id, and none has recipients, attachments or tracking;
-        ``mail.message.create`` costs about 1.5 ms each."""
-        if not res_ids:
-            return
-        note.flush_recordset()
-        columns = [SQL.identifier(name) for name, field in note._fields.items()
-                   if field.store and field.column_type and name not in ("id", "res_id")]
-        self.cr.execute(SQL(
-            """INSERT INTO mail_message (%s, res_id)
-               SELECT %s, v.res_id FROM mail_message m, unnest(%s::int[]) WITH ORDINALITY AS v(res_id, rank)
-                WHERE m.id = %s ORDER BY v.rank""",
-            SQL(", ").join(columns), SQL(", ").join(SQL("m.%s", column) for column in columns), res_ids, note.id,
         ))
