@@ -11,9 +11,9 @@ from freezegun import freeze_time
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
 
-from ..tools import reconcile_sql
+from ..tools import lang_format, reconcile_sql
 from .test_cash_matching import CashCommon
 
 
@@ -30,10 +30,10 @@ class TestReconcileSql(CashCommon):
         cls.fees = cls.company_data["default_account_expense"]
 
     def _scenario(self):
-        """Bank lines the adapter applies (an invoice paid exactly, two
+        """Bank lines the adapter applies: an invoice paid exactly, two
         invoices in one transfer, a partial payment, more than the invoice,
-        an invoice of two instalments paid at once) and one it leaves to
-        Odoo (bank fees)."""
+        an invoice paid less bank fees (booked on the fee account), an
+        invoice of two instalments paid at once."""
         self.company.credit_cash_writeoff_account_id = self.fees
         c = self.customers
         inv = self._create_invoices([
@@ -157,8 +157,8 @@ class TestReconcileSql(CashCommon):
     def test_adapter_writes_what_odoo_writes(self):
         invoices, st_lines, proposals = self._scenario()
         simple, others = reconcile_sql.split(proposals)
-        self.assertEqual(len(simple), 5)
-        self.assertEqual(others.statement_line_id, st_lines[4], "bank fees: left to Odoo")
+        self.assertEqual(len(simple), 6, "bank fees included")
+        self.assertFalse(others)
         with self.env.cr.savepoint() as savepoint:
             self._apply(proposals, orm=True)
             by_odoo = self._snapshot(invoices, st_lines, proposals)
@@ -183,6 +183,23 @@ class TestReconcileSql(CashCommon):
         self.assertEqual(len(terms.filtered(lambda line: line.move_id == invoices[6]).full_reconcile_id), 2,
                          "each instalment fully reconciled")
         self.assertEqual(st_lines[3].amount_residual, -50.0, "the rest of the overpayment stays on suspense")
+        fee = st_lines[4].move_id.line_ids.filtered(lambda line: line.account_id == self.fees)
+        self.assertRecordValues(fee, [{"balance": 3.5, "partner_id": self.customers[4].id, "amount_residual": 0.0}])
+        self.assertTrue(st_lines[4].is_reconciled)
+
+    def test_note_amounts_formatted_as_formatlang(self):
+        """The applied notes' amounts, formatted for all the proposals at
+        once, read as ``formatLang`` writes each: separators of the
+        language, rounding, the currency's symbol before or after."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        euro = self.setup_other_currency("EUR")
+        amounts = [0.0, 3.5, 2.675, 1234567.891, -42.005, 0.004]
+        for lang in ("en_US", "fr_FR"):
+            env = self.env(context=dict(self.env.context, lang=lang))
+            for currency in (self.company.currency_id, euro):
+                with self.subTest(lang=lang, currency=currency.name):
+                    self.assertEqual(lang_format.format_amounts(env, amounts, currency),
+                                     [formatLang(env, amount, currency_obj=currency) for amount in amounts])
 
     def test_proposal_state_tracking_written_as_odoo_writes_it(self):
         """Proposals matched in an earlier transaction (reviewed, or matched

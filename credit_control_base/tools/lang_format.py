@@ -4,7 +4,7 @@ widgets format fields, not the strings we compose."""
 
 import re
 
-from odoo.tools import formatLang
+from odoo.tools import float_round, formatLang, get_lang
 
 # A name starting with one of these takes the elided "d'" / "qu'" in French
 # (an h is treated as mute: "d'Hélène", "d'Hôtel de Ville").
@@ -16,6 +16,22 @@ def format_number(env, value, digits=2):
     """``value`` with the decimal and thousands separators of the lang of
     ``env`` ("25,0", "10 000,00" in French)."""
     return formatLang(env, value, digits=digits)
+
+
+def format_amounts(env, amounts, currency):
+    """``formatLang(env, amount, currency_obj=currency)`` of each of
+    ``amounts``, the language and the currency read once for all (a note
+    per applied bank line: formatLang per amount resolved them each time)."""
+    lang = env["res.lang"].browse(get_lang(env).id)
+    digits, symbol, after = currency.decimal_places, currency.symbol, currency.position == "after"
+    texts = []
+    for amount in amounts:
+        text = lang.format(f"%.{digits}f", float_round(amount, precision_digits=digits, rounding_method="HALF-EVEN"),
+                           grouping=True)
+        if symbol:
+            text = f"{text}\N{NO-BREAK SPACE}{symbol}" if after else f"{symbol}\N{NO-BREAK SPACE}{text}"
+        texts.append(text)
+    return texts
 
 
 def format_percent(env, value, digits=2):

@@ -11,7 +11,9 @@ queries and a tenth of a second per match, too slow for a daily statement of
 - the bank line's entry is its liquidity item and its suspense item alone;
 - each invoice item is posted, receivable, never reconciled before, and its
   invoice has no cash-basis tax and no payment of its own;
-- no bank fees and no analytic distribution model in the database.
+- bank fees only on a fee account without default tax, not reconcilable,
+  not a bank account;
+- no analytic distribution model in the database.
 
 There it writes in SQL what Odoo's path writes, with the values Odoo's
 compute methods and creates give them (issue 19: Odoo's recomputations
@@ -21,10 +23,13 @@ time of a match):
 - the receivable items of the bank entries, in one INSERT, with their
   computed columns (the given values of ``_credit_rewrite_statement_lines``,
   residuals, prices, the other columns as on the suspense item, created
-  the same way); the suspense items deleted or reduced; the bank lines'
-  residual and reconciled flag (``_compute_is_reconciled``); the entries'
-  totals and payment state do not change (a bank entry's total is its
-  debit, its liquidity item);
+  the same way), and the bank fees item where the proposal books fees on
+  the company's fee account (one Odoo computes nothing more for: no
+  default tax, not reconcilable); the suspense items deleted or reduced;
+  the bank lines' residual and reconciled flag (``_compute_is_reconciled``);
+  the totals of the entries with fees (a bank entry's total is its debits:
+  the liquidity item and the fees); the entries' payment state does not
+  change;
 - the partial and full reconciliations, with the values of
   ``_reconcile_plan`` and Odoo's creates: each pair (invoice item, its
   counterpart) its own matching, numbered by its full reconciliation or
@@ -68,6 +73,8 @@ written the same way (``_log_tracking``): the notes ``_track_finalize``
 would log one by one at commit.
 """
 from collections import defaultdict
+
+from markupsafe import escape
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
@@ -129,9 +136,22 @@ def _simple_facts(env, proposals):
         """
         SELECT p.id, p.writeoff_amount, c.currency_id AS company_currency_id, p.company_id,
                sl.id AS st_line_id, sl.move_id AS st_move_id, sl.foreign_currency_id, sl.currency_id, sl.amount,
-               j.default_account_id, j.suspense_account_id
+               j.default_account_id, j.suspense_account_id,
+               -- the bank fee account, as the ORM's create of a fee item
+               -- needs nothing more than its amount: of the company (or a
+               -- parent), no default tax (no tax line), not reconcilable
+               -- (no residual), not a bank or off-balance account
+               w.id IS NOT NULL AND NOT w.reconcile
+               AND w.account_type NOT IN ('asset_cash', 'liability_credit_card', 'off_balance')
+               AND NOT EXISTS(SELECT 1 FROM account_account_tax_default_rel t WHERE t.account_id = w.id)
+               AND EXISTS(SELECT 1
+                            FROM account_account_res_company_rel r
+                            JOIN res_company wc ON wc.id = r.res_company_id
+                           WHERE r.account_account_id = w.id AND starts_with(c.parent_path, wc.parent_path))
+               AS simple_fee_account
           FROM credit_control_cash_proposal p
           JOIN res_company c ON c.id = p.company_id
+     LEFT JOIN account_account w ON w.id = c.credit_cash_writeoff_account_id
      LEFT JOIN account_bank_statement_line sl ON sl.id = p.statement_line_id
      LEFT JOIN account_journal j ON j.id = sl.journal_id
          WHERE p.id = ANY(%s)
@@ -194,7 +214,8 @@ def _is_simple(env, facts):
     head, lines = facts["proposal"], facts["lines"]
     company_currency = head["company_currency_id"]
     currency = env["res.currency"].browse(company_currency)
-    if not head["st_line_id"] or head["writeoff_amount"] or not lines:
+    writeoff = head["writeoff_amount"] or 0.0
+    if not head["st_line_id"] or not lines or writeoff < 0 or (writeoff and not head["simple_fee_account"]):
         return False
     if head["foreign_currency_id"] or head["currency_id"] != company_currency or head["amount"] <= 0:
         return False
@@ -214,7 +235,8 @@ def _is_simple(env, facts):
                 or not line["is_invoice"] or line["has_payment"]
                 or line["cash_basis"] or currency.compare_amounts(line["amount"], 0.0) <= 0):
             return False
-    allocated = sum(line["amount"] for line in lines)
+    # what is left on the suspense account, never of the other sign
+    allocated = sum(line["amount"] for line in lines) - writeoff
     return currency.compare_amounts(allocated, -suspense[0]["balance"]) <= 0
 
 
@@ -243,9 +265,10 @@ def apply(proposals):
     items = Line.browse([item.id for _p, _s, item, _a in pairs])
     pre_hook_data = items._reconcile_pre_hook()
 
-    counterparts = Line.browse(_rewrite_bank_entries(env, proposals, suspenses, pairs))
-    counterparts._validate_fields([name for name, field in Line._fields.items() if field.store])
-    counterparts._check_constrains_account_id_journal_id()
+    counterpart_ids, new_ids = _rewrite_bank_entries(env, proposals, suspenses, pairs)
+    counterparts, new_lines = Line.browse(counterpart_ids), Line.browse(new_ids)
+    new_lines._validate_fields([name for name, field in Line._fields.items() if field.store])
+    new_lines._check_constrains_account_id_journal_id()
     if bank_moves._get_unbalanced_moves({"records": bank_moves}):
         raise UserError(env._("The entries of the bank lines would not be balanced: nothing was applied."))
 
@@ -505,7 +528,7 @@ def _lock_and_check(env, proposals, suspenses, pairs):
 # the price of a new item of a bank entry (``_compute_totals``: an entry's
 # item is priced at its amount; no tax in the simple case). Its method does
 # not depend on the amount: a reduced suspense item keeps its price.
-PRICE_TOTAL = SQL("CASE WHEN s.display_type IN ('product', 'cogs') THEN -v.amount END")
+PRICE_TOTAL = SQL("CASE WHEN s.display_type IN ('product', 'cogs') THEN v.balance END")
 
 
 def _stored_columns(model):
@@ -514,31 +537,49 @@ def _stored_columns(model):
 
 def _rewrite_bank_entries(env, proposals, suspenses, pairs):
     """Insert one receivable item per pair on the bank line's entry, for
-    the invoice's account and customer and the allocated amount, with the
-    values ``_credit_rewrite_statement_lines`` gives the ORM's create (the
-    other columns as on the suspense item, created the same way); let the
-    ORM compute the rest as its create would; delete the suspense items
-    fully allocated, reduce the others; mark the entries manually modified.
+    the invoice's account and customer and the allocated amount, and the
+    bank fees item of each proposal with fees (its write-off amount on the
+    company's bank fee account, for its customer), with the values
+    ``_credit_rewrite_statement_lines`` gives the ORM's create (the other
+    columns as on the suspense item, created the same way); let the ORM
+    compute the rest as its create would; delete the suspense items fully
+    allocated, reduce the others; mark the entries manually modified.
 
-    :return: [counterpart item id per pair]
+    :return: ([counterpart item id per pair], [ids of all the new items])
     """
     Line = env["account.move.line"]
     now = env.cr.now()
     uid = env.uid
-    new_ids = next_ids(env.cr, Line, len(pairs))
+    # the new items in the order of the ORM's create: per proposal, its
+    # invoices' counterparts, then its bank fees
+    rows = []  # (suspense, account, partner, name, balance, pair index or None)
+    by_proposal = defaultdict(list)
+    for index, (proposal, suspense, item, amount) in enumerate(pairs):
+        by_proposal[proposal].append((suspense.id, item.account_id.id, item.partner_id.id or None,
+                                      proposal.statement_line_id.payment_ref, -amount, index))
+    for proposal, suspense in suspenses.items():
+        rows += by_proposal[proposal]
+        if proposal.writeoff_amount:
+            rows.append((suspense.id, proposal.company_id.credit_cash_writeoff_account_id.id,
+                         proposal.partner_id.id or None,
+                         env._("Bank fees: %(label)s", label=proposal.statement_line_id.payment_ref),
+                         proposal.writeoff_amount, None))
+    new_ids = next_ids(env.cr, Line, len(rows))
     given = {
         "account_id": SQL("v.account_id"),
         "partner_id": SQL("v.partner_id"),
         "name": SQL("v.name"),
-        "balance": SQL("-v.amount"),
-        "amount_currency": SQL("-v.amount"),
+        "balance": SQL("v.balance"),
+        "amount_currency": SQL("v.balance"),
     }
     overrides = {
         **given,
-        "debit": SQL("0.0"),
-        "credit": SQL("v.amount"),
-        "amount_residual": SQL("-v.amount"),
-        "amount_residual_currency": SQL("-v.amount"),
+        "debit": SQL("GREATEST(v.balance, 0.0)"),
+        "credit": SQL("GREATEST(-v.balance, 0.0)"),
+        # _compute_amount_residual: the invoices' counterparts are open,
+        # the bank fees (an account not reconcilable) have none
+        "amount_residual": SQL("CASE WHEN v.pair IS NULL THEN 0.0 ELSE v.balance END"),
+        "amount_residual_currency": SQL("CASE WHEN v.pair IS NULL THEN 0.0 ELSE v.balance END"),
         "reconciled": SQL("FALSE"),
         "full_reconcile_id": SQL("NULL"),
         "matching_number": SQL("NULL"),
@@ -556,23 +597,28 @@ def _rewrite_bank_entries(env, proposals, suspenses, pairs):
         INSERT INTO account_move_line (id, %(columns)s)
         SELECT v.id, %(values)s
           FROM unnest(%(ids)s::int[], %(suspenses)s::int[], %(accounts)s::int[], %(partners)s::int[],
-                      %(names)s::varchar[], %(amounts)s::numeric[])
-               AS v(id, suspense_id, account_id, partner_id, name, amount)
+                      %(names)s::varchar[], %(balances)s::numeric[], %(pairs)s::int[])
+               AS v(id, suspense_id, account_id, partner_id, name, balance, pair)
           JOIN account_move_line s ON s.id = v.suspense_id
         """,
         columns=SQL(", ").join(SQL.identifier(name) for name in columns),
         values=SQL(", ").join(overrides.get(name) or SQL.identifier("s", name) for name in columns),
         ids=new_ids,
-        suspenses=[suspense.id for _p, suspense, _i, _a in pairs],
-        accounts=[item.account_id.id for _p, _s, item, _a in pairs],
-        partners=[item.partner_id.id or None for _p, _s, item, _a in pairs],
-        names=[proposal.statement_line_id.payment_ref for proposal, _s, _i, _a in pairs],
-        amounts=[amount for _p, _s, _i, amount in pairs],
+        suspenses=[row[0] for row in rows],
+        accounts=[row[1] for row in rows],
+        partners=[row[2] for row in rows],
+        names=[row[3] for row in rows],
+        balances=[row[4] for row in rows],
+        pairs=[row[5] for row in rows],
     ))
+    counterpart_ids = [None] * len(pairs)
+    for new_id, row in zip(new_ids, rows, strict=True):
+        if row[5] is not None:
+            counterpart_ids[row[5]] = new_id
     # the suspense items: gone when all is allocated, else what is left
     to_delete, to_reduce = [], []
     for proposal, suspense in suspenses.items():
-        left = -suspense.balance - sum(proposal.line_ids.mapped("amount"))
+        left = -suspense.balance - sum(proposal.line_ids.mapped("amount")) + proposal.writeoff_amount
         if proposal.currency_id.is_zero(left):
             to_delete.append(suspense)
         else:
@@ -599,6 +645,8 @@ def _rewrite_bank_entries(env, proposals, suspenses, pairs):
             uid, now, [row[0] for row in to_reduce], [row[1] for row in to_reduce],
         ))
     _write_statement_lines(env, suspenses, dict(to_reduce))
+    fee_moves = proposals.filtered("writeoff_amount").statement_line_id.move_id
+    _write_entry_totals(env, fee_moves)
     # what writing an entry's items sets on it (account.move.write), in one
     # statement for all the bank entries: their balance is checked above
     _flag_modified(env, proposals.statement_line_id.move_id)
@@ -608,6 +656,7 @@ def _rewrite_bank_entries(env, proposals, suspenses, pairs):
     others.collect(reduced, ["balance", "amount_currency", "debit", "credit", "write_uid", "write_date"])
     others.collect(new_lines, [name for name, field in Line._fields.items() if field.store], create=True)
     others.collect(proposals.statement_line_id, ["amount_residual", "is_reconciled"])
+    others.collect(fee_moves, list(ENTRY_TOTALS))
     others.mark()
     env.flush_all()
     items_log.after_update()
@@ -615,7 +664,32 @@ def _rewrite_bank_entries(env, proposals, suspenses, pairs):
     items_log.insert()
     # what the ORM's create of items on a posted entry does: the CEI's daily receivables
     env["credit.control.kpi.balance"]._kpi_lines_changed(new_lines, [])
-    return new_ids
+    return counterpart_ids, new_ids
+
+
+ENTRY_TOTALS = ("amount_total", "amount_total_signed", "amount_total_in_currency_signed")
+
+
+def _write_entry_totals(env, moves):
+    """The totals of the bank entries ``moves`` as ``_compute_amount``
+    gives them to a miscellaneous entry (``entry``): the sum of its debit
+    items. A bank fee item adds to it; the invoices' counterparts (credits)
+    do not."""
+    if not moves:
+        return
+    env.cr.execute(SQL(
+        """
+        UPDATE account_move m
+           SET amount_total = t.total_currency, amount_total_signed = ABS(t.total),
+               amount_total_in_currency_signed = ABS(t.total_currency)
+          FROM (SELECT move_id, SUM(balance) AS total, SUM(amount_currency) AS total_currency
+                  FROM account_move_line
+                 WHERE move_id = ANY(%s) AND debit <> 0
+              GROUP BY move_id) t
+         WHERE m.id = t.move_id AND m.move_type = 'entry'
+        """,
+        list(moves.ids),
+    ))
 
 
 def _write_statement_lines(env, suspenses, reduced):
@@ -907,6 +981,13 @@ def _log_tracking(env, records):
     _insert_notes(env, records._name, notes)
     for record_id in logged:
         pending.pop(record_id, None)
+
+
+def log_notes(records, bodies):
+    """What ``records._message_log_batch(bodies)`` writes (a note per
+    record, its text escaped), in one insert."""
+    _insert_notes(records.env, records._name, [
+        (record_id, escape(bodies.get(record_id, "")), []) for record_id in records.ids])
 
 
 def _insert_notes(env, model, notes):
