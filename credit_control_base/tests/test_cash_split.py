@@ -44,7 +44,7 @@ def is_simple_by_orm(proposal):
         if (item.currency_id != currency or item.company_id != proposal.company_id or item.parent_state != "posted"
                 or item.account_id.account_type != "asset_receivable" or not item.account_id.reconcile
                 or item.balance <= 0 or item.reconciled or item.matched_debit_ids or item.matched_credit_ids
-                or not invoice.is_invoice(include_receipts=True) or invoice.matched_payment_ids
+                or not invoice.is_invoice(include_receipts=True)
                 or cash_basis or currency.compare_amounts(line.amount, 0.0) <= 0):
             return False
     allocated = sum(proposal.line_ids.mapped("amount")) - proposal.writeoff_amount
@@ -165,7 +165,7 @@ class TestCashSplit(CashCommon):
                 line(50.0, "VIR EUR"), [(item["foreign_invoice"], 50.0)]), False),
             "cash-basis tax": (self._proposal(line(120.0, "VIR CABA"), [(item["cash_basis"], 120.0)]), False),
             "invoice with its own payment": (self._proposal(
-                line(100.0, "VIR OWN"), [(item["own_payment"], 100.0)]), False),
+                line(100.0, "VIR OWN"), [(item["own_payment"], 100.0)]), True),
             "invoice paid in part": (self._proposal(line(60.0, "VIR RESTE"), [(item["paid_in_part"], 60.0)]), False),
             "no suspense left": (self._proposal(
                 applied.statement_line_id, [(item["after_applied"], 100.0)], state="rejected"), False),

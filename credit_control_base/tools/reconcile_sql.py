@@ -10,7 +10,7 @@ queries and a tenth of a second per match, too slow for a daily statement of
 - everything in the company currency (bank line, journal, invoice item);
 - the bank line's entry is its liquidity item and its suspense item alone;
 - each invoice item is posted, receivable, never reconciled before, and its
-  invoice has no cash-basis tax and no payment of its own;
+  invoice has no cash-basis tax;
 - bank fees only on a fee account without default tax, not reconcilable,
   not a bank account;
 - no analytic distribution model in the database.
@@ -72,6 +72,7 @@ The tracking of the cash proposals' own state when they are applied is
 written the same way (``_log_tracking``): the notes ``_track_finalize``
 would log one by one at commit.
 """
+import re
 from collections import defaultdict
 
 from markupsafe import escape
@@ -232,7 +233,7 @@ def _is_simple(env, facts):
                 or line["parent_state"] != "posted"
                 or line["account_type"] != "asset_receivable" or not line["reconcile"]
                 or line["balance"] <= 0 or line["reconciled"] or line["matched"]
-                or not line["is_invoice"] or line["has_payment"]
+                or not line["is_invoice"]
                 or line["cash_basis"] or currency.compare_amounts(line["amount"], 0.0) <= 0):
             return False
     # what is left on the suspense account, never of the other sign
@@ -417,8 +418,25 @@ def _reconcile(env, pairs, counterparts, residuals):
                                            "matched_credit_ids", "write_uid", "write_date"])
     others.collect(invoices, ["amount_residual", "amount_residual_signed", "payment_state"])
     others.mark()
+    _update_own_payments(env, partials, invoices)
     partials._credit_partials_created()
     return partials
+
+
+def _update_own_payments(env, partials, invoices):
+    """What the ORM's create of ``partials`` does to the payments registered
+    on their invoices without a journal entry (``account.partial.reconcile
+    .create``): one of the amount of a partial is paid. Odoo's own method,
+    on the partials of the invoices that have payments (one query finds
+    them); their invoices' payment state is then Odoo's compute
+    (``_write_invoices``)."""
+    paid_by = {row[0] for row in env.execute_query(SQL(
+        "SELECT DISTINCT invoice_id FROM account_move__account_payment WHERE invoice_id = ANY(%s)",
+        invoices.ids,
+    ))}
+    if paid_by:
+        partials.filtered(lambda partial: partial.debit_move_id.move_id.id in paid_by)._get_to_update_payments(
+            from_state="in_process").state = "paid"
 
 
 def _write_invoices(env, invoices):
@@ -426,7 +444,8 @@ def _write_invoices(env, invoices):
     ``_compute_amount`` signs them) and payment state as
     ``_compute_payment_state`` gives it to an invoice reconciled with bank
     lines only: paid when nothing is left, else partly paid; an invoice
-    reconciled with anything else before is left to that method."""
+    reconciled with anything else before, or with payments of its own
+    (their state decides), is left to that method."""
     Move = env["account.move"]
     signs = {move.id: move.direction_sign for move in invoices}
     env.cr.execute(SQL(
@@ -454,6 +473,9 @@ def _write_invoices(env, invoices):
               JOIN account_move cm ON cm.id = c.move_id
              WHERE l.move_id = ANY(%(ids)s) AND c.move_id != l.move_id
                AND (cm.statement_line_id IS NULL OR cm.origin_payment_id IS NOT NULL)
+             UNION
+            -- payments of its own (matched_payment_ids)
+            SELECT invoice_id FROM account_move__account_payment WHERE invoice_id = ANY(%(ids)s)
         )
         UPDATE account_move m
            SET amount_residual = -v.sign * COALESCE(t.residual_currency, 0),
@@ -473,11 +495,15 @@ def _write_invoices(env, invoices):
         uid=env.uid, now=env.cr.now(),
     ))
     written = {row[0] for row in env.cr.fetchall()}
-    # reconciled with something else before: Odoo's compute decides
+    # reconciled with something else before, or with payments of their
+    # own: Odoo's compute decides, and what depends on it (their payments'
+    # state) is marked as Odoo's path marks it
     left = invoices.filtered(lambda move: move.id not in written)
     for fname in ("amount_residual", "payment_state"):
         for field in Move.pool.field_computed[Move._fields[fname]]:
             env.add_to_compute(field, left)
+    if left:
+        left.modified(["amount_residual", "payment_state"])
 
 
 def _lock_and_check(env, proposals, suspenses, pairs):
@@ -1057,7 +1083,7 @@ def _insert_messages(env, model, messages):
         internals=SQL("%s::bool[]", [message["is_internal"] for message in messages]),
         signatures=column("email_add_signature", "bool"),
         reply_tos=column("reply_to", "varchar"), message_ids=column("message_id", "varchar"),
-        bodies=[Message._fields["body"].convert_to_column(message["body"], Message) for message in messages],
+        bodies=_stored_bodies(Message, [message["body"] for message in messages]),
     ))]
     values = [(message_id, tracking) for message_id, message in zip(message_ids, messages, strict=True)
               for tracking in message["tracking"]]
@@ -1080,6 +1106,39 @@ def _insert_messages(env, model, messages):
     # what the ORM's create of messages invalidates: the chatter of the records
     Message.invalidate_model()
     env[model].browse(sorted({message["res_id"] for message in messages})).invalidate_recordset(["message_ids"])
+
+
+NUMBERS = re.compile(r"\d+")
+
+
+def _stored_bodies(Message, bodies):
+    """``bodies`` as the ORM's create of messages stores them (the body's
+    ``convert_to_column``: sanitized), each shape sanitized once. The
+    bodies of a batch differ by their numbers (item ids, amounts), which
+    the sanitizer leaves as they are: a body is sanitized with its numbers
+    as 0, then its numbers put back in order. When the sanitized shape
+    does not hold exactly those placeholders (the sanitizer added or
+    dropped numbers), each body of that shape is sanitized on its own."""
+    field = Message._fields["body"]
+    shapes = {}
+    stored = []
+    for body in bodies:
+        text = str(body or "")
+        numbers = NUMBERS.findall(text)
+        if not numbers:
+            stored.append(field.convert_to_column(body, Message))
+            continue
+        shape = NUMBERS.sub("0", text)
+        if shape not in shapes:
+            sanitized = field.convert_to_column(type(body)(shape), Message)
+            found = NUMBERS.findall(str(sanitized or ""))
+            shapes[shape] = str(sanitized) if found == ["0"] * len(numbers) else None
+        if shapes[shape] is None:
+            stored.append(field.convert_to_column(body, Message))
+        else:
+            values = iter(numbers)
+            stored.append(NUMBERS.sub(lambda _match, values=values: next(values), shapes[shape]))
+    return stored
 
 
 def _tracking_column(Tracking, tracking, name):
