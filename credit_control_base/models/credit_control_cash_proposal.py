@@ -5,7 +5,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, formatLang
 
-from ..tools import reconcile_sql
+from ..tools import lang_format, reconcile_sql
 
 _logger = logging.getLogger(__name__)
 
@@ -338,19 +338,51 @@ class CreditControlCashProposal(models.Model):
         self._fields["partial_ids"].write_batch([
             (proposal, [Command.set(partials[proposal].ids)]) for proposal in self
         ])
+        notes = self._credit_applied_notes(automatic)
+        if self.env.context.get("credit_cash_orm_apply"):
+            self._message_log_batch(notes)
+        else:
+            # the notes in one insert, not a mail.message create each
+            reconcile_sql.log_notes(self, notes)
+
+    def _credit_applied_notes(self, automatic):
+        """{proposal id: the note saying what it applied}, read and
+        formatted for all of ``self`` at once: the amount allocated and the
+        invoices in the order of the proposal's lines."""
+        Line = self.env["credit.control.cash.proposal.line"]
+        Line.flush_model(["proposal_id", "move_line_id", "amount"])
+        allocated, invoices = defaultdict(float), defaultdict(dict)
+        for proposal_id, amount, move_id, name in self.env.execute_query(SQL(
+            """
+            SELECT pl.proposal_id, pl.amount, l.move_id, m.name
+              FROM credit_control_cash_proposal_line pl
+         LEFT JOIN account_move_line l ON l.id = pl.move_line_id
+         LEFT JOIN account_move m ON m.id = l.move_id
+             WHERE pl.proposal_id = ANY(%s)
+          ORDER BY pl.proposal_id, pl.id
+            """,
+            self.ids,
+        )):
+            allocated[proposal_id] += amount
+            if move_id:
+                invoices[proposal_id].setdefault(move_id, name)
+        amounts = {}
+        for currency, proposals in self.grouped("currency_id").items():
+            amounts.update(zip(proposals.ids, lang_format.format_amounts(
+                self.env, [allocated[proposal_id] for proposal_id in proposals.ids], currency), strict=True))
         how = _("Reconciled automatically") if automatic else _("Reconciled after review")
         rules = dict(self._fields["rule"]._description_selection(self.env))
-        self._message_log_batch({
+        return {
             proposal.id: self.env._(
                 "%(how)s: %(amount)s applied to %(invoices)s (rule: %(rule)s, confidence %(confidence)s%%).",
                 how=how,
-                amount=formatLang(self.env, proposal.allocated_amount, currency_obj=proposal.currency_id),
-                invoices=", ".join(proposal.line_ids.move_id.mapped("name")),
+                amount=amounts[proposal.id],
+                invoices=", ".join(invoices[proposal.id].values()),
                 rule=rules[proposal.rule],
                 confidence=proposal.confidence,
             )
             for proposal in self
-        })
+        }
 
     def _credit_check_still_open(self):
         """Never reconcile an invoice twice, nor across companies."""

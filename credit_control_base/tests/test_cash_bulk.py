@@ -9,11 +9,12 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
 
-from ..tools import reconcile_sql
+from ..tools import lang_format, reconcile_sql
 from .test_cash_matching import CashCommon
 
 
@@ -26,14 +27,15 @@ class TestReconcileSql(CashCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.customers = cls.env["res.partner"].create([
-            {"name": f"Client Vrac {i}", "is_company": True} for i in range(6)])
+            {"name": f"Client Vrac {i}", "is_company": True} for i in range(7)])
         cls.fees = cls.company_data["default_account_expense"]
 
     def _scenario(self):
-        """Bank lines the adapter applies (an invoice paid exactly, two
+        """Bank lines the adapter applies: an invoice paid exactly, two
         invoices in one transfer, a partial payment, more than the invoice,
-        an invoice of two instalments paid at once) and one it leaves to
-        Odoo (bank fees)."""
+        an invoice paid less bank fees (booked on the fee account), an
+        invoice of two instalments paid at once, an invoice with a payment
+        registered on it (no journal entry: the bank line pays it)."""
         self.company.credit_cash_writeoff_account_id = self.fees
         c = self.customers
         inv = self._create_invoices([
@@ -45,7 +47,13 @@ class TestReconcileSql(CashCommon):
             {"partner": c[4], "amount": 2000.0, "due": date(2026, 1, 31)},
             # two receivable items: 30% now, 70% at the end of next month
             {"partner": c[5], "amount": 800.0, "payment_term": self.pay_terms_b},
+            {"partner": c[6], "amount": 300.0, "due": date(2026, 1, 31)},
         ])
+        payment = self.env["account.payment"].create({
+            "payment_type": "inbound", "partner_type": "customer", "partner_id": c[6].id, "amount": 300.0,
+            "invoice_ids": [Command.set(inv[7].ids)],
+        })
+        payment.action_post()
         self.assertEqual(len(inv[6].line_ids.filtered(lambda line: line.display_type == "payment_term")), 2)
         st_lines = (
             self._bank_line(250.0, f"VIR {inv[0].name}", partner=c[0])
@@ -54,9 +62,10 @@ class TestReconcileSql(CashCommon):
             | self._bank_line(150.0, f"{inv[4].name}", partner=c[3])
             | self._bank_line(1996.50, f"VIR {inv[5].name}", partner=c[4])
             | self._bank_line(800.0, f"VIR {inv[6].name}", partner=c[5])
+            | self._bank_line(300.0, f"VIR {inv[7].name}", partner=c[6])
         )
         proposals = self._match(st_lines, auto=False)
-        self.assertEqual(len(proposals), 6)
+        self.assertEqual(len(proposals), 7)
         self.assertEqual(len(proposals[5].line_ids), 2, "one bank line, the two instalments")
         return inv, st_lines, proposals
 
@@ -120,6 +129,10 @@ class TestReconcileSql(CashCommon):
           GROUP BY 1, 2, 3 HAVING SUM(amount) <> 0 OR SUM(amount_days) <> 0 ORDER BY 1, 2, 3
             """,
         ))
+        # the payments registered on the invoices (paid by the bank line)
+        snapshot["account_payment"] = self._rows("account_payment", SQL(
+            "id IN (SELECT payment_id FROM account_move__account_payment WHERE invoice_id = ANY(%s)) ORDER BY id",
+            invoices.ids))
         snapshot["account_bank_statement_line"] = self._rows(
             "account_bank_statement_line", SQL("id = ANY(%s) ORDER BY id", st_lines.ids))
         snapshot["credit_control_cash_proposal"] = [
@@ -164,8 +177,8 @@ class TestReconcileSql(CashCommon):
     def test_adapter_writes_what_odoo_writes(self):
         invoices, st_lines, proposals = self._scenario()
         simple, others = reconcile_sql.split(proposals)
-        self.assertEqual(len(simple), 5)
-        self.assertEqual(others.statement_line_id, st_lines[4], "bank fees: left to Odoo")
+        self.assertEqual(len(simple), 7, "bank fees and the invoice with a payment included")
+        self.assertFalse(others)
         with self.env.cr.savepoint() as savepoint:
             self._apply(proposals, orm=True)
             by_odoo = self._snapshot(invoices, st_lines, proposals)
@@ -179,11 +192,11 @@ class TestReconcileSql(CashCommon):
                     # the rows that differ, readable
                     self.assertEqual((by_adapter[table] - rows, rows - by_adapter[table]), (Counter(), Counter()))
                 self.assertEqual(by_adapter[table], rows)
-        self.assertEqual(proposals.mapped("state"), ["reconciled"] * 6)
+        self.assertEqual(proposals.mapped("state"), ["reconciled"] * 7)
         self.assertTrue(by_adapter["credit_control_kpi_delay"], "the payments are in the forecast's delays")
-        self.assertEqual(invoices.mapped("amount_residual"), [0.0, 0.0, 0.0, 700.0, 0.0, 0.0, 0.0])
+        self.assertEqual(invoices.mapped("amount_residual"), [0.0, 0.0, 0.0, 700.0, 0.0, 0.0, 0.0, 0.0])
         self.assertEqual(invoices.mapped("payment_state"),
-                         ["paid", "paid", "paid", "partial", "paid", "paid", "paid"])
+                         ["paid", "paid", "paid", "partial", "paid", "paid", "paid", "paid"])
         terms = invoices.line_ids.filtered(lambda line: line.display_type == "payment_term")
         partly = terms.filtered(lambda line: line.move_id == invoices[3])
         self.assertEqual((partly.matching_number[:1], partly.full_reconcile_id.id), ("P", False),
@@ -191,6 +204,24 @@ class TestReconcileSql(CashCommon):
         self.assertEqual(len(terms.filtered(lambda line: line.move_id == invoices[6]).full_reconcile_id), 2,
                          "each instalment fully reconciled")
         self.assertEqual(st_lines[3].amount_residual, -50.0, "the rest of the overpayment stays on suspense")
+        self.assertTrue(by_odoo["account_payment"], "the payment registered on the invoice, compared")
+        fee = st_lines[4].move_id.line_ids.filtered(lambda line: line.account_id == self.fees)
+        self.assertRecordValues(fee, [{"balance": 3.5, "partner_id": self.customers[4].id, "amount_residual": 0.0}])
+        self.assertTrue(st_lines[4].is_reconciled)
+
+    def test_note_amounts_formatted_as_formatlang(self):
+        """The applied notes' amounts, formatted for all the proposals at
+        once, read as ``formatLang`` writes each: separators of the
+        language, rounding, the currency's symbol before or after."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        euro = self.setup_other_currency("EUR")
+        amounts = [0.0, 3.5, 2.675, 1234567.891, -42.005, 0.004]
+        for lang in ("en_US", "fr_FR"):
+            env = self.env(context=dict(self.env.context, lang=lang))
+            for currency in (self.company.currency_id, euro):
+                with self.subTest(lang=lang, currency=currency.name):
+                    self.assertEqual(lang_format.format_amounts(env, amounts, currency),
+                                     [formatLang(env, amount, currency_obj=currency) for amount in amounts])
 
     def test_proposal_state_tracking_written_as_odoo_writes_it(self):
         """Proposals matched in an earlier transaction (reviewed, or matched
@@ -234,8 +265,8 @@ class TestReconcileSql(CashCommon):
         for column in ("amount_residual", "amount_residual_signed", "payment_state"):
             self.assertEqual([move[column] for move in after["account_move"]],
                              [move[column] for move in before["account_move"]], column)
-        self.assertEqual(invoices.mapped("payment_state"), ["not_paid"] * 7)
-        self.assertEqual(proposals.mapped("state"), ["undone"] * 6)
+        self.assertEqual(invoices[:7].mapped("payment_state"), ["not_paid"] * 7)
+        self.assertEqual(proposals.mapped("state"), ["undone"] * 7)
 
     def test_odoo_unreconcile_works_on_the_adapter_result(self):
         invoices, st_lines, proposals = self._scenario()
@@ -262,7 +293,7 @@ class TestReconcileSql(CashCommon):
             reconcile_sql.apply(simple)
         self.env.invalidate_all()
         self.assertFalse(st_lines.filtered("is_reconciled"))
-        self.assertEqual(invoices[1:].mapped("payment_state"), ["not_paid"] * 6)
+        self.assertEqual(invoices[1:7].mapped("payment_state"), ["not_paid"] * 6)
         # the automatic application applies the others and says why not that one
         proposals.filtered(lambda p: p.confidence >= 90 and p.payer_confirmed)._credit_apply_automatically()
         stale = proposals.filtered(lambda p: p.statement_line_id == st_lines[0])

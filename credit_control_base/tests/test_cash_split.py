@@ -16,9 +16,16 @@ from .test_cash_matching import CashCommon
 def is_simple_by_orm(proposal):
     """The adapter's conditions (see ``tools/reconcile_sql``), read record by
     record through the ORM: the reference of the set-based decision."""
-    currency = proposal.company_id.currency_id
+    company = proposal.company_id
+    currency = company.currency_id
     st_line = proposal.statement_line_id
-    if not st_line or proposal.writeoff_amount or not proposal.line_ids:
+    if not st_line or not proposal.line_ids or proposal.writeoff_amount < 0:
+        return False
+    fees = company.credit_cash_writeoff_account_id
+    if proposal.writeoff_amount and (
+            not fees or fees.reconcile or fees.tax_ids
+            or fees.account_type in ("asset_cash", "liability_credit_card", "off_balance")
+            or not fees.filtered_domain(fees._check_company_domain(company))):
         return False
     if st_line.foreign_currency_id or st_line.currency_id != currency or st_line.amount <= 0:
         return False
@@ -37,10 +44,11 @@ def is_simple_by_orm(proposal):
         if (item.currency_id != currency or item.company_id != proposal.company_id or item.parent_state != "posted"
                 or item.account_id.account_type != "asset_receivable" or not item.account_id.reconcile
                 or item.balance <= 0 or item.reconciled or item.matched_debit_ids or item.matched_credit_ids
-                or not invoice.is_invoice(include_receipts=True) or invoice.matched_payment_ids
+                or not invoice.is_invoice(include_receipts=True)
                 or cash_basis or currency.compare_amounts(line.amount, 0.0) <= 0):
             return False
-    return currency.compare_amounts(sum(proposal.line_ids.mapped("amount")), -suspense.balance) <= 0
+    allocated = sum(proposal.line_ids.mapped("amount")) - proposal.writeoff_amount
+    return currency.compare_amounts(allocated, -suspense.balance) <= 0
 
 
 @tagged("post_install", "-at_install")
@@ -117,7 +125,8 @@ class TestCashSplit(CashCommon):
             ("exact", 100.0), ("first", 120.0), ("second", 380.0), ("writeoff", 100.0), ("own_payment", 100.0),
             ("foreign_line", 100.0), ("applied", 100.0), ("after_applied", 100.0), ("part_applied", 100.0),
             ("after_part", 50.0), ("suspense", 50.0), ("too_much", 200.0), ("paid_in_part", 100.0),
-            ("twice", 100.0))}
+            ("twice", 100.0), ("fees_beyond", 100.0))}
+        self.company.credit_cash_writeoff_account_id = self.fees
         term = self._create_instalment_term([(30, 0), (70, 30)])
         inv["instalments"] = self._invoice(1000.0, payment_term=term)
         inv["both_instalments"] = self._invoice(1000.0, payment_term=term)
@@ -146,7 +155,9 @@ class TestCashSplit(CashCommon):
             "first instalment": (self._proposal(line(300.0, "VIR ACOMPTE"), [(instalments[0], 300.0)]), True),
             "both instalments": (self._proposal(
                 line(1000.0, "VIR SOLDE"), [(both[0], 300.0), (both[1], 700.0)]), True),
-            "bank fees": (self._proposal(line(99.0, "VIR FEES"), [(item["writeoff"], 100.0)], writeoff=1.0), False),
+            "bank fees": (self._proposal(line(99.0, "VIR FEES"), [(item["writeoff"], 100.0)], writeoff=1.0), True),
+            "bank fees beyond the bank line": (self._proposal(
+                line(90.0, "VIR FEES TROP"), [(item["fees_beyond"], 100.0)], writeoff=1.0), False),
             "foreign currency bank line": (self._proposal(
                 line(100.0, "VIR USD", foreign_currency_id=self.euro.id, amount_currency=200.0),
                 [(item["foreign_line"], 100.0)]), False),
@@ -154,7 +165,7 @@ class TestCashSplit(CashCommon):
                 line(50.0, "VIR EUR"), [(item["foreign_invoice"], 50.0)]), False),
             "cash-basis tax": (self._proposal(line(120.0, "VIR CABA"), [(item["cash_basis"], 120.0)]), False),
             "invoice with its own payment": (self._proposal(
-                line(100.0, "VIR OWN"), [(item["own_payment"], 100.0)]), False),
+                line(100.0, "VIR OWN"), [(item["own_payment"], 100.0)]), True),
             "invoice paid in part": (self._proposal(line(60.0, "VIR RESTE"), [(item["paid_in_part"], 60.0)]), False),
             "no suspense left": (self._proposal(
                 applied.statement_line_id, [(item["after_applied"], 100.0)], state="rejected"), False),
@@ -177,6 +188,25 @@ class TestCashSplit(CashCommon):
         for kind, (proposal, expected) in cases.items():
             with self.subTest(kind=kind):
                 self.assertEqual(proposal in simple, expected)
+                self.assertEqual(is_simple_by_orm(proposal), expected, "the same decision through the ORM")
+
+    def test_bank_fees_left_to_odoo_on_an_account_it_would_compute(self):
+        """Bank fees are applied in bulk only on a fee account whose item
+        the ORM would not compute further: one with a default tax (Odoo
+        adds the tax line) or reconcilable (a residual) is left to Odoo."""
+        proposal = self._proposal(self._bank_line(99.0, "VIR FEES", partner=self.customer),
+                                  [(self._items(self._invoice(100.0)), 100.0)], writeoff=1.0)
+        self.company.credit_cash_writeoff_account_id = self.fees
+        tax = self.company_data["default_tax_purchase"]
+        for kind, values, expected in (
+                ("plain expense account", {}, True),
+                ("default tax", {"tax_ids": [Command.set(tax.ids)]}, False),
+                ("reconcilable", {"tax_ids": [Command.clear()], "reconcile": True}, False)):
+            with self.subTest(kind=kind):
+                self.fees.write(values)
+                self.env.invalidate_all()
+                simple, _others = reconcile_sql.split(proposal)
+                self.assertEqual(bool(simple), expected)
                 self.assertEqual(is_simple_by_orm(proposal), expected, "the same decision through the ORM")
 
     def test_split_reads_the_same_queries_for_one_or_many(self):

@@ -21,6 +21,22 @@ def format_number(env, value, digits=2):
     return formatLang(env, value, digits=digits)
 
 
+def format_amounts(env, amounts, currency):
+    """``formatLang(env, amount, currency_obj=currency)`` of each of
+    ``amounts``, the language and the currency read once for all (a note
+    per applied bank line: formatLang per amount resolved them each time)."""
+    lang = env["res.lang"].browse(get_lang(env).id)
+    digits, symbol, after = currency.decimal_places, currency.symbol, currency.position == "after"
+    texts = []
+    for amount in amounts:
+        text = lang.format(f"%.{digits}f", float_round(amount, precision_digits=digits, rounding_method="HALF-EVEN"),
+                           grouping=True)
+        if symbol:
+            text = f"{text}\N{NO-BREAK SPACE}{symbol}" if after else f"{symbol}\N{NO-BREAK SPACE}{text}"
+        texts.append(text)
+    return texts
+
+
 def format_percent(env, value, digits=2):
     """A percentage as the lang of ``env`` writes it: "12,15 %" in French
     (a no-break space before the sign), "12.15%" in English."""

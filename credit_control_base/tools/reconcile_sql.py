@@ -10,8 +10,10 @@ queries and a tenth of a second per match, too slow for a daily statement of
 - everything in the company currency (bank line, journal, invoice item);
 - the bank line's entry is its liquidity item and its suspense item alone;
 - each invoice item is posted, receivable, never reconciled before, and its
-  invoice has no cash-basis tax and no payment of its own;
-- no bank fees and no analytic distribution model in the database.
+  invoice has no cash-basis tax;
+- bank fees only on a fee account without default tax, not reconcilable,
+  not a bank account;
+- no analytic distribution model in the database.
 
 There it writes in SQL what Odoo's path writes, with the values Odoo's
 compute methods and creates give them (issue 19: Odoo's recomputations
@@ -21,10 +23,13 @@ time of a match):
 - the receivable items of the bank entries, in one INSERT, with their
   computed columns (the given values of ``_credit_rewrite_statement_lines``,
   residuals, prices, the other columns as on the suspense item, created
-  the same way); the suspense items deleted or reduced; the bank lines'
-  residual and reconciled flag (``_compute_is_reconciled``); the entries'
-  totals and payment state do not change (a bank entry's total is its
-  debit, its liquidity item);
+  the same way), and the bank fees item where the proposal books fees on
+  the company's fee account (one Odoo computes nothing more for: no
+  default tax, not reconcilable); the suspense items deleted or reduced;
+  the bank lines' residual and reconciled flag (``_compute_is_reconciled``);
+  the totals of the entries with fees (a bank entry's total is its debits:
+  the liquidity item and the fees); the entries' payment state does not
+  change;
 - the partial and full reconciliations, with the values of
   ``_reconcile_plan`` and Odoo's creates: each pair (invoice item, its
   counterpart) its own matching, numbered by its full reconciliation or
@@ -67,7 +72,10 @@ The tracking of the cash proposals' own state when they are applied is
 written the same way (``_log_tracking``): the notes ``_track_finalize``
 would log one by one at commit.
 """
+import re
 from collections import defaultdict
+
+from markupsafe import escape
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
@@ -129,9 +137,22 @@ def _simple_facts(env, proposals):
         """
         SELECT p.id, p.writeoff_amount, c.currency_id AS company_currency_id, p.company_id,
                sl.id AS st_line_id, sl.move_id AS st_move_id, sl.foreign_currency_id, sl.currency_id, sl.amount,
-               j.default_account_id, j.suspense_account_id
+               j.default_account_id, j.suspense_account_id,
+               -- the bank fee account, as the ORM's create of a fee item
+               -- needs nothing more than its amount: of the company (or a
+               -- parent), no default tax (no tax line), not reconcilable
+               -- (no residual), not a bank or off-balance account
+               w.id IS NOT NULL AND NOT w.reconcile
+               AND w.account_type NOT IN ('asset_cash', 'liability_credit_card', 'off_balance')
+               AND NOT EXISTS(SELECT 1 FROM account_account_tax_default_rel t WHERE t.account_id = w.id)
+               AND EXISTS(SELECT 1
+                            FROM account_account_res_company_rel r
+                            JOIN res_company wc ON wc.id = r.res_company_id
+                           WHERE r.account_account_id = w.id AND starts_with(c.parent_path, wc.parent_path))
+               AS simple_fee_account
           FROM credit_control_cash_proposal p
           JOIN res_company c ON c.id = p.company_id
+     LEFT JOIN account_account w ON w.id = c.credit_cash_writeoff_account_id
      LEFT JOIN account_bank_statement_line sl ON sl.id = p.statement_line_id
      LEFT JOIN account_journal j ON j.id = sl.journal_id
          WHERE p.id = ANY(%s)
@@ -194,7 +215,8 @@ def _is_simple(env, facts):
     head, lines = facts["proposal"], facts["lines"]
     company_currency = head["company_currency_id"]
     currency = env["res.currency"].browse(company_currency)
-    if not head["st_line_id"] or head["writeoff_amount"] or not lines:
+    writeoff = head["writeoff_amount"] or 0.0
+    if not head["st_line_id"] or not lines or writeoff < 0 or (writeoff and not head["simple_fee_account"]):
         return False
     if head["foreign_currency_id"] or head["currency_id"] != company_currency or head["amount"] <= 0:
         return False
@@ -211,10 +233,11 @@ def _is_simple(env, facts):
                 or line["parent_state"] != "posted"
                 or line["account_type"] != "asset_receivable" or not line["reconcile"]
                 or line["balance"] <= 0 or line["reconciled"] or line["matched"]
-                or not line["is_invoice"] or line["has_payment"]
+                or not line["is_invoice"]
                 or line["cash_basis"] or currency.compare_amounts(line["amount"], 0.0) <= 0):
             return False
-    allocated = sum(line["amount"] for line in lines)
+    # what is left on the suspense account, never of the other sign
+    allocated = sum(line["amount"] for line in lines) - writeoff
     return currency.compare_amounts(allocated, -suspense[0]["balance"]) <= 0
 
 
@@ -243,9 +266,10 @@ def apply(proposals):
     items = Line.browse([item.id for _p, _s, item, _a in pairs])
     pre_hook_data = items._reconcile_pre_hook()
 
-    counterparts = Line.browse(_rewrite_bank_entries(env, proposals, suspenses, pairs))
-    counterparts._validate_fields([name for name, field in Line._fields.items() if field.store])
-    counterparts._check_constrains_account_id_journal_id()
+    counterpart_ids, new_ids = _rewrite_bank_entries(env, proposals, suspenses, pairs)
+    counterparts, new_lines = Line.browse(counterpart_ids), Line.browse(new_ids)
+    new_lines._validate_fields([name for name, field in Line._fields.items() if field.store])
+    new_lines._check_constrains_account_id_journal_id()
     if bank_moves._get_unbalanced_moves({"records": bank_moves}):
         raise UserError(env._("The entries of the bank lines would not be balanced: nothing was applied."))
 
@@ -394,8 +418,25 @@ def _reconcile(env, pairs, counterparts, residuals):
                                            "matched_credit_ids", "write_uid", "write_date"])
     others.collect(invoices, ["amount_residual", "amount_residual_signed", "payment_state"])
     others.mark()
+    _update_own_payments(env, partials, invoices)
     partials._credit_partials_created()
     return partials
+
+
+def _update_own_payments(env, partials, invoices):
+    """What the ORM's create of ``partials`` does to the payments registered
+    on their invoices without a journal entry (``account.partial.reconcile
+    .create``): one of the amount of a partial is paid. Odoo's own method,
+    on the partials of the invoices that have payments (one query finds
+    them); their invoices' payment state is then Odoo's compute
+    (``_write_invoices``)."""
+    paid_by = {row[0] for row in env.execute_query(SQL(
+        "SELECT DISTINCT invoice_id FROM account_move__account_payment WHERE invoice_id = ANY(%s)",
+        invoices.ids,
+    ))}
+    if paid_by:
+        partials.filtered(lambda partial: partial.debit_move_id.move_id.id in paid_by)._get_to_update_payments(
+            from_state="in_process").state = "paid"
 
 
 def _write_invoices(env, invoices):
@@ -403,7 +444,8 @@ def _write_invoices(env, invoices):
     ``_compute_amount`` signs them) and payment state as
     ``_compute_payment_state`` gives it to an invoice reconciled with bank
     lines only: paid when nothing is left, else partly paid; an invoice
-    reconciled with anything else before is left to that method."""
+    reconciled with anything else before, or with payments of its own
+    (their state decides), is left to that method."""
     Move = env["account.move"]
     signs = {move.id: move.direction_sign for move in invoices}
     env.cr.execute(SQL(
@@ -431,6 +473,9 @@ def _write_invoices(env, invoices):
               JOIN account_move cm ON cm.id = c.move_id
              WHERE l.move_id = ANY(%(ids)s) AND c.move_id != l.move_id
                AND (cm.statement_line_id IS NULL OR cm.origin_payment_id IS NOT NULL)
+             UNION
+            -- payments of its own (matched_payment_ids)
+            SELECT invoice_id FROM account_move__account_payment WHERE invoice_id = ANY(%(ids)s)
         )
         UPDATE account_move m
            SET amount_residual = -v.sign * COALESCE(t.residual_currency, 0),
@@ -450,11 +495,15 @@ def _write_invoices(env, invoices):
         uid=env.uid, now=env.cr.now(),
     ))
     written = {row[0] for row in env.cr.fetchall()}
-    # reconciled with something else before: Odoo's compute decides
+    # reconciled with something else before, or with payments of their
+    # own: Odoo's compute decides, and what depends on it (their payments'
+    # state) is marked as Odoo's path marks it
     left = invoices.filtered(lambda move: move.id not in written)
     for fname in ("amount_residual", "payment_state"):
         for field in Move.pool.field_computed[Move._fields[fname]]:
             env.add_to_compute(field, left)
+    if left:
+        left.modified(["amount_residual", "payment_state"])
 
 
 def _lock_and_check(env, proposals, suspenses, pairs):
@@ -505,7 +554,7 @@ def _lock_and_check(env, proposals, suspenses, pairs):
 # the price of a new item of a bank entry (``_compute_totals``: an entry's
 # item is priced at its amount; no tax in the simple case). Its method does
 # not depend on the amount: a reduced suspense item keeps its price.
-PRICE_TOTAL = SQL("CASE WHEN s.display_type IN ('product', 'cogs') THEN -v.amount END")
+PRICE_TOTAL = SQL("CASE WHEN s.display_type IN ('product', 'cogs') THEN v.balance END")
 
 
 def _stored_columns(model):
@@ -514,31 +563,49 @@ def _stored_columns(model):
 
 def _rewrite_bank_entries(env, proposals, suspenses, pairs):
     """Insert one receivable item per pair on the bank line's entry, for
-    the invoice's account and customer and the allocated amount, with the
-    values ``_credit_rewrite_statement_lines`` gives the ORM's create (the
-    other columns as on the suspense item, created the same way); let the
-    ORM compute the rest as its create would; delete the suspense items
-    fully allocated, reduce the others; mark the entries manually modified.
+    the invoice's account and customer and the allocated amount, and the
+    bank fees item of each proposal with fees (its write-off amount on the
+    company's bank fee account, for its customer), with the values
+    ``_credit_rewrite_statement_lines`` gives the ORM's create (the other
+    columns as on the suspense item, created the same way); let the ORM
+    compute the rest as its create would; delete the suspense items fully
+    allocated, reduce the others; mark the entries manually modified.
 
-    :return: [counterpart item id per pair]
+    :return: ([counterpart item id per pair], [ids of all the new items])
     """
     Line = env["account.move.line"]
     now = env.cr.now()
     uid = env.uid
-    new_ids = next_ids(env.cr, Line, len(pairs))
+    # the new items in the order of the ORM's create: per proposal, its
+    # invoices' counterparts, then its bank fees
+    rows = []  # (suspense, account, partner, name, balance, pair index or None)
+    by_proposal = defaultdict(list)
+    for index, (proposal, suspense, item, amount) in enumerate(pairs):
+        by_proposal[proposal].append((suspense.id, item.account_id.id, item.partner_id.id or None,
+                                      proposal.statement_line_id.payment_ref, -amount, index))
+    for proposal, suspense in suspenses.items():
+        rows += by_proposal[proposal]
+        if proposal.writeoff_amount:
+            rows.append((suspense.id, proposal.company_id.credit_cash_writeoff_account_id.id,
+                         proposal.partner_id.id or None,
+                         env._("Bank fees: %(label)s", label=proposal.statement_line_id.payment_ref),
+                         proposal.writeoff_amount, None))
+    new_ids = next_ids(env.cr, Line, len(rows))
     given = {
         "account_id": SQL("v.account_id"),
         "partner_id": SQL("v.partner_id"),
         "name": SQL("v.name"),
-        "balance": SQL("-v.amount"),
-        "amount_currency": SQL("-v.amount"),
+        "balance": SQL("v.balance"),
+        "amount_currency": SQL("v.balance"),
     }
     overrides = {
         **given,
-        "debit": SQL("0.0"),
-        "credit": SQL("v.amount"),
-        "amount_residual": SQL("-v.amount"),
-        "amount_residual_currency": SQL("-v.amount"),
+        "debit": SQL("GREATEST(v.balance, 0.0)"),
+        "credit": SQL("GREATEST(-v.balance, 0.0)"),
+        # _compute_amount_residual: the invoices' counterparts are open,
+        # the bank fees (an account not reconcilable) have none
+        "amount_residual": SQL("CASE WHEN v.pair IS NULL THEN 0.0 ELSE v.balance END"),
+        "amount_residual_currency": SQL("CASE WHEN v.pair IS NULL THEN 0.0 ELSE v.balance END"),
         "reconciled": SQL("FALSE"),
         "full_reconcile_id": SQL("NULL"),
         "matching_number": SQL("NULL"),
@@ -556,23 +623,28 @@ def _rewrite_bank_entries(env, proposals, suspenses, pairs):
         INSERT INTO account_move_line (id, %(columns)s)
         SELECT v.id, %(values)s
           FROM unnest(%(ids)s::int[], %(suspenses)s::int[], %(accounts)s::int[], %(partners)s::int[],
-                      %(names)s::varchar[], %(amounts)s::numeric[])
-               AS v(id, suspense_id, account_id, partner_id, name, amount)
+                      %(names)s::varchar[], %(balances)s::numeric[], %(pairs)s::int[])
+               AS v(id, suspense_id, account_id, partner_id, name, balance, pair)
           JOIN account_move_line s ON s.id = v.suspense_id
         """,
         columns=SQL(", ").join(SQL.identifier(name) for name in columns),
         values=SQL(", ").join(overrides.get(name) or SQL.identifier("s", name) for name in columns),
         ids=new_ids,
-        suspenses=[suspense.id for _p, suspense, _i, _a in pairs],
-        accounts=[item.account_id.id for _p, _s, item, _a in pairs],
-        partners=[item.partner_id.id or None for _p, _s, item, _a in pairs],
-        names=[proposal.statement_line_id.payment_ref for proposal, _s, _i, _a in pairs],
-        amounts=[amount for _p, _s, _i, amount in pairs],
+        suspenses=[row[0] for row in rows],
+        accounts=[row[1] for row in rows],
+        partners=[row[2] for row in rows],
+        names=[row[3] for row in rows],
+        balances=[row[4] for row in rows],
+        pairs=[row[5] for row in rows],
     ))
+    counterpart_ids = [None] * len(pairs)
+    for new_id, row in zip(new_ids, rows, strict=True):
+        if row[5] is not None:
+            counterpart_ids[row[5]] = new_id
     # the suspense items: gone when all is allocated, else what is left
     to_delete, to_reduce = [], []
     for proposal, suspense in suspenses.items():
-        left = -suspense.balance - sum(proposal.line_ids.mapped("amount"))
+        left = -suspense.balance - sum(proposal.line_ids.mapped("amount")) + proposal.writeoff_amount
         if proposal.currency_id.is_zero(left):
             to_delete.append(suspense)
         else:
@@ -599,6 +671,8 @@ def _rewrite_bank_entries(env, proposals, suspenses, pairs):
             uid, now, [row[0] for row in to_reduce], [row[1] for row in to_reduce],
         ))
     _write_statement_lines(env, suspenses, dict(to_reduce))
+    fee_moves = proposals.filtered("writeoff_amount").statement_line_id.move_id
+    _write_entry_totals(env, fee_moves)
     # what writing an entry's items sets on it (account.move.write), in one
     # statement for all the bank entries: their balance is checked above
     _flag_modified(env, proposals.statement_line_id.move_id)
@@ -608,6 +682,7 @@ def _rewrite_bank_entries(env, proposals, suspenses, pairs):
     others.collect(reduced, ["balance", "amount_currency", "debit", "credit", "write_uid", "write_date"])
     others.collect(new_lines, [name for name, field in Line._fields.items() if field.store], create=True)
     others.collect(proposals.statement_line_id, ["amount_residual", "is_reconciled"])
+    others.collect(fee_moves, list(ENTRY_TOTALS))
     others.mark()
     env.flush_all()
     items_log.after_update()
@@ -615,7 +690,32 @@ def _rewrite_bank_entries(env, proposals, suspenses, pairs):
     items_log.insert()
     # what the ORM's create of items on a posted entry does: the CEI's daily receivables
     env["credit.control.kpi.balance"]._kpi_lines_changed(new_lines, [])
-    return new_ids
+    return counterpart_ids, new_ids
+
+
+ENTRY_TOTALS = ("amount_total", "amount_total_signed", "amount_total_in_currency_signed")
+
+
+def _write_entry_totals(env, moves):
+    """The totals of the bank entries ``moves`` as ``_compute_amount``
+    gives them to a miscellaneous entry (``entry``): the sum of its debit
+    items. A bank fee item adds to it; the invoices' counterparts (credits)
+    do not."""
+    if not moves:
+        return
+    env.cr.execute(SQL(
+        """
+        UPDATE account_move m
+           SET amount_total = t.total_currency, amount_total_signed = ABS(t.total),
+               amount_total_in_currency_signed = ABS(t.total_currency)
+          FROM (SELECT move_id, SUM(balance) AS total, SUM(amount_currency) AS total_currency
+                  FROM account_move_line
+                 WHERE move_id = ANY(%s) AND debit <> 0
+              GROUP BY move_id) t
+         WHERE m.id = t.move_id AND m.move_type = 'entry'
+        """,
+        list(moves.ids),
+    ))
 
 
 def _write_statement_lines(env, suspenses, reduced):
@@ -909,6 +1009,13 @@ def _log_tracking(env, records):
         pending.pop(record_id, None)
 
 
+def log_notes(records, bodies):
+    """What ``records._message_log_batch(bodies)`` writes (a note per
+    record, its text escaped), in one insert."""
+    _insert_notes(records.env, records._name, [
+        (record_id, escape(bodies.get(record_id, "")), []) for record_id in records.ids])
+
+
 def _insert_notes(env, model, notes):
     """INSERT what ``_message_log`` (no notification) creates for each
     ``(res_id, body, tracking values)`` of ``notes`` on records of
@@ -976,7 +1083,7 @@ def _insert_messages(env, model, messages):
         internals=SQL("%s::bool[]", [message["is_internal"] for message in messages]),
         signatures=column("email_add_signature", "bool"),
         reply_tos=column("reply_to", "varchar"), message_ids=column("message_id", "varchar"),
-        bodies=[Message._fields["body"].convert_to_column(message["body"], Message) for message in messages],
+        bodies=_stored_bodies(Message, [message["body"] for message in messages]),
     ))]
     values = [(message_id, tracking) for message_id, message in zip(message_ids, messages, strict=True)
               for tracking in message["tracking"]]
@@ -999,6 +1106,39 @@ def _insert_messages(env, model, messages):
     # what the ORM's create of messages invalidates: the chatter of the records
     Message.invalidate_model()
     env[model].browse(sorted({message["res_id"] for message in messages})).invalidate_recordset(["message_ids"])
+
+
+NUMBERS = re.compile(r"\d+")
+
+
+def _stored_bodies(Message, bodies):
+    """``bodies`` as the ORM's create of messages stores them (the body's
+    ``convert_to_column``: sanitized), each shape sanitized once. The
+    bodies of a batch differ by their numbers (item ids, amounts), which
+    the sanitizer leaves as they are: a body is sanitized with its numbers
+    as 0, then its numbers put back in order. When the sanitized shape
+    does not hold exactly those placeholders (the sanitizer added or
+    dropped numbers), each body of that shape is sanitized on its own."""
+    field = Message._fields["body"]
+    shapes = {}
+    stored = []
+    for body in bodies:
+        text = str(body or "")
+        numbers = NUMBERS.findall(text)
+        if not numbers:
+            stored.append(field.convert_to_column(body, Message))
+            continue
+        shape = NUMBERS.sub("0", text)
+        if shape not in shapes:
+            sanitized = field.convert_to_column(type(body)(shape), Message)
+            found = NUMBERS.findall(str(sanitized or ""))
+            shapes[shape] = str(sanitized) if found == ["0"] * len(numbers) else None
+        if shapes[shape] is None:
+            stored.append(field.convert_to_column(body, Message))
+        else:
+            values = iter(numbers)
+            stored.append(NUMBERS.sub(lambda _match, values=values: next(values), shapes[shape]))
+    return stored
 
 
 def _tracking_column(Tracking, tracking, name):

@@ -32,6 +32,10 @@ CASH_CAMT_LINES (default 10000) sets the statement's size; CASH_CAMT_PROFILE
 set to a directory writes a cProfile of each step there (import.prof,
 match.prof, apply.prof: read them with `python -m pstats`).
 
+Each step also prints its CPU seconds (this process and its PostgreSQL
+backend) and how busy the machine was meanwhile: on a shared machine the
+wall time of two runs may differ by half, their CPU seconds do not.
+
 CASH_CAMT_PARSE_CHECK=1 first parses the statement with OCA's own XPath
 evaluation and with the module's compiled one, prints the seconds of each
 and exits 1 unless both give exactly the same statements.
@@ -43,6 +47,7 @@ import datetime
 import os
 import random
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -65,6 +70,75 @@ MATCH_ONLY = bool(os.environ.get("CASH_CAMT_MATCH_ONLY"))
 DUMP = os.environ.get("CASH_CAMT_DUMP")
 PARSE_CHECK = bool(os.environ.get("CASH_CAMT_PARSE_CHECK"))
 SQL_MIN_LINES_PARAM = "credit_control_statement_import.sql_min_lines"
+
+
+class Machine:
+    """What the machine did during each step, beside its wall time: the CPU
+    seconds of this process and of its PostgreSQL backend (what the step
+    itself costs, whatever else runs), and how busy the machine was (the
+    share of all its CPUs in use, the load average sampled every second).
+    On a machine shared with other work, the wall time of two runs can
+    differ by half while their CPU seconds do not: the CPU seconds are the
+    figures to compare between runs. The share of CPU time the hypervisor
+    gave to other machines (steal) shows a slower host that the load
+    average does not."""
+
+    def __init__(self, env):
+        env.cr.execute("SELECT pg_backend_pid()")
+        self.backend = env.cr.fetchone()[0]
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.steps = {}
+
+    def _backend_cpu(self):
+        try:
+            with open(f"/proc/{self.backend}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:  # a database server on another machine
+            return None
+        return (int(fields[11]) + int(fields[12])) / self.tick
+
+    @staticmethod
+    def _busy():
+        """(busy, stolen, total) CPU ticks of the machine: busy is all but
+        idle, iowait and steal; steal is the time the hypervisor gave this
+        virtual machine's CPUs to others (invisible in the load average)."""
+        with open("/proc/stat") as stat:
+            values = [int(value) for value in stat.readline().split()[1:9]]
+        return sum(values) - values[3] - values[4] - values[7], values[7], sum(values)
+
+    @contextlib.contextmanager
+    def measure(self, name):
+        loads, done = [], threading.Event()
+
+        def sample():
+            while not done.wait(1.0):
+                loads.append(os.getloadavg()[0])
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        cpu, backend, busy = time.process_time(), self._backend_cpu(), self._busy()
+        try:
+            yield
+        finally:
+            done.set()
+            sampler.join()
+            busy_after = self._busy()
+            backend_after = self._backend_cpu()
+            self.steps[name] = {
+                "cpu_seconds": round(time.process_time() - cpu, 1),
+                "db_cpu_seconds": round(backend_after - backend, 1) if backend is not None else None,
+                "machine_busy_percent": round(100 * (busy_after[0] - busy[0]) / max(busy_after[2] - busy[2], 1)),
+                "steal_percent": round(100 * (busy_after[1] - busy[1]) / max(busy_after[2] - busy[2], 1)),
+                "load_min_max": (min(loads, default=None), max(loads, default=None)),
+            }
+
+    def print(self):
+        print(f"\n{'step':<40} {'CPU s':>6} {'DB CPU s':>9} {'machine busy':>13} {'stolen':>7} {'load min-max':>13}")
+        for name, step in self.steps.items():
+            low, high = step["load_min_max"]
+            loads = f"{low:.1f}-{high:.1f}" if low is not None else "-"
+            print(f"{name:<40} {step['cpu_seconds']:>6} {step['db_cpu_seconds'] or '-':>9} "
+                  f"{step['machine_busy_percent']:>12}% {step['steal_percent']:>6}% {loads:>13}")
 
 
 @contextlib.contextmanager
@@ -204,7 +278,9 @@ def main():
         })
         company.credit_cash_application = False
         start = time.perf_counter()
-        with bench.measure("import CAMT.053 (OCA importer)", len(entries)), profiled("import"):
+        machine = Machine(env)
+        with bench.measure("import CAMT.053 (OCA importer)", len(entries)), profiled("import"), \
+                machine.measure("import"):
             result = wizard._import_file()
             env.flush_all()
         context["import_path"] = "bulk SQL" if result.get("credit_sql_lines") else "ORM"
@@ -215,7 +291,7 @@ def main():
             return
         truth = dict(zip(st_lines.ids, truths, strict=True))
         # 2. match: proposals created, nothing applied yet
-        with bench.measure("match + create proposals", len(st_lines)), profiled("match"):
+        with bench.measure("match + create proposals", len(st_lines)), profiled("match"), machine.measure("match"):
             proposals = Matcher._credit_run(companies=company, statement_lines=st_lines, auto=False)
             env.flush_all()
         # what the run applies (fresh lines: no earlier decision on them)
@@ -225,8 +301,10 @@ def main():
             print_match(context, bench.results, proposals, to_apply)
             return
         before = {line.id: line.amount_residual for line in to_apply.line_ids.move_line_id}
+        context["left_to_odoo"] = left_to_odoo(env, company, to_apply)
         # 3. apply the confident ones, close what they made stale
-        with bench.measure("apply confident matches (reconcile)", len(to_apply)), profiled("apply"):
+        with bench.measure("apply confident matches (reconcile)", len(to_apply)), profiled("apply"), \
+                machine.measure("apply"):
             to_apply._credit_apply_automatically()
             Proposal._credit_close_stale(company)
             env.flush_all()
@@ -248,14 +326,37 @@ def main():
             "target_seconds": TARGET_SECONDS,
             "wrong": len(wrong),
             "load_after": os.getloadavg()[0],
+            "cpu": machine.steps,
         })
         context["targets"] = targets(context, apply_queries, bench.results[0]["queries"])
         bench.report(args.output, context)
         print_targets(context)
+        machine.print()
         for text in wrong[:20]:
             print(f"  WRONG {text}")
         print(f"{len(wrong)} wrong automatic reconciliations")
     sys.exit(1 if wrong else 0)
+
+
+def left_to_odoo(env, company, proposals):
+    """How many of ``proposals`` the bulk adapter leaves to Odoo's path
+    (``tools/reconcile_sql.split``), by the first reason found: bank fees,
+    an invoice item already partly reconciled, an invoice with a payment of
+    its own, other."""
+    from odoo.addons.credit_control_base.tools import reconcile_sql  # noqa: PLC0415
+
+    proposals = proposals.with_company(company)
+    _simple, others = reconcile_sql.split(proposals)
+    reasons = {}
+    facts = reconcile_sql._simple_facts(env, others) if others else {}
+    for fact in facts.values():
+        lines = fact["lines"]
+        reason = ("bank fees" if fact["proposal"]["writeoff_amount"] and not fact["proposal"].get("simple_fee_account")
+                  else "item partly reconciled" if any(line["matched"] for line in lines)
+                  else "invoice with a payment" if any(line["has_payment"] for line in lines)
+                  else "other")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    return {"in_bulk": len(proposals) - len(others), "to_odoo": len(others), **reasons}
 
 
 def check_parse(env, content):
@@ -354,6 +455,7 @@ def print_targets(context):
           f"{context['open_receivable_items']} open items; {context['applied']} matches applied of "
           f"{context['to_apply']} confident; load average {context['load']:.1f} before, "
           f"{context['load_after']:.1f} after")
+    print(f"applied in bulk (tools/reconcile_sql) and left to Odoo's path: {context['left_to_odoo']}")
 
 
 def check(env, applied, truth, before):
