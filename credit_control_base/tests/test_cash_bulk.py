@@ -8,10 +8,11 @@ from collections import Counter
 from datetime import date
 
 from freezegun import freeze_time
+from markupsafe import Markup
 
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, formatLang
 
 from ..tools import lang_format, reconcile_sql
@@ -331,3 +332,30 @@ class TestReconcileSql(CashCommon):
                 self._assert_daily_receivables_equal_ledger("after the undo")
                 savepoint.rollback()
             self.env.invalidate_all()
+
+
+@tagged("post_install", "-at_install")
+class TestStoredBodies(TransactionCase):
+    """The adapter's notes are sanitized once per shape (their numbers
+    set aside): each stored body must be the one the ORM's create of the
+    message stores, for bodies the sanitizer rewrites too."""
+
+    def test_bodies_stored_as_the_orm_stores_them(self):
+        Message = self.env["mail.message"]
+        field = Message._fields["body"]
+        bodies = [
+            Markup("<p>Reconciled automatically: 1&#160;250,00&#160;€ on INV/2026/00012.</p>"),
+            Markup("<p>Reconciled automatically: 75,50&#160;€ on INV/2026/00978.</p>"),
+            Markup("<h1>Title 1</h1><h2>Title 22</h2>"),
+            Markup("<p>&#60;script&#62;alert(1)&#60;/script&#62; 12</p>"),
+            Markup("<p>&#48;&#49; and 7</p>"),
+            Markup('<img src="x" onerror="alert(1)"/><p>3 items</p>'),
+            Markup('<a href="javascript:alert(1)">pay 40</a>'),
+            Markup('<p style="width: 100px; position: fixed">100 and 200</p>'),
+            Markup('<p data-oe-id="12" title="n° 7">12 7</p>'),
+            "<p>plain text 5 < 6</p>",
+            "",
+            False,
+        ]
+        self.assertEqual(reconcile_sql._stored_bodies(Message, bodies),
+                         [field.convert_to_column(body, Message) for body in bodies])
