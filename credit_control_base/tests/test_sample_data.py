@@ -202,25 +202,48 @@ class TestSampleData(TransactionCase):
             return counts, self._generated_rows()
 
         def stopped_then_again():
-            cr, commits = self.env.cr, []
+            cr = self.env.cr
 
-            def commit():
-                commits.append(len(commits))
-                if len(commits) == 3:  # the process ends as the second chunk commits: the chunk is lost
-                    raise _Stopped
-                cr.execute(SQL("SAVEPOINT sample_committed"))
+            def stop_when(stop):
+                """A commit that ends the process when ``stop(note)`` is true: what it was to commit is lost."""
+                def commit():
+                    if stop(sample.stopped_generation(self.env)):
+                        raise _Stopped
+                    cr.execute(SQL("SAVEPOINT sample_committed"))
+                return commit
 
-            with contextlib.suppress(_Stopped):
-                sample.generate(self.env, commit=commit, **arguments)
-            cr.execute(SQL("ROLLBACK TO SAVEPOINT sample_committed"))
-            self.env.invalidate_all(flush=False)
-            self.env.transaction.clear()
-            self.env.registry.clear_cache()
-            stopped = sample.stopped_generation(self.env)
+            def run_until_stopped(stop):
+                # not assertRaises: Odoo's rolls back to a savepoint of its own, before those of the commits
+                try:
+                    sample.generate(self.env, commit=stop_when(stop), **arguments)
+                except _Stopped:
+                    pass
+                else:
+                    self.fail("the generation was not stopped")
+                cr.execute(SQL("ROLLBACK TO SAVEPOINT sample_committed"))
+                self.env.invalidate_all(flush=False)
+                self.env.transaction.clear()
+                self.env.registry.clear_cache()
+                return sample.stopped_generation(self.env)
+
+            # stopped as the second chunk commits
+            stopped = run_until_stopped(lambda note: note['invoices_written'] == 30)
             self.assertEqual(stopped['invoices_written'], 15, "the setup and the first chunk were committed")
             self.assertFalse(self.env['ir.config_parameter'].get_param(sample.PARAM))
             with self.assertRaisesRegex(sample.SampleDataError, "started with other arguments"):
                 sample.generate(self.env, **{**arguments, 'seed': 8})
+            # going on, stopped in the final steps, between two credit limits
+            limits = []
+
+            def in_credit_limits(note):
+                steps = note.get('final_steps', {})
+                limits.extend(['written'] if 'provision rates' in steps and 'credit limits' not in steps else [])
+                return len(limits) == 3  # the provision rates, a first credit limit committed, a second
+
+            stopped = run_until_stopped(in_credit_limits)
+            self.assertEqual(stopped['invoices_written'], 50)
+            self.assertEqual(set(stopped['final_steps']), {'invoices', 'dossiers', 'provision rates'})
+            # and going on again, to the end
             counts = sample.generate(self.env, commit=lambda: None, **arguments)
             self.assertIsNone(sample.stopped_generation(self.env), "done: nothing left to go on with")
             return counts, self._generated_rows()

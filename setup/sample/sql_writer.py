@@ -156,9 +156,11 @@ class SqlWriter:
             are not written again
         """
         self.env.flush_all()
+        state = (progress and progress.writer_state()) or {'first': {}, 'unchecked': {}, 'sequences': []}
+        if progress and 'invoices' in progress.final_steps():
+            return self._written(state['first'])
         builders = {key: DocumentBuilder(self, setup) for key, setup in self.ctx.companies.items()}
         self.facts = self._partner_facts()
-        state = (progress and progress.writer_state()) or {'first': {}, 'unchecked': {}, 'sequences': []}
         self.unchecked = {table: tuple(first) for table, first in state['unchecked'].items()}
         sequences = {tuple(sequence) for sequence in state['sequences']}
         written = progress.invoices_written if progress else 0
@@ -184,6 +186,8 @@ class SqlWriter:
         for model in ('credit.control.kpi.balance', 'credit.control.kpi.sales'):
             if model in self.env:
                 self.env[model]._kpi_rebuild()
+        if progress:
+            progress.final_step_done('invoices', {})
         return self._written(state['first'])
 
     @staticmethod
