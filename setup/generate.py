@@ -3,8 +3,13 @@
 Called by setup/generate, which passes --addons-path and --data-dir:
     generate.py --addons-path P --data-dir D --db NAME [--customers N] [--invoices N]
                 [--seed S] [--months M] [--today YYYY-MM-DD] [--sql] [--log-level info]
-Exit code 2 when the database does not exist, has no accounting, or already
-holds sample data.
+Exit code 2 when the database does not exist, has no accounting, already
+holds sample data, or holds an SQL generation stopped with other arguments.
+
+With --sql the setup (companies, customers) and then each chunk of invoices
+are committed: a generation stopped on the way (the process killed, the
+machine stopped) goes on where it stopped when the same command is run again
+(the same arguments; without --today, the day it started on).
 """
 import argparse
 import datetime
@@ -48,7 +53,7 @@ def database_exists(name):
 def main(argv=None):
     args = parse_args(argv)
     # imported after the arguments: --help stays fast
-    from sample import SampleDataError, generate  # noqa: PLC0415 (setup/sample/, beside this script)
+    from sample import SampleDataError, generate, stopped_generation  # noqa: PLC0415 (setup/sample/)
 
     import odoo  # noqa: PLC0415
     from odoo.tools import config  # noqa: PLC0415
@@ -64,10 +69,19 @@ def main(argv=None):
         fail(f'the module account is not installed in {args.db!r}')
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        stopped = args.sql and stopped_generation(env)
+        if stopped:
+            # a generation that goes on the next day keeps its day
+            args.today = args.today or datetime.date.fromisoformat(stopped['arguments']['today'])
+            print(f"{args.db}: going on with the generation stopped after {stopped['invoices_written']} invoices"
+                  f" of {stopped['arguments']['invoices']} (--today {stopped['arguments']['today']})", flush=True)
+        elif args.sql:
+            print(f"{args.db}: the setup and each chunk of invoices are committed as they are written: if this"
+                  " stops, the same command goes on where it stopped", flush=True)
         try:
             counts = generate(env, customers=args.customers, invoices=args.invoices, seed=args.seed,
                               months=args.months, today=args.today, sql=args.sql,
-                              receipts=not args.sql)
+                              receipts=not args.sql, commit=cr.commit if args.sql else None)
         except SampleDataError as error:
             fail(str(error))
         cr.commit()

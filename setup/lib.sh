@@ -204,6 +204,12 @@ cc_db_ready() {
     psql -d "$1" -Atc "select 1 from ir_config_parameter where key = 'credit_control.sample_data'" 2>/dev/null | grep -q 1
 }
 
+# Whether database $1 holds an SQL generation stopped on the way (setup/generate --sql goes on with it).
+cc_db_generating() {
+    psql -d "$1" -Atc "select 1 from ir_config_parameter where key = 'credit_control.sample_data.progress'" \
+        2>/dev/null | grep -q 1
+}
+
 # Modules of the comma-separated list $2 not installed in database $1.
 cc_modules_missing() {
     local m out=()

@@ -27,6 +27,10 @@ class _Rollback(Exception):
     pass
 
 
+class _Stopped(Exception):
+    """The process of a generation ending between two commits."""
+
+
 @skip_without_sample(sample)
 @tagged('post_install', '-at_install')
 class TestSampleData(TransactionCase):
@@ -136,6 +140,122 @@ class TestSampleData(TransactionCase):
         self.assertEqual(first_counts, second_counts)
         self.assertEqual(first, second)
         self.assertNotEqual(first, other, "another seed gives other data")
+
+    # -- a stopped SQL generation goes on ---------------------------------------------------
+    def _generated_rows(self):
+        """What a generation wrote, with the ids of its rows replaced by names."""
+        cr = self.env.cr
+        rows = {'documents': self._fingerprint()}
+        cr.execute(SQL("""
+            SELECT company.name, line.move_name, line.display_type, account.account_type, account.name->>'en_US',
+                   line.date_maturity, line.balance, line.amount_residual, line.reconciled,
+                   line.matching_number IS NOT NULL
+              FROM account_move_line line
+              JOIN account_move move ON move.id = line.move_id
+              JOIN account_account account ON account.id = line.account_id
+              JOIN res_company company ON company.id = line.company_id
+             WHERE move.move_type IN ('out_invoice', 'out_refund') OR move.origin_payment_id IS NOT NULL
+             ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+        """))
+        rows['lines'] = cr.fetchall()
+        cr.execute(SQL("""
+            SELECT debit.move_name, credit.move_name, partial.amount, partial.max_date
+              FROM account_partial_reconcile partial
+              JOIN account_move_line debit ON debit.id = partial.debit_move_id
+              JOIN account_move_line credit ON credit.id = partial.credit_move_id
+             ORDER BY debit.company_id, 1, 2, 3
+        """))
+        rows['partials'] = cr.fetchall()
+        cr.execute(SQL("""
+            SELECT company.name, partner.name, users.login, partner.credit_limit->>company.id::text
+              FROM credit_control_dossier dossier
+              JOIN res_partner partner ON partner.id = dossier.partner_id
+              JOIN res_company company ON company.id = dossier.company_id
+              LEFT JOIN res_users users ON users.id = dossier.collector_id
+             ORDER BY 1, 2
+        """))
+        rows['dossiers'] = cr.fetchall()
+        cr.execute(SQL("""
+            SELECT company.name, kpi.date, kpi.date_due, kpi.balance, kpi.sales
+              FROM credit_control_kpi_balance kpi JOIN res_company company ON company.id = kpi.company_id
+             ORDER BY 1, 2, 3, 4, 5
+        """))
+        rows['daily receivables'] = cr.fetchall()
+        cr.execute(SQL("""
+            SELECT company.name, partner.name, kpi.date, kpi.sales
+              FROM credit_control_kpi_sales kpi
+              JOIN res_company company ON company.id = kpi.company_id
+              LEFT JOIN res_partner partner ON partner.id = kpi.partner_id
+             ORDER BY 1, 2, 3, 4
+        """))
+        rows['credit sales'] = cr.fetchall()
+        return rows
+
+    def test_sql_generation_goes_on(self):
+        """An SQL generation commits its setup, then each chunk of invoices: the
+        same call on a database where it stopped on the way goes on where it
+        stopped, and the database ends as after one uninterrupted run."""
+        arguments = dict(customers=8, invoices=50, seed=7, today=TODAY, sql=True, chunk_size=15)
+
+        def uninterrupted():
+            counts = sample.generate(self.env, **arguments)
+            return counts, self._generated_rows()
+
+        def stopped_then_again():
+            cr = self.env.cr
+
+            def stop_when(stop):
+                """A commit that ends the process when ``stop(note)`` is true: what it was to commit is lost."""
+                def commit():
+                    if stop(sample.stopped_generation(self.env)):
+                        raise _Stopped
+                    cr.execute(SQL("SAVEPOINT sample_committed"))
+                return commit
+
+            def run_until_stopped(stop):
+                # not assertRaises: Odoo's rolls back to a savepoint of its own, before those of the commits
+                stopped = False
+                try:
+                    sample.generate(self.env, commit=stop_when(stop), **arguments)
+                except _Stopped:
+                    stopped = True
+                self.assertTrue(stopped, "the generation was not stopped")
+                cr.execute(SQL("ROLLBACK TO SAVEPOINT sample_committed"))
+                self.env.invalidate_all(flush=False)
+                self.env.transaction.clear()
+                self.env.registry.clear_cache()
+                return sample.stopped_generation(self.env)
+
+            # stopped as the second chunk commits
+            stopped = run_until_stopped(lambda note: note['invoices_written'] == 30)
+            self.assertEqual(stopped['invoices_written'], 15, "the setup and the first chunk were committed")
+            self.assertFalse(self.env['ir.config_parameter'].get_param(sample.PARAM))
+            with self.assertRaisesRegex(sample.SampleDataError, "started with other arguments"):
+                sample.generate(self.env, **{**arguments, 'seed': 8})
+            # going on, stopped in the final steps, between two credit limits
+            limits = []
+
+            def in_credit_limits(note):
+                steps = note.get('final_steps', {})
+                limits.extend(['written'] if 'provision rates' in steps and 'credit limits' not in steps else [])
+                return len(limits) == 3  # the provision rates, a first credit limit committed, a second
+
+            stopped = run_until_stopped(in_credit_limits)
+            self.assertEqual(stopped['invoices_written'], 50)
+            self.assertEqual(set(stopped['final_steps']), {'invoices', 'dossiers', 'provision rates'})
+            # and going on again, to the end
+            counts = sample.generate(self.env, commit=lambda: None, **arguments)
+            self.assertIsNone(sample.stopped_generation(self.env), "done: nothing left to go on with")
+            return counts, self._generated_rows()
+
+        whole_counts, whole = self._in_savepoint(uninterrupted)
+        counts, rows = self._in_savepoint(stopped_then_again)
+        whole_counts.pop('seconds'), counts.pop('seconds')
+        self.assertEqual(counts, whole_counts)
+        self.assertGreater(counts['refunds'] * counts['payments'] * counts['credit_limits'], 0, counts)
+        for key, expected in whole.items():
+            self.assertTrue(expected, key)
+            self.assertEqual(rows[key], expected, key)
 
     # -- the shape test: SQL rows against ORM rows ---------------------------------------
     def _shape_plan(self, rng):

@@ -11,5 +11,6 @@ credit_control_* modules installed. Users:
   the checkout and skips them when it is not there.
 """
 from .generator import PARAM, SampleDataError, generate
+from .progress import stopped_generation
 
-__all__ = ['PARAM', 'SampleDataError', 'generate']
+__all__ = ['PARAM', 'SampleDataError', 'generate', 'stopped_generation']

@@ -21,9 +21,10 @@ from .environment import prepare
 from .orm_writer import OrmWriter, batched
 from .partners import CustomerFactory
 from .plan import plan_customers, plan_invoices
+from .progress import Progress
 from .receipts import day_statement
 from .sql_partners import SqlPartnerWriter
-from .sql_writer import SqlWriter
+from .sql_writer import CHUNK, SqlWriter
 
 _logger = logging.getLogger(__name__)
 
@@ -35,17 +36,23 @@ class SampleDataError(UserError):
     pass
 
 
-def generate(env, customers=60, invoices=900, seed=42, months=18, today=None, sql=False, receipts=False):
+def generate(env, customers=60, invoices=900, seed=42, months=18, today=None, sql=False, receipts=False,
+             commit=None, chunk_size=None):
     """Fill the database with French-SME-like credit-control data.
 
     Deterministic: the same seed and the same ``today`` give the same data.
-    Does not commit. Refuses to run twice on the same database.
+    Refuses to run twice on the same database.
 
     :param sql: write the invoices, payments and reconciliations set-based in
         SQL (benchmarks) instead of through the ORM
     :param receipts: import today's bank statement of the main company (a
         CAMT.053 file, with credit_control_statement_import), matched by the
         cash application: the demo's Cash Application is not empty
+    :param commit: with ``sql``, called to commit the setup then each chunk of
+        invoices (see ``progress``): a generation stopped on the way goes on
+        where it stopped when called again with the same arguments. Without
+        it, nothing is committed.
+    :param chunk_size: invoices written (and committed) at a time by the SQL writer
     :return: counts of what was created, and the seconds it took
     """
     if env['ir.config_parameter'].sudo().get_param(PARAM):
@@ -58,15 +65,38 @@ def generate(env, customers=60, invoices=900, seed=42, months=18, today=None, sq
     rng = random.Random(seed)
     env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True,
                            mail_create_nosubscribe=True, mail_notrack=True))
+    progress = _progress(env, sql, commit, customers=customers, invoices=invoices, seed=seed, months=months,
+                         today=str(today))
 
-    ctx = prepare(env, rng, start, today)
-    env = env(context=dict(env.context, allowed_company_ids=[s.company.id for s in ctx.companies.values()]))
-    partners, facts = create_customers(env, rng, ctx, customers, sql=sql)
+    if progress and progress.resumed:
+        _logger.info("sample data: going on with the generation stopped after %s invoices of %s",
+                     progress.invoices_written, invoices)
+        ctx = progress.context()
+        env = env(context=dict(env.context, allowed_company_ids=[s.company.id for s in ctx.companies.values()]))
+        facts = progress.customer_facts()
+        if facts is None:  # noted by a generator that did not note them: drawn again (minutes)
+            rng.setstate(progress.random_state())
+            facts = [facts for _values, _contacts, facts in draw_customers(env, rng, ctx, customers)]
+            progress.customers_drawn(rng.getstate(), facts)
+        else:
+            rng.setstate(progress.random_state(drawn=True))
+        partners = progress.customers()
+    else:
+        ctx = prepare(env, rng, start, today)
+        env = env(context=dict(env.context, allowed_company_ids=[s.company.id for s in ctx.companies.values()]))
+        partners, facts = create_customers(env, rng, ctx, customers, sql=sql)
+        if progress:
+            progress.customers_drawn(rng.getstate(), facts)
+            progress.setup_done(ctx, partners)
     _logger.info("sample data: %s customers in %.0f s", len(partners), time.monotonic() - started)
     customer_plans = plan_customers(rng, facts, start, today)
     invoice_plan = plan_invoices(rng, customer_plans, invoices, months, today)
+    _logger.info("sample data: %s invoices planned in %.0f s", len(invoice_plan), time.monotonic() - started)
     writer = _writer(env, ctx, partners, sql)
-    result = writer.write_plan(invoice_plan)
+    if sql:
+        result = writer.write_plan(invoice_plan, chunk_size=chunk_size or CHUNK, progress=progress)
+    else:
+        result = writer.write_plan(invoice_plan)
     _logger.info("sample data: %s invoices in %.0f s", len(invoice_plan), time.monotonic() - started)
 
     counts = {
@@ -82,11 +112,12 @@ def generate(env, customers=60, invoices=900, seed=42, months=18, today=None, sq
     # recorded, the bank statement imported) is noted in their language; the
     # reminder run, nightly, has none (its notes: in each collector's)
     users_env = env(context=dict(env.context, lang='fr_FR'))
-    counts.update(_credit_control(env, partners))
+    counts.update(_final_step(progress, 'dossiers', lambda: _credit_control(env, partners)))
     _logger.info("sample data: dossiers in %.0f s", time.monotonic() - started)
-    counts.update(_provision_rates(env))
-    counts.update(_credit_limits(users_env, partners))
-    counts.update(_customer_portal(env, partners))
+    counts.update(_final_step(progress, 'provision rates', lambda: _provision_rates(env)))
+    counts.update(_final_step(progress, 'credit limits', lambda: _credit_limits(
+        users_env, partners, checkpoint=progress and progress.save)))
+    counts.update(_final_step(progress, 'portal', lambda: _customer_portal(env, partners)))
     _logger.info("sample data: credit limits and portal in %.0f s", time.monotonic() - started)
     if not sql:  # benchmarks measure the accounting alone
         counts.update(_disputes_and_promises(users_env, random.Random(seed + 1), partners, today))
@@ -99,12 +130,38 @@ def generate(env, customers=60, invoices=900, seed=42, months=18, today=None, sq
             # company's day goes
             counts.update(day_statement(users_env, random.Random(seed + 2), ctx, partners, today))
     counts['seconds'] = round(time.monotonic() - started, 1)
+    if progress:
+        progress.finish()
     env['ir.config_parameter'].sudo().set_param(PARAM, json.dumps({
         'seed': seed, 'today': str(today), 'months': months, 'sql': sql,
         **{key: value for key, value in counts.items() if key != 'seconds'},
     }))
     _logger.info("sample data generated: %s", counts)
     return counts
+
+
+def _final_step(progress, name, step):
+    """Run ``step`` (returning counts) once: each final step of the SQL
+    generation is committed with its counts (those of a million invoices take
+    an hour), and a generation that goes on after it takes them from the note."""
+    done = progress.final_steps() if progress else {}
+    if name in done:
+        return done[name]
+    counts = step()
+    if progress:
+        progress.final_step_done(name, counts)
+    return counts
+
+
+def _progress(env, sql, commit, **arguments):
+    """The SQL generation notes how far it is (see ``progress``): the one
+    stopped in this database with these arguments, else a new one."""
+    if not sql:
+        return None  # the ORM's generation, of demo sizes, is one transaction
+    try:
+        return Progress.find(env, arguments, commit) or Progress(env, arguments, commit)
+    except ValueError as error:
+        raise SampleDataError(str(error)) from None
 
 
 def _open_invoices(env, invoices):
@@ -149,16 +206,22 @@ def _writer(env, ctx, partners, sql):
     return (SqlWriter if sql else OrmWriter)(env, ctx, partners)
 
 
+def draw_customers(env, rng, ctx, count):
+    """[(values, contacts, facts)] of ``count`` customers, drawn from ``rng``."""
+    dunning = 'dunning' in dict(env['res.partner']._fields['type'].selection)
+    factory = CustomerFactory(rng, ctx.countries)
+    drawn = [factory.customer(index, dunning_type=dunning) for index in range(count)]
+    _logger.info("sample data: %s customers drawn", count)
+    return drawn
+
+
 def create_customers(env, rng, ctx, count, sql=False):
     """Customers in batches; returns them in plan order with their drawn facts.
 
     :param sql: insert them set-based in SQL (benchmarks), as the ORM would
         (sql_partners), instead of through ``create()``
     """
-    dunning = 'dunning' in dict(env['res.partner']._fields['type'].selection)
-    factory = CustomerFactory(rng, ctx.countries)
-    drawn = [factory.customer(index, dunning_type=dunning) for index in range(count)]
-    _logger.info("sample data: %s customers drawn", count)
+    drawn = draw_customers(env, rng, ctx, count)
     if sql:
         return SqlPartnerWriter(env).create(drawn), [facts for _values, _contacts, facts in drawn]
     Partner = env['res.partner']
@@ -220,10 +283,15 @@ def _provision_rates(env):
     return {'provision_rates': len(companies)}
 
 
-def _credit_limits(env, partners):
+def _credit_limits(env, partners, checkpoint=None):
     """Credit limits (Odoo's customer credit limit switched on in every
     company) on one customer in three with something to pay: most of them
-    within their limit, one in three over it."""
+    within their limit, one in three over it.
+
+    :param checkpoint: called after each limit written (the SQL generation
+        commits there: 57,000 customers take an hour through the ORM); the
+        customers that already have their limit are not written again
+    """
     if 'credit.control.dossier' not in env or 'limit_breached' not in env['credit.control.dossier']._fields:
         return {}
     env.companies.write({'account_use_credit_limit': True})
@@ -241,7 +309,10 @@ def _credit_limits(env, partners):
         partners_by_limit[dossier.company_id, limit].append(dossier.partner_id.id)
     _logger.info("sample data: credit limits of %s customers to write", len(dossiers))
     for (company, limit), partner_ids in partners_by_limit.items():
-        env['res.partner'].browse(partner_ids).with_company(company).credit_limit = limit
+        customers = env['res.partner'].browse(partner_ids).with_company(company)
+        customers.filtered(lambda partner, limit=limit: partner.credit_limit != limit).credit_limit = limit
+        if checkpoint:
+            checkpoint()
     dossiers.invalidate_recordset()
     return {'credit_limits': len(dossiers), 'over_credit_limit': len(dossiers.filtered('limit_breached'))}
 

@@ -12,6 +12,7 @@ both with the ORM's rows.
 import datetime
 import io
 import logging
+import operator
 from collections import namedtuple
 
 from odoo import fields, models
@@ -144,26 +145,40 @@ class SqlWriter:
         return {'create_uid': uid, 'write_uid': uid, 'create_date': self.now, 'write_date': self.now}
 
     # -- the plan -------------------------------------------------------------------------
-    def write_plan(self, invoices, chunk_size=CHUNK):
+    def write_plan(self, invoices, chunk_size=CHUNK, progress=None):
         """Write ``invoices`` (in date order) chunk after chunk: the rows of one
         chunk only are in memory at a time. The numbers of the credit notes and
         payments, drawn in date order within a chunk, are put in date order
-        over all the chunks at the end (``_renumber``), as one pass would draw them."""
+        over all the chunks at the end (``_renumber``), as one pass would draw them.
+
+        :param progress: a ``progress.Progress``: each chunk is committed with
+            the note of what is written, and the invoices a stopped run wrote
+            are not written again
+        """
         self.env.flush_all()
+        state = (progress and progress.writer_state()) or {'first': {}, 'unchecked': {}, 'sequences': []}
+        if progress and 'invoices' in progress.final_steps():
+            return self._written(state['first'])
         builders = {key: DocumentBuilder(self, setup) for key, setup in self.ctx.companies.items()}
         self.facts = self._partner_facts()
-        ids = {'invoices': [], 'refunds': [], 'payments': []}
-        chunks = list(batched(invoices, chunk_size))
-        first_move = None
-        for number, chunk in enumerate(chunks, start=1):
+        self.unchecked = {table: tuple(first) for table, first in state['unchecked'].items()}
+        sequences = {tuple(sequence) for sequence in state['sequences']}
+        written = progress.invoices_written if progress else 0
+        if written:
+            _logger.info("SQL writer: %s invoices of %s written before, going on", written, len(invoices))
+        for chunk in batched(invoices[written:], chunk_size):
             chunk_ids = self._write_chunk(builders, chunk)
-            first_move = first_move or (chunk_ids['invoices'] or [None])[0]
-            for key, values in chunk_ids.items():
-                ids[key] += values
-            if len(chunks) > 1:
-                _logger.info("SQL writer: %s invoices of %s written", sum(map(len, chunks[:number])), len(invoices))
-        if len(chunks) > 1:
-            self._renumber(builders, first_move)
+            written += len(chunk)
+            for key, values in (('move', chunk_ids['invoices']), ('payment', chunk_ids['payments'])):
+                if values:
+                    state['first'].setdefault(key, min(values))
+            sequences |= self._sequences(builders)
+            state.update(unchecked=self.unchecked, sequences=sorted(sequences))
+            if progress:
+                progress.chunk_done(written, state)
+            _logger.info("SQL writer: %s invoices of %s written", written, len(invoices))
+        self._analyze()
+        self._renumber(sequences, state['first'].get('move'))
         self._check_references()
         # the daily receivables and the credit sales per customer the
         # posting hooks keep up to date through the ORM: computed again
@@ -171,12 +186,39 @@ class SqlWriter:
         for model in ('credit.control.kpi.balance', 'credit.control.kpi.sales', 'credit.control.kpi.delay'):
             if model in self.env:
                 self.env[model]._kpi_rebuild()
+        if progress:
+            progress.final_step_done('invoices', {})
+        return self._written(state['first'])
+
+    @staticmethod
+    def _sequences(builders):
+        """(journal, prefix) of the credit notes and payments numbered so far."""
+        return {(sequence.journal_id, prefix)
+                for builder in builders.values()
+                for sequence in (builder.refund_sequence, builder.payment_sequence)
+                for prefix in sequence.next}
+
+    def _written(self, first):
+        """The invoices (in plan order), the credit notes (in date order) and the
+        payments (per invoice, in the order made) written, read back: a run that
+        goes on with a stopped one has not the ids of what that one wrote."""
         Move, Payment = self.env['account.move'], self.env['account.payment']
-        return {
-            'invoices': Move.browse(ids['invoices']),
-            'refunds': Move.browse([move_id for _date, move_id in sorted(ids['refunds'])]),
-            'payments': Payment.browse(ids['payments']),
-        }
+        if not first.get('move'):
+            return {'invoices': Move, 'refunds': Move, 'payments': Payment}
+        journals = tuple(setup.sale_journal.id for setup in self.ctx.companies.values())
+
+        def moves(move_type, order):
+            return Move.browse(row[0] for row in self.env.execute_query(SQL(
+                "SELECT id FROM account_move WHERE id >= %s AND journal_id IN %s AND move_type = %s ORDER BY %s",
+                first['move'], journals, move_type, SQL(order))))
+
+        payments = Payment.browse(row[0] for row in self.env.execute_query(SQL(
+            "SELECT payment.id FROM account_payment payment"
+            " JOIN account_move__account_payment paid ON paid.payment_id = payment.id"
+            " WHERE payment.id >= %s ORDER BY paid.invoice_id, payment.id",
+            first.get('payment', 0))))
+        return {'invoices': moves('out_invoice', 'id'), 'refunds': moves('out_refund', 'date, id'),
+                'payments': payments}
 
     def _write_chunk(self, builders, invoices):
         docs = [builders[inv.company].invoice(inv, self.facts[inv.partner]) for inv in invoices]
@@ -189,24 +231,26 @@ class SqlWriter:
         self._states(docs, refunds, payments, partials)
         ids = self._insert(docs, refunds, payments, partials, groups, full_groups)
         del docs, refunds, payments, partials, groups, full_groups
-        self._analyze()
+        if not self._cache.get('analyzed'):
+            # the statistics of the tables filled: those of their first chunk serve the next ones'
+            # queries (by id); the final steps' get fresh ones (an ANALYZE a chunk: a twentieth of its time)
+            self._analyze()
+            self._cache['analyzed'] = True
         # the records read to build this chunk (partners, accounts) stay in the caches above
         self.env.invalidate_all()
         Move, Payment = self.env['account.move'], self.env['account.payment']
-        payments = Payment.browse(ids['payments'])
-        refunds = Move.browse([move_id for _date, move_id in ids['refunds']])
-        self._complete_other_fields(Move.browse(ids['invoices']) | refunds | payments.move_id, payments)
+        self._complete_other_fields(Move.browse(ids.pop('moves')), self.env['account.move.line'].browse(
+            ids.pop('lines')), Payment.browse(ids['payments']))
         return ids
 
-    def _renumber(self, builders, first_move):
+    def _renumber(self, sequences, first_move):
         """Number the credit notes and payments written in date order (then in
         the order written), per journal and prefix, as a single chunk would:
         each chunk numbered its own in date order, but a later chunk's credit
-        notes and payments can be dated before an earlier chunk's."""
-        sequences = [(sequence.journal_id, prefix)
-                     for builder in builders.values()
-                     for sequence in (builder.refund_sequence, builder.payment_sequence)
-                     for prefix in sequence.next]
+        notes and payments can be dated before an earlier chunk's.
+
+        :param sequences: the (journal, prefix) pairs to renumber
+        """
         if not sequences or not first_move:
             return
         cr = self.env.cr
@@ -224,7 +268,7 @@ class SqlWriter:
                              WHERE id >= %s AND (journal_id, sequence_prefix) IN %s
                             WINDOW w AS (PARTITION BY journal_id, sequence_prefix)) numbered) named
              WHERE name != new_name
-        """, first_move, tuple(sequences)))
+        """, first_move, tuple(sorted(sequences))))
         # the unique index on the names of posted moves is checked row by row: the names
         # changing are set aside first, as they swap places
         cr.execute(SQL("""
@@ -359,6 +403,8 @@ class SqlWriter:
         self._insert_rows('account_move__account_payment', [
             {'invoice_id': docs[index].move['id'], 'payment_id': payment['id']} for index, payment, _d in payments])
         return {
+            'moves': [doc.move['id'] for doc in all_docs],
+            'lines': [line['id'] for line in all_lines],
             'invoices': [doc.move['id'] for doc in docs],
             # (date, id): in date order over all the chunks, as the ORM writer creates them
             'refunds': [(doc.move['date'], doc.move['id']) for doc in refunds.values()],
@@ -404,7 +450,7 @@ class SqlWriter:
                 tuple(payment_ids),
             ))
 
-    def _complete_other_fields(self, moves, payments):
+    def _complete_other_fields(self, moves, lines, payments):
         """Fill what the modules outside Odoo's own add to moves, lines and
         payments (a dispute flag, a scoring cache, another vendor's counter),
         as the ORM would: static defaults in one UPDATE per column, stored
@@ -412,7 +458,8 @@ class SqlWriter:
         modules this suite depends on are written above, exactly as the ORM
         writes them (tests/test_sample_data.py)."""
         covered = self._cached('covered modules', self._covered_modules)
-        records = [moves, moves.line_ids, payments]
+        # the lines by their ids: ``moves.line_ids`` read them again (a tenth of a chunk's time)
+        records = [moves, lines, payments]
         for records_of_model in records:
             if not records_of_model:
                 continue
@@ -466,8 +513,7 @@ class SqlWriter:
         columns = sorted({column for row in rows for column in row})
         self.written_columns.setdefault(table, set()).update(columns)
         try:
-            data = ''.join(
-                '\t'.join(map(_copy_text, (row.get(column) for column in columns))) + '\n' for row in rows)
+            data = copy_data(rows, columns)
         except TypeError:
             self._insert_values(table, columns, rows)
             return
@@ -534,7 +580,32 @@ class SqlWriter:
 _COPY_ESCAPES = str.maketrans({'\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r'})
 
 
-def _copy_text(value):
+def copy_data(rows, columns):
+    """The ``COPY`` text of ``rows`` (dicts) in ``columns``, converted column by
+    column: per value, a Python call of ``copy_text`` took a third of the
+    invoices' time; a column of one type is converted by one C function."""
+    texts = [_copy_column([row.get(column) for row in rows]) for column in columns]
+    return '\n'.join(map('\t'.join, zip(*texts, strict=True))) + '\n'
+
+
+def _copy_column(values):
+    kinds = set(map(type, values))
+    nulls = NoneType in kinds
+    kinds.discard(NoneType)
+    if not kinds:
+        return ['\\N'] * len(values)
+    if len(kinds) > 1:
+        return list(map(copy_text, values))
+    kind = kinds.pop()
+    convert = _COPY_CONVERTERS.get(kind)
+    if convert is None:
+        raise TypeError(f"no COPY text for {kind}")
+    if nulls:
+        return ['\\N' if value is None else convert(value) for value in values]
+    return list(map(convert, values))
+
+
+def copy_text(value):
     if value is None:
         return '\\N'
     kind = type(value)
@@ -547,3 +618,15 @@ def _copy_text(value):
     if kind is datetime.date or kind is datetime.datetime:
         return value.isoformat()
     raise TypeError(f"no COPY text for {kind}")
+
+
+NoneType = type(None)
+# type -> its COPY text, for a column of values of one type (as copy_text writes them)
+_COPY_CONVERTERS = {
+    str: operator.methodcaller('translate', _COPY_ESCAPES),
+    bool: {True: 't', False: 'f'}.__getitem__,
+    int: repr,
+    float: repr,
+    datetime.date: datetime.date.isoformat,
+    datetime.datetime: datetime.datetime.isoformat,
+}
