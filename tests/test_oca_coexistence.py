@@ -73,7 +73,7 @@ def test_oca_and_our_tests_pass_in_one_database():
             # what was read before the run was stopped (bytes on POSIX)
             partial = timed_out.output or b""
             log_path.write_text(partial.decode(errors="replace") if isinstance(partial, bytes) else partial)
-            started = re.findall(r"odoo\.addons\.(\S+): Starting (\S+)", log_path.read_text())
+            started = re.findall(r"odoo\.addons\.(\S+\.tests\.\S+): Starting (\S+)", log_path.read_text())
             pytest.fail(f"not finished in {timeout} s (CC_OCA_TIMEOUT; load average {os.getloadavg()}), "
                         f"{len(started)} tests started, the last {started[-1:]}; log so far: {log_path}")
         log_path.write_text(log)
