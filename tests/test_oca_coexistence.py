@@ -19,9 +19,14 @@ where it is not installed).
 
 OCA's ``queue_job`` comes with ``credit_control_queue``; the e-invoicing
 module's tests start their platform stand-in in the test port range
-(``CC_TEST_HTTP_PORT``), away from ``CC_OCA_HTTP_PORT``."""
+(``CC_TEST_HTTP_PORT``), away from ``CC_OCA_HTTP_PORT``.
+
+The run takes about 34 minutes on a quiet machine; ``CC_OCA_TIMEOUT``
+(seconds, default 3600) gives a loaded one longer. When it runs out, the
+log written so far is kept, to see where it was."""
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -50,18 +55,27 @@ def test_oca_and_our_tests_pass_in_one_database():
     if missing:
         pytest.fail(f"OCA modules not on the addons path (setup/requirements-oca.txt): {missing}")
     db = f"cc_oca_{os.getpid()}"
+    timeout = int(os.environ.get("CC_OCA_TIMEOUT", "3600"))
+    log_path = Path(os.environ["CC_DATA_DIR"]).parent / "test-logs" / f"odoo-{db}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     copy_template(db)
     try:
         # theirs and all of ours, in the one database
         tags = [f"/{module}" for module in OCA_MODULES + OURS]
-        code, log = odoo(
-            ["-d", db, "-i", ",".join(OURS + OCA_MODULES + OCA_ORACLES), "--test-enable",
-             "--test-tags", ",".join(tags), "--stop-after-init",
-             "--http-port", os.environ.get("CC_OCA_HTTP_PORT", "8189"), "--log-level", "test"],
-            addons_path=os.environ["CC_ADDONS_PATH"], timeout=3600,
-        )
-        log_path = Path(os.environ["CC_DATA_DIR"]).parent / "test-logs" / f"odoo-{db}.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            code, log = odoo(
+                ["-d", db, "-i", ",".join(OURS + OCA_MODULES + OCA_ORACLES), "--test-enable",
+                 "--test-tags", ",".join(tags), "--stop-after-init",
+                 "--http-port", os.environ.get("CC_OCA_HTTP_PORT", "8189"), "--log-level", "test"],
+                addons_path=os.environ["CC_ADDONS_PATH"], timeout=timeout,
+            )
+        except subprocess.TimeoutExpired as timed_out:
+            # what was read before the run was stopped (bytes on POSIX)
+            partial = timed_out.output or b""
+            log_path.write_text(partial.decode(errors="replace") if isinstance(partial, bytes) else partial)
+            started = re.findall(r"odoo\.addons\.(\S+\.tests\.\S+): Starting (\S+)", log_path.read_text())
+            pytest.fail(f"not finished in {timeout} s (CC_OCA_TIMEOUT; load average {os.getloadavg()}), "
+                        f"{len(started)} tests started, the last {started[-1:]}; log so far: {log_path}")
         log_path.write_text(log)
         results = RESULT.findall(log)
         assert results, f"{log_path}: {log[-4000:]}"
