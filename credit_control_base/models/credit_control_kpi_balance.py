@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL, create_index
 
+from ..tools.sql import compact_sums
 from .credit_control_kpi import SALE_MOVE_TYPES
 
 # What the movements read: written before each query composed with them.
@@ -218,17 +219,5 @@ class CreditControlKpiBalance(models.Model):
         """Sum the rows per company, day and due date (nightly): the table
         then grows with the days, not with the entries."""
         self.flush_model()
-        self.env.cr.execute(SQL(
-            """
-            WITH gone AS (
-                DELETE FROM credit_control_kpi_balance
-                RETURNING company_id, date, date_due, balance, sales
-            )
-            INSERT INTO credit_control_kpi_balance (company_id, date, date_due, balance, sales)
-            SELECT company_id, date, date_due, SUM(balance), SUM(sales)
-              FROM gone
-          GROUP BY 1, 2, 3
-            HAVING SUM(balance) <> 0 OR SUM(sales) <> 0
-            """
-        ))
+        compact_sums(self.env.cr, self._table, ("company_id", "date", "date_due"), ("balance", "sales"))
         self.invalidate_model()

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, create_index
 
 from ..const import COLLECTIBLE_MOVE_TYPES
+from ..tools.sql import compact_sums
 
 # What the delays read: written before each query composed with them.
 PARTIAL_FIELDS = ["debit_move_id", "amount", "max_date"]
@@ -183,17 +184,5 @@ class CreditControlKpiDelay(models.Model):
         then grows with the days each customer pays, not with the
         reconciliations."""
         self.flush_model()
-        self.env.cr.execute(SQL(
-            """
-            WITH gone AS (
-                DELETE FROM credit_control_kpi_delay
-                RETURNING company_id, partner_id, date, amount, amount_days
-            )
-            INSERT INTO credit_control_kpi_delay (company_id, partner_id, date, amount, amount_days)
-            SELECT company_id, partner_id, date, SUM(amount), SUM(amount_days)
-              FROM gone
-          GROUP BY 1, 2, 3
-            HAVING SUM(amount) <> 0 OR SUM(amount_days) <> 0
-            """
-        ))
+        compact_sums(self.env.cr, self._table, ("company_id", "partner_id", "date"), ("amount", "amount_days"))
         self.invalidate_model()

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL, create_index
 
+from ..tools.sql import compact_sums
 from .credit_control_kpi import SALE_MOVE_TYPES
 
 # What the credit sales read: written before each query composed with them.
@@ -101,17 +102,5 @@ class CreditControlKpiSales(models.Model):
         then grows with the days each customer buys, not with the
         postings."""
         self.flush_model()
-        self.env.cr.execute(SQL(
-            """
-            WITH gone AS (
-                DELETE FROM credit_control_kpi_sales
-                RETURNING company_id, partner_id, date, sales
-            )
-            INSERT INTO credit_control_kpi_sales (company_id, partner_id, date, sales)
-            SELECT company_id, partner_id, date, SUM(sales)
-              FROM gone
-          GROUP BY 1, 2, 3
-            HAVING SUM(sales) <> 0
-            """
-        ))
+        compact_sums(self.env.cr, self._table, ("company_id", "partner_id", "date"), ("sales",))
         self.invalidate_model()

@@ -82,3 +82,27 @@ def copy_message(cr, note, res_ids):
             WHERE m.id = %s ORDER BY v.rank""",
         SQL(", ").join(columns), SQL(", ").join(SQL("m.%s", column) for column in columns), res_ids, note.id,
     ))
+
+
+def compact_sums(cr, table, keys, sums):
+    """Replace the rows of ``table`` by one row per value of ``keys``
+    holding the sums of its ``sums`` columns, and drop the rows whose sums
+    are all zero: the KPI tables are only ever added to (each posting or
+    reconciliation a row), and summed nightly so that they grow with the
+    days, not with the entries."""
+    keys = [SQL.identifier(key) for key in keys]
+    sums = [SQL.identifier(column) for column in sums]
+    columns = SQL(", ").join(keys + sums)
+    cr.execute(SQL(
+        """
+        WITH gone AS (DELETE FROM %(table)s RETURNING %(columns)s)
+        INSERT INTO %(table)s (%(columns)s)
+        SELECT %(keys)s, %(sums)s
+          FROM gone
+      GROUP BY %(keys)s
+        HAVING %(nonzero)s
+        """,
+        table=SQL.identifier(table), columns=columns, keys=SQL(", ").join(keys),
+        sums=SQL(", ").join(SQL("SUM(%s)", column) for column in sums),
+        nonzero=SQL(" OR ").join(SQL("SUM(%s) <> 0", column) for column in sums),
+    ))
