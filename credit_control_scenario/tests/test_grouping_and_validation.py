@@ -194,6 +194,16 @@ class TestBatchRendering(ScenarioCommon):
         with self.assertRaises(UserError):
             template._render_template_inline_template("{{ object.no_such_field or 1 }}", actions._name, actions.ids)
 
+    def _assert_batch_renders_as_singles(self, template, actions):
+        """The template's subject and body rendered for all ``actions`` at
+        once equal each rendered alone, in English and in French."""
+        for lang in ("en_US", "fr_FR"):
+            localized = template.with_context(lang=lang)
+            for fname in ("body_html", "subject"):
+                batch = localized._render_field(fname, actions.ids)
+                singles = {action.id: localized._render_field(fname, action.ids)[action.id] for action in actions}
+                self.assertEqual(batch, singles)
+
     def test_batch_formats_dates_as_single_rendering(self):
         """Each distinct date is formatted once per batch: the same date in
         another format or another language code comes out as Odoo formats
@@ -222,12 +232,7 @@ class TestBatchRendering(ScenarioCommon):
                    t-out="format_date(item['due_date'], lang_code=object.partner_id.lang)"/>
             </div>""",
         })
-        for lang in ("en_US", "fr_FR"):
-            localized = template.with_context(lang=lang)
-            for fname in ("body_html", "subject"):
-                batch = localized._render_field(fname, actions.ids)
-                singles = {action.id: localized._render_field(fname, action.ids)[action.id] for action in actions}
-                self.assertEqual(batch, singles)
+        self._assert_batch_renders_as_singles(template, actions)
         body = template.with_context(lang="en_US")._render_field("body_html", actions.ids)
         english = actions.filtered(lambda a: a.partner_id.lang == "en_US")
         french = actions - english
@@ -259,12 +264,7 @@ class TestBatchRendering(ScenarioCommon):
                    t-out="format_amount(item['amount'], item['currency'], lang_code=object.partner_id.lang)"/>
             </div>""",
         })
-        for lang in ("en_US", "fr_FR"):
-            localized = template.with_context(lang=lang)
-            for fname in ("body_html", "subject"):
-                batch = localized._render_field(fname, actions.ids)
-                singles = {action.id: localized._render_field(fname, action.ids)[action.id] for action in actions}
-                self.assertEqual(batch, singles)
+        self._assert_batch_renders_as_singles(template, actions)
         body = template.with_context(lang="en_US")._render_field("body_html", actions.ids)
         english = actions.filtered(lambda a: a.partner_id.lang == "en_US")
         self.assertIn("-\N{ZERO WIDTH NO-BREAK SPACE}1,235,500.00", body[english.id])
