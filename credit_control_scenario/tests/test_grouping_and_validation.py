@@ -194,6 +194,18 @@ class TestBatchRendering(ScenarioCommon):
         with self.assertRaises(UserError):
             template._render_template_inline_template("{{ object.no_such_field or 1 }}", actions._name, actions.ids)
 
+    def _reminders_in_two_languages(self, amounts):
+        """The reminders of a run on 10 March 2026 for two French customers
+        and an English one, an invoice of ``amounts[i]`` due on 1 March
+        each."""
+        load_french(self.env)
+        customers = [self._customer("Garage Dupont", lang="fr_FR"), self._customer("Atelier Roux", lang="en_US"),
+                     self._customer("Boulangerie Petit", lang="fr_FR")]
+        for customer, amount in zip(customers, amounts, strict=True):
+            self._create_invoice(customer, amount, due=date(2026, 3, 1))
+        with freeze_time(date(2026, 3, 10)):
+            return self.env["credit.control.scenario.run"]._credit_run(companies=self.company).action_ids
+
     def _assert_batch_renders_as_singles(self, template, actions):
         """The template's subject and body rendered for all ``actions`` at
         once equal each rendered alone, in English and in French."""
@@ -208,13 +220,7 @@ class TestBatchRendering(ScenarioCommon):
         """Each distinct date is formatted once per batch: the same date in
         another format or another language code comes out as Odoo formats
         it record by record, in English and in French."""
-        load_french(self.env)
-        customers = [self._customer("Garage Dupont", lang="fr_FR"), self._customer("Atelier Roux", lang="en_US"),
-                     self._customer("Boulangerie Petit", lang="fr_FR")]
-        for customer in customers:
-            self._create_invoice(customer, 300.0, due=date(2026, 3, 1))
-        with freeze_time(date(2026, 3, 10)):
-            actions = self.env["credit.control.scenario.run"]._credit_run(companies=self.company).action_ids
+        actions = self._reminders_in_two_languages([300.0, 300.0, 300.0])
         template = self.env["mail.template"].create({
             "name": "Dates",
             "model_id": self.env["ir.model"]._get_id(actions._name),
@@ -245,13 +251,7 @@ class TestBatchRendering(ScenarioCommon):
         """The amounts of a batch (each language and currency read once)
         come out as Odoo formats them record by record: in English and in
         French, in another language code, negative and grouped."""
-        load_french(self.env)
-        customers = [self._customer("Garage Dupont", lang="fr_FR"), self._customer("Atelier Roux", lang="en_US"),
-                     self._customer("Boulangerie Petit", lang="fr_FR")]
-        for index, customer in enumerate(customers):
-            self._create_invoice(customer, 1234.5 + index, due=date(2026, 3, 1))
-        with freeze_time(date(2026, 3, 10)):
-            actions = self.env["credit.control.scenario.run"]._credit_run(companies=self.company).action_ids
+        actions = self._reminders_in_two_languages([1234.5, 1235.5, 1236.5])
         template = self.env["mail.template"].create({
             "name": "Amounts",
             "model_id": self.env["ir.model"]._get_id(actions._name),
