@@ -160,16 +160,19 @@ class CreditControlKpi(models.AbstractModel):
         Line = self.env["account.move.line"]
         if from_before:
             partials, residual = SQL("max_date <= %s", as_of), SQL("l.balance - COALESCE(r.amount, 0)")
-            branches = [SQL("TRUE")]
+            branches = [(SQL("account_move_line l LEFT JOIN reconciled r ON r.line_id = l.id"), SQL("TRUE"))]
         else:
             partials, residual = SQL("max_date > %s", as_of), SQL("l.amount_residual + COALESCE(r.amount, 0)")
             # Open on D and settled since are the items open today and the
             # items reconciled after D: the partial index on open items
             # finds the first, the reconciliations the second, instead of
-            # reading every receivable item dated up to D.
+            # reading every receivable item dated up to D. The second starts
+            # from the reconciliations: PostgreSQL guesses a grouped CTE has
+            # 200 rows, and joined the other way it scanned them all for
+            # each item (more than 10 minutes on 840,000 reconciliations).
             branches = [
-                SQL("l.amount_residual <> 0"),
-                SQL("l.amount_residual = 0 AND l.id IN (SELECT line_id FROM reconciled)"),
+                (SQL("account_move_line l LEFT JOIN reconciled r ON r.line_id = l.id"), SQL("l.amount_residual <> 0")),
+                (SQL("reconciled r JOIN account_move_line l ON l.id = r.line_id"), SQL("l.amount_residual = 0")),
             ]
         open_lines = SQL(" UNION ALL ").join(
             SQL(
@@ -177,8 +180,7 @@ class CreditControlKpi(models.AbstractModel):
                 SELECT l.id, l.move_id, l.company_id, l.partner_id, l.date,
                        %(due)s AS date_maturity,
                        %(residual)s AS residual
-                  FROM account_move_line l
-             LEFT JOIN reconciled r ON r.line_id = l.id
+                  FROM %(lines)s
                  WHERE %(receivable)s AND l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
                    AND %(branch)s AND %(residual)s <> 0
                 """,
@@ -187,9 +189,10 @@ class CreditControlKpi(models.AbstractModel):
                 receivable=Line._credit_receivable_sql(),
                 company_ids=tuple(company_ids),
                 as_of=as_of,
+                lines=lines,
                 branch=branch,
             )
-            for branch in branches
+            for lines, branch in branches
         )
         return SQL(
             """
