@@ -2,7 +2,7 @@
     "name": "Credit Control Scenarios",
     "summary": "Dunning scenarios: reminder steps by e-mail, letter, SMS and calls, "
     "the daily reminder engine, history and the collector agenda",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/credit-control-suite/credit-control",
     "author": "Credit Control Suite contributors",

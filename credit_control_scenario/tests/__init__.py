@@ -28,3 +28,4 @@ from . import test_french_formats
 from . import test_compose_batch
 from . import test_work_batches
 from . import test_action_sql
+from . import test_template_migration
