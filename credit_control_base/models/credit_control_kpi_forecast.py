@@ -48,9 +48,11 @@ class CreditControlKpiForecast(models.AbstractModel):
                       "partner_id": SQL("m.commercial_partner_id")}[fname]
             where.append(SQL("COALESCE(%s, 0) = %s", column, value or 0))
         Line = self.env["account.move.line"]
+        # MATERIALIZED: the delays are summed once, not again by each
+        # parallel worker of the scan of the open items
         return SQL(
             """
-            WITH delay AS (%(delays)s)
+            WITH delay AS MATERIALIZED (%(delays)s)
             SELECT l.move_id,
                    FLOOR((%(due)s + ROUND(COALESCE(dl.days, 0))::int
                           - %(today)s::date) / 7.0)::int AS week,
