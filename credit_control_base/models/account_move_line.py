@@ -47,6 +47,20 @@ class AccountMoveLine(models.Model):
             ["partner_id", "company_id", "date_maturity"],
             where="amount_residual <> 0 AND parent_state = 'posted'",
         )
+        # The KPIs (open items of a company, the forecast) read every open
+        # item of a company: with every column they read in the index, they
+        # scan it alone (an index-only scan) instead of the whole table, which
+        # grows with the history (5.5 s of 1.6 GB for 584,000 open items of
+        # 5.5 million lines). Open items only, as the index above: an item
+        # settled leaves both, and a write that changes a residual already
+        # writes a new entry in every index of the table.
+        create_index(
+            self.env.cr,
+            "account_move_line_credit_control_open_company_idx",
+            self._table,
+            ["company_id", "partner_id", "account_id", "date_maturity", "date", "move_id", "id", "amount_residual"],
+            where="amount_residual <> 0 AND parent_state = 'posted'",
+        )
         return result
 
     @api.model_create_multi

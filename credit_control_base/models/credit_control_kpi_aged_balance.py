@@ -91,9 +91,13 @@ class CreditControlAgedBalance(models.Model):
         ))
         full = SQL("(COALESCE(d.insolvent, FALSE) OR x.move_id IN %s)", self._credit_full_provision_moves())
         rate = SQL("CASE WHEN x.residual <= 0 THEN 0 WHEN %s THEN 100 ELSE %s END", full, rate)
+        # The invoice's share excluding taxes is looked up for the items
+        # provisioned only (a rate of 0, most open items: not due or
+        # recently due, gives 0 without it), not joined for every open item.
         base = SQL(
-            "CASE WHEN x.residual > 0 THEN ROUND(x.residual * COALESCE("
-            "m.amount_untaxed_signed / NULLIF(m.amount_total_signed, 0), 1), cur.decimal_places) ELSE 0 END"
+            "CASE WHEN x.residual > 0 THEN ROUND(x.residual * COALESCE(("
+            "SELECT m.amount_untaxed_signed / NULLIF(m.amount_total_signed, 0) FROM account_move m"
+            " WHERE m.id = x.move_id), 1), cur.decimal_places) ELSE 0 END"
         )
         return SQL(
             """
@@ -105,9 +109,9 @@ class CreditControlAgedBalance(models.Model):
                    x.residual > 0 AND %(full)s AS provision_full,
                    %(rate)s AS provision_rate,
                    %(base)s AS provision_base,
-                   ROUND(%(base)s * (%(rate)s)::numeric / 100.0, cur.decimal_places) AS provision_amount
+                   CASE WHEN (%(rate)s) = 0 THEN 0
+                        ELSE ROUND(%(base)s * (%(rate)s)::numeric / 100.0, cur.decimal_places) END AS provision_amount
               FROM (%(items)s) x
-              JOIN account_move m ON m.id = x.move_id
               JOIN res_company c ON c.id = x.company_id
               JOIN res_currency cur ON cur.id = c.currency_id
          LEFT JOIN credit_control_dossier d ON d.id = x.dossier_id

@@ -202,17 +202,18 @@ class CreditControlKpiDashboard(models.TransientModel):
         today = fields.Date.context_today(self)
         shared = self.env.context.get("credit_open_items_table")
         if shared and shared[1:] == Kpi._kpi_open_items_key(today, self.company_id.ids):
-            overdue = SQL("SUM(x.residual) FILTER (WHERE %s)", Kpi._kpi_overdue_sql(today))
+            # the overdue items alone: a dossier without any has no sum
             query = SQL(
                 """
-                SELECT d.id, d.collector_id IS NULL, %(overdue)s
+                SELECT d.id, d.collector_id IS NULL, SUM(x.residual)
                   FROM (%(items)s) x
                   JOIN credit_control_dossier d ON d.id = x.dossier_id
-                 WHERE %(dossiers)s
+                 WHERE %(overdue)s AND %(dossiers)s
               GROUP BY d.id
-                HAVING %(overdue)s > 0
+                HAVING SUM(x.residual) > 0
                 """,
-                overdue=overdue, items=Kpi._kpi_open_items_query(today, self.company_id.ids), dossiers=dossiers,
+                overdue=Kpi._kpi_overdue_sql(today), items=Kpi._kpi_open_items_query(today, self.company_id.ids),
+                dossiers=dossiers,
             )
         else:
             overdue = Dossier._credit_amounts_select()["overdue_amount"]

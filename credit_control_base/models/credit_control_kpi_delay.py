@@ -138,7 +138,8 @@ class CreditControlKpiDelay(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _kpi_customer_delays_sql(self, date_from, date_to, company_ids, from_reconciliations=False):
+    def _kpi_customer_delays_sql(self, date_from, date_to, company_ids, from_reconciliations=False,
+                                 partner_ids=None):
         """Query of each customer's usual delay over the payments dated
         after ``date_from`` and up to ``date_to``: the amount-weighted
         average of their days late. Columns: partner_id, company_id, days;
@@ -149,6 +150,7 @@ class CreditControlKpiDelay(models.Model):
         :param from_reconciliations: read the reconciliations of the period
             rather than their sums per customer and day: the proof that
             both agree
+        :param partner_ids: only these customers (commercial entities)
         """
         delays = SQL("credit_control_kpi_delay")
         if from_reconciliations:
@@ -161,11 +163,12 @@ class CreditControlKpiDelay(models.Model):
             """
             SELECT partner_id, company_id, SUM(amount_days) / NULLIF(SUM(amount), 0) AS days
               FROM %s d
-             WHERE date > %s AND date <= %s AND company_id IN %s
+             WHERE date > %s AND date <= %s AND company_id IN %s AND %s
           GROUP BY 1, 2
             HAVING SUM(amount) <> 0
             """,
             delays, date_from, date_to, tuple(company_ids),
+            SQL("partner_id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL("TRUE"),
         )
 
     # ------------------------------------------------------------------
