@@ -288,6 +288,7 @@ def main():
         st_lines = env["account.bank.statement"].browse(result["statement_ids"]).line_ids.sorted("sequence")
         if IMPORT_ONLY:
             print_import(context, bench.results[0], len(st_lines))
+            machine.print()
             return
         truth = dict(zip(st_lines.ids, truths, strict=True))
         # 2. match: proposals created, nothing applied yet
@@ -299,6 +300,7 @@ def main():
             lambda p: p.confidence >= company.credit_cash_auto_threshold and p.payer_confirmed and p.line_ids)
         if MATCH_ONLY:
             print_match(context, bench.results, proposals, to_apply)
+            machine.print()
             return
         before = {line.id: line.amount_residual for line in to_apply.line_ids.move_line_id}
         context["left_to_odoo"] = left_to_odoo(env, company, to_apply)
