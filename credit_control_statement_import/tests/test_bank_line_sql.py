@@ -147,6 +147,65 @@ class TestBankLineSql(StatementImportCommon):
                 self.assertEqual(len(orm["account.bank.statement.line"]), lines)
                 self._assert_same(orm, sql)
 
+    def test_sql_writes_what_the_orm_writes_varied_notes(self):
+        """As above for transactions whose notes the writer sanitizes by
+        shape (``_html_column``): French labels with accents, a name with
+        "&" and a label with "<" (each sanitized on its own), structured and
+        unstructured remittance information, an entry of two transactions,
+        a returned transfer with its reason, a label spread over lines with
+        an e-mail signature ("--") and quote (">") the sanitizer marks, and
+        a partner found by the IBAN of an accented customer."""
+        self.company.credit_cash_application = False
+        self.env = self.env(context=dict(self.env.context, tracking_disable=False, mail_create_nolog=False,
+                                         mail_create_nosubscribe=False, mail_notrack=False))
+        entries = [
+            self._entry("V01", "1830.50", "CRDT", [{
+                "ref": "V01", "name": "Hôtel des Alpes &amp; Cie", "iban": "FR7617806000140412345678934",
+                "remittance": "<Strd><CdtrRefInf><Ref>RF18 2026 0000 4</Ref></CdtrRefInf></Strd>"
+                              "<Ustrd>Règlement facture n° INV/2026/00004 – échéance février (acompte 50%)</Ustrd>",
+            }]),
+            self._entry("V02", "1900.00", "CRDT", [
+                {"ref": "V02-A", "name": "Garage Dupont et Fils", "iban": "FR7630003012340005012345678",
+                 "remittance": "<Ustrd>VIR SEPA INV/2026/00002 -- \nsigné: Élodie Dupont\n> merci</Ustrd>"},
+                {"ref": "V02-B", "name": "Garage Dupont et Fils", "iban": "FR7630003012340005012345678",
+                 "remittance": "<Ustrd>VIR SEPA INV/2026/00003 montant &lt; 1 000 € x--!&gt;y 'déjà' \"payé\"</Ustrd>"},
+            ], amounts=["1000.00", "900.00"]),
+            self._entry("V03", "640.00", "DBIT", [{
+                "ref": "V03", "name": "Boulangerie Martin SARL", "iban": "FR7610278060310002045670132",
+                "remittance": "<Ustrd>RETOUR VIREMENT – compte clôturé</Ustrd>",
+                "more": "<RtrInf><Rsn><Cd>AC04</Cd></Rsn><AddtlInf>Compte clôturé  le 09/02</AddtlInf></RtrInf>",
+            }]),
+        ]
+        text = self._camt().decode()
+        content = text.replace("    </Stmt>", "\n".join(entries) + "\n    </Stmt>").replace(
+            'Ccy="EUR"', f'Ccy="{self.company.currency_id.name}"').encode()
+        orm = self._rolled_back(lambda: self._snapshot(self._import_by(content, sql=False, lines=11)[1]))
+        sql = self._rolled_back(lambda: self._check_sql_import(content, 11))
+        narrations = [row["narration"] for row in orm["account.move"]]
+        self.assertTrue(any("data-o-mail-quote" in str(note) for note in narrations), narrations)
+        self.assertTrue(any("Règlement" in str(note) and "RF18 2026 0000 4" in str(note) for note in narrations))
+        self.assertTrue(any("&lt; 1 000 €" in str(note) for note in narrations), narrations)
+        self.assertTrue(any("AC04" in str(note) for note in narrations), narrations)
+        self._assert_same(orm, sql)
+
+    @staticmethod
+    def _entry(ref, amount, sign, transactions, amounts=None):
+        """A CAMT.053 entry (Ntry) of ``transactions``: dicts of their bank
+        reference, other party's name and IBAN, remittance information and
+        more details (XML)."""
+        party, account = ("Dbtr", "DbtrAcct") if sign == "CRDT" else ("Cdtr", "CdtrAcct")
+        details = "".join(
+            f"""<TxDtls><Refs><AcctSvcrRef>{tx['ref']}</AcctSvcrRef><EndToEndId>E2E-{tx['ref']}</EndToEndId></Refs>
+            <AmtDtls><TxAmt><Amt Ccy="EUR">{(amounts or [amount])[rank]}</Amt></TxAmt></AmtDtls>
+            <RltdPties><{party}><Nm>{tx['name']}</Nm></{party}>
+            <{account}><Id><IBAN>{tx['iban']}</IBAN></Id></{account}></RltdPties>
+            <RmtInf>{tx['remittance']}</RmtInf>{tx.get('more', '')}</TxDtls>"""
+            for rank, tx in enumerate(transactions))
+        return f"""<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>{sign}</CdtDbtInd><Sts>BOOK</Sts>
+            <BookgDt><Dt>2026-02-10</Dt></BookgDt><ValDt><Dt>2026-02-10</Dt></ValDt><AcctSvcrRef>{ref}</AcctSvcrRef>
+            <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+            <NtryDtls>{details}</NtryDtls><AddtlNtryInf>Libellé {ref} – opération</AddtlNtryInf></Ntry>"""
+
     def _check_sql_import(self, content, lines):
         """Import ``content`` through the bulk SQL writer; its snapshot."""
         wizard, statements = self._import_by(content, sql=True, lines=lines)

@@ -52,6 +52,15 @@ from odoo.addons.credit_control_base.tools.sql import copy_message, next_ids
 MAXINT = 2147483647
 INSERT_BATCH = 5000
 
+# The runs of a text that Odoo's HTML sanitizer copies as they are: word
+# characters and punctuation that no markup, entity or e-mail quote
+# detection involves ("<", "&", "!", "-", ">" and white space are not in
+# it), with single spaces between them. See ``_html_column``.
+VERBATIM = re.compile(r"[\w.,:;/()+%]+(?: [\w.,:;/()+%]+)*")
+# what stands for each run while a shape is sanitized (a private-use
+# character: no text of a bank file holds it)
+SLOT = "\ue000"
+
 # The values of a transaction (and of a statement) that OCA's CAMT, OFX
 # and CSV parsers give and the journal hooks complete: any other key (a
 # foreign currency, a counterpart account, ...) goes through the ORM.
@@ -502,7 +511,10 @@ class BankLineSqlWriter:
     def _column(field, record, values):
         """The column values of ``values`` for ``field``, as the ORM inserts
         them: texts converted (sanitized html, translations) once per
-        distinct value, since notes and labels repeat."""
+        distinct value, since notes and labels repeat, html once per shape
+        (``_html_column``)."""
+        if field.type == "html" and not getattr(field, "translate", False):
+            return _html_column(field, record, values)
         if field.type in ("char", "text", "html"):
             converted = {}
             for value in values:
@@ -573,3 +585,37 @@ class BankLineSqlWriter:
             SQL.identifier(field.relation), SQL.identifier(field.column1), SQL.identifier(field.column2),
             [pair[0] for pair in pairs], [pair[1] for pair in pairs],
         ))
+
+
+def _html_column(field, record, values):
+    """The column values of ``values`` for the html ``field``, as the ORM
+    inserts them (sanitized by ``convert_to_column_insert``), each shape
+    sanitized once. The notes of a statement's lines are plain texts that
+    differ by their names, references and amounts, which the sanitizer
+    copies as they are: each run of ``VERBATIM`` is replaced by ``SLOT``,
+    the shape sanitized, then the runs put back in order. A text holding
+    markup or an entity ("<", "&") is sanitized on its own, and so is each
+    text of a shape whose sanitized form does not hold exactly its slots."""
+    shapes, done, converted = {}, {}, []
+    for value in values:
+        if value in done:
+            converted.append(done[value])
+            continue
+        text = str(value) if value else ""
+        if not text or "<" in text or "&" in text or SLOT in text:
+            done[value] = field.convert_to_column_insert(value, record)
+            converted.append(done[value])
+            continue
+        runs = VERBATIM.findall(text)
+        shape = VERBATIM.sub(SLOT, text)
+        if shape not in shapes:
+            sanitized = field.convert_to_column_insert(type(value)(shape), record)
+            parts = str(sanitized).split(SLOT) if sanitized else []
+            shapes[shape] = (type(sanitized), parts) if len(parts) == len(runs) + 1 else None
+        if shapes[shape] is None:
+            done[value] = field.convert_to_column_insert(value, record)
+        else:
+            kind, parts = shapes[shape]
+            done[value] = kind("".join(part + run for part, run in zip(parts, [*runs, ""], strict=True)))
+        converted.append(done[value])
+    return converted
