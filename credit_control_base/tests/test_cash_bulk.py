@@ -386,6 +386,47 @@ class TestReconcileSql(CashCommon):
         self.assertFalse(st_lines[3:].filtered("is_reconciled"))
         self.assertEqual(reconcile_sql.split(proposals)[1], proposals[1], "now left to Odoo")
 
+    def test_items_tracking_values_as_mail_track_gives_them(self):
+        """The "Journal Item created / updated / deleted" tracking values
+        the adapter makes for all the items at once are those Odoo's
+        ``_mail_track`` gives item by item, for every tracked field of a
+        journal item set (account, label, amount, taxes, tax tags, due
+        date), changed, emptied or filled."""
+        c = self.customers
+        tag = self.env["account.account.tag"].create({"name": "Grille 01", "applicability": "taxes"})
+        move = self.env["account.move"].create({
+            "move_type": "entry", "date": date(2026, 2, 1), "journal_id": self.company_data["default_journal_misc"].id,
+            "line_ids": [
+                Command.create({"account_id": self.company_data["default_account_revenue"].id, "name": "Conseil",
+                                "credit": 100.0, "tax_ids": [Command.set(self.company_data["default_tax_sale"].ids)],
+                                "tax_tag_ids": [Command.set(tag.ids)]}),
+                Command.create({"account_id": self.company_data["default_account_receivable"].id, "name": "Échéance",
+                                "partner_id": c[0].id, "debit": 115.0, "date_maturity": date(2026, 3, 1)}),
+            ],
+        })
+        move.action_post()
+        lines = move.line_ids
+        self.assertGreater(len(lines), 2, "with its tax line")
+        log = reconcile_sql._ItemsLog(self.env(context=dict(self.env.context, tracking_disable=False)), move)
+        self.assertFalse(log.by_odoo)
+        empty_line = lines.browse([False])
+        empty = {name: empty_line[name] for name in log.order}
+        other = {
+            "account_id": self.fees, "name": "Autre libellé", "balance": -3.5,
+            "tax_ids": self.company_data["default_tax_purchase"], "tax_tag_ids": tag,
+            "date_maturity": date(2026, 1, 15),
+        }
+        for kind, record, initial, current in (
+                ("created", None, dict.fromkeys(log.ref_fields), None),
+                ("updated", None, {name: other.get(name, False) for name in log.ref_fields}, None),
+                ("deleted", empty_line, None, empty)):
+            for line in lines:
+                with self.subTest(kind=kind, line=line.name):
+                    before = initial if initial is not None else line
+                    expected = [values for _c, _i, values in (record or line)._mail_track(log.ref_fields, before)[1]]
+                    self.assertTrue(expected)
+                    self.assertEqual(log._track(record or line, before, current or line), expected)
+
     def test_note_amounts_formatted_as_formatlang(self):
         """The applied notes' amounts, formatted for all the proposals at
         once, read as ``formatLang`` writes each: separators of the
