@@ -645,7 +645,8 @@ def _write_invoices(env, invoices):
     """The invoices' residual (their payment term items', signed as
     ``_compute_amount`` signs them) and payment state as
     ``_compute_payment_state`` gives it to an invoice reconciled with bank
-    lines only: paid when nothing is left, else partly paid; an invoice
+    lines only: paid when nothing is left, else partly paid (and flagged
+    manually modified, as ``_flag_invoices`` then flags it); an invoice
     reconciled with anything else before, or with payments of its own
     (their state decides), is left to that method."""
     Move = env["account.move"]
@@ -687,7 +688,8 @@ def _write_invoices(env, invoices):
                    WHEN m.payment_state IN ('invoicing_legacy', 'blocked') THEN m.payment_state
                    -- (residuals are stored rounded: their sum is exact)
                    WHEN COALESCE(t.residual_currency, 0) = 0 THEN 'paid' ELSE 'partial' END,
-               write_uid = %(uid)s, write_date = %(now)s
+               -- what _flag_invoices then sets (in the same row version)
+               is_manually_modified = TRUE, write_uid = %(uid)s, write_date = %(now)s
           FROM unnest(%(ids)s::int[], %(signs)s::int[]) AS v(id, sign)
      LEFT JOIN totals t ON t.move_id = v.id
          WHERE m.id = v.id AND m.id NOT IN (SELECT move_id FROM others)
@@ -1191,12 +1193,19 @@ def _flag_invoices(env, invoices):
 
 def _flag_modified(env, moves):
     """Flag ``moves`` manually modified, as every ``account.move.write``
-    does."""
+    does. An entry written so already in this statement's work (the
+    invoices ``_write_invoices`` wrote) is not written again: a second
+    version of each invoice's row for the same values."""
     if not moves:
         return
     env.cr.execute(SQL(
-        "UPDATE account_move SET is_manually_modified = TRUE, write_uid = %s, write_date = %s WHERE id = ANY(%s)",
-        env.uid, env.cr.now(), list(moves.ids),
+        """
+        UPDATE account_move SET is_manually_modified = TRUE, write_uid = %(uid)s, write_date = %(now)s
+         WHERE id = ANY(%(ids)s)
+           AND (is_manually_modified IS NOT TRUE OR write_uid IS DISTINCT FROM %(uid)s
+                OR write_date IS DISTINCT FROM %(now)s)
+        """,
+        uid=env.uid, now=env.cr.now(), ids=list(moves.ids),
     ))
     moves.invalidate_recordset(["is_manually_modified", "write_uid", "write_date"])
     moves.modified(["is_manually_modified", "write_uid", "write_date"])
