@@ -175,11 +175,11 @@ class TestReconcileSql(CashCommon):
         # tracked as in production (the invoices' payment state)
         proposals.with_context(credit_cash_orm_apply=orm, tracking_disable=False, **context).action_accept()
 
-    def test_adapter_writes_what_odoo_writes(self):
-        invoices, st_lines, proposals = self._scenario()
-        simple, others = reconcile_sql.split(proposals)
-        self.assertEqual(len(simple), 7, "bank fees and the invoice with a payment included")
-        self.assertFalse(others)
+    def _assert_adapter_writes_what_odoo_writes(self, invoices, st_lines, proposals):
+        """Apply ``proposals`` through Odoo's path, roll back, apply them
+        through the adapter: every stored column of ``_snapshot`` equal.
+
+        :return: the adapter's snapshot"""
         with self.env.cr.savepoint() as savepoint:
             self._apply(proposals, orm=True)
             by_odoo = self._snapshot(invoices, st_lines, proposals)
@@ -193,6 +193,15 @@ class TestReconcileSql(CashCommon):
                     # the rows that differ, readable
                     self.assertEqual((by_adapter[table] - rows, rows - by_adapter[table]), (Counter(), Counter()))
                 self.assertEqual(by_adapter[table], rows)
+        return by_adapter
+
+    def test_adapter_writes_what_odoo_writes(self):
+        invoices, st_lines, proposals = self._scenario()
+        simple, others = reconcile_sql.split(proposals)
+        self.assertEqual(len(simple), 7, "bank fees and the invoice with a payment included")
+        self.assertFalse(others)
+        self.env.invalidate_all()
+        by_adapter = self._assert_adapter_writes_what_odoo_writes(invoices, st_lines, proposals)
         self.assertEqual(proposals.mapped("state"), ["reconciled"] * 7)
         self.assertTrue(by_adapter["credit_control_kpi_delay"], "the payments are in the forecast's delays")
         self.assertEqual(invoices.mapped("amount_residual"), [0.0, 0.0, 0.0, 700.0, 0.0, 0.0, 0.0, 0.0])
@@ -205,10 +214,218 @@ class TestReconcileSql(CashCommon):
         self.assertEqual(len(terms.filtered(lambda line: line.move_id == invoices[6]).full_reconcile_id), 2,
                          "each instalment fully reconciled")
         self.assertEqual(st_lines[3].amount_residual, -50.0, "the rest of the overpayment stays on suspense")
-        self.assertTrue(by_odoo["account_payment"], "the payment registered on the invoice, compared")
+        self.assertTrue(by_adapter["account_payment"], "the payment registered on the invoice, compared")
         fee = st_lines[4].move_id.line_ids.filtered(lambda line: line.account_id == self.fees)
         self.assertRecordValues(fee, [{"balance": 3.5, "partner_id": self.customers[4].id, "amount_residual": 0.0}])
         self.assertTrue(st_lines[4].is_reconciled)
+
+    def _proposal(self, st_line, allocations):
+        """A proposal of ``st_line`` allocating ``allocations`` ((item,
+        amount)), as the matcher writes one."""
+        return self.Proposal.create({
+            "company_id": self.company.id,
+            "statement_line_id": st_line.id,
+            "partner_id": st_line.partner_id.id,
+            "currency_id": self.company.currency_id.id,
+            "amount": st_line.amount,
+            "label": st_line.payment_ref,
+            "rule": "reference",
+            "confidence": 100,
+            "state": "proposed",
+            "line_ids": [Command.create({"move_line_id": item.id, "amount": amount}) for item, amount in allocations],
+        })
+
+    @staticmethod
+    def _items(move):
+        return move.line_ids.filtered(lambda line: line.account_id.account_type == "asset_receivable").sorted(
+            "date_maturity")
+
+    def _scenario_reconciled_before(self):
+        """Bank lines paying invoice items already reconciled with
+        something: an invoice partly paid by an earlier bank line and
+        settled by this one (a full reconciliation over three items), one
+        partly paid before and still partly open after, an invoice of two
+        instalments with the first one paid before (by a bank line), an
+        invoice reconciled with a credit note before, an invoice partly
+        paid by a registered payment (its journal entry) before. The
+        earlier bank lines were applied through Odoo's path, in an earlier
+        transaction.
+
+        :return: (the invoices, the credit note and the payment's entry;
+            the earlier and the new bank lines; the new proposals)"""
+        c = self.customers
+        inv = self._create_invoices([
+            {"partner": c[0], "amount": 1000.0, "due": date(2026, 1, 31)},
+            {"partner": c[1], "amount": 1000.0, "due": date(2026, 1, 31)},
+            # 240 now, 560 at the end of next month
+            {"partner": c[2], "amount": 800.0, "payment_term": self.pay_terms_b},
+            {"partner": c[3], "amount": 500.0, "due": date(2026, 1, 31)},
+            {"partner": c[4], "amount": 600.0, "due": date(2026, 1, 31)},
+        ])
+        refund = self._create_invoices([
+            {"partner": c[3], "amount": 200.0, "due": date(2026, 1, 20), "move_type": "out_refund"}])
+        (self._items(refund) | self._items(inv[3])).reconcile()
+        payment = self._pay(inv[4], amount=250.0, payment_date=date(2026, 2, 1))
+        self.assertTrue(payment.move_id, "a payment with its journal entry")
+        earlier = (
+            self._bank_line(300.0, f"ACOMPTE {inv[0].name}", partner=c[0], date=date(2026, 2, 1))
+            | self._bank_line(400.0, f"ACOMPTE {inv[1].name}", partner=c[1], date=date(2026, 2, 1))
+            | self._bank_line(240.0, f"ECHEANCE 1 {inv[2].name}", partner=c[2], date=date(2026, 2, 1))
+        )
+        before = (
+            self._proposal(earlier[0], [(self._items(inv[0]), 300.0)])
+            | self._proposal(earlier[1], [(self._items(inv[1]), 400.0)])
+            | self._proposal(earlier[2], [(self._items(inv[2])[0], 240.0)])
+        )
+        before.with_context(credit_cash_orm_apply=True)._credit_reconcile()
+        # what a commit between the two does (the tracking written)
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        st_lines = (
+            self._bank_line(700.0, f"SOLDE {inv[0].name}", partner=c[0])
+            | self._bank_line(200.0, f"VIR {inv[1].name}", partner=c[1])
+            | self._bank_line(560.0, f"ECHEANCE 2 {inv[2].name}", partner=c[2])
+            | self._bank_line(300.0, f"VIR {inv[3].name}", partner=c[3])
+            | self._bank_line(350.0, f"SOLDE {inv[4].name}", partner=c[4])
+        )
+        proposals = self.Proposal.concat(*(
+            self._proposal(st_line, [(item, st_line.amount)]) for st_line, item in zip(st_lines, (
+                self._items(inv[0]), self._items(inv[1]), self._items(inv[2])[1], self._items(inv[3]),
+                self._items(inv[4])), strict=True)))
+        return inv | refund | payment.move_id, earlier | st_lines, proposals
+
+    def test_adapter_writes_what_odoo_writes_on_items_reconciled_before(self):
+        """The invoice items already partly reconciled: the new partial
+        joins their group (its matching number), a full reconciliation
+        covers the whole group once it is settled (the earlier payment's
+        items too), the residuals, the invoices' payment state and the
+        payment's, the bank entries and lines, the chatter: every column as
+        Odoo's path writes it."""
+        moves, st_lines, proposals = self._scenario_reconciled_before()
+        inv = moves[:5]
+        simple, others = reconcile_sql.split(proposals)
+        self.assertEqual((simple, others), (proposals, proposals.browse()), "all of them in bulk")
+        self.env.invalidate_all()
+        self._assert_adapter_writes_what_odoo_writes(moves, st_lines, proposals)
+        self.assertEqual(proposals.mapped("state"), ["reconciled"] * 5)
+        self.assertEqual(inv.mapped("amount_residual"), [0.0, 400.0, 0.0, 0.0, 0.0])
+        self.assertEqual(inv.mapped("payment_state"), ["paid", "partial", "paid", "paid", "paid"])
+        settled = self._items(inv[0])
+        self.assertEqual(len(settled.full_reconcile_id.reconciled_line_ids), 3,
+                         "the invoice item, the earlier bank line's and this one's")
+        self.assertEqual(len(settled.full_reconcile_id.partial_reconcile_ids), 2)
+        self.assertEqual(set(settled.full_reconcile_id.reconciled_line_ids.mapped("matching_number")),
+                         {str(settled.full_reconcile_id.id)})
+        open_item = self._items(inv[1])
+        group = self.env["account.move.line"].search([("matching_number", "=", open_item.matching_number)])
+        self.assertEqual((open_item.matching_number[:1], len(group), open_item.full_reconcile_id.id), ("P", 3, False),
+                         "still partly open: one group numbered by its first partial")
+        self.assertEqual(int(open_item.matching_number[1:]), min(group.matched_credit_ids.ids))
+        instalments = self._items(inv[2])
+        self.assertEqual(len(instalments.full_reconcile_id), 2, "each instalment its own full reconciliation")
+        for invoice in inv[3:]:
+            self.assertEqual(len(self._items(invoice).full_reconcile_id.reconciled_line_ids), 3,
+                             f"{invoice.name}: with the credit note's or the payment's item")
+
+    def test_items_reconciled_before_left_to_odoo_when_not_provably_equal(self):
+        """A group the adapter would not reconcile as Odoo does stays on
+        Odoo's path: an earlier credit note in a foreign currency, and two
+        items of one group (one transfer paid part of each) applied
+        together."""
+        c = self.customers
+        euro = self.setup_other_currency("EUR")
+        inv = self._create_invoices([
+            {"partner": c[5], "amount": 1000.0, "due": date(2026, 1, 31)},
+            {"partner": c[6], "amount": 300.0, "due": date(2026, 1, 31)},
+            {"partner": c[6], "amount": 300.0, "due": date(2026, 1, 31)},
+        ])
+        refund = self._create_invoices([
+            {"partner": c[5], "amount": 100.0, "currency": euro, "move_type": "out_refund"}])
+        (self._items(refund) | self._items(inv[0])).reconcile()
+        transfer = self.env["account.move"].create({
+            "move_type": "entry", "date": date(2026, 2, 1), "journal_id": self.company_data["default_journal_misc"].id,
+            "line_ids": [
+                Command.create({"account_id": self._items(inv[1]).account_id.id, "partner_id": c[6].id,
+                                "credit": 200.0}),
+                Command.create({"account_id": self.company_data["default_account_revenue"].id, "debit": 200.0}),
+            ],
+        })
+        transfer.action_post()
+        self.env["account.partial.reconcile"].create([{
+            "debit_move_id": self._items(invoice).id, "credit_move_id": self._items(transfer).id,
+            "amount": 100.0, "debit_amount_currency": 100.0, "credit_amount_currency": 100.0,
+        } for invoice in inv[1:]])
+        self.assertEqual(self._items(inv[1]).matching_number, self._items(inv[2]).matching_number, "one group")
+        item = self._items(inv[0])
+        proposals = (
+            self._proposal(self._bank_line(item.amount_residual, f"SOLDE {inv[0].name}", partner=c[5]),
+                           [(item, item.amount_residual)])
+            | self._proposal(self._bank_line(400.0, f"SOLDE {inv[1].name} {inv[2].name}", partner=c[6]),
+                             [(item, item.amount_residual) for item in self._items(inv[1] | inv[2])])
+        )
+        simple, others = reconcile_sql.split(proposals)
+        self.assertEqual((simple, others), (proposals.browse(), proposals))
+        self._apply(proposals, orm=False)
+        self.assertEqual(proposals.mapped("state"), ["reconciled"] * 2)
+        self.assertEqual(inv.mapped("amount_residual"), [0.0] * 3)
+
+    def test_group_changed_meanwhile_is_refused_under_lock(self):
+        """An item reconciled before whose group the adapter no longer
+        reconciles as Odoo would once it is locked (a credit note in a
+        foreign currency reconciled with it after the split, still enough
+        left to pay) is refused, nothing written."""
+        moves, st_lines, proposals = self._scenario_reconciled_before()
+        simple, _others = reconcile_sql.split(proposals)
+        self.assertIn(proposals[1], simple)
+        refund = self._create_invoices([{"partner": self.customers[1], "amount": 10.0, "move_type": "out_refund",
+                                         "currency": self.setup_other_currency("EUR")}])
+        (self._items(refund) | self._items(moves[1])).reconcile()
+        with self.assertRaisesRegex(UserError, "no longer has"), self.env.cr.savepoint():
+            reconcile_sql.apply(simple)
+        self.env.invalidate_all()
+        self.assertFalse(st_lines[3:].filtered("is_reconciled"))
+        self.assertEqual(reconcile_sql.split(proposals)[1], proposals[1], "now left to Odoo")
+
+    def test_items_tracking_values_as_mail_track_gives_them(self):
+        """The "Journal Item created / updated / deleted" tracking values
+        the adapter makes for all the items at once are those Odoo's
+        ``_mail_track`` gives item by item, for every tracked field of a
+        journal item set (account, label, amount, taxes, tax tags, due
+        date), changed, emptied or filled."""
+        c = self.customers
+        tag = self.env["account.account.tag"].create({"name": "Grille 01", "applicability": "taxes"})
+        move = self.env["account.move"].create({
+            "move_type": "entry", "date": date(2026, 2, 1), "journal_id": self.company_data["default_journal_misc"].id,
+            "line_ids": [
+                Command.create({"account_id": self.company_data["default_account_revenue"].id, "name": "Conseil",
+                                "credit": 100.0, "tax_ids": [Command.set(self.company_data["default_tax_sale"].ids)],
+                                "tax_tag_ids": [Command.set(tag.ids)]}),
+                Command.create({"account_id": self.company_data["default_account_receivable"].id, "name": "Échéance",
+                                "partner_id": c[0].id, "debit": 115.0, "date_maturity": date(2026, 3, 1)}),
+            ],
+        })
+        move.action_post()
+        lines = move.line_ids
+        self.assertGreater(len(lines), 2, "with its tax line")
+        log = reconcile_sql._ItemsLog(self.env(context=dict(self.env.context, tracking_disable=False)), move)
+        self.assertFalse(log.by_odoo)
+        empty_line = lines.browse([False])
+        empty = {name: empty_line[name] for name in log.order}
+        other = {
+            "account_id": self.fees, "name": "Autre libellé", "balance": -3.5,
+            "tax_ids": self.company_data["default_tax_purchase"], "tax_tag_ids": tag,
+            "date_maturity": date(2026, 1, 15),
+        }
+        for kind, record, initial, current in (
+                ("created", None, dict.fromkeys(log.ref_fields), None),
+                ("updated", None, {name: other.get(name, False) for name in log.ref_fields}, None),
+                ("deleted", empty_line, None, empty)):
+            for line in lines:
+                with self.subTest(kind=kind, line=line.name):
+                    before = initial if initial is not None else line
+                    expected = [values for _c, _i, values in (record or line)._mail_track(log.ref_fields, before)[1]]
+                    self.assertTrue(expected)
+                    self.assertEqual(log._track(record or line, before, current or line), expected)
 
     def test_note_amounts_formatted_as_formatlang(self):
         """The applied notes' amounts, formatted for all the proposals at

@@ -358,7 +358,7 @@ def left_to_odoo(env, company, proposals):
     for fact in facts.values():
         lines = fact["lines"]
         reason = ("bank fees" if fact["proposal"]["writeoff_amount"] and not fact["proposal"].get("simple_fee_account")
-                  else "item partly reconciled" if any(line["matched"] for line in lines)
+                  else "item partly reconciled" if any(line["matched"] and not line["group_simple"] for line in lines)
                   else "invoice with a payment" if any(line["has_payment"] for line in lines)
                   else "other")
         reasons[reason] = reasons.get(reason, 0) + 1
