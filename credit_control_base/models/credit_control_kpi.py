@@ -1,4 +1,7 @@
 from contextlib import contextmanager
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.tools import SQL, create_index
@@ -473,21 +476,21 @@ class CreditControlKpi(models.AbstractModel):
             credit_sales = SQL("(%s)", Sales._kpi_sales_sql(SQL(
                 "m.state = 'posted' AND m.company_id IN %s AND m.date <= %s", tuple(company_ids), as_of,
             )))
-        # the first day of the months walked back or of the DSO period
-        first_day = SQL(
-            "(LEAST(%(as_of)s::date - %(period)s, (%(as_of)s::date - make_interval(months => %(months)s))::date)"
-            " + 1)",
-            as_of=as_of, period=period, months=COUNT_BACK_MONTHS,
-        )
+        # the first day of the months walked back or of the DSO period, a
+        # constant: PostgreSQL then knows how many days the walk has (as
+        # an expression it guessed a thousand and hashed the sales instead)
+        day = fields.Date.to_date(as_of)
+        first_day = min(day - timedelta(days=period), day - relativedelta(months=COUNT_BACK_MONTHS)) + timedelta(days=1)
         return self.env.execute_query_dict(SQL(
             """
             WITH items AS (%(items)s),
             %(ar)s,
-            sale_days AS (
+            sale_days AS MATERIALIZED (
                 -- the month back of each day walked, worked out once per
-                -- day rather than for every customer and day
-                SELECT %(first_day)s + i AS date, %(months_back)s AS k
-                  FROM generate_series(0, %(as_of)s::date - %(first_day)s) i
+                -- day rather than for every customer and day (inlined, it
+                -- was worked out after the join)
+                SELECT %(first_day)s::date + i AS date, %(months_back)s AS k
+                  FROM generate_series(0, %(days)s) i
             ),
             sales AS (
                 SELECT v.g, v.key, s.k, SUM(m.sales) AS amount,
@@ -544,7 +547,8 @@ class CreditControlKpi(models.AbstractModel):
             dossier=SQL(
                 "LEFT JOIN credit_control_dossier d ON d.partner_id = m.partner_id AND d.company_id = m.company_id"
             ) if sale_dossier else SQL(),
-            months_back=self._kpi_months_back_sql(as_of, SQL("(%s + i)", first_day)),
+            months_back=self._kpi_months_back_sql(as_of, SQL("(%s::date + i)", first_day)),
+            days=(day - first_day).days,
             where_m=SQL(" AND ").join(where_m),
             credit_sales=credit_sales,
             first_day=first_day,
