@@ -1,4 +1,7 @@
 from contextlib import contextmanager
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.tools import SQL, create_index
@@ -423,27 +426,20 @@ class CreditControlKpi(models.AbstractModel):
             )
             for g, group_by in enumerate(group_bys)
         )
-        # Per month and key of every breakdown, with the sales of the DSO
-        # period beside: one grouped query gives the count-back walk its
-        # months and the simple DSO its sales (a customer has a few months,
-        # not one row per invoice or per day).
-        sale_keys = [SQL("%s AS %s", GROUP_BY[group_by][1], SQL.identifier(f"k{g}"))
-                     for g, group_by in enumerate(group_bys)]
-        moves = SQL(" UNION ALL ").join(
-            SQL(
-                "SELECT %(g)s AS g, COALESCE(%(k)s, 0) AS key, k, SUM(amount) AS amount,"
-                " SUM(amount_period) AS amount_period FROM sale_months GROUP BY 2, 3",
-                g=g, k=SQL.identifier(f"k{g}"),
-            )
-            for g in range(len(group_bys))
-        )
+        # The key of every breakdown of a sale: each sale is summed once per
+        # breakdown, month and key in one grouping (summed per customer
+        # first, then again per key, it sorted or spilled twice as many
+        # rows; the sums are exact, so the figures are the same).
+        sale_keys = [SQL("(%s, COALESCE(%s, 0))", g, GROUP_BY[group_by][1]) for g, group_by in enumerate(group_bys)]
+        # the dossier (unique per customer and company) only for its segment or collector
+        sale_dossier = bool({"segment", "collector"} & {*group_bys, *map(FILTER_KEYS.get, filters or {})})
         # Written to a table and analysed first (unless the caller shares
         # them already): inside the query, PostgreSQL guesses a few dozen
         # open items and looks each customer and dossier up one by one.
         with self._kpi_shared_open_items(as_of, company_ids) as kpi:
             rows = kpi._kpi_summaries_rows(
                 as_of, company_ids, group_bys, period, SQL("customers AS (%s), ar AS (%s)", customers, ar),
-                sale_keys, moves, where_m, from_invoices,
+                sale_keys, sale_dossier, where_m, from_invoices,
             )
         result = {group_by: {} for group_by in group_bys}
         for row in rows:
@@ -464,35 +460,53 @@ class CreditControlKpi(models.AbstractModel):
         return result
 
     @api.model
-    def _kpi_summaries_rows(self, as_of, company_ids, group_bys, period, ar, sale_keys, moves, where_m,
+    def _kpi_summaries_rows(self, as_of, company_ids, group_bys, period, ar, sale_keys, sale_dossier, where_m,
                             from_invoices=False):
         """The rows of ``_kpi_summaries``: per breakdown and key, the open
         items' figures (``ar``: the SQL of the CTEs whose last one is
-        ``ar``, on the CTE ``items``) and the credit sales walked back."""
+        ``ar``, on the CTE ``items``) and the credit sales walked back.
+
+        :param sale_keys: per breakdown, the SQL ``(index, key)`` of a sale
+            (alias m: the credit sales of a customer and day, d: the
+            customer's dossier, joined when ``sale_dossier``)
+        """
         Sales = self.env["credit.control.kpi.sales"]
         credit_sales = SQL("credit_control_kpi_sales")
         if from_invoices:
             credit_sales = SQL("(%s)", Sales._kpi_sales_sql(SQL(
                 "m.state = 'posted' AND m.company_id IN %s AND m.date <= %s", tuple(company_ids), as_of,
             )))
+        # the first day of the months walked back or of the DSO period, a
+        # constant: PostgreSQL then knows how many days the walk has (as
+        # an expression it guessed a thousand and hashed the sales instead)
+        day = fields.Date.to_date(as_of)
+        first_day = min(day - timedelta(days=period), day - relativedelta(months=COUNT_BACK_MONTHS)) + timedelta(days=1)
         return self.env.execute_query_dict(SQL(
             """
             WITH items AS (%(items)s),
             %(ar)s,
-            sale_months AS (
-                SELECT %(sale_keys)s, %(months_back)s AS k,
-                       SUM(m.sales) AS amount,
+            sale_days AS MATERIALIZED (
+                -- the month back of each day walked, worked out once per
+                -- day rather than for every customer and day (inlined, it
+                -- was worked out after the join)
+                SELECT %(first_day)s::date + i AS date, %(months_back)s AS k
+                  FROM generate_series(0, %(days)s) i
+            ),
+            sales AS (
+                SELECT v.g, v.key, s.k, SUM(m.sales) AS amount,
                        SUM(m.sales) FILTER (WHERE m.date > %(as_of)s::date - %(period)s) AS amount_period
                   FROM %(credit_sales)s m
-             LEFT JOIN credit_control_dossier d
-                    ON d.partner_id = m.partner_id AND d.company_id = m.company_id
+                  JOIN sale_days s ON s.date = m.date
+                  %(dossier)s
+            CROSS JOIN LATERAL (VALUES %(sale_keys)s) v(g, key)
                  WHERE m.company_id IN %(company_ids)s AND m.date <= %(as_of)s AND m.date >= %(first_day)s
                    AND %(where_m)s
-              GROUP BY %(sale_groups)s
+              GROUP BY 1, 2, 3
             ),
-            sales AS (%(moves)s),
             sales_period AS (
-                SELECT g, key, SUM(amount_period) AS amount FROM sales GROUP BY g, key
+                -- the months of the period only: a fraction of the months walked
+                SELECT g, key, SUM(amount_period) AS amount FROM sales
+                 WHERE amount_period IS NOT NULL GROUP BY g, key
             ),
             walk AS (
                 -- the months with credit sales only: a customer has a few,
@@ -530,17 +544,14 @@ class CreditControlKpi(models.AbstractModel):
             items=self._kpi_open_items_query(as_of, company_ids),
             ar=ar,
             sale_keys=SQL(", ").join(sale_keys),
-            sale_groups=SQL(", ").join([*(SQL.identifier(f"k{g}") for g in range(len(group_bys))), SQL("k")]),
-            months_back=self._kpi_months_back_sql(as_of, SQL("m.date")),
-            moves=moves,
+            dossier=SQL(
+                "LEFT JOIN credit_control_dossier d ON d.partner_id = m.partner_id AND d.company_id = m.company_id"
+            ) if sale_dossier else SQL(),
+            months_back=self._kpi_months_back_sql(as_of, SQL("(%s::date + i)", first_day)),
+            days=(day - first_day).days,
             where_m=SQL(" AND ").join(where_m),
             credit_sales=credit_sales,
-            # the first day of the months walked back or of the DSO period
-            first_day=SQL(
-                "(LEAST(%(as_of)s::date - %(period)s, (%(as_of)s::date - make_interval(months => %(months)s))::date)"
-                " + 1)",
-                as_of=as_of, period=period, months=COUNT_BACK_MONTHS,
-            ),
+            first_day=first_day,
             company_ids=tuple(company_ids),
             as_of=as_of,
             period=period,
