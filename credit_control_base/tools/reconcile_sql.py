@@ -90,7 +90,7 @@ from odoo.tools import SQL, formatLang
 from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.translate import get_translation
 
-from .sql import next_ids
+from .sql import convert_by_shape, next_ids
 
 
 def split(proposals):
@@ -1442,32 +1442,14 @@ NUMBERS = re.compile(r"\d+")
 
 def _stored_bodies(Message, bodies):
     """``bodies`` as the ORM's create of messages stores them (the body's
-    ``convert_to_column``: sanitized), each shape sanitized once. The
+    ``convert_to_column``: sanitized), each shape sanitized once: the
     bodies of a batch differ by their numbers (item ids, amounts), which
-    the sanitizer leaves as they are: a body is sanitized with its numbers
-    as 0, then its numbers put back in order. When the sanitized shape
-    does not hold exactly those placeholders (the sanitizer added or
-    dropped numbers), each body of that shape is sanitized on its own."""
+    the sanitizer leaves as they are (``convert_by_shape``). Each number
+    stands as 0 in the shape: a digit, so that a number inside an entity
+    (``&#160;``) makes the shape's entity another one, which the sanitizer
+    rewrites, and the body is then sanitized on its own."""
     field = Message._fields["body"]
-    shapes = {}
-    stored = []
-    for body in bodies:
-        text = str(body or "")
-        numbers = NUMBERS.findall(text)
-        if not numbers:
-            stored.append(field.convert_to_column(body, Message))
-            continue
-        shape = NUMBERS.sub("0", text)
-        if shape not in shapes:
-            sanitized = field.convert_to_column(type(body)(shape), Message)
-            found = NUMBERS.findall(str(sanitized or ""))
-            shapes[shape] = str(sanitized) if found == ["0"] * len(numbers) else None
-        if shapes[shape] is None:
-            stored.append(field.convert_to_column(body, Message))
-        else:
-            values = iter(numbers)
-            stored.append(NUMBERS.sub(lambda _match, values=values: next(values), shapes[shape]))
-    return stored
+    return convert_by_shape(lambda body: field.convert_to_column(body, Message), bodies, NUMBERS, slot="0")
 
 
 def _tracking_column(Tracking, tracking, name):

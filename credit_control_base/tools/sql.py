@@ -106,3 +106,44 @@ def compact_sums(cr, table, keys, sums):
         sums=SQL(", ").join(SQL("SUM(%s)", column) for column in sums),
         nonzero=SQL(" OR ").join(SQL("SUM(%s) <> 0", column) for column in sums),
     ))
+
+
+# What stands for each run of a value while its shape is converted, by
+# default: a private-use character, which no bank file or sanitizer uses.
+SLOT = "\ue000"
+
+
+def convert_by_shape(convert, values, runs, slot=SLOT, alone=None):
+    """``[convert(value) for value in values]``, each shape converted once.
+
+    ``convert`` is a field's conversion to its column (the HTML sanitizer
+    of a note or a message body): the values of a batch differ by runs of
+    the regular expression ``runs`` that it copies as they are (numbers,
+    names, references). A value's shape is the value with each run
+    replaced by ``slot``; the shape is converted once, then each value's
+    runs are put back in order. A value for which ``alone(text)`` is true,
+    whose shape holds ``slot`` elsewhere, or whose converted shape does not
+    hold exactly its slots (the conversion dropped, added or rewrote some:
+    a digit of an entity, for instance), is converted on its own."""
+    shapes, done, converted = {}, {}, []
+    for value in values:
+        if value not in done:
+            done[value] = _convert_by_shape(convert, value, runs, slot, alone, shapes)
+        converted.append(done[value])
+    return converted
+
+
+def _convert_by_shape(convert, value, runs, slot, alone, shapes):
+    text = str(value or "")
+    found = runs.findall(text)
+    shape = runs.sub(slot, text)
+    if not found or shape.count(slot) != len(found) or (alone and alone(text)):
+        return convert(value)
+    if shape not in shapes:
+        shaped = convert(type(value)(shape))
+        parts = str(shaped).split(slot) if shaped else []
+        shapes[shape] = (type(shaped), parts) if len(parts) == len(found) + 1 else None
+    if shapes[shape] is None:
+        return convert(value)
+    kind, parts = shapes[shape]
+    return kind("".join(part + run for part, run in zip(parts, [*found, ""], strict=True)))

@@ -47,7 +47,7 @@ from psycopg2 import errors as pgerrors
 from odoo import fields
 from odoo.tools import SQL, float_is_zero, float_round
 
-from odoo.addons.credit_control_base.tools.sql import copy_message, next_ids
+from odoo.addons.credit_control_base.tools.sql import convert_by_shape, copy_message, next_ids
 
 MAXINT = 2147483647
 INSERT_BATCH = 5000
@@ -57,9 +57,6 @@ INSERT_BATCH = 5000
 # detection involves ("<", "&", "!", "-", ">" and white space are not in
 # it), with single spaces between them. See ``_html_column``.
 VERBATIM = re.compile(r"[\w.,:;/()+%]+(?: [\w.,:;/()+%]+)*")
-# what stands for each run while a shape is sanitized (a private-use
-# character: no text of a bank file holds it)
-SLOT = "\ue000"
 
 # The values of a transaction (and of a statement) that OCA's CAMT, OFX
 # and CSV parsers give and the journal hooks complete: any other key (a
@@ -590,32 +587,11 @@ class BankLineSqlWriter:
 def _html_column(field, record, values):
     """The column values of ``values`` for the html ``field``, as the ORM
     inserts them (sanitized by ``convert_to_column_insert``), each shape
-    sanitized once. The notes of a statement's lines are plain texts that
-    differ by their names, references and amounts, which the sanitizer
-    copies as they are: each run of ``VERBATIM`` is replaced by ``SLOT``,
-    the shape sanitized, then the runs put back in order. A text holding
-    markup or an entity ("<", "&") is sanitized on its own, and so is each
-    text of a shape whose sanitized form does not hold exactly its slots."""
-    shapes, done, converted = {}, {}, []
-    for value in values:
-        if value in done:
-            converted.append(done[value])
-            continue
-        text = str(value) if value else ""
-        if not text or "<" in text or "&" in text or SLOT in text:
-            done[value] = field.convert_to_column_insert(value, record)
-            converted.append(done[value])
-            continue
-        runs = VERBATIM.findall(text)
-        shape = VERBATIM.sub(SLOT, text)
-        if shape not in shapes:
-            sanitized = field.convert_to_column_insert(type(value)(shape), record)
-            parts = str(sanitized).split(SLOT) if sanitized else []
-            shapes[shape] = (type(sanitized), parts) if len(parts) == len(runs) + 1 else None
-        if shapes[shape] is None:
-            done[value] = field.convert_to_column_insert(value, record)
-        else:
-            kind, parts = shapes[shape]
-            done[value] = kind("".join(part + run for part, run in zip(parts, [*runs, ""], strict=True)))
-        converted.append(done[value])
-    return converted
+    sanitized once (``convert_by_shape``). The notes of a statement's lines
+    are plain texts that differ by their names, references and amounts,
+    which the sanitizer copies as they are (``VERBATIM``); a text holding
+    markup or an entity ("<", "&") is sanitized on its own."""
+    return convert_by_shape(
+        lambda value: field.convert_to_column_insert(value, record), values, VERBATIM,
+        alone=lambda text: "<" in text or "&" in text,
+    )
