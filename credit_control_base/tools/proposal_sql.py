@@ -30,6 +30,7 @@ them (``_created_by_orm``): the ORM creates them otherwise, as before.
 """
 from odoo.tools import SQL, float_repr, float_round
 
+from .overrides import overridden_outside
 from .sql import copy_message, foreign_keys_by_index, next_ids
 
 LOG_COLUMNS = ("create_uid", "create_date", "write_uid", "write_date")
@@ -100,8 +101,7 @@ def _created_by_orm(env, vals_list):
         if {name for name in _stored_columns(model) if model._fields[name].compute} != computed:
             return True
     for method, allowed in ORM_METHODS.items():
-        # (BaseModel, of no module, defines create)
-        if {cls._module for cls in type(Proposal).__mro__ if method in vars(cls) and cls._module} - allowed:
+        if overridden_outside(Proposal, method, allowed):
             return True
     if Proposal._creation_subtype() or Proposal.env["mail.message.subtype"]._get_auto_subscription_subtypes(
             Proposal._name)[4] or "user_id" in Proposal._fields:

@@ -90,6 +90,7 @@ from odoo.tools import SQL, formatLang
 from odoo.tools.mail import generate_tracking_message_id
 from odoo.tools.translate import get_translation
 
+from .overrides import overridden_outside
 from .sql import convert_by_shape, next_ids
 
 
@@ -459,8 +460,7 @@ def _reconciled_by_odoo(env):
             (Partial, ("create", "_update_matching_number"), {"account", "credit_control_base"}),
             (Full, ("create",), {"account"})):
         for method in methods:
-            # (BaseModel, of no module, defines create)
-            if {cls._module for cls in type(model).__mro__ if method in vars(cls) and cls._module} - allowed:
+            if overridden_outside(model, method, allowed):
                 return True
     return (set(_stored_columns(Partial)) != set(PARTIAL_COLUMNS)
             or set(_stored_columns(Full)) != {"exchange_move_id", *LOG_COLUMNS})
@@ -1179,7 +1179,7 @@ def _tracked_by_odoo(env):
             (env["account.move.line"], ("_mail_track", "_mail_track_order_fields", "_mail_track_get_field_sequence")),
             (env["mail.tracking.value"], ("_create_tracking_values",))):
         for method in methods:
-            if {cls._module for cls in type(model).__mro__ if method in vars(cls) and cls._module} - {"mail"}:
+            if overridden_outside(model, method, {"mail"}):
                 return True
     return False
 

@@ -10,6 +10,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.account_statement_import_base.models import account_journal as oca_journal
+from odoo.addons.credit_control_base.tools.overrides import next_definition_is
 
 _logger = logging.getLogger(__name__)
 
@@ -122,11 +123,7 @@ class AccountJournal(models.Model):
         """Whether no module between this one and OCA's base importer
         redefines ``_statement_line_import_speeddict`` (one above this
         module reaches OCA's through this override's super())."""
-        mro = type(self).__mro__
-        for cls in mro[mro.index(AccountJournal) + 1:]:
-            if "_statement_line_import_speeddict" in vars(cls):
-                return cls is oca_journal.AccountJournal
-        return False
+        return next_definition_is(self, AccountJournal, "_statement_line_import_speeddict", oca_journal.AccountJournal)
 
     def _credit_import_statement_file(self, filename, content):
         """Import one statement file into this bank journal with OCA's

@@ -4,6 +4,7 @@ from odoo import models
 from odoo.tools.translate import get_translation
 
 from odoo.addons.account_statement_import_camt.models import account_statement_import_camt_parser as oca_camt
+from odoo.addons.credit_control_base.tools.overrides import next_definition_is
 
 # The XPath expressions of OCA's parser, compiled once per namespace and
 # expression: ``node.xpath(text)`` compiles its expression again at each
@@ -173,12 +174,7 @@ class AccountStatementImportCamtParser(models.AbstractModel):
         """Whether the compiled twins may replace OCA's methods: no module
         between this one and OCA's redefines them (one that inherits this
         module's calls them through ``super()`` and is not affected)."""
-        mro = type(self).__mro__
-        below = mro[mro.index(AccountStatementImportCamtParser) + 1:]
-        for name in COMPILED_METHODS:
-            for cls in below:
-                if name in vars(cls):
-                    if cls is not oca_camt.AccountStatementImportCamtParser:
-                        return False
-                    break
-        return True
+        return all(
+            next_definition_is(self, AccountStatementImportCamtParser, name, oca_camt.AccountStatementImportCamtParser)
+            for name in COMPILED_METHODS
+        )
