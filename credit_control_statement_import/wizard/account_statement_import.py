@@ -204,7 +204,7 @@ class AccountStatementImport(models.TransientModel):
         else by the cron), and keep the result for the accountant."""
         # found by one query: reading the amount and company of each line
         # costs a second for a large statement
-        found = set(st_lines.sudo().search([
+        found = set(st_lines.search([
             ("id", "in", st_lines.ids), ("amount", ">", 0), ("company_id.credit_cash_application", "=", True),
         ]).ids) if st_lines else set()
         receipts = st_lines.browse([line_id for line_id in st_lines.ids if line_id in found])
