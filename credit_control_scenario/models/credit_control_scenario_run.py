@@ -391,10 +391,20 @@ class CreditControlRun(models.Model):
         Line = self.env["account.move.line"]
         self.env.flush_all()
         exclusion = [("credit_excluded", "=", True)]
+        lines = SQL("account_move_line l")
         line_filter = dossier_filter = SQL()
         if move_ids:
             exclusion.append(("id", "in", move_ids))
-            line_filter = SQL("AND l.move_id IN %s", tuple(move_ids))
+            # Invoice by invoice through the index on move_id, fenced by
+            # OFFSET 0 from the filters on open items: given the batch's
+            # invoices as a filter, PostgreSQL read every open item of the
+            # companies and kept the batch's (a batch cost grew with the
+            # ledger, the run with its square: 0.5 s a batch at 1M invoices).
+            lines = SQL(
+                "unnest(%s::int[]) AS batch(move_id) CROSS JOIN LATERAL ("
+                "SELECT * FROM account_move_line WHERE move_id = batch.move_id OFFSET 0) l",
+                sorted(move_ids),
+            )
         elif dossier_ids:
             line_filter = SQL(
                 "AND l.partner_id IN (SELECT partner_id FROM credit_control_dossier WHERE id IN %s)",
@@ -416,7 +426,7 @@ class CreditControlRun(models.Model):
                 -- open instalments: a reminder claims only those reached.
                 SELECT l.move_id, MIN(%(due)s) AS due_date, SUM(l.amount_residual) AS residual,
                        ARRAY_AGG(%(due)s) AS dues, ARRAY_AGG(l.amount_residual) AS residuals
-                  FROM account_move_line l
+                  FROM %(lines)s
                  WHERE %(open_item)s
                    AND l.amount_residual > 0
                    AND l.company_id IN %(company_ids)s
@@ -467,6 +477,7 @@ class CreditControlRun(models.Model):
             company_ids=tuple(companies.ids),
             due=Line._credit_due_date_sql(),
             open_item=Line._credit_open_item_sql(),
+            lines=lines,
             line_filter=line_filter,
             dossier_filter=dossier_filter,
             types=COLLECTIBLE_MOVE_TYPES,
