@@ -280,12 +280,20 @@ class CreditControlDossier(models.Model):
         """Score the dossiers of ``self`` set-based: per batch, one query for
         the payment facts, one update of the dossiers and one rewrite of
         their factors, whatever the number of customers."""
+        today = fields.Date.context_today(self)
         for company, dossiers in self.sudo().grouped("company_id").items():
+            dossiers = dossiers.with_company(company)
             weights = company._credit_score_weights()
+            # from every paid instalment of the company: the same for each
+            # batch (computed per batch, the recompute grew with the square
+            # of the ledger)
+            priors = dossiers._credit_fetch_segment_priors(today)
             for ids in split_every(SCORE_BATCH_SIZE, dossiers.ids):
-                dossiers.with_company(company).browse(ids)._credit_score_batch(weights)
+                dossiers.browse(ids)._credit_score_batch(weights, priors)
 
-    def _credit_score_batch(self, weights):
+    def _credit_score_batch(self, weights, priors=None):
+        """:param priors: the company's ``_credit_fetch_segment_priors``,
+            computed here if not given"""
         today = fields.Date.context_today(self)
         facts = self._credit_fetch_payment_facts(today)
         behaviour = self._credit_get_behaviour_facts()
@@ -321,7 +329,7 @@ class CreditControlDossier(models.Model):
                     "message": _("Exposure at %(usage)s%% of the credit limit.", usage=round(usage)),
                 })
         self._credit_write_scores(results, factor_rows, today)
-        self._credit_fit_payment_profiles(today, behaviour)
+        self._credit_fit_payment_profiles(today, behaviour, priors)
         Alert = self.env["credit.control.alert"]
         Alert._credit_close_alerts(self.filtered(lambda d: not exposure[d.id][1]), "limit_breach")
         Alert._credit_create_alerts(alerts)

@@ -122,13 +122,15 @@ class CreditControlDossierPrediction(models.AbstractModel):
             return after + timedelta(days=((weekday - 2) % 7 - after.weekday()) % 7)
         return after
 
-    def _credit_fit_payment_profiles(self, today, behaviour):
+    def _credit_fit_payment_profiles(self, today, behaviour, priors=None):
         """Fit and store the payment profiles of the dossiers of ``self``
         (one company): one query over their paid instalments, one for the
         priors of their segments (and the company's, for those without a
-        segment or whose segment has no history), one UPDATE."""
+        segment or whose segment has no history) unless ``priors`` gives
+        them, one UPDATE."""
         history = self._credit_fetch_paid_history(today)
-        priors = self._credit_fetch_segment_priors(today)
+        if priors is None:
+            priors = self._credit_fetch_segment_priors(today)
         company_prior = priors.get(None) or prior_from_moments(0, 0, 0, 0)
         rows = []
         for dossier in self:
