@@ -277,25 +277,40 @@ class CreditControlDossier(models.Model):
     # ------------------------------------------------------------------
 
     def _credit_recompute_scores(self):
-        """Score the dossiers of ``self`` set-based: per batch, one query for
-        the payment facts, one update of the dossiers and one rewrite of
-        their factors, whatever the number of customers."""
+        """Score the dossiers of ``self`` set-based: per batch, one update of
+        the dossiers and one rewrite of their factors, whatever the number
+        of customers; their payment facts, paid history and segment priors
+        read once per company."""
         today = fields.Date.context_today(self)
-        for company, dossiers in self.sudo().grouped("company_id").items():
-            dossiers = dossiers.with_company(company)
+        for company, company_dossiers in self.sudo().grouped("company_id").items():
+            dossiers = company_dossiers.with_company(company)
             weights = company._credit_score_weights()
-            # from every paid instalment of the company: the same for each
-            # batch (computed per batch, the recompute grew with the square
-            # of the ledger)
+            # From every paid instalment of the company, and the facts and
+            # history of several batches in one pass each: read per batch,
+            # each read went through the whole journal (6.6 s a batch of
+            # 5,000 at 1M invoices: the recompute grew with the square of
+            # the ledger).
             priors = dossiers._credit_fetch_segment_priors(today)
+            facts = history = None
+            if len(dossiers) > SCORE_BATCH_SIZE:
+                facts = dossiers._credit_fetch_payment_facts(today)
+                history = dossiers._credit_fetch_paid_history(today)
             for ids in split_every(SCORE_BATCH_SIZE, dossiers.ids):
-                dossiers.browse(ids)._credit_score_batch(weights, priors)
+                dossiers.browse(ids)._credit_score_batch(weights, priors, facts, history)
 
-    def _credit_score_batch(self, weights, priors=None):
-        """:param priors: the company's ``_credit_fetch_segment_priors``,
-            computed here if not given"""
+    def _credit_score_batch(self, weights, priors=None, facts=None, history=None):
+        """Score a batch of dossiers of one company. Each of the following
+        is read here when not given:
+
+        :param priors: the company's ``_credit_fetch_segment_priors``
+        :param facts: ``_credit_fetch_payment_facts`` of (at least) these
+            dossiers
+        :param history: ``_credit_fetch_paid_history`` of (at least) these
+            dossiers
+        """
         today = fields.Date.context_today(self)
-        facts = self._credit_fetch_payment_facts(today)
+        if facts is None:
+            facts = self._credit_fetch_payment_facts(today)
         behaviour = self._credit_get_behaviour_facts()
         exposure = self._credit_fetch_limit_usage()
         drop_threshold = self.env.company.credit_score_drop_alert
@@ -329,7 +344,7 @@ class CreditControlDossier(models.Model):
                     "message": _("Exposure at %(usage)s%% of the credit limit.", usage=round(usage)),
                 })
         self._credit_write_scores(results, factor_rows, today)
-        self._credit_fit_payment_profiles(today, behaviour, priors)
+        self._credit_fit_payment_profiles(today, behaviour, priors, history)
         Alert = self.env["credit.control.alert"]
         Alert._credit_close_alerts(self.filtered(lambda d: not exposure[d.id][1]), "limit_breach")
         Alert._credit_create_alerts(alerts)

@@ -122,13 +122,14 @@ class CreditControlDossierPrediction(models.AbstractModel):
             return after + timedelta(days=((weekday - 2) % 7 - after.weekday()) % 7)
         return after
 
-    def _credit_fit_payment_profiles(self, today, behaviour, priors=None):
+    def _credit_fit_payment_profiles(self, today, behaviour, priors=None, history=None):
         """Fit and store the payment profiles of the dossiers of ``self``
-        (one company): one query over their paid instalments, one for the
-        priors of their segments (and the company's, for those without a
-        segment or whose segment has no history) unless ``priors`` gives
-        them, one UPDATE."""
-        history = self._credit_fetch_paid_history(today)
+        (one company): one query over their paid instalments unless
+        ``history`` gives them, one for the priors of their segments (and
+        the company's, for those without a segment or whose segment has no
+        history) unless ``priors`` gives them, one UPDATE."""
+        if history is None:
+            history = self._credit_fetch_paid_history(today)
         if priors is None:
             priors = self._credit_fetch_segment_priors(today)
         company_prior = priors.get(None) or prior_from_moments(0, 0, 0, 0)

@@ -1,5 +1,8 @@
+from unittest.mock import patch
+
 from odoo.tests import tagged
 
+from ..models import credit_control_dossier
 from .common import ScoringCommon
 
 
@@ -41,3 +44,27 @@ class TestScoringBatches(ScoringCommon):
         self.assertFalse(Batch.search_count([("res_model", "=", "credit.control.dossier")]), "the batches forgotten")
         self.dossiers.invalidate_recordset()
         self.assertEqual({d.id: d.credit_score for d in self.dossiers}, expected)
+
+    def _scores(self):
+        self.dossiers.invalidate_recordset()
+        return {
+            dossier.id: (
+                dossier.credit_score, dossier.credit_internal_class, dossier.credit_risk_class,
+                dossier.credit_payment_profile,
+                sorted((f.code, f.raw_value, f.normalized, f.contribution) for f in dossier.credit_score_factor_ids),
+            )
+            for dossier in self.dossiers
+        }
+
+    def test_batches_read_once_score_as_one(self):
+        """A recompute of several batches reads its customers' payment
+        facts, paid history and segment priors once: the scores, classes,
+        factors and payment profiles are those of a single batch, which
+        reads its own."""
+        self.assertEqual(len(self.dossiers), 3)
+        self.dossiers._credit_recompute_scores()
+        single = self._scores()
+        with patch.object(credit_control_dossier, "SCORE_BATCH_SIZE", 1):
+            self.dossiers._credit_recompute_scores()
+        self.assertEqual(self._scores(), single)
+        self.assertTrue(all(score[3] for score in single.values()), "a payment profile for each customer")
