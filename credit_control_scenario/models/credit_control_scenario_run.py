@@ -406,11 +406,10 @@ class CreditControlRun(models.Model):
                 " ON l.company_id = bd.company_id AND l.partner_id = bd.partner_id"
             )
             line_filter = SQL("AND bd.id IN %s", tuple(dossier_ids))
+            dossier_filter = SQL("AND d.id IN %s", tuple(dossier_ids))
         if move_ids:
             exclusion.append(("id", "in", move_ids))
             line_filter = SQL("%s AND l.move_id IN %s", line_filter, tuple(move_ids))
-        if dossier_ids:
-            dossier_filter = SQL("AND d.id IN %s", tuple(dossier_ids))
         # The ids, not a subquery: as a NOT IN subquery, the planner ran the
         # exclusion rules once per invoice on small batches.
         excluded = [row[0] for row in self.env.execute_query(Move._search(exclusion).select())]
