@@ -242,7 +242,11 @@ class CreditControlDossier(models.Model):
         # Only customers who owe something can be over their limit: filter
         # them in SQL, then compare with the company-dependent limits in batch.
         candidates = self.search([("open_amount", ">", 0)])
-        breached = candidates.filtered("limit_breached")
+        # and only those with a limit: the limits read first (a read per
+        # company), the exposure then computed for those alone, not for
+        # every customer who owes something (48 s at 200,000 customers)
+        limited = self.browse(candidates.filtered(lambda dossier: dossier.credit_limit > 0).ids)
+        breached = limited.filtered("limit_breached")
         positive = (operator == "=") == value
         return [("id", "in" if positive else "not in", breached.ids)]
 
