@@ -122,16 +122,13 @@ class CreditControlDossierPrediction(models.AbstractModel):
             return after + timedelta(days=((weekday - 2) % 7 - after.weekday()) % 7)
         return after
 
-    def _credit_fit_payment_profiles(self, today, behaviour, priors=None, history=None):
+    def _credit_fit_payment_profiles(self, today, behaviour, priors, history):
         """Fit and store the payment profiles of the dossiers of ``self``
-        (one company): one query over their paid instalments unless
-        ``history`` gives them, one for the priors of their segments (and
-        the company's, for those without a segment or whose segment has no
-        history) unless ``priors`` gives them, one UPDATE."""
-        if history is None:
-            history = self._credit_fetch_paid_history(today)
-        if priors is None:
-            priors = self._credit_fetch_segment_priors(today)
+        (one company) in one UPDATE, from their paid instalments
+        (``history``, as ``_credit_fetch_paid_history`` reads them) and the
+        priors of their segments (``priors``, as
+        ``_credit_fetch_segment_priors`` reads them: the company's for
+        those without a segment or whose segment has no history)."""
         company_prior = priors.get(None) or prior_from_moments(0, 0, 0, 0)
         rows = []
         for dossier in self:
