@@ -244,7 +244,9 @@ class CreditControlDossier(models.Model):
         candidates = self.search([("open_amount", ">", 0)])
         # and only those with a limit: the limits read first (a read per
         # company), the exposure then computed for those alone, not for
-        # every customer who owes something (48 s at 200,000 customers)
+        # every customer who owes something (48 s at 200,000 customers).
+        # Browsed anew: a filtered recordset prefetches, so computes for,
+        # every candidate.
         limited = self.browse(candidates.filtered(lambda dossier: dossier.credit_limit > 0).ids)
         breached = limited.filtered("limit_breached")
         positive = (operator == "=") == value
