@@ -232,7 +232,8 @@ class TestKpiQueryCount(CreditControlKpiCommon):
         self._pay(invoices[:50], payment_date=date(2026, 4, 15))
         large = self._measure()
         self.assertEqual(small, large)
-        self.assertLess(max(large), 10)
+        # two of them turn PostgreSQL's JIT off and back (``_kpi_without_jit``)
+        self.assertLess(max(large), 12)
 
 
 @tagged("post_install", "-at_install")
