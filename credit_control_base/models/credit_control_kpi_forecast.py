@@ -187,12 +187,14 @@ class CreditControlKpiForecast(models.AbstractModel):
         ``promised``) from the overrides, ``amount`` their sum."""
         today = today or fields.Date.context_today(self)
         company_ids = company_ids or self.env.companies.ids
-        self.env["credit.control.kpi"]._kpi_flush()
+        Kpi = self.env["credit.control.kpi"]
+        Kpi._kpi_flush()
         Move = self.env["account.move"]
         # The weeks' sums of every open instalment, then the instalments of
         # the invoices the hook overrides (a few) read and taken off: not
         # every instalment brought to Python (half a million at 1M lines).
-        sums, move_ids = self._kpi_forecast_weeks(today, company_ids, filters, from_reconciliations)
+        with Kpi._kpi_without_jit():
+            sums, move_ids = self._kpi_forecast_weeks(today, company_ids, filters, from_reconciliations)
         overrides = self._kpi_forecast_overrides(Move.browse(move_ids))
         rows = []
         if overrides:
