@@ -239,18 +239,20 @@ class CreditControlDossier(models.Model):
     def _search_limit_breached(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise ValidationError(_("Unsupported search on the credit limit breach."))
-        # Only customers who owe something can be over their limit: filter
-        # them in SQL, then compare with the company-dependent limits in batch.
-        candidates = self.search([("open_amount", ">", 0)])
-        # and only those with a limit: the limits read first (a read per
-        # company), the exposure then computed for those alone, not for
-        # every customer who owes something (48 s at 200,000 customers).
-        # Browsed anew: a filtered recordset prefetches, so computes for,
-        # every candidate.
-        limited = self.browse(candidates.filtered(lambda dossier: dossier.credit_limit > 0).ids)
-        breached = limited.filtered("limit_breached")
+        # Only customers with a limit can be over it. The limit is the
+        # partner's, per company: the partners with one are searched in SQL
+        # per company, and the exposure computed for their dossiers alone
+        # (computed for every customer who owed something, the search took
+        # 31-45 s at 200,000 customers). Whether they owe something does
+        # not matter: orders not invoiced yet are exposure too.
+        Partner = self.env["res.partner"].sudo()
+        limited = self.browse()
+        for [company] in self._read_group([], ["company_id"]):
+            partners = Partner.with_company(company)._search([("credit_limit", ">", 0)])
+            limited |= self.search([("company_id", "=", company.id), ("partner_id", "in", partners)])
+        breached = [id_ for id_, (_usage, over) in limited._credit_fetch_limit_usage().items() if over]
         positive = (operator == "=") == value
-        return [("id", "in" if positive else "not in", breached.ids)]
+        return [("id", "in" if positive else "not in", breached)]
 
     def _credit_search_aggregate(self, field_name, operator, value):
         if operator not in SEARCH_OPERATORS or not isinstance(value, (int, float)):
@@ -340,6 +342,32 @@ class CreditControlDossier(models.Model):
             columns=SQL(", ").join([SQL("d.id"), *select.values()]),
         )
         return {row[0]: dict(zip(names, row[1:], strict=True)) for row in self.env.execute_query(query)}
+
+    def _credit_fetch_limit_usage(self):
+        """Return ``{dossier id: (limit used %, breached)}``, as
+        ``_compute_exposure`` computes ``limit_usage`` and
+        ``limit_breached``, but from the one-query amounts and a batch read
+        of the partners, and only for customers with a limit: going through
+        the computed fields costs a cache write per field and record (19 s
+        of 33 for the 57,000 customers with a limit at 1M invoices)."""
+        result = dict.fromkeys(self.ids, (0.0, False))
+        for company, dossiers in self.grouped("company_id").items():
+            partners = dossiers.partner_id.with_company(company).sudo()
+            limits = {partner.id: partner.credit_limit for partner in partners if partner.credit_limit > 0}
+            limited = dossiers.filtered(lambda d, limits=limits: d.partner_id.id in limits)
+            if not limited:
+                continue
+            amounts = limited._credit_fetch_amounts()
+            to_invoice = {p.id: p.credit_to_invoice for p in limited.partner_id.with_company(company).sudo()}
+            for dossier in limited:
+                partner_id = dossier.partner_id.id
+                exposure = amounts.get(dossier.id, {}).get("open_amount", 0.0) + (to_invoice.get(partner_id) or 0.0)
+                limit = limits[partner_id]
+                result[dossier.id] = (
+                    exposure / limit * 100,
+                    company.currency_id.compare_amounts(exposure, limit) > 0,
+                )
+        return result
 
     def _credit_fetch_unapplied(self):
         """``{dossier id: [(document name, amount)]}``: the unapplied

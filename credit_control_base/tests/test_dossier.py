@@ -1,4 +1,5 @@
 from datetime import date
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -109,6 +110,40 @@ class TestDossier(CreditControlCommon):
         # logged as a tracked value (res.partner logs every limit change)
         tracking = dossier.message_ids[0].sudo().tracking_value_ids
         self.assertRecordValues(tracking, [{"old_value_float": 2000.0, "new_value_float": 1500.0}])
+
+    def test_limit_breach_search_agrees_with_the_field(self):
+        """The search finds the dossiers whose field says breached, and only
+        them: with a limit in another company, without a limit, and over
+        it by orders not invoiced yet while owing nothing (what a sale
+        order module adds to ``credit_to_invoice``)."""
+        Dossier = self.env["credit.control.dossier"]
+        other = self.setup_other_company(name="Filiale Limites")["company"]
+        ordering = self._create_customer("Client Commandes")
+        paid = self._create_invoice(ordering, 100.0, due=date(2026, 5, 1))
+        self._pay(paid)
+        no_limit = self._create_customer("Client Sans Limite")
+        self._create_invoice(no_limit, 5000.0, due=date(2026, 5, 1))
+        elsewhere = self._create_customer("Client Ailleurs")
+        self._create_invoice(elsewhere, 900.0, due=date(2026, 5, 1))
+        self.customer.with_company(self.company).credit_limit = 1500.0   # owes 1,850
+        ordering.with_company(self.company).credit_limit = 500.0         # owes 0, 800 ordered
+        elsewhere.with_company(other).credit_limit = 10.0                # its limit is in another company
+        to_invoice = {ordering.id: 800.0}
+
+        def credit_to_invoice(partners):
+            for partner in partners:
+                partner.credit_to_invoice = to_invoice.get(partner.id, 0.0)
+
+        ours = [("partner_id", "in", (self.customer | ordering | no_limit | elsewhere).ids)]
+        with patch.object(type(self.env["res.partner"]), "_compute_credit_to_invoice", credit_to_invoice):
+            self.env.invalidate_all()
+            dossiers = Dossier.search(ours)
+            self.assertEqual(dossiers.filtered("limit_breached"), self.dossier | self._dossier(ordering))
+            self.assertEqual(Dossier.search(ours + [("limit_breached", "=", True)]),
+                             self.dossier | self._dossier(ordering))
+            # the limit opened a dossier in the other company: a limit, nothing owed
+            self.assertEqual(Dossier.search(ours + [("limit_breached", "=", False)]),
+                             self._dossier(no_limit) | self._dossier(elsewhere) | self._dossier(elsewhere, other))
 
     def test_no_limit_is_never_breached(self):
         self.assertEqual(self.dossier.credit_limit, 0.0)

@@ -345,31 +345,6 @@ class CreditControlDossier(models.Model):
             # The segment rules may use the class.
             self.browse(changed)._assign_segments()
 
-    def _credit_fetch_limit_usage(self):
-        """Return ``{dossier id: (limit used %, breached)}``, as base computes
-        ``limit_usage`` and ``limit_breached``, but from base's one-query
-        amounts and a batch read of the partners, and only for customers
-        with a limit: going through the dossier's computed fields costs a
-        cache write per field and record, more than the whole scoring."""
-        result = dict.fromkeys(self.ids, (0.0, False))
-        for company, dossiers in self.grouped("company_id").items():
-            partners = dossiers.partner_id.with_company(company).sudo()
-            limits = {partner.id: partner.credit_limit for partner in partners if partner.credit_limit > 0}
-            limited = dossiers.filtered(lambda d, limits=limits: d.partner_id.id in limits)
-            if not limited:
-                continue
-            amounts = limited._credit_fetch_amounts()
-            to_invoice = {p.id: p.credit_to_invoice for p in limited.partner_id.with_company(company).sudo()}
-            for dossier in limited:
-                partner_id = dossier.partner_id.id
-                exposure = amounts.get(dossier.id, {}).get("open_amount", 0.0) + (to_invoice.get(partner_id) or 0.0)
-                limit = limits[partner_id]
-                result[dossier.id] = (
-                    exposure / limit * 100,
-                    company.currency_id.compare_amounts(exposure, limit) > 0,
-                )
-        return result
-
     def _credit_fetch_payment_facts(self, today):
         """Return ``{dossier id: facts}`` computed in one query over the
         posted receivable lines of the customer invoices: days beyond terms
