@@ -348,8 +348,9 @@ class CreditControlDossier(models.Model):
         ``_compute_exposure`` computes ``limit_usage`` and
         ``limit_breached``, but from the one-query amounts and a batch read
         of the partners, and only for customers with a limit: going through
-        the computed fields costs a cache write per field and record (19 s
-        of 33 for the 57,000 customers with a limit at 1M invoices)."""
+        the computed fields costs a cache write per field and record (the
+        search of the dossiers over their limit, 57,000 customers with a
+        limit at 1M invoices: 14.5 s through them, 7.6 s without)."""
         result = dict.fromkeys(self.ids, (0.0, False))
         for company, dossiers in self.grouped("company_id").items():
             partners = dossiers.partner_id.with_company(company).sudo()

@@ -280,7 +280,7 @@ class CreditControlKpi(models.AbstractModel):
         reads every open item, and PostgreSQL prices the look-ups of each
         far above what they cost: past its thresholds it compiles the
         query first, which took longer than the query (0.45 s of the
-        provisions' 1.25 s at 1M lines, 0.6 s of the dashboard). The
+        provisions' 1.25 s at 1M invoices, 0.6 s of the dashboard). The
         setting is the transaction's, restored after; an error rolls it
         back with the transaction."""
         [(jit, _off)] = self.env.execute_query(SQL("SELECT current_setting('jit'), set_config('jit', 'off', true)"))
