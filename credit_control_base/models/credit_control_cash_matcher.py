@@ -590,10 +590,11 @@ class CreditControlCashMatcher(models.AbstractModel):
         return True
 
     @api.model
-    def _credit_work_batch(self, line_ids):
+    def _credit_work_batch(self, line_ids, payload=None):
         """Hook of ``credit.control.work.batch``: match a batch of the
         cron's bank lines (those reconciled or proposed since, by another
-        batch or by hand, are passed by the matching itself)."""
+        batch or by hand, are passed by the matching itself; the cron
+        enqueues no payload)."""
         st_lines = self.env["account.bank.statement.line"].browse(line_ids).exists()
         self.sudo()._credit_run_by_company(st_lines)
         if st_lines:

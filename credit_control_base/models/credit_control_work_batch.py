@@ -44,6 +44,10 @@ class CreditControlWorkBatch(models.Model):
     res_model = fields.Char(string="Job Model", required=True, readonly=True, index=True)
     res_id = fields.Many2oneReference(string="Job", model_field="res_model", readonly=True, index=True)
     record_ids = fields.Json(string="Records", readonly=True)
+    payload = fields.Json(
+        readonly=True,
+        help="What the job computed once for all its batches when it cut them, given to each batch.",
+    )
     size = fields.Integer(readonly=True)
     state = fields.Selection(
         [("pending", "Pending"), ("done", "Done")], default="pending", required=True, readonly=True, index=True
@@ -120,17 +124,20 @@ class CreditControlWorkBatch(models.Model):
         return [ids[start:start + size] for start in range(0, len(ids), size)]
 
     @api.model
-    def _credit_enqueue(self, owner, id_lists, dispatch=True):
+    def _credit_enqueue(self, owner, id_lists, dispatch=True, payload=None):
         """Cut the work of ``owner`` (one record) into batches, one per list
         of ids, and wake the workers.
 
         :param dispatch: False when the caller does all the batches itself,
             in its transaction (no other worker would see them)
+        :param payload: what every batch is given with its records (JSON):
+            what the job computes once rather than in each batch
 
         :return: the batches
         """
         batches = self.sudo().create([
-            {"res_model": owner._name, "res_id": _owner_id(owner), "record_ids": list(ids), "size": len(ids)}
+            {"res_model": owner._name, "res_id": _owner_id(owner), "record_ids": list(ids), "size": len(ids),
+             "payload": payload}
             for ids in id_lists if ids
         ])
         if dispatch:
@@ -236,7 +243,7 @@ class CreditControlWorkBatch(models.Model):
         job's next scheduled call."""
         try:
             with self.env.cr.savepoint():
-                return owner._credit_work_batch(self.record_ids or [])
+                return owner._credit_work_batch(self.record_ids or [], self.payload)
         except SerializationFailure:
             _logger.info("%s: a batch of %s met another worker's change, retried in a new transaction",
                          self, owner)

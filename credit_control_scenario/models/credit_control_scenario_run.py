@@ -311,9 +311,9 @@ class CreditControlRun(models.Model):
         """Hook of ``credit.control.work.batch``: the last batch is done."""
         self.filtered(lambda run: run.state == "running").state = "done"
 
-    def _credit_work_batch(self, dossier_ids):
+    def _credit_work_batch(self, dossier_ids, payload=None):
         """Hook of ``credit.control.work.batch``: plan and send the reminders
-        of a batch of the run's dossiers.
+        of a batch of the run's dossiers (the run enqueues no payload).
 
         :return: False when another run planned some of them since this
             transaction's snapshot (nothing planned: the batch is for a new

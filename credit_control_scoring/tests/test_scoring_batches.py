@@ -68,3 +68,29 @@ class TestScoringBatches(ScoringCommon):
             self.dossiers._credit_recompute_scores()
         self.assertEqual(self._scores(), single)
         self.assertTrue(all(score[3] for score in single.values()), "a payment profile for each customer")
+
+    def test_cron_reads_the_priors_once(self):
+        """The nightly cron reads each company's segment priors once, when
+        it cuts the batches, and every batch fits on them: the scores,
+        factors and payment profiles of its batches of one customer are a
+        single recompute's."""
+        Dossier = self.env["credit.control.dossier"]
+        Batch = self.env["credit.control.work.batch"]
+        self.dossiers._credit_recompute_scores()
+        single = self._scores()
+        Dossier.search([]).credit_scored_date = False
+        companies = len(Dossier.search([]).company_id)
+        reads = []
+        fetch_priors = type(Dossier)._credit_fetch_segment_priors
+
+        def counted(dossiers, today):
+            reads.append(dossiers.company_id.id)
+            return fetch_priors(dossiers, today)
+
+        with patch.object(type(Dossier), "_credit_fetch_segment_priors", counted):
+            Dossier._cron_recompute_scores(batch_size=1)
+            self.assertEqual(len(reads), companies, "read once per company when the batches are cut")
+            while Batch._credit_pending_size(Dossier.browse()):
+                Batch._cron_process_batches()
+        self.assertEqual(len(reads), companies, "and not again by the batches")
+        self.assertEqual(self._scores(), single)
