@@ -245,7 +245,7 @@ class CreditControlDossier(models.Model):
         # (computed for every customer who owed something, the search took
         # 31-45 s at 200,000 customers). Whether they owe something does
         # not matter: orders not invoiced yet are exposure too.
-        Partner = self.env["res.partner"].sudo()
+        Partner = self.env["res.partner"].sudo().with_context(active_test=False)
         limited = self.browse()
         for [company] in self._read_group([], ["company_id"]):
             partners = Partner.with_company(company)._search([("credit_limit", ">", 0)])
@@ -353,13 +353,20 @@ class CreditControlDossier(models.Model):
         limit at 1M invoices: 14.5 s through them, 7.6 s without)."""
         result = dict.fromkeys(self.ids, (0.0, False))
         for company, dossiers in self.grouped("company_id").items():
-            partners = dossiers.partner_id.with_company(company).sudo()
-            limits = {partner.id: partner.credit_limit for partner in partners if partner.credit_limit > 0}
+            # The partners with a limit fetched in one query: read record by
+            # record, each read of a large recordset walks its prefetch set
+            # (11.6 s for 57,000 partners at 1M invoices).
+            # (archived customers too: a dossier's limit is its partner's)
+            Partner = self.env["res.partner"].with_company(company).sudo().with_context(active_test=False)
+            partners = Partner.search_fetch(
+                [("id", "in", dossiers.partner_id.ids), ("credit_limit", ">", 0)], ["credit_limit"],
+            )
+            limits = {partner.id: partner.credit_limit for partner in partners}
             limited = dossiers.filtered(lambda d, limits=limits: d.partner_id.id in limits)
             if not limited:
                 continue
             amounts = limited._credit_fetch_amounts()
-            to_invoice = {p.id: p.credit_to_invoice for p in limited.partner_id.with_company(company).sudo()}
+            to_invoice = {partner.id: partner.credit_to_invoice for partner in partners}
             for dossier in limited:
                 partner_id = dossier.partner_id.id
                 exposure = amounts.get(dossier.id, {}).get("open_amount", 0.0) + (to_invoice.get(partner_id) or 0.0)

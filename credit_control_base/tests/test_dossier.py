@@ -115,7 +115,7 @@ class TestDossier(CreditControlCommon):
         """The search finds the dossiers whose field says breached, and only
         them: with a limit in another company, without a limit, and over
         it by orders not invoiced yet while owing nothing (what a sale
-        order module adds to ``credit_to_invoice``)."""
+        order module adds to ``credit_to_invoice``), or archived."""
         Dossier = self.env["credit.control.dossier"]
         other = self.setup_other_company(name="Filiale Limites")["company"]
         ordering = self._create_customer("Client Commandes")
@@ -125,6 +125,10 @@ class TestDossier(CreditControlCommon):
         self._create_invoice(no_limit, 5000.0, due=date(2026, 5, 1))
         elsewhere = self._create_customer("Client Ailleurs")
         self._create_invoice(elsewhere, 900.0, due=date(2026, 5, 1))
+        archived = self._create_customer("Client Archivé")
+        self._create_invoice(archived, 300.0, due=date(2026, 5, 1))
+        archived.with_company(self.company).credit_limit = 100.0
+        archived.action_archive()
         self.customer.with_company(self.company).credit_limit = 1500.0   # owes 1,850
         ordering.with_company(self.company).credit_limit = 500.0         # owes 0, 800 ordered
         elsewhere.with_company(other).credit_limit = 10.0                # its limit is in another company
@@ -134,13 +138,13 @@ class TestDossier(CreditControlCommon):
             for partner in partners:
                 partner.credit_to_invoice = to_invoice.get(partner.id, 0.0)
 
-        ours = [("partner_id", "in", (self.customer | ordering | no_limit | elsewhere).ids)]
+        ours = [("partner_id", "in", (self.customer | ordering | no_limit | elsewhere | archived).ids)]
         with patch.object(type(self.env["res.partner"]), "_compute_credit_to_invoice", credit_to_invoice):
             self.env.invalidate_all()
             dossiers = Dossier.search(ours)
-            self.assertEqual(dossiers.filtered("limit_breached"), self.dossier | self._dossier(ordering))
-            self.assertEqual(Dossier.search(ours + [("limit_breached", "=", True)]),
-                             self.dossier | self._dossier(ordering))
+            breached = self.dossier | self._dossier(ordering) | self._dossier(archived)
+            self.assertEqual(dossiers.filtered("limit_breached"), breached)
+            self.assertEqual(Dossier.search(ours + [("limit_breached", "=", True)]), breached)
             # the limit opened a dossier in the other company: a limit, nothing owed
             self.assertEqual(Dossier.search(ours + [("limit_breached", "=", False)]),
                              self._dossier(no_limit) | self._dossier(elsewhere) | self._dossier(elsewhere, other))
