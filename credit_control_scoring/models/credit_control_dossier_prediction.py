@@ -192,9 +192,11 @@ class CreditControlDossierPrediction(models.AbstractModel):
         return history
 
     def _credit_fetch_segment_priors(self, today):
-        """``{segment id: prior}`` for the segments of these dossiers, and
-        ``{None: prior}`` for their company, from every customer's paid
-        instalments, one payment counted once."""
+        """``{segment id: prior}`` for every segment of the company of these
+        dossiers (the environment's company when there are none), and
+        ``{None: prior}`` for the company itself, from every customer's paid
+        instalments, one payment counted once: the same whichever of the
+        company's dossiers ask (the nightly cron asks with none)."""
         self.flush_model(["segment_id", "partner_id", "company_id"])
         company = self.company_id[:1] or self.env.company
         query = SQL(
