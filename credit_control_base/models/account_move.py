@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import SQL, create_index, formatLang
+from odoo.tools import SQL, formatLang
 
 from ..const import COLLECTIBLE_MOVE_TYPES
 from .credit_control_dossier import SEARCH_OPERATORS
@@ -14,24 +14,6 @@ LIMIT_OVERRIDE_KEY = "credit_control_limit_override"
 
 class AccountMove(models.Model):
     _inherit = "account.move"
-
-    def _auto_init(self):
-        result = super()._auto_init()
-        # The cash-in forecast reads each open instalment's invoice for its
-        # type and customer: with both in an index of the customer
-        # invoices, it reads the index alone (an index-only scan) instead
-        # of the invoice's row in the whole table (0.35 s of 1.3 s for
-        # 415,000 open instalments at 1M receivable lines).
-        create_index(
-            self.env.cr,
-            "account_move_credit_control_collectible_idx",
-            self._table,
-            ["id", "company_id", "commercial_partner_id"],
-            # the forecast's condition, word for word: PostgreSQL uses a
-            # partial index only for the queries that imply its condition
-            where=f"move_type IN ({', '.join(repr(move_type) for move_type in COLLECTIBLE_MOVE_TYPES)})",
-        )
-        return result
 
     credit_due_date = fields.Date(
         compute="_compute_credit_overdue",
@@ -392,6 +374,7 @@ class AccountMove(models.Model):
             }
             self.env["credit.control.kpi.balance"]._kpi_moves_changed(**changed)
             self.env["credit.control.kpi.sales"]._kpi_moves_changed(**changed)
+            self.env["credit.control.kpi.open"]._kpi_touch(moves=self)
         if "credit_hold" in vals:
             self._credit_collection_changed()
         if "line_ids" in vals:
@@ -409,6 +392,7 @@ class AccountMove(models.Model):
             Balance._kpi_flush_ledger()
             Balance._kpi_insert(sales=Balance._kpi_sales_sql(SQL("m.id = ANY(%s)", posted.ids)), sign=-1)
             self.env["credit.control.kpi.sales"]._kpi_moves_changed(self.browse(), posted)
+            self.env["credit.control.kpi.open"]._kpi_touch(moves=posted)
         return super().unlink()
 
     # ------------------------------------------------------------------

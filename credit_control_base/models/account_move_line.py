@@ -3,6 +3,10 @@ from odoo.tools import SQL, create_index
 
 from .credit_control_kpi_balance import LINE_TRACKED_FIELDS
 
+# Item fields whose change moves an open item's row of the KPIs (its
+# customer, due date, amount, account).
+OPEN_TRACKED_FIELDS = LINE_TRACKED_FIELDS | {"partner_id"}
+
 # Item fields whose change on a reconciled item moves its payments' days late.
 DELAY_TRACKED_FIELDS = {"date", "date_maturity"}
 
@@ -72,12 +76,14 @@ class AccountMoveLine(models.Model):
         posted = lines.filtered(lambda line: line.parent_state == "posted")
         if posted:
             self.env["credit.control.kpi.balance"]._kpi_lines_changed(posted, [])
+            self.env["credit.control.kpi.open"]._kpi_touch(posted)
         return lines
 
     def unlink(self):
         posted = self.filtered(lambda line: line.parent_state == "posted")
         Balance = self.env["credit.control.kpi.balance"]
         before = Balance._kpi_lines_movements(posted) if posted else []
+        self.env["credit.control.kpi.open"]._kpi_touch(posted)
         result = super().unlink()
         Balance._kpi_lines_removed(before)
         return result
@@ -95,6 +101,13 @@ class AccountMoveLine(models.Model):
         dated = posted if DELAY_TRACKED_FIELDS.intersection(vals) else self.browse()
         delays = Delay._kpi_lines_delays(dated) if dated else []
         result = super().write(vals)
+        if OPEN_TRACKED_FIELDS.intersection(vals):
+            # and its row of today's open items (a draft item has none, its
+            # posting writes it)
+            self.env["credit.control.kpi.open"]._kpi_touch(
+                posted if LINE_TRACKED_FIELDS.intersection(vals)
+                else self.filtered(lambda line: line.parent_state == "posted")
+            )
         if posted:
             Balance._kpi_lines_changed(posted, before)
         if delays:

@@ -22,12 +22,14 @@ class AccountPartialReconcile(models.Model):
         bulk path."""
         self.env["credit.control.kpi.balance"]._kpi_partials_changed(self, 1)
         self.env["credit.control.kpi.delay"]._kpi_partials_changed(self, 1)
+        self.env["credit.control.kpi.open"]._kpi_touch(self.debit_move_id | self.credit_move_id)
         self._credit_moves()._credit_collection_changed()
         self._credit_bank_lines()._credit_cash_changed_elsewhere()
 
     def unlink(self):
         self.env["credit.control.kpi.balance"]._kpi_partials_changed(self, -1)
         self.env["credit.control.kpi.delay"]._kpi_partials_changed(self, -1)
+        self.env["credit.control.kpi.open"]._kpi_touch(self.debit_move_id | self.credit_move_id)
         moves = self._credit_moves()
         st_lines = self._credit_bank_lines()
         applied = self.env["credit.control.cash.proposal"]._credit_partials_removed(self)

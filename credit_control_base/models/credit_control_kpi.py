@@ -119,6 +119,7 @@ class CreditControlKpi(models.AbstractModel):
         self.env["credit.control.kpi.delay"].flush_model()
         self.env["res.partner"].flush_model(["commercial_partner_id"])
         self.env["res.company"].flush_model()
+        self.env["credit.control.kpi.open"]._kpi_refresh()
 
     @api.model
     def _kpi_open_items_query(self, as_of, company_ids, from_before=None):
@@ -151,52 +152,55 @@ class CreditControlKpi(models.AbstractModel):
         )
 
     @api.model
-    def _kpi_open_lines_query(self, as_of, company_ids, from_before=None):
+    def _kpi_open_lines_query(self, as_of, company_ids, from_before=None, select=None):
         """The receivable items open on ``as_of`` alone (columns id,
-        move_id, company_id, partner_id, date, date_maturity, residual):
-        the first half of ``_kpi_open_items_query``."""
+        move_id, company_id, partner_id (the commercial entity), date,
+        date_maturity, residual): the first half of
+        ``_kpi_open_items_query``.
+
+        :param select: a function of an SQL relation of open lines
+            returning a query on them, applied to each set of open lines
+            before they are put together: PostgreSQL then joins each
+            knowing the statistics of its table (past a UNION it knows
+            none, and guessed a hundredth of the rows)
+        """
         if from_before is None:
-            # today, hardly any reconciliation is dated later: no need to count
-            from_before = as_of < fields.Date.context_today(self) and self._kpi_fewer_reconciliations_before(
-                as_of, company_ids
-            )
-        Line = self.env["account.move.line"]
+            from_before = self._kpi_from_before(as_of, company_ids)
         if from_before:
-            partials, residual = SQL("max_date <= %s", as_of), SQL("l.balance - COALESCE(r.amount, 0)")
-            branches = [(SQL("account_move_line l LEFT JOIN reconciled r ON r.line_id = l.id"), SQL("TRUE"))]
+            partials = SQL("max_date <= %s", as_of)
+            branches = [self._kpi_ledger_items(
+                as_of, company_ids, SQL("account_move_line l LEFT JOIN reconciled r ON r.line_id = l.id"),
+                SQL("TRUE"), SQL("l.balance - COALESCE(r.amount, 0)"),
+            )]
         else:
-            partials, residual = SQL("max_date > %s", as_of), SQL("l.amount_residual + COALESCE(r.amount, 0)")
+            partials = SQL("max_date > %s", as_of)
             # Open on D and settled since are the items open today and the
-            # items reconciled after D: the partial index on open items
-            # finds the first, the reconciliations the second, instead of
-            # reading every receivable item dated up to D. The second starts
-            # from the reconciliations: PostgreSQL guesses a grouped CTE has
-            # 200 rows, and joined the other way it scanned them all for
-            # each item (more than 10 minutes on 840,000 reconciliations).
+            # items reconciled after D: the first are the table of today's
+            # open items, kept by the hooks of the ledger (their customers
+            # resolved once), the second the reconciliations' items,
+            # instead of reading every receivable item dated up to D. The
+            # second starts from the reconciliations: PostgreSQL guesses a
+            # grouped CTE has 200 rows, and joined the other way it scanned
+            # them all for each item (more than 10 minutes on 840,000
+            # reconciliations).
+            self.env["credit.control.kpi.open"]._kpi_refresh()
             branches = [
-                (SQL("account_move_line l LEFT JOIN reconciled r ON r.line_id = l.id"), SQL("l.amount_residual <> 0")),
-                (SQL("reconciled r JOIN account_move_line l ON l.id = r.line_id"), SQL("l.amount_residual = 0")),
+                SQL(
+                    """
+                    SELECT l.id, l.move_id, l.company_id, l.partner_id, l.date, l.date_maturity,
+                           l.residual + COALESCE(r.amount, 0) AS residual
+                      FROM credit_control_kpi_open l LEFT JOIN reconciled r ON r.line_id = l.id
+                     WHERE l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
+                       AND l.residual + COALESCE(r.amount, 0) <> 0
+                    """,
+                    company_ids=tuple(company_ids),
+                    as_of=as_of,
+                ),
+                self._kpi_ledger_items(
+                    as_of, company_ids, SQL("reconciled r JOIN account_move_line l ON l.id = r.line_id"),
+                    SQL("l.amount_residual = 0"), SQL("l.amount_residual + COALESCE(r.amount, 0)"),
+                ),
             ]
-        open_lines = SQL(" UNION ALL ").join(
-            SQL(
-                """
-                SELECT l.id, l.move_id, l.company_id, l.partner_id, l.date,
-                       %(due)s AS date_maturity,
-                       %(residual)s AS residual
-                  FROM %(lines)s
-                 WHERE %(receivable)s AND l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
-                   AND %(branch)s AND %(residual)s <> 0
-                """,
-                due=Line._credit_due_date_sql(),
-                residual=residual,
-                receivable=Line._credit_receivable_sql(),
-                company_ids=tuple(company_ids),
-                as_of=as_of,
-                lines=lines,
-                branch=branch,
-            )
-            for lines, branch in branches
-        )
         return SQL(
             """
             WITH reconciled AS MATERIALIZED (
@@ -212,21 +216,57 @@ class CreditControlKpi(models.AbstractModel):
             """,
             company_ids=tuple(company_ids),
             partials=partials,
-            open_lines=open_lines,
+            open_lines=SQL(" UNION ALL ").join(
+                select(SQL("(%s)", branch)) if select else branch for branch in branches
+            ),
+        )
+
+    @api.model
+    def _kpi_from_before(self, as_of, company_ids):
+        """Whether the open items of ``as_of`` are best read from the
+        reconciliations dated up to it (True) or from the items open today
+        and the reconciliations dated after it (False): the smaller set.
+        Today, hardly any reconciliation is dated later: no need to count."""
+        return as_of < fields.Date.context_today(self) and self._kpi_fewer_reconciliations_before(
+            as_of, company_ids
+        )
+
+    @api.model
+    def _kpi_ledger_items(self, as_of, company_ids, lines, branch, residual):
+        """Query of the receivable items of ``lines`` (SQL relations, the
+        items aliased ``l``) matching ``branch`` whose ``residual`` on
+        ``as_of`` is not zero, with their customer: the columns of
+        ``_kpi_open_lines_query``."""
+        Line = self.env["account.move.line"]
+        return SQL(
+            """
+            SELECT l.id, l.move_id, l.company_id, COALESCE(p.commercial_partner_id, l.partner_id) AS partner_id,
+                   l.date, %(due)s AS date_maturity, %(residual)s AS residual
+              FROM %(lines)s
+         LEFT JOIN res_partner p ON p.id = l.partner_id
+             WHERE %(receivable)s AND l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
+               AND %(branch)s AND %(residual)s <> 0
+            """,
+            due=Line._credit_due_date_sql(),
+            receivable=Line._credit_receivable_sql(),
+            company_ids=tuple(company_ids),
+            as_of=as_of,
+            lines=lines,
+            branch=branch,
+            residual=residual,
         )
 
     @api.model
     def _kpi_open_items_select(self, as_of, open_lines):
-        """The second half of ``_kpi_open_items_query``: the customer,
-        dossier, age and bucket of the open lines of the relation
-        ``open_lines``. The open lines are found first, on the receivable
-        lines alone: the customer and dossier joins then read the open
-        lines only (a tenth of the ledger), not every line dated up to D."""
+        """The second half of ``_kpi_open_items_query``: the dossier, age
+        and bucket of the open lines of the relation ``open_lines``. The
+        open lines are found first, on the receivable lines alone: the
+        dossier join then reads the open lines only (a tenth of the
+        ledger), not every line dated up to D."""
         days = self.env["account.move.line"]._credit_days_late_sql(as_of, due=SQL("o.date_maturity"))
         return SQL(
             """
-            SELECT o.id, o.move_id, o.company_id,
-                   COALESCE(p.commercial_partner_id, o.partner_id) AS partner_id,
+            SELECT o.id, o.move_id, o.company_id, o.partner_id,
                    d.id AS dossier_id, d.segment_id, d.collector_id,
                    o.date, o.date_maturity,
                    %(days)s AS days_overdue,
@@ -234,9 +274,7 @@ class CreditControlKpi(models.AbstractModel):
                    o.residual
               FROM %(open_lines)s o
               JOIN res_company c ON c.id = o.company_id
-         LEFT JOIN res_partner p ON p.id = o.partner_id
-         LEFT JOIN credit_control_dossier d
-                ON d.partner_id = p.commercial_partner_id AND d.company_id = o.company_id
+         LEFT JOIN credit_control_dossier d ON d.partner_id = o.partner_id AND d.company_id = o.company_id
             """,
             open_lines=open_lines,
             days=days,
@@ -295,15 +333,27 @@ class CreditControlKpi(models.AbstractModel):
         # a name of its own: a figure may share the items of another date inside a sharing
         number = cr.cache["credit_control_open_items"] = cr.cache.get("credit_control_open_items", 0) + 1
         table = SQL.identifier(f"credit_control_open_items_{number}")
-        lines = SQL.identifier(f"credit_control_open_lines_{number}")
-        # ON COMMIT DROP: what an error leaves goes with its transaction
-        cr.execute(SQL(
-            "CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s", lines, self._kpi_open_lines_query(as_of, company_ids),
-        ))
-        cr.execute(SQL("ANALYZE %s (partner_id, company_id)", lines))
-        cr.execute(SQL(
-            "CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s", table, self._kpi_open_items_select(as_of, lines),
-        ))
+        tables = [table]
+        from_before = self._kpi_from_before(as_of, company_ids)
+        if not from_before:
+            items = self._kpi_open_lines_query(
+                as_of, company_ids, from_before, select=lambda lines: self._kpi_open_items_select(as_of, lines),
+            )
+        else:
+            # Read from the ledger, the open lines of a past date are
+            # written and analysed first: inside one query, PostgreSQL
+            # guesses a few and looks each dossier up one by one. Read from
+            # the table of today's open items, it knows how many there are.
+            lines = SQL.identifier(f"credit_control_open_lines_{number}")
+            tables.insert(0, lines)
+            # ON COMMIT DROP: what an error leaves goes with its transaction
+            cr.execute(SQL(
+                "CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s",
+                lines, self._kpi_open_lines_query(as_of, company_ids, from_before),
+            ))
+            cr.execute(SQL("ANALYZE %s (partner_id, company_id)", lines))
+            items = self._kpi_open_items_select(as_of, lines)
+        cr.execute(SQL("CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s", table, items))
         cr.execute(SQL(
             "ANALYZE %s (company_id, partner_id, dossier_id, segment_id, collector_id, move_id)", table,
         ))
@@ -311,7 +361,7 @@ class CreditControlKpi(models.AbstractModel):
             credit_open_items_table=(f"credit_control_open_items_{number}",
                                      *self._kpi_open_items_key(as_of, company_ids))
         )
-        cr.execute(SQL("DROP TABLE %s, %s", table, lines))
+        cr.execute(SQL("DROP TABLE %s", SQL(", ").join(tables)))
 
     @api.model
     def _kpi_overdue_sql(self, as_of, alias="x"):

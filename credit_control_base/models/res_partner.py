@@ -12,6 +12,8 @@ CREDIT_MANAGER_GROUP = "credit_control_base.group_credit_control_manager"
 # believed under sudo, so a client sending it over RPC changes nothing, not
 # even the label of the log.
 LIMIT_SOURCE_KEY = "credit_control_limit_source"
+# Partner fields that decide the commercial entity of a partner and its contacts.
+COMMERCIAL_ENTITY_FIELDS = {"parent_id", "is_company"}
 
 
 def _credit_limit_raised(old, new):
@@ -80,6 +82,10 @@ class ResPartner(models.Model):
         change is logged on the customer's dossier. Code running under sudo
         (core's sync of commercial fields to contacts, the dossier once it
         checked the right) is trusted."""
+        if COMMERCIAL_ENTITY_FIELDS.intersection(vals):
+            # a contact moved to another company, a company made a contact:
+            # the open items of the family may change customer
+            self.env["credit.control.kpi.open"]._kpi_touch_partners(self)
         if "credit_limit" not in vals:
             return super().write(vals)
         # read as the posting block reads it: in the company written to

@@ -40,3 +40,4 @@ from . import test_cash_split
 from . import test_kpi_sales
 from . import test_kpi_delay
 from . import test_cash_proposal_sql
+from . import test_kpi_open

@@ -69,6 +69,7 @@ MATRIX = {
     "credit.control.kpi.sales":              ("----", "----", "----", "r---", "----", "----", "----"),
     # the forecast's payment delays per customer and day, written by the reconciliation hooks only
     "credit.control.kpi.delay":              ("----", "----", "----", "r---", "----", "----", "----"),
+    "credit.control.kpi.open":               ("----", "----", "----", "r---", "----", "----", "----"),
     # Invoicing's entries: read through the suite's rights, writes stay Billing's
     "account.move":                          ("----", "r---", "r---", "r---", "rwcu", "----", "r---"),
     "account.move.line":                     ("----", "r---", "r---", "r---", "rwcu", "----", "r---"),

@@ -931,6 +931,7 @@ def _rewrite_bank_entries(env, proposals, suspenses, pairs):
     items_log.insert()
     # what the ORM's create of items on a posted entry does: the CEI's daily receivables
     env["credit.control.kpi.balance"]._kpi_lines_changed(new_lines, [])
+    env["credit.control.kpi.open"]._kpi_touch(new_lines)
     return counterpart_ids, new_ids
 
 

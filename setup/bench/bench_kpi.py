@@ -69,6 +69,22 @@ def _check_shared_items(env, company, today):
     return checks
 
 
+def _check_open_table(env, company, today):
+    """Whether the table of today's open items (``credit.control.kpi.open``)
+    is the ledger's, row for row, and the open items of today read through
+    it equal those read from the ledger and every reconciliation, on the
+    generated data."""
+    Kpi = env["credit.control.kpi"]
+    through_table, from_ledger = (
+        sorted(env.execute_query(Kpi._kpi_open_items_query(today, company.ids, from_before)))
+        for from_before in (False, True)
+    )
+    return {
+        "rows": not env["credit.control.kpi.open"]._kpi_differences(),
+        "open_items_today": through_table == from_ledger,
+    }
+
+
 def _check_balance(env):
     """Whether the daily receivables (``credit.control.kpi.balance``, kept
     up to date by the posting and reconciliation hooks) equal the movements
@@ -224,6 +240,8 @@ def main():
         context["cei_equals_open_items"] = _check_cei(env, company, today)
         context["balance_table_equals_ledger"] = _check_balance(env)
         context["shared_open_items_equal_ledger"] = _check_shared_items(env, company, today)
+        context["open_items_table_equals_ledger"] = _check_open_table(env, company, today)
+        context["open_items_table_rows"] = env["credit.control.kpi.open"].search_count([])
         context["sales_table_equals_invoices"] = _check_sales(env, company, today)
         context["sales_table_rows"] = env["credit.control.kpi.sales"].search_count([])
         context["delay_table_equals_reconciliations"] = _check_delays(env, company, today)
@@ -238,6 +256,8 @@ def main():
         print(f"CEI receivables equal the open items on generated data: {context['cei_equals_open_items']}")
         print(f"open items shared by the dashboard's figures equal the ledger's: "
               f"{context['shared_open_items_equal_ledger']}")
+        print(f"today's open items ({context['open_items_table_rows']:,} rows) equal the ledger's: "
+              f"{context['open_items_table_equals_ledger']}")
         print(f"daily receivables ({context['balance_table_rows']:,} rows) equal the ledger: "
               f"{context['balance_table_equals_ledger']}")
         print(f"credit sales per customer and day ({context['sales_table_rows']:,} rows) and every DSO figure "

@@ -180,10 +180,11 @@ class SqlWriter:
         self._analyze()
         self._renumber(sequences, state['first'].get('move'))
         self._check_references()
-        # the daily receivables and the credit sales per customer the
-        # posting hooks keep up to date through the ORM: computed again
-        # from the rows written here
-        for model in ('credit.control.kpi.balance', 'credit.control.kpi.sales', 'credit.control.kpi.delay'):
+        # the daily receivables, the credit sales and payments per customer
+        # and today's open items the ledger's hooks keep up to date through
+        # the ORM: computed again from the rows written here
+        for model in ('credit.control.kpi.balance', 'credit.control.kpi.sales', 'credit.control.kpi.delay',
+                      'credit.control.kpi.open'):
             if model in self.env:
                 self.env[model]._kpi_rebuild()
         if progress:
