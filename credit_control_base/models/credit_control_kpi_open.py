@@ -38,8 +38,9 @@ class CreditControlKpiOpen(models.Model):
     _log_access = False
     _order = "id"
 
-    # an entry deleted takes its rows along, whenever its items' are written
-    move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True, ondelete="cascade")
+    # Indexed: a posting notes its entries, whose rows are found by entry.
+    # An entry deleted takes its rows along, whenever its items' are written.
+    move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True, ondelete="cascade", index=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     partner_id = fields.Many2one(
@@ -147,7 +148,8 @@ class CreditControlKpiOpen(models.Model):
             """
             SELECT l.id FROM account_move_line l
               JOIN res_partner p ON p.id = l.partner_id
-             WHERE (p.id = ANY(%(ids)s) OR p.commercial_partner_id = ANY(%(ids)s)) AND l.amount_residual <> 0
+             WHERE (p.id = ANY(%(ids)s) OR p.commercial_partner_id = ANY(%(ids)s))
+               AND l.amount_residual <> 0 AND l.parent_state = 'posted'
             """,
             ids=partners.ids,
         ))
