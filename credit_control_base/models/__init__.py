@@ -4,6 +4,7 @@ from . import credit_control_dossier_priority
 from . import credit_control_dossier
 from . import credit_control_dossier_mixin
 from . import credit_control_document
+from . import account_account
 from . import account_move
 from . import account_move_line
 from . import account_partial_reconcile

@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -130,6 +131,53 @@ class TestKpiOpen(CreditControlKpiCommon):
         )
         self._assert_is_ledger("Bravo's contact merged into Alpha's")
         self.assertEqual(self._row(line)[0]["partner_id"], self.customer_a.id)
+
+    def _sums(self, model, keys, values):
+        self.env[model].flush_model()
+        rows = self.env.execute_query(SQL(
+            "SELECT %s, %s FROM %s GROUP BY %s",
+            SQL(", ").join(map(SQL.identifier, keys)),
+            SQL(", ").join(SQL("SUM(%s)", SQL.identifier(value)) for value in values),
+            SQL.identifier(self.env[model]._table),
+            SQL(", ").join(map(SQL.identifier, keys)),
+        ))
+        # what adds up to nothing is no row of the ledger
+        return {row[:len(keys)]: row[len(keys):] for row in rows if any(row[len(keys):])}
+
+    def _assert_kept_tables_are_ledger(self, label):
+        """The daily receivables and the payment delays kept by the hooks
+        equal their computation from the ledger (their rebuild)."""
+        self._assert_is_ledger(label)
+        tables = (("credit.control.kpi.balance", ["company_id", "date", "date_due"], ["balance", "sales"]),
+                  ("credit.control.kpi.delay", ["company_id", "partner_id", "date"], ["amount", "amount_days"]))
+        for model, keys, values in tables:
+            kept = self._sums(model, keys, values)
+            self.env[model]._kpi_rebuild()
+            self.assertEqual(kept, self._sums(model, keys, values), f"{label}: {model}")
+
+    def test_account_made_receivable(self):
+        """An account of doubtful debts made receivable brings its open
+        item into the receivables, and made current again takes it out."""
+        account = self.env["account.account"].create({
+            "code": "416100", "name": "Clients douteux", "account_type": "asset_current", "reconcile": True,
+        })
+        entry = self.env["account.move"].create({
+            "move_type": "entry", "date": date(2026, 4, 15), "line_ids": [
+                Command.create({"account_id": account.id, "partner_id": self.customer_a.id, "debit": 700.0,
+                                "date_maturity": date(2026, 4, 30)}),
+                Command.create({"account_id": self.company_data["default_account_revenue"].id, "credit": 700.0}),
+            ],
+        })
+        entry.action_post()
+        line = entry.line_ids.filtered(lambda item: item.account_id == account)
+        self._assert_kept_tables_are_ledger("a current account's entry")
+        self.assertEqual(self._row(line), [])
+        account.account_type = "asset_receivable"
+        self._assert_kept_tables_are_ledger("the account made receivable")
+        self.assertEqual(self._row(line)[0]["residual"], 700.0)
+        account.account_type = "asset_current"
+        self._assert_kept_tables_are_ledger("the account made current again")
+        self.assertEqual(self._row(line), [])
 
     def test_rows_written_before_commit(self):
         """The rows of a transaction's changes are written when it commits
