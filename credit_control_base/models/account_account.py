@@ -26,11 +26,4 @@ class AccountAccount(models.Model):
         self.flush_model(["account_type"])
         self.env["credit.control.kpi.balance"].sudo()._kpi_rebuild()
         self.env["credit.control.kpi.delay"].sudo()._kpi_rebuild()
-        Line = self.env["account.move.line"]
-        Line.flush_model(["account_id", "amount_residual", "parent_state"])
-        rows = self.env.execute_query(SQL(
-            "SELECT id FROM account_move_line WHERE account_id = ANY(%s) AND amount_residual <> 0"
-            " AND parent_state = 'posted'",
-            self.ids,
-        ))
-        self.env["credit.control.kpi.open"]._kpi_touch(Line.browse(row[0] for row in rows))
+        self.env["credit.control.kpi.open"]._kpi_touch_open_items(SQL("l.account_id = ANY(%s)", self.ids))

@@ -141,19 +141,28 @@ class CreditControlKpiOpen(models.Model):
         """The customer of the open items of ``partners`` and of their
         contacts may change (a contact moved to another company, partners
         merged): note those items."""
-        if not partners:
-            return
-        self.env["account.move.line"].flush_model(["partner_id", "amount_residual", "parent_state"])
+        if partners:
+            self._kpi_touch_open_items(SQL(
+                "(p.id = ANY(%(ids)s) OR p.commercial_partner_id = ANY(%(ids)s))", ids=partners.ids,
+            ))
+
+    @api.model
+    def _kpi_touch_open_items(self, where):
+        """Note the items open now matching the SQL ``where`` (``l`` the
+        journal item, ``p`` its partner), found through the partial index
+        of open items."""
+        Line = self.env["account.move.line"]
+        Line.flush_model(["partner_id", "account_id", "amount_residual", "parent_state"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
         rows = self.env.execute_query(SQL(
             """
             SELECT l.id FROM account_move_line l
-              JOIN res_partner p ON p.id = l.partner_id
-             WHERE (p.id = ANY(%(ids)s) OR p.commercial_partner_id = ANY(%(ids)s))
-               AND l.amount_residual <> 0 AND l.parent_state = 'posted'
+         LEFT JOIN res_partner p ON p.id = l.partner_id
+             WHERE l.amount_residual <> 0 AND l.parent_state = 'posted' AND %s
             """,
-            ids=partners.ids,
+            where,
         ))
-        self._kpi_touch(self.env["account.move.line"].browse(row[0] for row in rows))
+        self._kpi_touch(Line.browse(row[0] for row in rows))
 
     @api.model
     def _kpi_refresh(self):
