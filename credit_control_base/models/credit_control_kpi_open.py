@@ -26,7 +26,8 @@ class CreditControlKpiOpen(models.Model):
 
     A row is never computed here differently from the ledger: the items
     touched by a transaction (posted, reset, reconciled, changed, deleted,
-    their customer re-parented or merged) are noted, and their rows are
+    their customer re-parented or merged, their account made receivable or
+    no longer) are noted, and their rows are
     computed again from ``account.move.line._credit_open_item_sql``, the one
     definition, when the transaction commits or before a figure reads the
     table in it. ``_kpi_rebuild`` computes the whole table (install,
