@@ -49,7 +49,7 @@ class TestKpiOpen(CreditControlKpiCommon):
         ))
 
     def test_fixture(self):
-        """Six open items (inv1 partly paid, inv2, the refund, inv4, inv5;
+        """Five open items (inv1 partly paid, inv2, the refund, inv4, inv5;
         inv3 paid in full has none), with their customer and residual."""
         self._assert_is_ledger("fixture")
         self.assertEqual(self._row(self._receivable(self.inv1)), [
