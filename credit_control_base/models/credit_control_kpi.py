@@ -142,9 +142,9 @@ class CreditControlKpi(models.AbstractModel):
         dossier_id, segment_id, collector_id, date, date_maturity,
         days_overdue, aging_bucket, residual.
         """
-        shared = self.env.context.get("credit_open_items_table")
-        if from_before is None and shared and shared[1:] == self._kpi_open_items_key(as_of, company_ids):
-            return SQL("SELECT * FROM %s", SQL.identifier(shared[0]))
+        shared = self._kpi_shared_table(as_of, company_ids)
+        if from_before is None and shared:
+            return SQL("SELECT * FROM %s", SQL.identifier(shared))
         return SQL(
             "WITH open_lines AS MATERIALIZED (%s) %s",
             self._kpi_open_lines_query(as_of, company_ids, from_before),
@@ -285,6 +285,24 @@ class CreditControlKpi(models.AbstractModel):
     def _kpi_open_items_key(self, as_of, company_ids):
         return (fields.Date.to_string(as_of), tuple(sorted(company_ids)))
 
+    @api.model
+    def _kpi_shared_table(self, as_of, company_ids):
+        """The name of the table of the open items of ``as_of`` and
+        ``company_ids`` shared by ``_kpi_shared_open_items``, if any."""
+        shared = self.env.context.get("credit_open_items_table")
+        return shared[0] if shared and shared[1:] == self._kpi_open_items_key(as_of, company_ids) else None
+
+    @api.model
+    def _kpi_open_items_joined(self, as_of, company_ids):
+        """``_kpi_open_items_query`` for a date read from today's open items
+        (not from the reconciliations before it): each set of open lines
+        joined to its dossiers before they are put together, so that
+        PostgreSQL joins the table of today's open items knowing its
+        statistics."""
+        return self._kpi_open_lines_query(
+            as_of, company_ids, False, select=lambda lines: self._kpi_open_items_select(as_of, lines),
+        )
+
     @contextmanager
     def _kpi_shared_open_items(self, as_of, company_ids):
         """Compute the open items of ``as_of`` once for several figures:
@@ -299,9 +317,8 @@ class CreditControlKpi(models.AbstractModel):
         looks each one up). Only the columns the figures join and group on
         are analysed: the statistics of every column cost as much as
         writing the table."""
-        shared = self.env.context.get("credit_open_items_table")
         cr = self.env.cr
-        if shared and shared[1:] == self._kpi_open_items_key(as_of, company_ids):
+        if self._kpi_shared_table(as_of, company_ids):
             yield self
             return
         with self._kpi_without_jit():
@@ -336,9 +353,7 @@ class CreditControlKpi(models.AbstractModel):
         tables = [table]
         from_before = self._kpi_from_before(as_of, company_ids)
         if not from_before:
-            items = self._kpi_open_lines_query(
-                as_of, company_ids, from_before, select=lambda lines: self._kpi_open_items_select(as_of, lines),
-            )
+            items = self._kpi_open_items_joined(as_of, company_ids)
         else:
             # Read from the ledger, the open lines of a past date are
             # written and analysed first: inside one query, PostgreSQL
@@ -501,14 +516,26 @@ class CreditControlKpi(models.AbstractModel):
         sale_keys = {group_by: GROUP_BY[group_by][1] for group_by in group_bys}
         # the dossier (unique per customer and company) only for its segment or collector
         sale_dossier = bool({"segment", "collector"} & {*group_bys, *map(FILTER_KEYS.get, filters or {})})
-        # Written to a table and analysed first (unless the caller shares
-        # them already): inside the query, PostgreSQL guesses a few dozen
-        # open items and looks each customer and dossier up one by one.
-        with self._kpi_shared_open_items(as_of, company_ids) as kpi:
-            rows = kpi._kpi_summaries_rows(
-                as_of, company_ids, group_bys, period, SQL("customers AS (%s), ar AS (%s)", customers, ar),
-                sale_keys, sale_dossier, where_m, from_invoices,
-            )
+        ar = SQL("customers AS (%s), ar AS (%s)", customers, ar)
+        if as_of >= fields.Date.context_today(self) and not self._kpi_shared_table(as_of, company_ids):
+            # Today's open items, read once here: joined from the table of
+            # today's open items, whose statistics PostgreSQL knows, they
+            # cost less than writing them to a table first (0.70 against
+            # 0.91-0.98 s for the company and its segments at 1M lines).
+            with self._kpi_without_jit():
+                rows = self._kpi_summaries_rows(
+                    as_of, company_ids, group_bys, period, ar, sale_keys, sale_dossier, where_m, from_invoices,
+                    items=self._kpi_open_items_joined(as_of, company_ids),
+                )
+        else:
+            # Written to a table and analysed first (unless the caller
+            # shares them already): read from the reconciliations of a past
+            # date, PostgreSQL guesses a few dozen open items and looks each
+            # customer and dossier up one by one.
+            with self._kpi_shared_open_items(as_of, company_ids) as kpi:
+                rows = kpi._kpi_summaries_rows(
+                    as_of, company_ids, group_bys, period, ar, sale_keys, sale_dossier, where_m, from_invoices,
+                )
         result = {group_by: {} for group_by in group_bys}
         for row in rows:
             outstanding = float(row["outstanding"] or 0)
@@ -529,7 +556,7 @@ class CreditControlKpi(models.AbstractModel):
 
     @api.model
     def _kpi_summaries_rows(self, as_of, company_ids, group_bys, period, ar, sale_keys, sale_dossier, where_m,
-                            from_invoices=False):
+                            from_invoices=False, items=None):
         """The rows of ``_kpi_summaries``: per breakdown and key, the open
         items' figures (``ar``: the SQL of the CTEs whose last one is
         ``ar``, on the CTE ``items``) and the credit sales walked back.
@@ -538,6 +565,8 @@ class CreditControlKpi(models.AbstractModel):
             breakdown, in the order of ``group_bys`` (alias m: the credit
             sales of a customer and day, d: the customer's dossier, joined
             when ``sale_dossier``)
+        :param items: the query of the open items (default
+            ``_kpi_open_items_query``)
         """
         Sales = self.env["credit.control.kpi.sales"]
         credit_sales = SQL("credit_control_kpi_sales")
@@ -610,7 +639,7 @@ class CreditControlKpi(models.AbstractModel):
          LEFT JOIN sales_period sp ON sp.g = ar.g AND sp.key = ar.key
          LEFT JOIN count_back cb ON cb.g = ar.g AND cb.key = ar.key
             """,
-            items=self._kpi_open_items_query(as_of, company_ids),
+            items=items or self._kpi_open_items_query(as_of, company_ids),
             ar=ar,
             key_columns=SQL(", ").join(
                 SQL("%s AS %s", column, SQL.identifier(group_by)) for group_by, column in sale_keys.items()

@@ -200,8 +200,7 @@ class CreditControlKpiDashboard(models.TransientModel):
         dossiers = SQL("d.id IN %s", Dossier._search(domain).subselect())
         Kpi = self.env["credit.control.kpi"]
         today = fields.Date.context_today(self)
-        shared = self.env.context.get("credit_open_items_table")
-        if shared and shared[1:] == Kpi._kpi_open_items_key(today, self.company_id.ids):
+        if Kpi._kpi_shared_table(today, self.company_id.ids):
             # the overdue items alone: a dossier without any has no sum
             query = SQL(
                 """
