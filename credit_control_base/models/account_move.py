@@ -296,6 +296,22 @@ class AccountMove(models.Model):
         return {}
 
     @api.model
+    def _credit_forecast_override_domain(self):
+        """Extension point of ``_credit_forecast_overrides``: a domain
+        matching at least every invoice the hook may override (more is
+        harmless). The forecast asks the hook about the open invoices
+        matching it only, not about every open invoice (415,000 at 1M
+        lines, half a second to bring to Python). A module overriding
+        ``_credit_forecast_overrides`` adds its domain with
+        ``expression.OR``; none here, base overrides nothing.
+
+        The forecast reads the domain as superuser: it only narrows the
+        invoices asked about (the hook then reads what it needs as it
+        always did), and which invoices are forecast must not depend on
+        who looks."""
+        return expression.FALSE_DOMAIN
+
+    @api.model
     def _credit_forecast_override_kinds(self):
         """Extension point: the kinds of expected receipts of
         ``_credit_forecast_overrides``, each a field of the forecast weeks

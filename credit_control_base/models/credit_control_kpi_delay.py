@@ -150,7 +150,8 @@ class CreditControlKpiDelay(models.Model):
         :param from_reconciliations: read the reconciliations of the period
             rather than their sums per customer and day: the proof that
             both agree
-        :param partner_ids: only these customers (commercial entities)
+        :param partner_ids: only these customers (commercial entities): a
+            list of ids or an SQL query of them
         """
         delays = SQL("credit_control_kpi_delay")
         if from_reconciliations:
@@ -168,7 +169,8 @@ class CreditControlKpiDelay(models.Model):
             HAVING SUM(amount) <> 0
             """,
             delays, date_from, date_to, tuple(company_ids),
-            SQL("partner_id = ANY(%s)", list(partner_ids)) if partner_ids is not None else SQL("TRUE"),
+            SQL("TRUE") if partner_ids is None else SQL("partner_id IN %s", partner_ids)
+            if isinstance(partner_ids, SQL) else SQL("partner_id = ANY(%s)", list(partner_ids)),
         )
 
     # ------------------------------------------------------------------

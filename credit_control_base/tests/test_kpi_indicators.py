@@ -83,16 +83,24 @@ class TestKpiIndicators(CreditControlKpiCommon):
         self.assertEqual(len(weeks), 12)
         self.assertEqual({w["week"]: w["amount"] for w in weeks if w["amount"]}, {0: 3100.0, 9: 800.0})
 
+        asked = self.env["account.move"]
+
         def overrides(_self, moves):
+            nonlocal asked
+            asked |= moves
             return {self.inv4.id: [(date(2026, 5, 20), 300.0, "promised"), (date(2026, 6, 1), 500.0, "promised")]
                     } if self.inv4 in moves else {}
 
-        with patch.object(AccountMove, "_credit_forecast_overrides", overrides):
+        with patch.object(AccountMove, "_credit_forecast_overrides", overrides), \
+                patch.object(AccountMove, "_credit_forecast_override_domain",
+                             lambda _self: [("id", "in", (self.inv2 | self.inv4 | self.inv3).ids)]):
             weeks = self.env["credit.control.kpi.forecast"]._kpi_forecast(self.TODAY, self.company.ids)
         self.assertEqual(
             {w["week"]: (w["estimated"], w["promised"]) for w in weeks if w["amount"]},
             {0: (3100.0, 300.0), 2: (0.0, 500.0)},
         )
+        # the hook is asked about the open invoices of its domain only (inv3 is paid)
+        self.assertEqual(asked, self.inv2 | self.inv4)
 
     def test_forecast_adds_up_to_the_open_amount(self):
         """Whatever the hook answers, the forecast expects each invoice's
@@ -113,6 +121,8 @@ class TestKpiIndicators(CreditControlKpiCommon):
             with self.subTest(receipts=receipts), \
                     patch.object(AccountMove, "_credit_forecast_overrides",
                                  lambda _self, moves, r=receipts: {self.inv4.id: r} if self.inv4 in moves else {}), \
+                    patch.object(AccountMove, "_credit_forecast_override_domain",
+                                 lambda _self: [("id", "=", self.inv4.id)]), \
                     patch.object(AccountMove, "_credit_forecast_override_kinds",
                                  lambda _self: {"promised": 10, "predicted": 20}):
                 weeks = Forecast._kpi_forecast(self.TODAY, self.company.ids)

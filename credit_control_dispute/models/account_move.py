@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from odoo import _, api, fields, models
+from odoo.osv import expression
 
 from ..const import DISPUTE_OPEN_STATES
 
@@ -99,6 +100,14 @@ class AccountMove(models.Model):
         """Override of `credit_control_base`: the instalments of payment
         plans have their own column, as strong as a promise."""
         return {**super()._credit_forecast_override_kinds(), "planned": 10}
+
+    @api.model
+    def _credit_forecast_override_domain(self):
+        """Override of `credit_control_base`: the invoices of a pending
+        promise or plan instalment."""
+        return expression.OR([
+            super()._credit_forecast_override_domain(), [("credit_promise_ids.state", "=", "pending")],
+        ])
 
     @api.model
     def _credit_forecast_overrides(self, moves):

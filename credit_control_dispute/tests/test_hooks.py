@@ -28,6 +28,9 @@ class TestHooks(CreditDisputeCommon):
             {1: (700.0, 0.0), 2: (0.0, 250.0), 7: (0.0, 250.0)},
         )
         self.assertLessEqual(sum(w["amount"] for w in weeks), sum((self.invoices | other).mapped("amount_residual")))
+        # the forecast asks the hook about the invoices of a pending promise or plan only
+        Move = self.env["account.move"]
+        self.assertEqual(Move.search(Move._credit_forecast_override_domain()) & (self.invoices | other), self.invoices)
         # a multi-invoice promise goes to the invoices in due date order
         self.Promise.search([]).action_cancel()
         self.Promise._credit_create_promise(self.dossier, self.invoices, date(2026, 3, 12), amount=1200.0)

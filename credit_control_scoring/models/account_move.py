@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.osv import expression
 from odoo.tools import SQL, format_date
 
 from odoo.addons.credit_control_base.tools.lang_format import format_percent
@@ -130,6 +131,15 @@ class AccountMove(models.Model):
         their own column, weaker than what a customer committed to (a
         promise, a payment plan)."""
         return {**super()._credit_forecast_override_kinds(), "predicted": 20}
+
+    @api.model
+    def _credit_forecast_override_domain(self):
+        """Override of `credit_control_base`: the invoices of the customers
+        with a payment profile (in any company: more is harmless)."""
+        return expression.OR([
+            super()._credit_forecast_override_domain(),
+            [("commercial_partner_id.credit_dossier_ids.credit_payment_profile", "!=", False)],
+        ])
 
     @api.model
     def _credit_forecast_overrides(self, moves):

@@ -112,6 +112,8 @@ class TestPaymentPrediction(CreditControlCommon):
         Move = self.env["account.move"]
         overrides = Move._credit_forecast_overrides(self.open_invoice)
         self.assertEqual(overrides, {self.open_invoice.id: [(date(2026, 6, 10), 1000.0, "predicted")]})
+        # the forecast asks the hook about the invoices of the customers with a payment profile
+        self.assertIn(self.open_invoice, Move.search(Move._credit_forecast_override_domain()))
         forecast = self.env["credit.control.kpi.forecast"]._kpi_forecast(
             TODAY, filters={"partner_id": self.garage.id})
         # 10/06 is in week 3 (from 05/06); due date + mean delay (01/06) was week 2
