@@ -26,6 +26,31 @@ class TestKpiIndicators(CreditControlKpiCommon):
         self.assertAlmostEqual(per_customer[self.customer_a.id]["add_days"], (600 * 95 + 2000 * 14) / 2600)
         self.assertEqual(per_customer[self.customer_b.id]["overdue"], 0.0)
 
+    def test_breakdowns_without_the_customers(self):
+        """Without a breakdown per customer, the figures of the company,
+        segment and collector breakdowns are summed per company, segment
+        and collector, and the late customers counted apart; with one, per
+        customer first. Both give the same on every week of the fixture,
+        under each filter, and across two companies, where a customer late
+        in both counts once in each."""
+        Kpi = self.env["credit.control.kpi"]
+        company_2 = self.setup_other_company(name="Filiale Recouvrement")["company"]
+        self._create_invoice(self.customer_a, 700.0, due=date(2026, 2, 28), company=company_2)
+        companies = (self.company | company_2).ids
+        breakdowns = ["company", "segment", "collector"]
+        day = date(2026, 1, 5)
+        while day <= self.TODAY + timedelta(days=7):
+            for filters in ({}, {"segment_id": self.public.id}, {"segment_id": 0},
+                            {"collector_id": self.collector_a.id}, {"partner_id": self.customer_a.id}):
+                alone = Kpi._kpi_summaries(day, companies, breakdowns, filters=filters)
+                with_customers = Kpi._kpi_summaries(day, companies, [*breakdowns, "partner"], filters=filters)
+                for group_by in breakdowns:
+                    self.assertEqual(alone[group_by], with_customers[group_by], f"{group_by} {filters} on {day}")
+            day += timedelta(days=7)
+        # A (both companies) and C are late, without a segment for A: A counts in each company
+        segments = Kpi._kpi_summaries(self.TODAY, companies, ["segment"])["segment"]
+        self.assertEqual((segments[False]["late_customers"], segments[self.public.id]["late_customers"]), (2, 1))
+
     def test_dso_simple(self):
         """Sales of (02-14, 05-15]: 500 + 2000 - 300 + 800 = 3000;
         3600 / 3000 × 90 days."""
