@@ -502,19 +502,16 @@ class CreditControlKpi(models.AbstractModel):
                 items=self._kpi_open_items_joined(as_of, company_ids) if joined else None,
             )
         result = {group_by: {} for group_by in group_bys}
-        for row in rows:
-            outstanding = float(row["outstanding"] or 0)
-            overdue = float(row["overdue"] or 0)
-            sales = float(row["sales_period"] or 0)
-            result[group_bys[row["g"]]][row["key"] or False] = {
+        for g, key, outstanding, overdue, late_customers, late_weight, sales, dso_countback in rows:
+            result[group_bys[g]][key or False] = {
                 "outstanding": outstanding,
                 "overdue": overdue,
                 "overdue_rate": overdue / outstanding * 100 if outstanding > 0 else 0.0,
-                "late_customers": row["late_customers"],
-                "add_days": float(row["late_weight"]) / overdue if overdue > 0 else 0.0,
+                "late_customers": late_customers,
+                "add_days": late_weight / overdue if overdue > 0 else 0.0,
                 "sales_period": sales,
                 "dso_simple": max(outstanding, 0) / sales * period if sales > 0 else 0.0,
-                "dso_countback": float(row["dso_countback"] or 0),
+                "dso_countback": dso_countback,
                 "period": period,
             }
         return result
@@ -609,7 +606,9 @@ class CreditControlKpi(models.AbstractModel):
                             from_invoices=False, items=None):
         """The rows of ``_kpi_summaries``: per breakdown and key, the open
         items' figures (``ar``: the SQL of the CTEs whose last one is
-        ``ar``, on the CTE ``items``) and the credit sales walked back.
+        ``ar``, on the CTE ``items``) and the credit sales walked back, as
+        tuples ``(g, key, outstanding, overdue, late_customers,
+        late_weight, sales_period, dso_countback)``, the amounts floats.
 
         :param sale_keys: ``{group_by: SQL}`` the key of a sale in each
             breakdown, in the order of ``group_bys`` (alias m: the credit
@@ -627,7 +626,7 @@ class CreditControlKpi(models.AbstractModel):
         # the first day of the months walked back or of the DSO period
         day = fields.Date.to_date(as_of)
         first_day = min(day - timedelta(days=period), day - relativedelta(months=COUNT_BACK_MONTHS)) + timedelta(days=1)
-        return self.env.execute_query_dict(SQL(
+        return self.env.execute_query(SQL(
             """
             WITH items AS (%(items)s),
             %(ar)s,
@@ -683,8 +682,11 @@ class CreditControlKpi(models.AbstractModel):
                     END) AS dso
                   FROM walk GROUP BY g, key
             )
-            SELECT ar.g, ar.key, ar.outstanding, ar.overdue, ar.late_customers, ar.late_weight,
-                   COALESCE(sp.amount, 0) AS sales_period, COALESCE(cb.dso, 0) AS dso_countback
+            -- float8: read as floats, not Decimals (108,000 rows of five
+            -- amounts per customer); PostgreSQL rounds a numeric to the
+            -- nearest float as Python does
+            SELECT ar.g, ar.key, COALESCE(ar.outstanding, 0)::float8, ar.overdue::float8, ar.late_customers::int,
+                   ar.late_weight::float8, COALESCE(sp.amount, 0)::float8, COALESCE(cb.dso, 0)::float8
               FROM ar
          LEFT JOIN sales_period sp ON sp.g = ar.g AND sp.key = ar.key
          LEFT JOIN count_back cb ON cb.g = ar.g AND cb.key = ar.key
