@@ -4,6 +4,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from odoo.addons.credit_control_base.models.account_move import AccountMove
 
@@ -50,6 +51,25 @@ class TestKpiIndicators(CreditControlKpiCommon):
         # A (both companies) and C are late, without a segment for A: A counts in each company
         segments = Kpi._kpi_summaries(self.TODAY, companies, ["segment"])["segment"]
         self.assertEqual((segments[False]["late_customers"], segments[self.public.id]["late_customers"]), (2, 1))
+
+    def test_months_back_are_postgresql_months(self):
+        """The bounds of the months the count-back walks are worked out in
+        Python: on every day of two years (ends of months, 29 February),
+        the days of each month back, of several months and of none are
+        those of PostgreSQL's date arithmetic."""
+        Kpi = self.env["credit.control.kpi"]
+        day = date(2027, 1, 1)
+        while day < date(2029, 1, 1):
+            rows = self.env.execute_query(SQL(
+                """
+                SELECT %(python)s, (%(day)s::date - make_interval(months => k))::date
+                                   - (%(day)s::date - make_interval(months => j + 1))::date
+                  FROM generate_series(0, 23) k, generate_series(k - 1, 23) j
+                """,
+                python=Kpi._kpi_days_of_months(day, SQL("k"), SQL("j")), day=day,
+            ))
+            self.assertEqual([python for python, _pg in rows], [max(pg, 0) for _python, pg in rows], f"on {day}")
+            day += timedelta(days=1)
 
     def test_dso_simple(self):
         """Sales of (02-14, 05-15]: 500 + 2000 - 300 + 800 = 3000;
