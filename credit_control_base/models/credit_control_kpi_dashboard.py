@@ -197,27 +197,28 @@ class CreditControlKpiDashboard(models.TransientModel):
         Dossier = self.env["credit.control.dossier"]
         self.env["account.move.line"]._credit_flush_open_items()
         Dossier.flush_model(["collector_id"])
-        dossiers = SQL("d.id IN %s", Dossier._search(domain).subselect())
+        dossiers = Dossier._search(domain).subselect()
         Kpi = self.env["credit.control.kpi"]
         today = fields.Date.context_today(self)
         if Kpi._kpi_shared_table(today, self.company_id.ids):
-            # the overdue items alone: a dossier without any has no sum
+            # the overdue items alone: a dossier without any has no sum; the
+            # items carry their dossier and its collector
             query = SQL(
                 """
-                SELECT d.id, d.collector_id IS NULL, SUM(x.residual)
+                SELECT x.dossier_id, x.collector_id IS NULL, SUM(x.residual)
                   FROM (%(items)s) x
-                  JOIN credit_control_dossier d ON d.id = x.dossier_id
                  WHERE %(overdue)s AND %(dossiers)s
-              GROUP BY d.id
+              GROUP BY x.dossier_id, x.collector_id
                 HAVING SUM(x.residual) > 0
                 """,
                 overdue=Kpi._kpi_overdue_sql(today), items=Kpi._kpi_open_items_query(today, self.company_id.ids),
-                dossiers=dossiers,
+                dossiers=SQL("x.dossier_id IN %s", dossiers),
             )
         else:
             overdue = Dossier._credit_amounts_select()["overdue_amount"]
             query = Dossier._credit_amounts_query(
-                dossiers, columns=SQL("d.id, d.collector_id IS NULL, %s", overdue), having=SQL("%s > 0", overdue),
+                SQL("d.id IN %s", dossiers), columns=SQL("d.id, d.collector_id IS NULL, %s", overdue),
+                having=SQL("%s > 0", overdue),
             )
         rows = self.env.execute_query(query)
         return {id_: amount for id_, _none, amount in rows}, any(none for _id, none, _amount in rows)

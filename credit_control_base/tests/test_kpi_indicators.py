@@ -436,6 +436,15 @@ class TestKpiDashboardConsistency(CreditControlKpiCommon):
         steps = {step["key"]: step["done"] for step in dashboard._credit_onboarding_steps()}
         self.assertTrue(steps["collectors"])
         self.assertEqual(steps["contacts"], all(dossier.dunning_contact_id.email for dossier in late))
+        # inside the dashboard's refresh, the same read from the open items its figures share
+        company = [("company_id", "=", self.company.id)]
+        self.dossier_a.collector_id = False
+        direct = dashboard._credit_late_dossiers(company)
+        self.assertEqual(direct, ({self.dossier_a.id: 2600.0, self.dossier_c.id: 500.0}, True))
+        Kpi = self.env["credit.control.kpi"]
+        with Kpi._kpi_shared_open_items(self.TODAY, self.company.ids) as kpi:
+            sharing = dashboard.with_context(credit_open_items_table=kpi.env.context["credit_open_items_table"])
+            self.assertEqual(sharing._credit_late_dossiers(company), direct)
 
     def test_dashboard_query_count_flat(self):
         """A dashboard load costs a bounded number of queries whatever the
