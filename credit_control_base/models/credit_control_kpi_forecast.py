@@ -151,13 +151,24 @@ class CreditControlKpiForecast(models.AbstractModel):
 
         :param overrides: what ``_kpi_forecast_overrides`` returned for the
             invoices of ``rows`` (``rows`` may then hold only those it
-            overrides), asked here if not given
+            overrides), asked here (about the invoices of its domain) if
+            not given
         :return: ``(overrides, leftovers)``: ``{move id: [(date, amount,
             kind)]}`` and ``{move id: [(week, amount)]}``
         """
         if overrides is None:
-            move_ids = list(dict.fromkeys(move_id for move_id, _week, _amount in rows))
-            overrides = self._kpi_forecast_overrides(self.env["account.move"].browse(move_ids))
+            overrides = {}
+            candidates = self._kpi_forecast_candidates()
+            if candidates is not None:
+                # the hook is asked about the invoices of its domain only, as by the forecast
+                move_ids = list(dict.fromkeys(move_id for move_id, _week, _amount in rows))
+                asked = {move_id for [move_id] in self.env.execute_query(SQL(
+                    "SELECT id FROM account_move WHERE id = ANY(%s) AND id IN %s", move_ids, candidates,
+                ))}
+                if asked:
+                    overrides = self._kpi_forecast_overrides(
+                        self.env["account.move"].browse([move_id for move_id in move_ids if move_id in asked])
+                    )
         open_items = defaultdict(list)
         for move_id, week, amount in rows:
             if move_id in overrides:

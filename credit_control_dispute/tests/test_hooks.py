@@ -31,6 +31,11 @@ class TestHooks(CreditDisputeCommon):
         # the forecast asks the hook about the invoices of a pending promise or plan only
         Move = self.env["account.move"]
         self.assertEqual(Move.search(Move._credit_forecast_override_domain()) & (self.invoices | other), self.invoices)
+        # the invoices behind a week: the promised one in the promise's week, the planned one in its instalment's
+        Forecast = self.env["credit.control.kpi.forecast"]
+        filters = {"partner_id": self.customer.id}
+        self.assertIn(self.invoice_1, Forecast._kpi_forecast_week_moves(1, date(2026, 3, 1), filters=filters))
+        self.assertIn(self.invoice_2, Forecast._kpi_forecast_week_moves(7, date(2026, 3, 1), filters=filters))
         # a multi-invoice promise goes to the invoices in due date order
         self.Promise.search([]).action_cancel()
         self.Promise._credit_create_promise(self.dossier, self.invoices, date(2026, 3, 12), amount=1200.0)
