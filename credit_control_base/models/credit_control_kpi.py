@@ -669,26 +669,30 @@ class CreditControlKpi(models.AbstractModel):
             CROSS JOIN LATERAL (VALUES %(sale_keys)s) v(g, key)
               GROUP BY 1, 2, 3
             ),
-            sales_period AS (
-                -- the months of the period only: a fraction of the months walked
+            sales_beyond AS (
+                -- the period's sales of the months not walked (a period
+                -- longer than the months walked back; none otherwise)
                 SELECT g, key, SUM(amount_period) AS amount FROM sales
-                 WHERE amount_period IS NOT NULL GROUP BY g, key
+                 WHERE k >= %(months)s AND amount_period IS NOT NULL GROUP BY g, key
             ),
             walk AS (
                 -- the months with credit sales only: a customer has a few,
-                -- not 24 (the months between them count whole or not at all)
-                SELECT ar.g, ar.key, ar.outstanding, s.k, s.amount,
+                -- not 24 (the months between them count whole or not at
+                -- all); every key, for the period's sales summed on the way
+                -- (a grouping of their own cost as much as the walk)
+                SELECT ar.g, ar.key, ar.outstanding, s.k, s.amount, s.amount_period,
                        SUM(s.amount) OVER w AS covered,
                        COALESCE(LAG(s.k) OVER w, -1) AS k_before,
                        LEAD(s.k) OVER w IS NULL AS last
                   FROM ar
              LEFT JOIN sales s ON s.g = ar.g AND s.key = ar.key AND s.k < %(months)s
-                 WHERE ar.outstanding > 0
                 WINDOW w AS (PARTITION BY ar.g, ar.key ORDER BY s.k)
             ),
             count_back AS (
-                SELECT g, key, SUM(
-                    CASE WHEN k IS NULL THEN %(days_all)s
+                SELECT g, key, SUM(amount_period) AS sales_period, SUM(
+                    -- no count-back without receivables
+                    CASE WHEN outstanding <= 0 THEN NULL
+                         WHEN k IS NULL THEN %(days_all)s
                          ELSE
                            -- the months without sales before this one
                            CASE WHEN outstanding > covered - amount THEN %(days_before)s ELSE 0 END
@@ -705,10 +709,11 @@ class CreditControlKpi(models.AbstractModel):
             -- amounts per customer); PostgreSQL rounds a numeric to the
             -- nearest float as Python does
             SELECT ar.g, ar.key, COALESCE(ar.outstanding, 0)::float8, ar.overdue::float8, ar.late_customers::int,
-                   ar.late_weight::float8, COALESCE(sp.amount, 0)::float8, COALESCE(cb.dso, 0)::float8
+                   ar.late_weight::float8, (COALESCE(cb.sales_period, 0) + COALESCE(sb.amount, 0))::float8,
+                   COALESCE(cb.dso, 0)::float8
               FROM ar
-         LEFT JOIN sales_period sp ON sp.g = ar.g AND sp.key = ar.key
          LEFT JOIN count_back cb ON cb.g = ar.g AND cb.key = ar.key
+         LEFT JOIN sales_beyond sb ON sb.g = ar.g AND sb.key = ar.key
             """,
             items=items or self._kpi_open_items_query(as_of, company_ids),
             ar=ar,

@@ -80,6 +80,17 @@ class TestKpiIndicators(CreditControlKpiCommon):
         # 30 days: sales of (04-15, 05-15] = 500 (inv4 800 - refund 300)
         self.assertAlmostEqual(self._summary(period=30)[self.company.id]["dso_simple"], 3600 / 500 * 30)
 
+    def test_dso_period_longer_than_the_months_walked(self):
+        """A DSO period longer than the 24 months the count-back walks
+        still sums every credit sale of the period: on 2028-06-01, 900
+        days back reach 2025-12-14, before the fixture's sales (9,000, all
+        more than 24 months back), as the receivables of today."""
+        kpis = self._summary(date(2028, 6, 1), period=900)[self.company.id]
+        self.assertEqual(kpis["sales_period"], 9000.0)
+        self.assertAlmostEqual(kpis["dso_simple"], 3600 / 9000 * 900)
+        self.assertEqual(self._summary(date(2028, 6, 1), period=900, group_by="partner")[self.customer_b.id][
+            "sales_period"], 5800.0)
+
     def test_dso_count_back(self):
         """Months back from 05-15: (04-15, 05-15] 500 over 30 days,
         (03-15, 04-15] 2000 over 31, (02-15, 03-15] 500 over 28, then
