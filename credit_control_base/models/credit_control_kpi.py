@@ -598,7 +598,7 @@ class CreditControlKpi(models.AbstractModel):
             SELECT x.company_id, x.segment_id, x.collector_id, NULL, NULL, NULL, COUNT(*)
               FROM (SELECT DISTINCT x.company_id, x.segment_id, x.collector_id, x.partner_id
                       FROM items x
-                     WHERE %(where_x)s AND %(overdue)s) x
+                     WHERE %(where_x)s AND %(overdue)s AND x.partner_id IS NOT NULL) x
           GROUP BY 1, 2, 3
             """,
             overdue=overdue, where_x=where_x,

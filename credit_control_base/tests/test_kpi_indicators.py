@@ -3,6 +3,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -37,6 +38,14 @@ class TestKpiIndicators(CreditControlKpiCommon):
         Kpi = self.env["credit.control.kpi"]
         company_2 = self.setup_other_company(name="Filiale Recouvrement")["company"]
         self._create_invoice(self.customer_a, 700.0, due=date(2026, 2, 28), company=company_2)
+        # an overdue receivable item without a customer is owed, but is no late customer
+        self.env["account.move"].create({
+            "move_type": "entry", "date": date(2026, 2, 1), "line_ids": [
+                Command.create({"account_id": self.company_data["default_account_receivable"].id, "debit": 90.0,
+                                "date_maturity": date(2026, 3, 1)}),
+                Command.create({"account_id": self.company_data["default_account_revenue"].id, "credit": 90.0}),
+            ],
+        }).action_post()
         companies = (self.company | company_2).ids
         breakdowns = ["company", "segment", "collector"]
         day = date(2026, 1, 5)
@@ -51,6 +60,7 @@ class TestKpiIndicators(CreditControlKpiCommon):
         # A (both companies) and C are late, without a segment for A: A counts in each company
         segments = Kpi._kpi_summaries(self.TODAY, companies, ["segment"])["segment"]
         self.assertEqual((segments[False]["late_customers"], segments[self.public.id]["late_customers"]), (2, 1))
+        self.assertEqual(segments[False]["overdue"], 600 + 2000 + 700 + 90)
 
     def test_months_back_are_postgresql_months(self):
         """The bounds of the months the count-back walks are worked out in
