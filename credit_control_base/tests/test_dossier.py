@@ -91,6 +91,21 @@ class TestDossier(CreditControlCommon):
         self.assertEqual(Dossier.search(ours + [("max_days_overdue", ">", 30)]), self.dossier)
         self.assertEqual(Dossier.search(ours + [("max_days_overdue", "=", 0)]), self._dossier(quiet))
         self.assertEqual(Dossier.search(ours + [("open_amount", ">=", 100)]), self.dossier | self._dossier(quiet))
+        # searched on today's open items as kept per item, the dossiers found are those whose
+        # amounts read from the ledger match, whatever the operator (a dossier without items has 0)
+        empty = Dossier.create({"partner_id": self._create_customer("Client Sans Facture").id,
+                                "company_id": self.company.id})
+        dossiers = Dossier.search(ours) | empty
+        compare = {">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__,
+                   "=": float.__eq__, "!=": float.__ne__}
+        for fname in ("open_amount", "overdue_amount", "max_days_overdue"):
+            for operator, function in compare.items():
+                for value in (0, 100, 75, 1450.0):
+                    with self.subTest(fname=fname, operator=operator, value=value):
+                        self.assertEqual(
+                            Dossier.search([("id", "in", dossiers.ids), (fname, operator, value)]),
+                            dossiers.filtered(lambda d, f=fname, o=function, v=value: o(float(d[f]), float(v))),
+                        )
         with self.assertRaises(ValidationError):
             Dossier.search([("open_amount", "like", "12")])
 
