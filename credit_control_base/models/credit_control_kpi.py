@@ -548,61 +548,46 @@ class CreditControlKpi(models.AbstractModel):
         if "partner" in group_bys:
             # Per customer, the items are summed per customer first, each
             # breakdown then sums the customers: the items are read once.
-            customers = SQL(
+            groups = SQL(
                 """
                 SELECT x.company_id, x.segment_id, x.collector_id, x.partner_id,
                        SUM(x.residual) AS outstanding,
                        SUM(x.residual) FILTER (WHERE %(overdue)s) AS overdue,
-                       BOOL_OR(%(overdue)s) AS late,
-                       SUM(x.residual * x.days_overdue) FILTER (WHERE %(overdue)s) AS late_weight
+                       SUM(x.residual * x.days_overdue) FILTER (WHERE %(overdue)s) AS late_weight,
+                       (BOOL_OR(%(overdue)s) AND x.partner_id IS NOT NULL)::int AS late_customers
                   FROM items x
                  WHERE %(where_x)s
               GROUP BY 1, 2, 3, 4
                 """,
                 overdue=overdue, where_x=where_x,
             )
-            ar = SQL(" UNION ALL ").join(
-                SQL(
-                    """
-                    SELECT %(g)s AS g, COALESCE(%(key_x)s, 0) AS key,
-                           SUM(x.outstanding) AS outstanding,
-                           COALESCE(SUM(x.overdue), 0) AS overdue,
-                           COUNT(x.partner_id) FILTER (WHERE x.late) AS late_customers,
-                           COALESCE(SUM(x.late_weight), 0) AS late_weight
-                      FROM customers x
-                  GROUP BY 2
-                    """,
-                    g=g, key_x=GROUP_BY[group_by][0],
-                )
-                for g, group_by in enumerate(group_bys)
+        else:
+            # Without a breakdown per customer, every breakdown is a
+            # function of the company, segment and collector: the items are
+            # summed per those three first (a few dozen rows), and the late
+            # customers are the distinct customers of the overdue items,
+            # counted per those three. Summing every customer's items first
+            # (108,000 at 1M lines) cost twice as much; the sums are exact
+            # numerics, so the figures are the same.
+            groups = SQL(
+                """
+                SELECT x.company_id, x.segment_id, x.collector_id,
+                       SUM(x.residual) AS outstanding,
+                       SUM(x.residual) FILTER (WHERE %(overdue)s) AS overdue,
+                       SUM(x.residual * x.days_overdue) FILTER (WHERE %(overdue)s) AS late_weight,
+                       0 AS late_customers
+                  FROM items x
+                 WHERE %(where_x)s
+              GROUP BY 1, 2, 3
+                 UNION ALL
+                SELECT x.company_id, x.segment_id, x.collector_id, NULL, NULL, NULL, COUNT(*)
+                  FROM (SELECT DISTINCT x.company_id, x.segment_id, x.collector_id, x.partner_id
+                          FROM items x
+                         WHERE %(where_x)s AND %(overdue)s AND x.partner_id IS NOT NULL) x
+              GROUP BY 1, 2, 3
+                """,
+                overdue=overdue, where_x=where_x,
             )
-            return SQL("customers AS (%s), ar AS (%s)", customers, ar)
-        # Without a breakdown per customer, every breakdown is a function of
-        # the company, segment and collector: the items are summed per
-        # those three first (a few dozen rows), and the late customers are
-        # the distinct customers of the overdue items, counted per those
-        # three. Summing every customer's items first (108,000 at 1M
-        # lines) cost twice as much; the sums are exact numerics, so the
-        # figures are the same.
-        groups = SQL(
-            """
-            SELECT x.company_id, x.segment_id, x.collector_id,
-                   SUM(x.residual) AS outstanding,
-                   SUM(x.residual) FILTER (WHERE %(overdue)s) AS overdue,
-                   SUM(x.residual * x.days_overdue) FILTER (WHERE %(overdue)s) AS late_weight,
-                   0 AS late_customers
-              FROM items x
-             WHERE %(where_x)s
-          GROUP BY 1, 2, 3
-             UNION ALL
-            SELECT x.company_id, x.segment_id, x.collector_id, NULL, NULL, NULL, COUNT(*)
-              FROM (SELECT DISTINCT x.company_id, x.segment_id, x.collector_id, x.partner_id
-                      FROM items x
-                     WHERE %(where_x)s AND %(overdue)s AND x.partner_id IS NOT NULL) x
-          GROUP BY 1, 2, 3
-            """,
-            overdue=overdue, where_x=where_x,
-        )
         ar = SQL(" UNION ALL ").join(
             SQL(
                 """
