@@ -150,8 +150,8 @@ class CreditControlKpiDelay(models.Model):
         :param from_reconciliations: read the reconciliations of the period
             rather than their sums per customer and day: the proof that
             both agree
-        :param partner_ids: only these customers (commercial entities): a
-            list of ids or an SQL query of them
+        :param partner_ids: only these customers (commercial entities): an
+            SQL query of their ids
         """
         delays = SQL("credit_control_kpi_delay")
         if from_reconciliations:
@@ -169,8 +169,7 @@ class CreditControlKpiDelay(models.Model):
             HAVING SUM(amount) <> 0
             """,
             delays, date_from, date_to, tuple(company_ids),
-            SQL("TRUE") if partner_ids is None else SQL("partner_id IN %s", partner_ids)
-            if isinstance(partner_ids, SQL) else SQL("partner_id = ANY(%s)", list(partner_ids)),
+            SQL("TRUE") if partner_ids is None else SQL("partner_id IN %s", partner_ids),
         )
 
     # ------------------------------------------------------------------

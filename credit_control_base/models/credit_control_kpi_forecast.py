@@ -42,8 +42,7 @@ class CreditControlKpiForecast(models.AbstractModel):
             customer and day (``credit.control.kpi.delay``): the proof that
             both agree
         :param moves: only the instalments of these invoices (and the
-            delays of their customers): a recordset or an SQL query of
-            their ids
+            delays of their customers): an SQL query of their ids
         """
         where = [SQL("TRUE")]
         for fname, value in (filters or {}).items():
@@ -52,8 +51,6 @@ class CreditControlKpiForecast(models.AbstractModel):
             where.append(SQL("COALESCE(%s, 0) = %s", column, value or 0))
         partner_ids = None
         if moves is not None:
-            if not isinstance(moves, SQL):
-                moves = SQL("(SELECT unnest(%s::int[]))", list(moves.ids))
             where.append(SQL("l.move_id IN %s", moves))
             partner_ids = SQL("(SELECT commercial_partner_id FROM account_move WHERE id IN %s)", moves)
         # The open items of today with their invoice's type and customer
@@ -141,7 +138,25 @@ class CreditControlKpiForecast(models.AbstractModel):
         return {week: Decimal(amount) for week, amount in rows if week < FORECAST_WEEKS}
 
     @api.model
-    def _kpi_forecast_expected(self, rows, overrides=None):
+    def _kpi_forecast_overridden(self, today, company_ids, filters=None, from_reconciliations=False):
+        """The open instalments the hook overrides, and what it expects of
+        them: ``(rows, overrides)``, the rows of ``_kpi_forecast_rows`` of
+        the invoices it overrides and ``_kpi_forecast_overrides`` of them.
+        The hook is asked about the open invoices of its domain only
+        (``_kpi_forecast_candidates``)."""
+        candidates = self._kpi_forecast_candidates()
+        if candidates is None:
+            return [], {}
+        rows = self._kpi_forecast_rows(today, company_ids, filters, from_reconciliations, candidates)
+        if not rows:
+            return [], {}
+        overrides = self._kpi_forecast_overrides(
+            self.env["account.move"].browse(list(dict.fromkeys(row[0] for row in rows)))
+        )
+        return [row for row in rows if row[0] in overrides], overrides
+
+    @api.model
+    def _kpi_forecast_expected(self, rows, overrides):
         """The receipts expected from the open instalments ``rows`` (as
         returned by ``_kpi_forecast_rows``) that the hook overrides, made
         to add up to what each invoice owes: a receipt never claims more
@@ -150,25 +165,11 @@ class CreditControlKpiForecast(models.AbstractModel):
         estimate of its latest instalments.
 
         :param overrides: what ``_kpi_forecast_overrides`` returned for the
-            invoices of ``rows`` (``rows`` may then hold only those it
-            overrides), asked here (about the invoices of its domain) if
-            not given
+            invoices of ``rows`` (see ``_kpi_forecast_overridden``); the
+            rows of the other invoices are left out
         :return: ``(overrides, leftovers)``: ``{move id: [(date, amount,
             kind)]}`` and ``{move id: [(week, amount)]}``
         """
-        if overrides is None:
-            overrides = {}
-            candidates = self._kpi_forecast_candidates()
-            if candidates is not None:
-                # the hook is asked about the invoices of its domain only, as by the forecast
-                move_ids = list(dict.fromkeys(move_id for move_id, _week, _amount in rows))
-                asked = {move_id for [move_id] in self.env.execute_query(SQL(
-                    "SELECT id FROM account_move WHERE id = ANY(%s) AND id IN %s", move_ids, candidates,
-                ))}
-                if asked:
-                    overrides = self._kpi_forecast_overrides(
-                        self.env["account.move"].browse([move_id for move_id in move_ids if move_id in asked])
-                    )
         open_items = defaultdict(list)
         for move_id, week, amount in rows:
             if move_id in overrides:
@@ -202,21 +203,13 @@ class CreditControlKpiForecast(models.AbstractModel):
         company_ids = company_ids or self.env.companies.ids
         Kpi = self.env["credit.control.kpi"]
         Kpi._kpi_flush()
-        Move = self.env["account.move"]
         # The weeks' sums of every open instalment, then the instalments of
         # the invoices the hook may override (a few) read, and those it
         # overrides taken off: not every instalment brought to Python (half
         # a million at 1M lines).
         with Kpi._kpi_without_jit():
             sums = self._kpi_forecast_weeks(today, company_ids, filters, from_reconciliations)
-        candidates = self._kpi_forecast_candidates()
-        rows = []
-        if candidates is not None:
-            rows = self._kpi_forecast_rows(today, company_ids, filters, from_reconciliations, candidates)
-        overrides = {}
-        if rows:
-            overrides = self._kpi_forecast_overrides(Move.browse(list(dict.fromkeys(row[0] for row in rows))))
-            rows = [row for row in rows if row[0] in overrides]
+        rows, overrides = self._kpi_forecast_overridden(today, company_ids, filters, from_reconciliations)
         overrides, leftovers = self._kpi_forecast_expected(rows, overrides)
         # Numeric sums made a float: the figures of a SQL SUM per week to the
         # last bit (a sum of floats is not). The repr of an amount's float is
@@ -261,7 +254,9 @@ class CreditControlKpiForecast(models.AbstractModel):
         self.env["credit.control.kpi"]._kpi_flush()
         Move = self.env["account.move"]
         rows = self._kpi_forecast_rows(today, company_ids, filters)
-        overrides, leftovers = self._kpi_forecast_expected(rows)
+        # the hook asked as by the forecast: about the open invoices of its domain
+        overrides, leftovers = self._kpi_forecast_expected(rows, self._kpi_forecast_overridden(
+            today, company_ids, filters)[1])
         estimated = {move_id for move_id, move_week, _amount in rows if move_week == week and move_id not in overrides}
         estimated |= {move_id for move_id, shares in leftovers.items() if any(w == week for w, _a in shares)}
         expected = {
