@@ -20,6 +20,7 @@ from . import credit_control_cash_remittance
 from . import credit_control_kpi
 from . import credit_control_kpi_balance
 from . import credit_control_kpi_sales
+from . import credit_control_kpi_delay_year
 from . import credit_control_kpi_delay
 from . import credit_control_kpi_open
 from . import credit_control_kpi_cei

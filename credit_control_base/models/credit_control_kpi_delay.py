@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.tools import SQL, create_index
 
 from ..const import COLLECTIBLE_MOVE_TYPES
 from ..tools.sql import compact_sums
+from .credit_control_kpi_delay_year import YEAR_DAYS
 
 # What the delays read: written before each query composed with them.
 PARTIAL_FIELDS = ["debit_move_id", "amount", "max_date"]
@@ -30,7 +33,9 @@ class CreditControlKpiDelay(models.Model):
     draft, cancelled, deleted) adds the opposite of what it added, and an
     item whose due date changes takes its rows off and adds the new ones.
     The nightly refresh sums them per company, customer and day
-    (``_kpi_compact``); ``_kpi_rebuild`` recomputes the table from the
+    (``_kpi_compact``), marks them ``summed`` and sums each customer's year
+    (``credit.control.kpi.delay.year``), which the forecast reads with the
+    rows added since; ``_kpi_rebuild`` recomputes the table from the
     reconciliations (install, upgrade, data loaded in SQL)."""
 
     _name = "credit.control.kpi.delay"
@@ -47,9 +52,18 @@ class CreditControlKpiDelay(models.Model):
         string="Amount x Days Late", readonly=True,
         help="Each amount paid times the days between its due date and its payment (negative when paid early).",
     )
+    summed = fields.Boolean(
+        string="In the Year's Sums", readonly=True,
+        help="Summed by the last nightly refresh into the customers' payments of the year, if dated in it.",
+    )
 
     def init(self):
         create_index(self.env.cr, "credit_control_kpi_delay_company_date_idx", self._table, ["company_id", "date"])
+        # the rows added since the nightly refresh, read with the year's sums
+        create_index(
+            self.env.cr, "credit_control_kpi_delay_added_idx", self._table, ["company_id", "date"],
+            where="summed IS NOT TRUE",
+        )
         # the figures of the reconciliations as they are, whatever wrote
         # them (install, upgrade, generator data written in SQL)
         self._kpi_rebuild()
@@ -81,18 +95,18 @@ class CreditControlKpiDelay(models.Model):
         self.env["account.move"].flush_model(MOVE_FIELDS)
 
     @api.model
-    def _kpi_insert(self, delays, sign=1):
+    def _kpi_insert(self, delays, sign=1, summed=False):
         """Add the rows of the query ``delays`` (as returned by
         ``_kpi_delays_sql``), times ``sign``, in one statement."""
         self._kpi_flush_ledger()
         self.env.cr.execute(SQL(
             """
-            INSERT INTO credit_control_kpi_delay (company_id, partner_id, date, amount, amount_days)
-            SELECT company_id, partner_id, date, %(sign)s * amount, %(sign)s * amount_days
+            INSERT INTO credit_control_kpi_delay (company_id, partner_id, date, amount, amount_days, summed)
+            SELECT company_id, partner_id, date, %(sign)s * amount, %(sign)s * amount_days, %(summed)s
               FROM (%(delays)s) d
              WHERE amount <> 0 OR amount_days <> 0
             """,
-            sign=sign, delays=delays,
+            sign=sign, delays=delays, summed=summed,
         ))
         self.invalidate_model()
 
@@ -144,8 +158,12 @@ class CreditControlKpiDelay(models.Model):
         after ``date_from`` and up to ``date_to``: the amount-weighted
         average of their days late. Columns: partner_id, company_id, days;
         no row for a customer without payments (or whose payments and
-        their reversals cancel out: a removed reconciliation leaves both
-        rows until the nightly sum).
+        their reversals cancel out), nor for the payments of an invoice
+        without customer.
+
+        A year near the nightly refresh is read from its sums per customer
+        (``credit.control.kpi.delay.year``), any other period from the rows
+        per day.
 
         :param from_reconciliations: read the reconciliations of the period
             rather than their sums per customer and day: the proof that
@@ -153,18 +171,25 @@ class CreditControlKpiDelay(models.Model):
         :param partner_ids: only these customers (commercial entities): an
             SQL query of their ids
         """
+        date_from, date_to = fields.Date.to_date(date_from), fields.Date.to_date(date_to)
+        self.flush_model()
+        if not from_reconciliations and date_to - date_from == timedelta(days=YEAR_DAYS):
+            query = self.env["credit.control.kpi.delay.year"]._kpi_customer_delays_sql(
+                date_to, company_ids, partner_ids,
+            )
+            if query is not None:
+                return query
         delays = SQL("credit_control_kpi_delay")
         if from_reconciliations:
             delays = SQL("(%s)", self._kpi_delays_sql(SQL(
                 "pr.max_date > %s AND pr.max_date <= %s AND il.company_id IN %s",
                 date_from, date_to, tuple(company_ids),
             )))
-        self.flush_model()
         return SQL(
             """
             SELECT partner_id, company_id, SUM(amount_days) / NULLIF(SUM(amount), 0) AS days
               FROM %s d
-             WHERE date > %s AND date <= %s AND company_id IN %s AND %s
+             WHERE date > %s AND date <= %s AND company_id IN %s AND partner_id IS NOT NULL AND %s
           GROUP BY 1, 2
             HAVING SUM(amount) <> 0
             """,
@@ -178,15 +203,20 @@ class CreditControlKpiDelay(models.Model):
 
     @api.model
     def _kpi_rebuild(self):
-        """Recompute the whole table from the reconciliations."""
+        """Recompute the whole table from the reconciliations, then the
+        customers' sums of the year."""
         self.env.cr.execute(SQL("DELETE FROM credit_control_kpi_delay"))
-        self._kpi_insert(self._kpi_delays_sql(SQL("TRUE")))
+        self._kpi_insert(self._kpi_delays_sql(SQL("TRUE")), summed=True)
+        self.env["credit.control.kpi.delay.year"]._kpi_refresh(fields.Date.today())
 
     @api.model
     def _kpi_compact(self):
         """Sum the rows per company, customer and day (nightly): the table
         then grows with the days each customer pays, not with the
-        reconciliations."""
+        reconciliations. The rows summed are marked, and each customer's
+        year up to today summed from them."""
         self.flush_model()
-        compact_sums(self.env.cr, self._table, ("company_id", "partner_id", "date"), ("amount", "amount_days"))
+        compact_sums(self.env.cr, self._table, ("company_id", "partner_id", "date"), ("amount", "amount_days"),
+                     values={"summed": True})
         self.invalidate_model()
+        self.env["credit.control.kpi.delay.year"]._kpi_refresh(fields.Date.today())

@@ -5,9 +5,12 @@ from decimal import Decimal
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .credit_control_kpi_delay_year import YEAR_DAYS
+
 FORECAST_WEEKS = 12
-# Payments of the last HISTORY_DAYS days tell how late a customer pays.
-HISTORY_DAYS = 365
+# The payments of the last year tell how late a customer pays: the year
+# summed per customer nightly (``credit.control.kpi.delay.year``).
+HISTORY_DAYS = YEAR_DAYS
 # Below this, what is left of an expected receipt is a rounding difference.
 ROUNDING = 0.005
 

@@ -69,6 +69,8 @@ MATRIX = {
     "credit.control.kpi.sales":              ("----", "----", "----", "r---", "----", "----", "----"),
     # the forecast's payment delays per customer and day, written by the reconciliation hooks only
     "credit.control.kpi.delay":              ("----", "----", "----", "r---", "----", "----", "----"),
+    # their sums of the year per customer, written by the nightly refresh only
+    "credit.control.kpi.delay.year":         ("----", "----", "----", "r---", "----", "----", "----"),
     "credit.control.kpi.open":               ("----", "----", "----", "r---", "----", "----", "----"),
     # Invoicing's entries: read through the suite's rights, writes stay Billing's
     "account.move":                          ("----", "r---", "r---", "r---", "rwcu", "----", "r---"),

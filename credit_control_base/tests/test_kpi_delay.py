@@ -154,3 +154,49 @@ class TestKpiDelay(CreditControlKpiCommon):
             "SELECT COUNT(*), COUNT(DISTINCT (company_id, partner_id, date)) FROM credit_control_kpi_delay"
         ))
         self.assertEqual(rows, keys)
+
+    def _year_sums(self):
+        self.env["credit.control.kpi.delay.year"].flush_model()
+        rows = self.env.execute_query(SQL(
+            "SELECT company_id, partner_id, date, amount, amount_days FROM credit_control_kpi_delay_year"
+        ))
+        return {(company_id, partner_id): (day, amount, days) for company_id, partner_id, day, amount, days in rows}
+
+    def test_year_sums(self):
+        """Near the nightly refresh, the delays are read from each
+        customer's sums of the year, the rows of the days between that year
+        and the one asked, and the rows added since: on every day of the
+        fixture they equal the reconciliations, before and after payments,
+        an unreconciliation, a credit note and a due date moved, whether
+        the year asked ends before or after the sums'."""
+        Delay = self.env["credit.control.kpi.delay"]
+        Year = self.env["credit.control.kpi.delay.year"]
+        # a payment that leaves the year in the fixture's days: 2025-05-01
+        old = self._create_invoices([{"partner": self.customer_b, "amount": 1000.0, "date": date(2025, 4, 1),
+                                      "due": date(2025, 4, 1)}])
+        self._pay(old, payment_date=date(2025, 5, 1))
+        Delay._kpi_compact()
+        # the year up to today: B's payment of 2025-05-01 is out of it
+        self.assertEqual(self._year_sums(), {
+            (self.company.id, self.customer_a.id): (self.TODAY, 400.0, 8000.0),
+            (self.company.id, self.customer_b.id): (self.TODAY, 5000.0, 190000.0),
+        })
+        self.assertIsNotNone(Year._kpi_customer_delays_sql(self.TODAY - timedelta(31), self.company.ids))
+        self.assertIsNone(Year._kpi_customer_delays_sql(self.TODAY - timedelta(32), self.company.ids))
+        self._assert_equals_reconciliations("summed today")
+
+        self._receivable(self.inv1).remove_move_reconcile()
+        self._pay(self.inv1, amount=600.0, payment_date=date(2026, 5, 14))
+        refund = self._create_invoices([{"partner": self.customer_a, "amount": 300.0, "date": date(2026, 4, 25),
+                                         "due": date(2026, 4, 25), "move_type": "out_refund"}])
+        (self._receivable(refund) | self._receivable(self.inv2)).reconcile()
+        self._receivable(self.inv3).date_maturity = date(2026, 3, 31)
+        self._assert_equals_reconciliations("changed since the sums")
+
+        # sums of an earlier day: the days after it are added, those
+        # before its year taken off
+        Year._kpi_refresh(date(2026, 4, 20))
+        self.assertEqual(self._year_sums()[self.company.id, self.customer_b.id][0], date(2026, 4, 20))
+        self._assert_equals_reconciliations("summed on 04-20")
+        Delay._kpi_compact()
+        self._assert_equals_reconciliations("summed again today")

@@ -84,20 +84,24 @@ def copy_message(cr, note, res_ids):
     ))
 
 
-def compact_sums(cr, table, keys, sums):
+def compact_sums(cr, table, keys, sums, values=None):
     """Replace the rows of ``table`` by one row per value of ``keys``
     holding the sums of its ``sums`` columns, and drop the rows whose sums
     are all zero: the KPI tables are only ever added to (each posting or
     reconciliation a row), and summed nightly so that they grow with the
-    days, not with the entries."""
+    days, not with the entries.
+
+    :param values: ``{column: value}`` written on every row summed
+    """
+    values = values or {}
     keys = [SQL.identifier(key) for key in keys]
     sums = [SQL.identifier(column) for column in sums]
     columns = SQL(", ").join(keys + sums)
     cr.execute(SQL(
         """
         WITH gone AS (DELETE FROM %(table)s RETURNING %(columns)s)
-        INSERT INTO %(table)s (%(columns)s)
-        SELECT %(keys)s, %(sums)s
+        INSERT INTO %(table)s (%(columns)s%(value_columns)s)
+        SELECT %(keys)s, %(sums)s%(values)s
           FROM gone
       GROUP BY %(keys)s
         HAVING %(nonzero)s
@@ -105,6 +109,8 @@ def compact_sums(cr, table, keys, sums):
         table=SQL.identifier(table), columns=columns, keys=SQL(", ").join(keys),
         sums=SQL(", ").join(SQL("SUM(%s)", column) for column in sums),
         nonzero=SQL(" OR ").join(SQL("SUM(%s) <> 0", column) for column in sums),
+        value_columns=SQL("").join(SQL(", %s", SQL.identifier(column)) for column in values),
+        values=SQL("").join(SQL(", %s", value) for value in values.values()),
     ))
 
 
