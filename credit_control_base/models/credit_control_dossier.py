@@ -5,8 +5,9 @@ from psycopg2.errors import UniqueViolation
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.models import PREFETCH_MAX
 from odoo.osv import expression
-from odoo.tools import SQL, clean_context, mute_logger
+from odoo.tools import SQL, clean_context, mute_logger, split_every
 
 from ..const import COLLECTIBLE_MOVE_TYPES, DOSSIER_AGING_FIELDS
 from .credit_control_kpi import AGING_KEYS
@@ -239,20 +240,63 @@ class CreditControlDossier(models.Model):
     def _search_limit_breached(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise ValidationError(_("Unsupported search on the credit limit breach."))
-        # Only customers with a limit can be over it. The limit is the
-        # partner's, per company: the partners with one are searched in SQL
-        # per company, and the exposure computed for their dossiers alone
-        # (computed for every customer who owed something, the search took
-        # 31-45 s at 200,000 customers). Whether they owe something does
-        # not matter: orders not invoiced yet are exposure too.
-        Partner = self.env["res.partner"].sudo().with_context(active_test=False)
-        limited = self.browse()
-        for [company] in self._read_group([], ["company_id"]):
-            partners = Partner.with_company(company)._search([("credit_limit", ">", 0)])
-            limited |= self.search([("company_id", "=", company.id), ("partner_id", "in", partners)])
-        breached = [id_ for id_, (_usage, over) in limited._credit_fetch_limit_usage().items() if over]
         positive = (operator == "=") == value
-        return [("id", "in" if positive else "not in", breached)]
+        return [("id", "in" if positive else "not in", self._credit_limit_breached_ids())]
+
+    @api.model
+    def _credit_limit_breached_ids(self):
+        """The ids of the dossiers over their credit limit, as
+        ``_compute_exposure`` decides it.
+
+        Only customers with a limit can be over it. The limit is the
+        partner's, per company: the partners with one are searched per
+        company, and what their dossiers owe is read in one query from
+        today's open items as kept per item (``credit.control.kpi.open``),
+        as the other searches on amounts. Whether they owe something does
+        not matter: orders not invoiced yet are exposure too. Read as
+        tuples, not records: through the dossiers' fields, the search took
+        3.3 s at 57,000 customers with a limit (1.6 s of it in Python)."""
+        Partner = self.env["res.partner"].sudo().with_context(active_test=False)
+        open_amount = self._credit_amounts_select(kept=True)["open_amount"]
+        self.env["credit.control.kpi.open"]._kpi_refresh()
+        self.flush_model(["partner_id", "company_id"])
+        breached = []
+        for [company] in self._read_group([], ["company_id"]):
+            partners = Partner.with_company(company).search_fetch([("credit_limit", ">", 0)], ["credit_limit"])
+            if not partners:
+                continue
+            rows = self.env.execute_query(SQL(
+                """
+                SELECT d.id, d.partner_id, COALESCE(a.owed, 0)::float8
+                  FROM credit_control_dossier d
+             LEFT JOIN (SELECT l.partner_id, %(open_amount)s AS owed
+                          FROM credit_control_kpi_open l
+                          JOIN res_company c ON c.id = l.company_id
+                         WHERE l.company_id = %(company_id)s AND l.partner_id = ANY(%(partner_ids)s)
+                      GROUP BY 1) a ON a.partner_id = d.partner_id
+                 WHERE d.company_id = %(company_id)s AND d.partner_id = ANY(%(partner_ids)s)
+                """,
+                open_amount=open_amount, company_id=company.id, partner_ids=partners.ids,
+            ))
+            limits = dict(zip(partners.ids, partners.mapped("credit_limit"), strict=True))
+            # computed a prefetch batch at a time: on the whole recordset,
+            # each batch's computation looked through all the others (0.9 s)
+            to_invoice = {}
+            for ids in split_every(PREFETCH_MAX, [partner_id for _dossier_id, partner_id, _owed in rows]):
+                owing = partners.browse(ids)
+                to_invoice.update(zip(owing.ids, owing.mapped("credit_to_invoice"), strict=True))
+            currency = company.currency_id
+            for dossier_id, partner_id, owed in rows:
+                exposure = owed + (to_invoice.get(partner_id) or 0.0)
+                limit = limits[partner_id]
+                # Rounded and compared only near the limit (57,000 comparisons
+                # cost 0.9 s): rounding is monotonic, so below the limit is
+                # never over, and two cents above is over once both are rounded.
+                if exposure - limit >= 2 * currency.rounding or (
+                    exposure > limit and currency.compare_amounts(exposure, limit) > 0
+                ):
+                    breached.append(dossier_id)
+        return breached
 
     def _credit_search_aggregate(self, field_name, operator, value):
         if operator not in SEARCH_OPERATORS or not isinstance(value, (int, float)):

@@ -164,6 +164,24 @@ class TestDossier(CreditControlCommon):
             self.assertEqual(Dossier.search(ours + [("limit_breached", "=", False)]),
                              self._dossier(no_limit) | self._dossier(elsewhere) | self._dossier(elsewhere, other))
 
+    def test_limit_breach_search_near_the_limit(self):
+        """Within cents of the limit, the search decides as the field does,
+        on amounts rounded to the currency: owing 1,000.00 is over a limit
+        of 999.99 or 999.98, not over 1,000.00 or 999.996 (which rounds to
+        1,000.00)."""
+        Dossier = self.env["credit.control.dossier"]
+        customer = self._create_customer("Client Au Centime")
+        self._create_invoice(customer, 1000.0, due=date(2026, 5, 1))
+        dossier = self._dossier(customer)
+        for limit, over in ((1000.0, False), (999.99, True), (999.996, False), (999.98, True), (1000.01, False)):
+            customer.with_company(self.company).credit_limit = limit
+            self.env.invalidate_all()
+            self.assertEqual(dossier.limit_breached, over, f"limit {limit}")
+            self.assertEqual(bool(Dossier.search([("id", "=", dossier.id), ("limit_breached", "=", True)])), over,
+                             f"search, limit {limit}")
+            self.assertEqual(bool(Dossier.search([("id", "=", dossier.id), ("limit_breached", "=", False)])), not over,
+                             f"search not over, limit {limit}")
+
     def test_no_limit_is_never_breached(self):
         self.assertEqual(self.dossier.credit_limit, 0.0)
         self.assertFalse(self.dossier.limit_breached)
