@@ -23,7 +23,9 @@ class CreditControlKpiForecast(models.AbstractModel):
     customer's usual delay: the amount-weighted average, over the payments
     of the last year, of the days between due date and payment (0 without
     history, negative for early payers), read from the payments kept per
-    customer and day (``credit.control.kpi.delay``). What is expected before the first
+    customer and day (``credit.control.kpi.delay``; a year near the nightly
+    refresh from their sums per customer,
+    ``credit.control.kpi.delay.year``). What is expected before the first
     week (already late) falls in the first week. Payment promises, payment
     plans and predicted payment dates replace the estimate of their
     invoices through ``account.move._credit_forecast_overrides`` (asked
