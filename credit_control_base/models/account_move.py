@@ -199,25 +199,26 @@ class AccountMove(models.Model):
 
     def _credit_search_days_overdue(self, sql_operator, value):
         """Domain of the open posted customer invoices whose days overdue
-        (0 when not late) compare to ``value`` with ``sql_operator``."""
+        (0 when not late) compare to ``value`` with ``sql_operator``.
+
+        Searched on today's open items as kept per item
+        (``credit.control.kpi.open``: computed from the one definition of an
+        open item, proven equal to the ledger), not on the journal items
+        joined to their invoices (1.8 s at 1M invoices). The days shown
+        still read the ledger."""
         today = fields.Date.context_today(self)
-        Line = self.env["account.move.line"]
         # a search is a subquery of someone else's query: write first
-        Line._credit_flush_open_items()
+        self.env["credit.control.kpi.open"]._kpi_refresh()
+        days_late = self.env["account.move.line"]._credit_days_late_sql(today, due=SQL("l.date_maturity"))
         return [("id", "in", SQL(
             """(
             SELECT l.move_id
-              FROM account_move_line l
-              JOIN account_move m ON m.id = l.move_id
-             WHERE m.move_type IN %(types)s
-               AND %(open_item)s
-               AND l.amount_residual > 0
+              FROM credit_control_kpi_open l
+             WHERE l.collectible AND l.residual > 0
           GROUP BY l.move_id
             HAVING GREATEST(MAX(%(days_late)s), 0) %(operator)s %(value)s
             )""",
-            types=COLLECTIBLE_MOVE_TYPES,
-            open_item=Line._credit_open_item_sql(),
-            days_late=Line._credit_days_late_sql(today),
+            days_late=days_late,
             operator=sql_operator,
             value=value,
         ))]

@@ -82,6 +82,42 @@ class TestOverdueState(CreditControlCommon):
         )
 
     @freeze_time("2026-05-15")
+    def test_search_agrees_with_the_field(self):
+        """Searched on today's open items as kept per item, the open
+        invoices found are those whose days overdue read from the ledger
+        match, whatever the operator: late, not due, partly paid, with a
+        first instalment late and the second not due, a credit note, a paid
+        invoice (never found, as before)."""
+        term = self.env["account.payment.term"].create({
+            "name": "Moitié comptant, moitié à 60 jours",
+            "line_ids": [
+                Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 0}),
+                Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 60}),
+            ],
+        })
+        split = self._create_invoices([{"partner": self.customer, "amount": 1000.0, "date": date(2026, 4, 5),
+                                        "payment_term": term}])
+        partly = self._create_invoice(self.customer, 300.0, due=date(2026, 5, 5))
+        self._pay(partly, amount=100.0, payment_date=date(2026, 5, 10))
+        not_due = self._create_invoice(self.customer, 100.0, due=date(2026, 6, 1))
+        paid = self._create_invoice(self.customer, 100.0, due=date(2026, 1, 1))
+        self._pay(paid)
+        refund = self._create_invoice(self.customer, 40.0, due=date(2026, 4, 1), move_type="out_refund")
+        invoices = self.invoice | split | partly | not_due | paid | refund
+        Move = self.env["account.move"]
+        self.assertEqual(split.credit_days_overdue, 40)
+        open_invoices = invoices - paid - refund
+        operators = {">": int.__gt__, ">=": int.__ge__, "<": int.__lt__, "<=": int.__le__,
+                     "=": int.__eq__, "!=": int.__ne__}
+        for operator, function in operators.items():
+            for value in (0, 10, 40, 45):
+                with self.subTest(operator=operator, value=value):
+                    self.assertEqual(
+                        Move.search([("id", "in", invoices.ids), ("credit_days_overdue", operator, value)]),
+                        open_invoices.filtered(lambda m, o=function, v=value: o(m.credit_days_overdue, v)),
+                    )
+
+    @freeze_time("2026-05-15")
     def test_aging_follows_the_company_buckets(self):
         """Buckets of 15/45/90/180 days (Settings): the invoice's Aging, its
         label and the search by aging use them, as the aged balance does."""
