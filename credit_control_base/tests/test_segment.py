@@ -2,7 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from .common import CreditControlCommon
@@ -63,6 +63,24 @@ class TestSegment(CreditControlCommon):
         self.key_accounts.company_id = other_company
         self._dossier(self.big)._assign_segments()
         self.assertEqual(self._dossier(self.big).segment_id, self.late)
+
+    def test_company_of_the_segment_checked_when_the_rules_write_it(self):
+        """The rules write a segment on many dossiers at once, checked on
+        one of them: a segment of another company is still refused, for
+        dossiers of one company as for dossiers of two."""
+        other_company = self.setup_other_company()["company"]
+        foreign = self.env["credit.control.segment"].create({"name": "Filiale", "company_id": other_company.id})
+        dossiers = self._dossier(self.big) | self._dossier(self.slow) | self._dossier(self.small)
+        by_rule = dossiers.with_context(credit_segment_by_rule=True, tracking_disable=True)
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            by_rule.write({"segment_id": foreign.id})
+        abroad = self.env["credit.control.dossier"].create({"partner_id": self.small.id,
+                                                              "company_id": other_company.id})
+        # the dossier of the other company first: checked alone, it would pass
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            (abroad | by_rule).with_context(credit_segment_by_rule=True).write({"segment_id": foreign.id})
+        by_rule.write({"segment_id": self.late.id})
+        self.assertEqual(dossiers.segment_id, self.late)
 
     def test_invalid_rule_is_refused_and_nothing_saved(self):
         Segment = self.env["credit.control.segment"]

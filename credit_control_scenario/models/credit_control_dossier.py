@@ -1,5 +1,6 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from .credit_control_action import PENDING_STATES
 
@@ -48,7 +49,7 @@ class CreditControlDossier(models.Model):
         pending reminders of the old plan cancelled."""
         if "segment_id" not in vals and "credit_scenario_id" not in vals:
             return super().write(vals)
-        before = self._credit_resolved_scenarios()
+        before = self._credit_stored_scenario_ids()
         result = super().write(vals)
         self._credit_cancel_if_scenario_changed(before)
         return result
@@ -90,13 +91,37 @@ class CreditControlDossier(models.Model):
             for dossier in self.sudo()
         }
 
+    def _credit_stored_scenario_ids(self):
+        """``{dossier id: scenario id}`` as ``_credit_resolved_scenarios``,
+        read from the database in one query (pending writes flushed first):
+        what a write changes for thousands of dossiers at once (the segment
+        rules), where browsing each dossier's segment and company took 11 s
+        for 200,000 dossiers."""
+        if not self.ids:
+            return {}
+        self.flush_model(["credit_scenario_id", "segment_id", "company_id"])
+        self.env["credit.control.segment"].flush_model(["credit_scenario_id"])
+        self.env["res.company"].flush_model(["credit_control_scenario_id"])
+        return dict(self.env.execute_query(SQL(
+            """
+            SELECT d.id, COALESCE(d.credit_scenario_id, s.credit_scenario_id, c.credit_control_scenario_id)
+              FROM credit_control_dossier d
+         LEFT JOIN credit_control_segment s ON s.id = d.segment_id
+              JOIN res_company c ON c.id = d.company_id
+             WHERE d.id = ANY(%s)
+            """,
+            self.ids,
+        )))
+
     def _credit_cancel_if_scenario_changed(self, before):
-        after = self._credit_resolved_scenarios()
-        changed = self.filtered(lambda d: before.get(d.id) != after.get(d.id))
+        """Cancel the pending reminders of the dossiers whose scenario is no
+        longer the one of ``before`` (``_credit_stored_scenario_ids``)."""
+        after = self._credit_stored_scenario_ids()
+        changed = [dossier_id for dossier_id, scenario_id in after.items() if before.get(dossier_id) != scenario_id]
         if not changed:
             return
         pending = self.env["credit.control.action"].sudo().search([
-            ("dossier_id", "in", changed.ids), ("state", "in", PENDING_STATES),
+            ("dossier_id", "in", changed), ("state", "in", PENDING_STATES),
         ])
         pending._credit_cancel(_("The dunning scenario of the customer changed."))
 

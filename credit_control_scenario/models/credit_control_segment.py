@@ -17,7 +17,7 @@ class CreditControlSegment(models.Model):
         if "credit_scenario_id" not in vals:
             return super().write(vals)
         dossiers = self.env["credit.control.dossier"].search([("segment_id", "in", self.ids)])
-        before = dossiers._credit_resolved_scenarios()
+        before = dossiers._credit_stored_scenario_ids()
         result = super().write(vals)
         dossiers._credit_cancel_if_scenario_changed(before)
         return result
