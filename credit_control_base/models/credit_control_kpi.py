@@ -184,21 +184,41 @@ class CreditControlKpi(models.AbstractModel):
             # them all for each item (more than 10 minutes on 840,000
             # reconciliations).
             self.env["credit.control.kpi.open"]._kpi_refresh()
+            # Nothing reconciled after D (today, mostly): the items open on
+            # D are today's open items dated up to D, read alone (joined to
+            # no reconciliation, 0.1 s of the DSO per customer at 1M lines).
+            # PostgreSQL tests the condition once and runs one side only.
+            later = SQL(
+                "EXISTS (SELECT FROM account_partial_reconcile WHERE %s AND company_id IN %s)",
+                partials, tuple(company_ids),
+            )
             branches = [
+                SQL(
+                    """
+                    SELECT l.id, l.move_id, l.company_id, l.partner_id, l.date, l.date_maturity, l.residual
+                      FROM credit_control_kpi_open l
+                     WHERE l.company_id IN %(company_ids)s AND l.date <= %(as_of)s AND l.residual <> 0
+                       AND NOT %(later)s
+                    """,
+                    company_ids=tuple(company_ids),
+                    as_of=as_of,
+                    later=later,
+                ),
                 SQL(
                     """
                     SELECT l.id, l.move_id, l.company_id, l.partner_id, l.date, l.date_maturity,
                            l.residual + COALESCE(r.amount, 0) AS residual
                       FROM credit_control_kpi_open l LEFT JOIN reconciled r ON r.line_id = l.id
                      WHERE l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
-                       AND l.residual + COALESCE(r.amount, 0) <> 0
+                       AND l.residual + COALESCE(r.amount, 0) <> 0 AND %(later)s
                     """,
                     company_ids=tuple(company_ids),
                     as_of=as_of,
+                    later=later,
                 ),
                 self._kpi_ledger_items(
                     as_of, company_ids, SQL("reconciled r JOIN account_move_line l ON l.id = r.line_id"),
-                    SQL("l.amount_residual = 0"), SQL("l.amount_residual + COALESCE(r.amount, 0)"),
+                    SQL("l.amount_residual = 0 AND %s", later), SQL("l.amount_residual + COALESCE(r.amount, 0)"),
                 ),
             ]
         return SQL(
