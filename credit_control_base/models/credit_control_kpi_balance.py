@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL, create_index
 
-from ..tools.sql import compact_sums
+from ..tools.sql import compact_sums, empty_table
 from .credit_control_kpi import SALE_MOVE_TYPES
 
 # What the movements read: written before each query composed with them.
@@ -45,6 +45,7 @@ class CreditControlKpiBalance(models.Model):
         create_index(self.env.cr, "credit_control_kpi_balance_company_date_idx", self._table, ["company_id", "date"])
         # the figures of the ledger as it is, whatever wrote it (install,
         # upgrade, generator data written in SQL)
+        empty_table(self.env.cr, self._table)
         self._kpi_rebuild()
 
     # ------------------------------------------------------------------

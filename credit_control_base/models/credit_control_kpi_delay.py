@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, create_index
 
 from ..const import COLLECTIBLE_MOVE_TYPES
-from ..tools.sql import compact_sums
+from ..tools.sql import compact_sums, empty_table
 from .credit_control_kpi_delay_year import YEAR_DAYS
 
 # What the delays read: written before each query composed with them.
@@ -66,6 +66,7 @@ class CreditControlKpiDelay(models.Model):
         )
         # the figures of the reconciliations as they are, whatever wrote
         # them (install, upgrade, generator data written in SQL)
+        empty_table(self.env.cr, self._table)
         self._kpi_rebuild()
 
     @api.model

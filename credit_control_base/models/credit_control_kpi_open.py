@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..const import COLLECTIBLE_MOVE_TYPES
+from ..tools.sql import empty_table
 
 # What a row copies: written before it is computed.
 LINE_FIELDS = ["move_id", "partner_id", "company_id", "account_id", "parent_state", "date", "date_maturity",
@@ -59,6 +60,7 @@ class CreditControlKpiOpen(models.Model):
     def init(self):
         # the items of the ledger as it is, whatever wrote it (install,
         # upgrade, generator data written in SQL)
+        empty_table(self.env.cr, self._table)
         self._kpi_rebuild()
 
     # ------------------------------------------------------------------

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL, create_index
 
-from ..tools.sql import compact_sums
+from ..tools.sql import compact_sums, empty_table
 from .credit_control_kpi import SALE_MOVE_TYPES
 
 # What the credit sales read: written before each query composed with them.
@@ -41,6 +41,7 @@ class CreditControlKpiSales(models.Model):
         create_index(self.env.cr, "credit_control_kpi_sales_company_date_idx", self._table, ["company_id", "date"])
         # the figures of the invoices as they are, whatever wrote them
         # (install, upgrade, generator data written in SQL)
+        empty_table(self.env.cr, self._table)
         self._kpi_rebuild()
 
     @api.model

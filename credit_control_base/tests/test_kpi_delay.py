@@ -154,6 +154,20 @@ class TestKpiDelay(CreditControlKpiCommon):
             "SELECT COUNT(*), COUNT(DISTINCT (company_id, partner_id, date)) FROM credit_control_kpi_delay"
         ))
         self.assertEqual(rows, keys)
+        # the next night rewrites only what was added since (a payment of
+        # inv2): the other rows keep their place in the table
+        kept = self.env.execute_query(SQL("SELECT id FROM credit_control_kpi_delay ORDER BY id"))
+        self._pay(self.inv2, amount=100.0, payment_date=date(2026, 5, 14))
+        Delay._kpi_compact()
+        self.assertEqual(
+            self.env.execute_query(SQL("SELECT id FROM credit_control_kpi_delay WHERE id <= %s ORDER BY id",
+                                       kept[-1][0])),
+            kept,
+        )
+        self.assertFalse(self.env.execute_query(SQL(
+            "SELECT id FROM credit_control_kpi_delay WHERE summed IS NOT TRUE"
+        )), "every row is in the year's sums")
+        self._assert_equals_reconciliations("compacted again")
 
     def _year_sums(self):
         self.env["credit.control.kpi.delay.year"].flush_model()

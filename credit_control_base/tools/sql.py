@@ -84,6 +84,18 @@ def copy_message(cr, note, res_ids):
     ))
 
 
+def empty_table(cr, table):
+    """Empty a KPI table before it is computed again from the ledger
+    (install, upgrade): TRUNCATE gives its space back at once, where a
+    DELETE of every row left the table twice its size until a VACUUM FULL
+    (every scan of the table reads the space of the rows deleted: the DSO
+    per customer took 3.25 s instead of 2.57 s at 1M lines after two
+    upgrades). Not for a rebuild while Odoo serves requests: TRUNCATE is
+    not MVCC-safe, a transaction begun before it would read an empty
+    table."""
+    cr.execute(SQL("TRUNCATE %s", SQL.identifier(table)))
+
+
 def compact_sums(cr, table, keys, sums, values=None):
     """Replace the rows of ``table`` by one row per value of ``keys``
     holding the sums of its ``sums`` columns, and drop the rows whose sums
@@ -91,27 +103,46 @@ def compact_sums(cr, table, keys, sums, values=None):
     reconciliation a row), and summed nightly so that they grow with the
     days, not with the entries.
 
-    :param values: ``{column: value}`` written on every row summed
+    Only the keys with several rows (or sums of zero) are rewritten: a
+    night rewrites the rows the day added, not the whole table, which
+    would leave it twice its size (PostgreSQL keeps the space of the rows
+    deleted, and every scan of the table reads it).
+
+    :param values: ``{column: value}`` written on every row summed (the
+        rows rewritten and the others)
     """
     values = values or {}
-    keys = [SQL.identifier(key) for key in keys]
+    key_columns = [SQL.identifier(key) for key in keys]
     sums = [SQL.identifier(column) for column in sums]
-    columns = SQL(", ").join(keys + sums)
+    columns = SQL(", ").join(key_columns + sums)
+    nonzero = SQL(" OR ").join(SQL("SUM(%s) <> 0", column) for column in sums)
     cr.execute(SQL(
         """
-        WITH gone AS (DELETE FROM %(table)s RETURNING %(columns)s)
+        WITH summed AS (
+            SELECT UNNEST(ARRAY_AGG(id)) AS id
+              FROM %(table)s
+          GROUP BY %(keys)s
+            HAVING COUNT(*) > 1 OR NOT (%(nonzero)s)
+        ), gone AS (
+            DELETE FROM %(table)s WHERE id IN (SELECT id FROM summed) RETURNING %(columns)s
+        )
         INSERT INTO %(table)s (%(columns)s%(value_columns)s)
         SELECT %(keys)s, %(sums)s%(values)s
           FROM gone
       GROUP BY %(keys)s
         HAVING %(nonzero)s
         """,
-        table=SQL.identifier(table), columns=columns, keys=SQL(", ").join(keys),
+        table=SQL.identifier(table), columns=columns, keys=SQL(", ").join(key_columns),
         sums=SQL(", ").join(SQL("SUM(%s)", column) for column in sums),
-        nonzero=SQL(" OR ").join(SQL("SUM(%s) <> 0", column) for column in sums),
+        nonzero=nonzero,
         value_columns=SQL("").join(SQL(", %s", SQL.identifier(column)) for column in values),
         values=SQL("").join(SQL(", %s", value) for value in values.values()),
     ))
+    for column, value in values.items():
+        cr.execute(SQL(
+            "UPDATE %s SET %s = %s WHERE %s IS DISTINCT FROM %s",
+            SQL.identifier(table), SQL.identifier(column), value, SQL.identifier(column), value,
+        ))
 
 
 # What stands for each run of a value while its shape is converted, by
