@@ -222,7 +222,7 @@ class CreditControlDossier(models.Model):
                 limit = dossier.credit_limit
                 dossier.exposure = exposure
                 dossier.limit_usage = exposure / limit * 100 if limit > 0 else 0.0
-                dossier.limit_breached = limit > 0 and dossier.currency_id.compare_amounts(exposure, limit) > 0
+                dossier.limit_breached = self._credit_over_limit(dossier.currency_id, exposure, limit)
 
     # ------------------------------------------------------------------
     # SEARCH
@@ -285,18 +285,23 @@ class CreditControlDossier(models.Model):
             for ids in split_every(PREFETCH_MAX, [partner_id for _dossier_id, partner_id, _owed in rows]):
                 owing = partners.browse(ids)
                 to_invoice.update(zip(owing.ids, owing.mapped("credit_to_invoice"), strict=True))
-            currency = company.currency_id
-            for dossier_id, partner_id, owed in rows:
-                exposure = owed + (to_invoice.get(partner_id) or 0.0)
-                limit = limits[partner_id]
-                # Rounded and compared only near the limit (57,000 comparisons
-                # cost 0.9 s): rounding is monotonic, so below the limit is
-                # never over, and two cents above is over once both are rounded.
-                if exposure - limit >= 2 * currency.rounding or (
-                    exposure > limit and currency.compare_amounts(exposure, limit) > 0
-                ):
-                    breached.append(dossier_id)
+            breached += [
+                dossier_id for dossier_id, partner_id, owed in rows
+                if self._credit_over_limit(
+                    company.currency_id, owed + (to_invoice.get(partner_id) or 0.0), limits[partner_id],
+                )
+            ]
         return breached
+
+    @api.model
+    def _credit_over_limit(self, currency, exposure, limit):
+        """Whether ``exposure`` is over a ``limit`` (none when 0) once both
+        are rounded to ``currency``. Rounded and compared only near the
+        limit (57,000 comparisons cost 0.9 s): rounding is monotonic, so
+        below the limit is never over, and two roundings above is over."""
+        if limit <= 0 or exposure <= limit:
+            return False
+        return exposure - limit >= 2 * currency.rounding or currency.compare_amounts(exposure, limit) > 0
 
     def _credit_search_aggregate(self, field_name, operator, value):
         if operator not in SEARCH_OPERATORS or not isinstance(value, (int, float)):
@@ -437,10 +442,8 @@ class CreditControlDossier(models.Model):
                 partner_id = dossier.partner_id.id
                 exposure = amounts.get(dossier.id, {}).get("open_amount", 0.0) + (to_invoice.get(partner_id) or 0.0)
                 limit = limits[partner_id]
-                result[dossier.id] = (
-                    exposure / limit * 100,
-                    company.currency_id.compare_amounts(exposure, limit) > 0,
-                )
+                over = self._credit_over_limit(company.currency_id, exposure, limit)
+                result[dossier.id] = (exposure / limit * 100, over)
         return result
 
     def _credit_fetch_unapplied(self):
