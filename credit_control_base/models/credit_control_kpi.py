@@ -192,29 +192,24 @@ class CreditControlKpi(models.AbstractModel):
                 "EXISTS (SELECT FROM account_partial_reconcile WHERE %s AND company_id IN %s)",
                 partials, tuple(company_ids),
             )
-            branches = [
-                SQL(
-                    """
-                    SELECT l.id, l.move_id, l.company_id, l.partner_id, l.date, l.date_maturity, l.residual
-                      FROM credit_control_kpi_open l
-                     WHERE l.company_id IN %(company_ids)s AND l.date <= %(as_of)s AND l.residual <> 0
-                       AND NOT %(later)s
-                    """,
-                    company_ids=tuple(company_ids),
-                    as_of=as_of,
-                    later=later,
-                ),
-                SQL(
+
+            def kept_items(join, residual, condition):
+                return SQL(
                     """
                     SELECT l.id, l.move_id, l.company_id, l.partner_id, l.date, l.date_maturity,
-                           l.residual + COALESCE(r.amount, 0) AS residual
-                      FROM credit_control_kpi_open l LEFT JOIN reconciled r ON r.line_id = l.id
+                           %(residual)s AS residual
+                      FROM credit_control_kpi_open l %(join)s
                      WHERE l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
-                       AND l.residual + COALESCE(r.amount, 0) <> 0 AND %(later)s
+                       AND %(residual)s <> 0 AND %(condition)s
                     """,
-                    company_ids=tuple(company_ids),
-                    as_of=as_of,
-                    later=later,
+                    join=join, residual=residual, condition=condition,
+                    company_ids=tuple(company_ids), as_of=as_of,
+                )
+
+            branches = [
+                kept_items(SQL(), SQL("l.residual"), SQL("NOT %s", later)),
+                kept_items(
+                    SQL("LEFT JOIN reconciled r ON r.line_id = l.id"), SQL("l.residual + COALESCE(r.amount, 0)"), later,
                 ),
                 self._kpi_ledger_items(
                     as_of, company_ids, SQL("reconciled r JOIN account_move_line l ON l.id = r.line_id"),
