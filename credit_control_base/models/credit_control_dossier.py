@@ -429,14 +429,15 @@ class CreditControlDossier(models.Model):
         limit at 1M invoices: 14.5 s through them, 7.6 s without)."""
         result = dict.fromkeys(self.ids, (0.0, False))
         for company, dossiers in self.grouped("company_id").items():
-            # The partners with a limit fetched in one query: read record by
+            # The partners' limits fetched in one query: read record by
             # record, each read of a large recordset walks its prefetch set
-            # (11.6 s for 57,000 partners at 1M invoices).
-            # (archived customers too: a dossier's limit is its partner's)
-            Partner = self.env["res.partner"].with_company(company).sudo().with_context(active_test=False)
-            partners = Partner.search_fetch(
-                [("id", "in", dossiers.partner_id.ids), ("credit_limit", ">", 0)], ["credit_limit"],
-            )
+            # (11.6 s for 57,000 partners at 1M invoices). Fetched by id, not
+            # searched on the limit: PostgreSQL then read every partner with
+            # a limit for each batch (86 ms a batch at 1M invoices, 15 ms at
+            # 100k). Archived customers too: a dossier's limit is its partner's.
+            partners = self.env["res.partner"].with_company(company).sudo().browse(dossiers.partner_id.ids)
+            partners.fetch(["credit_limit"])
+            partners = partners.filtered(lambda partner: partner.credit_limit > 0)
             limits = {partner.id: partner.credit_limit for partner in partners}
             limited = dossiers.filtered(lambda d, limits=limits: d.partner_id.id in limits)
             if not limited:
