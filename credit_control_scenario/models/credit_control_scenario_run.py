@@ -5,7 +5,7 @@ from datetime import timedelta
 from psycopg2.errors import UniqueViolation
 
 from odoo import _, api, fields, models
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, format_date, split_every
 from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.credit_control_base.const import COLLECTIBLE_MOVE_TYPES
@@ -246,8 +246,15 @@ class CreditControlRun(models.Model):
         """The second step of ``_credit_run``: send the reminders the run
         planned (``_credit_plan_run``, same transaction), then finish it."""
         self.ensure_one()
-        # in the order they were planned, as each batch sends its own
-        self._credit_send_planned(self.action_ids.sorted("id"))
+        # In the order they were planned, as each batch sends its own, and
+        # as many at a time: the reminders are written in SQL, so the ORM
+        # reads each of their fields with a cache miss per 1,000 records,
+        # and each miss lists the whole recordset it prefetches for. On all
+        # the run's reminders at once the delivery grew with their square
+        # (32 s for 103,722 reminders at 1M invoices, 2.4 s for 10,355).
+        Action = self.env["credit.control.action"]
+        for ids in split_every(SYNC_BATCH_SIZE, self.action_ids.sorted("id").ids):
+            self._credit_send_planned(Action.browse(ids))
         self.env["credit.control.work.batch"]._credit_finish(self)
 
     @api.model
@@ -534,16 +541,33 @@ class CreditControlRun(models.Model):
         return dict(self.env.execute_query(SQL(
             """
             SELECT d.id, ARRAY_AGG(DISTINCT l.move_id)
-              FROM credit_control_dossier d
+              FROM %s AS d(id, company_id, partner_id)
               JOIN account_move_line l ON l.partner_id = d.partner_id AND l.company_id = d.company_id
-             WHERE d.id = ANY(%s)
-               AND %s
+             WHERE %s
                AND l.amount_residual > 0
           GROUP BY d.id
             """,
-            list(dossier_ids),
+            self._credit_batch_dossiers(dossier_ids),
             self.env["account.move.line"]._credit_open_item_sql(),
         )))
+
+    @api.model
+    def _credit_batch_dossiers(self, dossier_ids):
+        """SQL of the relation ``(id, company_id, partner_id)`` of the
+        dossiers ``dossier_ids``, read by their ids first and given as
+        arrays, for a batch's query of its open invoices to join. Joined as
+        a table, the planner read it whole for each batch, in parallel: a
+        batch cost grew with the customers and the run with their square
+        (16 ms a batch of 2,000 dossiers among 200,000; 2 ms read by their
+        ids). Not in ``_credit_candidates``: with the invoices as a filter
+        too, PostgreSQL then merged the relation with every open item of
+        the companies (0.4 s a batch)."""
+        rows = self.env.execute_query(SQL(
+            "SELECT id, company_id, partner_id FROM credit_control_dossier WHERE id IN %s ORDER BY id",
+            tuple(dossier_ids),
+        ))
+        ids, company_ids, partner_ids = (list(column) for column in zip(*rows, strict=True)) if rows else ([], [], [])
+        return SQL("unnest(%s::int[], %s::int[], %s::int[])", ids, company_ids, partner_ids)
 
     def _credit_hold_for_credits(self, rows):
         """The candidate rows of the customers who may have paid already

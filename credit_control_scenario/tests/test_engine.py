@@ -1,11 +1,13 @@
 import re
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from ..models import credit_control_scenario_run as run_module
 from .common import ScenarioCommon
 
 
@@ -156,6 +158,25 @@ class TestEngine(ScenarioCommon):
         self.assertEqual(actions.activity_id.res_id, actions.filtered(lambda a: a.partner_id == called).dossier_id.id)
         self.assertEqual(Message.search_count(notes), notes_before + 3, "a note per reminder")
 
+
+    def test_delivery_sends_a_batch_of_reminders_at_a_time(self):
+        """A run done in one call sends its reminders as many at a time as
+        a batch plans, in the order it planned them: every one is sent, and
+        their e-mails are queued in that order."""
+        customers = [self._customer(f"Client Lot {index}") for index in range(5)]
+        self._create_invoices([{"partner": customer, "amount": 100.0 + index, "due": date(2026, 3, 1)}
+                               for index, customer in enumerate(customers)])
+        Run = self.env["credit.control.scenario.run"]
+        send = type(Run)._credit_send_planned
+        with patch.object(run_module, "SYNC_BATCH_SIZE", 2), \
+                patch.object(type(Run), "_credit_send_planned", autospec=True, side_effect=send) as sent:
+            run = self._run(date(2026, 3, 10), batch_size=2)
+        self.assertEqual([len(call.args[1]) for call in sent.call_args_list], [2, 2, 1])
+        actions = run.action_ids.sorted("id")
+        self.assertEqual(actions.partner_id, self.env["res.partner"].concat(*customers))
+        self.assertEqual(set(actions.mapped("state")), {"sent"})
+        mails = self.env["mail.mail"].search([("model", "=", actions._name), ("res_id", "in", actions.ids)], order="id")
+        self.assertEqual(mails.mapped("res_id"), actions.ids)
 
 @tagged("post_install", "-at_install")
 class TestMailQueue(ScenarioCommon):
