@@ -44,6 +44,8 @@ from odoo import fields
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
+from odoo.addons.credit_control_base.tools.sql import foreign_keys_by_index
+
 # The values a note takes, all required (mail.message.create's keys).
 NOTE_KEYS = frozenset((
     "model", "res_id", "record_name", "body", "reply_to", "message_type", "subtype_id", "author_id", "email_from",
@@ -375,10 +377,14 @@ def _subscribe_and_tell_assignees(env, values_list, models, activities):
     for values in values_list:
         per_user.setdefault((models[values["res_model_id"]], values["user_id"]), set()).add(values["res_id"])
     readable = env["res.users"].browse({user_id for _model, user_id in per_user}).partner_id._filtered_access("read")
-    for (model, user_id), res_ids in per_user.items():
-        user = env["res.users"].browse(user_id)
-        partner = user.partner_id if user.partner_id in readable else user.sudo().partner_id
-        env[model].browse(sorted(res_ids)).message_subscribe(partner_ids=partner.ids)
+    # The followers' subtypes reference the followers written just before:
+    # on a database with few followers, a run's subscriptions would check
+    # each against all those written since (8 s of a run at 1M invoices).
+    with foreign_keys_by_index(env.cr):
+        for (model, user_id), res_ids in per_user.items():
+            user = env["res.users"].browse(user_id)
+            partner = user.partner_id if user.partner_id in readable else user.sudo().partner_id
+            env[model].browse(sorted(res_ids)).message_subscribe(partner_ids=partner.ids)
     today = fields.Date.today()
     due = {}
     for values in values_list:
