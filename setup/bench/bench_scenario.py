@@ -107,7 +107,9 @@ def main():
         del rows
 
         run = Run
-        with bench.measure("daily run: plan + send (batches of 500 dossiers)", candidates):
+        from odoo.addons.credit_control_scenario.models.credit_control_scenario_run import SYNC_BATCH_SIZE
+
+        with bench.measure(f"daily run: plan + send (batches of {SYNC_BATCH_SIZE:,} dossiers)", candidates):
             run = Run._credit_run(companies=companies)
             env.flush_all()
         actions = run.action_ids
