@@ -251,7 +251,8 @@ class CreditControlRun(models.Model):
         # reads each of their fields with a cache miss per 1,000 records,
         # and each miss lists the whole recordset it prefetches for. On all
         # the run's reminders at once the delivery grew with their square
-        # (32 s for 103,722 reminders at 1M invoices, 2.4 s for 10,355).
+        # (at 1M invoices Odoo's expand_ids ran 28.8 million times for
+        # 103,722 reminders; the delivery took 32 s, 28 s this way).
         Action = self.env["credit.control.action"]
         for ids in split_every(SYNC_BATCH_SIZE, self.action_ids.sorted("id").ids):
             self._credit_send_planned(Action.browse(ids))

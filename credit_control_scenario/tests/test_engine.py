@@ -158,7 +158,6 @@ class TestEngine(ScenarioCommon):
         self.assertEqual(actions.activity_id.res_id, actions.filtered(lambda a: a.partner_id == called).dossier_id.id)
         self.assertEqual(Message.search_count(notes), notes_before + 3, "a note per reminder")
 
-
     def test_delivery_sends_a_batch_of_reminders_at_a_time(self):
         """A run done in one call sends its reminders as many at a time as
         a batch plans, in the order it planned them: every one is sent, and
@@ -177,6 +176,7 @@ class TestEngine(ScenarioCommon):
         self.assertEqual(set(actions.mapped("state")), {"sent"})
         mails = self.env["mail.mail"].search([("model", "=", actions._name), ("res_id", "in", actions.ids)], order="id")
         self.assertEqual(mails.mapped("res_id"), actions.ids)
+
 
 @tagged("post_install", "-at_install")
 class TestMailQueue(ScenarioCommon):

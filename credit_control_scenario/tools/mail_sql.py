@@ -379,7 +379,8 @@ def _subscribe_and_tell_assignees(env, values_list, models, activities):
     readable = env["res.users"].browse({user_id for _model, user_id in per_user}).partner_id._filtered_access("read")
     # The followers' subtypes reference the followers written just before:
     # on a database with few followers, a run's subscriptions would check
-    # each against all those written since (8 s of a run at 1M invoices).
+    # each against all those written since (8 s of one benchmark run at 1M
+    # invoices).
     with foreign_keys_by_index(env.cr):
         for (model, user_id), res_ids in per_user.items():
             user = env["res.users"].browse(user_id)
