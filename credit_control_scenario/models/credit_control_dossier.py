@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -104,14 +104,28 @@ class CreditControlDossier(models.Model):
         self.env["res.company"].flush_model(["credit_control_scenario_id"])
         return dict(self.env.execute_query(SQL(
             """
-            SELECT d.id, COALESCE(d.credit_scenario_id, s.credit_scenario_id, c.credit_control_scenario_id)
+            SELECT d.id, %s
               FROM credit_control_dossier d
          LEFT JOIN credit_control_segment s ON s.id = d.segment_id
               JOIN res_company c ON c.id = d.company_id
              WHERE d.id = ANY(%s)
             """,
+            self._credit_scenario_sql("d", "s", "c"),
             self.ids,
         )))
+
+    @api.model
+    def _credit_scenario_sql(self, dossier, segment, company):
+        """SQL of the scenario of the dossier aliased ``dossier`` in a
+        query, with its segment (left-joined) and its company aliased
+        ``segment`` and ``company``: the rule of
+        ``_credit_resolved_scenarios``, for the queries that read it."""
+        return SQL(
+            "COALESCE(%s, %s, %s)",
+            SQL.identifier(dossier, "credit_scenario_id"),
+            SQL.identifier(segment, "credit_scenario_id"),
+            SQL.identifier(company, "credit_control_scenario_id"),
+        )
 
     def _credit_cancel_if_scenario_changed(self, before):
         """Cancel the pending reminders of the dossiers whose scenario is no

@@ -453,9 +453,7 @@ class CreditControlRun(models.Model):
                     ON d.partner_id = o.commercial_partner_id AND d.company_id = o.company_id
                   JOIN res_company co ON co.id = d.company_id
              LEFT JOIN credit_control_segment seg ON seg.id = d.segment_id
-                  JOIN credit_control_scenario sc
-                    ON sc.id = COALESCE(d.credit_scenario_id, seg.credit_scenario_id,
-                                        co.credit_control_scenario_id)
+                  JOIN credit_control_scenario sc ON sc.id = %(scenario)s
                  WHERE sc.active
                    %(dossier_filter)s
             ), due_steps AS (
@@ -490,6 +488,7 @@ class CreditControlRun(models.Model):
             excluded=excluded,
             today=today,
             conditions=self._credit_step_conditions(),
+            scenario=self.env["credit.control.dossier"]._credit_scenario_sql("d", "seg", "co"),
         ))
         return self._credit_drop_planned(rows)
 
