@@ -6,7 +6,10 @@ them as ``$CC_STATE/bench/<bench>-<db>-<time>.json``) and prints, for each
 figure: rows and seconds on each database, the target where issue #19 sets
 one (on the large one) and the ratio to it, and the growth (large / small)
 beside the growth of the data: a figure grows linearly or better when its
-growth is at most the data's. Then the composition of a queued e-mail on
+growth is at most the data's. Beside the seconds, the growth of the pages
+of tables and indexes the step read (counted by PostgreSQL, so the same
+whatever the machine's cache and load): the work, where the seconds add
+what the machine makes of it. Then the composition of a queued e-mail on
 each database (scenario benchmark) against target 5, 2 ms.
 
     setup/bench/run scale [--small-db NAME] [--db NAME]
@@ -42,17 +45,18 @@ def latest(directory, bench, db):
 
 
 def figure(results, how):
-    """``(rows, seconds)`` of a figure in a benchmark's saved results."""
+    """``(rows, seconds, pages)`` of a figure in a benchmark's saved
+    results (pages None where they were not counted)."""
     kind, name = how
     if results is None:
-        return None, None
+        return None, None, None
     steps = results["results"]
     if kind == "target":
         target = results["context"].get("targets", {}).get(name)
         rows = next((step["rows"] for step in steps if step["step"].startswith("dashboard")), None)
-        return (rows, target["seconds"]) if target else (None, None)
+        return (rows, target["seconds"], target.get("pages")) if target else (None, None, None)
     step = next((step for step in steps if step["step"].startswith(name)), None)
-    return (step["rows"], step["seconds"]) if step else (None, None)
+    return (step["rows"], step["seconds"], step.get("pages")) if step else (None, None, None)
 
 
 def compose_ms(results):
@@ -85,16 +89,17 @@ def main():
             results, source = latest(args.dir, bench, db)
             if source:
                 sources.setdefault(size, {})[bench] = source
-            row[f"{size}_rows"], row[f"{size}_seconds"] = figure(results, how)
+            row[f"{size}_rows"], row[f"{size}_seconds"], row[f"{size}_pages"] = figure(results, how)
         row["data_growth"] = ratio(row["large_rows"], row["small_rows"])
         row["growth"] = ratio(row["large_seconds"], row["small_seconds"])
+        row["pages_growth"] = ratio(row["large_pages"], row["small_pages"])
         row["linear_or_better"] = (row["growth"] <= row["data_growth"]) if row["growth"] and row["data_growth"] \
             else None
         row["target_ratio"] = ratio(row["large_seconds"], target) if target else None
         table.append(row)
 
     header = (f"{'figure':<46} {'rows S':>9} {'s S':>7} {'rows L':>9} {'s L':>7} {'target':>6} {'L/tgt':>6} "
-              f"{'data x':>6} {'time x':>6} linear")
+              f"{'data x':>6} {'time x':>6} linear {'pages x':>7}")
     print(f"small: {args.small_db}   large: {args.db}")
     print(header)
     print("-" * len(header))
@@ -106,10 +111,12 @@ def main():
         linear = {True: "yes", False: "NO", None: "-"}[row["linear_or_better"]]
         print(f"{row['figure']:<46} {cell(row['small_rows'], 9)} {cell(row['small_seconds'], 7)} "
               f"{cell(row['large_rows'], 9)} {cell(row['large_seconds'], 7)} {cell(row['target'], 6)} "
-              f"{cell(row['target_ratio'], 6)} {cell(row['data_growth'], 6)} {cell(row['growth'], 6)} {linear}")
+              f"{cell(row['target_ratio'], 6)} {cell(row['data_growth'], 6)} {cell(row['growth'], 6)} {linear:<6} "
+              f"{cell(row['pages_growth'], 7)}")
     print("target: issue #19's, in seconds on the large database; L/tgt: its seconds / the target (1 or less "
           "meets it)\ndata x, time x: how the rows and the seconds grow from the small database to the large one; "
-          "target: linear or better (time x <= data x)")
+          "target: linear or better (time x <= data x)\npages x: how the pages of tables and indexes the step "
+          "read grow (its work, whatever the machine's cache and load; - where not counted)")
     composing = {}
     for size, db in (("small", args.small_db), ("large", args.db)):
         cpu, wall = compose_ms(latest(args.dir, "scenario", db)[0])

@@ -1,5 +1,6 @@
 """Measuring helpers shared by the benchmark scripts: each measure reports
-wall time, SQL queries and rows handled, never a pass/fail verdict."""
+wall time, SQL queries, pages read and rows handled, never a pass/fail
+verdict."""
 import argparse
 import json
 import os
@@ -82,6 +83,28 @@ def busiest_company(env):
     return env["res.company"].browse(company_id), lines, open_lines, sum(count for _company, count in per_company)
 
 
+def pages_read(cr):
+    """``{table or index: pages}``: the pages of each relation this
+    transaction has read so far, from PostgreSQL's buffer cache or not
+    (``pg_stat_get_xact_blocks_fetched``): the work of a step whatever the
+    machine, its cache or its load, where its seconds depend on all three.
+    Counted from 0 again after a commit. A table's count includes its
+    visibility map's pages, which an index-only scan reads again each time
+    it moves to another 32,672 pages of the table (one map page covers
+    them)."""
+    cr.execute("""
+        SELECT c.relname, pg_stat_get_xact_blocks_fetched(c.oid)
+          FROM pg_class c
+         WHERE pg_stat_get_xact_blocks_fetched(c.oid) > 0
+    """)
+    return dict(cr.fetchall())
+
+
+# BENCH_PAGES=N prints, after each step, the N tables and indexes it read
+# the most pages of: where a step's work grows faster than the data.
+PAGES_BY_RELATION = int(os.environ.get("BENCH_PAGES") or 0)
+
+
 class Bench:
     def __init__(self, env):
         self.env = env
@@ -89,13 +112,21 @@ class Bench:
 
     @contextmanager
     def measure(self, name, rows):
-        """Time a step from a cold record cache and count its queries."""
+        """Time a step from a cold record cache, count its queries and the
+        pages it read (none when it committed: the count restarted)."""
         self.env.invalidate_all()
         cr = self.env.cr
+        before = pages_read(cr)
         queries, start = cr.sql_log_count, time.perf_counter()
         yield
         seconds = time.perf_counter() - start
         count = cr.sql_log_count - queries
+        after = pages_read(cr)
+        by_relation = {rel: read - before.get(rel, 0) for rel, read in after.items() if read > before.get(rel, 0)}
+        pages = sum(by_relation.values()) if sum(after.values()) >= sum(before.values()) else None
+        if PAGES_BY_RELATION and pages:
+            top = sorted(by_relation.items(), key=lambda item: -item[1])[:PAGES_BY_RELATION]
+            print(f"pages read by '{name}': {pages:,}; " + ", ".join(f"{rel} {read:,}" for rel, read in top))
         self.results.append({
             "step": name,
             "rows": rows,
@@ -103,15 +134,20 @@ class Bench:
             "queries": count,
             "queries_per_1000_rows": round(count * 1000 / rows, 2) if rows else None,
             "ms_per_1000_rows": round(seconds * 1e6 / rows, 1) if rows else None,
+            "pages": pages,
+            "pages_per_row": round(pages / rows, 1) if rows and pages is not None else None,
         })
 
     def report(self, output=None, context=None):
-        header = f"{'step':<55} {'rows':>8} {'seconds':>8} {'queries':>8} {'q/1000':>7} {'ms/1000':>8}"
+        header = (f"{'step':<55} {'rows':>8} {'seconds':>8} {'queries':>8} {'q/1000':>7} {'ms/1000':>8} "
+                  f"{'pages/row':>9}")
         print(header)
         print("-" * len(header))
         for r in self.results:
             print(f"{r['step']:<55} {r['rows']:>8} {r['seconds']:>8} {r['queries']:>8} "
-                  f"{r['queries_per_1000_rows'] or '':>7} {r['ms_per_1000_rows'] or '':>8}")
+                  f"{r['queries_per_1000_rows'] or '':>7} {r['ms_per_1000_rows'] or '':>8} "
+                  f"{'' if r.get('pages_per_row') is None else r['pages_per_row']:>9}")
+        print("pages/row: pages of tables and indexes read per row, from PostgreSQL's cache or not")
         if output:
             with open(output, "w") as f:
                 json.dump({"context": context or {}, "results": self.results}, f, indent=2)
