@@ -1,9 +1,10 @@
+from datetime import date
 from unittest.mock import patch
 
 from odoo.tests import tagged
 
 from ..models import credit_control_dossier
-from .common import ScoringCommon
+from .common import TODAY, ScoringCommon
 
 
 @tagged("post_install", "-at_install")
@@ -68,6 +69,23 @@ class TestScoringBatches(ScoringCommon):
             self.dossiers._credit_recompute_scores()
         self.assertEqual(self._scores(), single)
         self.assertTrue(all(score[3] for score in single.values()), "a payment profile for each customer")
+
+    def test_payment_facts_alike_for_a_few_customers_and_most(self):
+        """The payment date of each item (its latest reconciliation) is
+        looked up item by item for a few of a company's customers and read
+        in one pass over the reconciliations for most of them: the payment
+        facts are the same either way."""
+        # paid in two parts: the latest of its reconciliations is its date
+        twice = self._create_customer("Menuiserie Caron", ref="C-TWICE")
+        invoice = self._history(twice, [(date(2026, 2, 1), date(2026, 3, 3), 1000.0, None)])
+        self._pay(invoice, amount=400.0, payment_date=date(2026, 3, 1))
+        self._pay(invoice, amount=600.0, payment_date=date(2026, 3, 20))
+        dossiers = self.dossiers | self._dossier(twice)
+        facts = dossiers._credit_fetch_payment_facts(TODAY, whole=True)
+        self.assertEqual(facts, dossiers._credit_fetch_payment_facts(TODAY))
+        # 17 days late, weighted: paid on the 20th of a debt due on the 3rd
+        self.assertEqual(facts[self._dossier(twice).id]["days_late"], 17.0)
+        self.assertEqual(facts[self._dossier(self.late).id]["late_count"], 3)
 
     def test_cron_reads_the_priors_once(self):
         """The nightly cron reads each company's segment priors once, when

@@ -56,7 +56,9 @@ def main():
         env.cr.execute("ROLLBACK TO SAVEPOINT bench_cron")
         env.invalidate_all()
         with bench.measure("payment facts, one query (all dossiers)", len(dossier_ids)):
-            Dossier.browse(dossier_ids)._credit_fetch_payment_facts(today)
+            # all of them: in one pass over the reconciliations, as a
+            # recompute of all reads them
+            Dossier.browse(dossier_ids)._credit_fetch_payment_facts(today, whole=True)
         for size in (1000, len(dossier_ids)):
             with bench.measure(f"recompute scores, cold ({size})", size):
                 Dossier.browse(dossier_ids[:size])._credit_recompute_scores()
