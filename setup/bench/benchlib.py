@@ -100,6 +100,15 @@ def pages_read(cr):
     return dict(cr.fetchall())
 
 
+def pages_between(before, after):
+    """``(pages, {table or index: pages})`` read between two
+    ``pages_read``: pages None when the transaction committed in between
+    (the counts restarted)."""
+    by_relation = {rel: read - before.get(rel, 0) for rel, read in after.items() if read > before.get(rel, 0)}
+    pages = sum(by_relation.values()) if sum(after.values()) >= sum(before.values()) else None
+    return pages, by_relation
+
+
 # BENCH_PAGES=N prints, after each step, the N tables and indexes it read
 # the most pages of: where a step's work grows faster than the data.
 PAGES_BY_RELATION = int(os.environ.get("BENCH_PAGES") or 0)
@@ -121,9 +130,7 @@ class Bench:
         yield
         seconds = time.perf_counter() - start
         count = cr.sql_log_count - queries
-        after = pages_read(cr)
-        by_relation = {rel: read - before.get(rel, 0) for rel, read in after.items() if read > before.get(rel, 0)}
-        pages = sum(by_relation.values()) if sum(after.values()) >= sum(before.values()) else None
+        pages, by_relation = pages_between(before, pages_read(cr))
         if PAGES_BY_RELATION and pages:
             top = sorted(by_relation.items(), key=lambda item: -item[1])[:PAGES_BY_RELATION]
             print(f"pages read by '{name}': {pages:,}; " + ", ".join(f"{rel} {read:,}" for rel, read in top))
