@@ -72,9 +72,9 @@ class TestScoringBatches(ScoringCommon):
 
     def test_payment_facts_alike_for_a_few_customers_and_most(self):
         """The payment date of each item (its latest reconciliation) is
-        looked up item by item for a few of a company's customers and read
-        in one pass over the reconciliations for most of them: the payment
-        facts are the same either way."""
+        looked up item by item for a few customers and read in one pass
+        over the reconciliations for most of them: the payment facts are
+        the same either way."""
         # paid in two parts: the latest of its reconciliations is its date
         twice = self._create_customer("Menuiserie Caron", ref="C-TWICE")
         invoice = self._history(twice, [(date(2026, 2, 1), date(2026, 3, 3), 1000.0, None)])
