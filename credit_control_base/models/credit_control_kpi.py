@@ -139,8 +139,10 @@ class CreditControlKpi(models.AbstractModel):
         :param from_before: force the reconciliations up to D (True) or
             after it (False); by default the smaller set
         Columns: id, move_id, company_id, partner_id (commercial entity),
-        dossier_id, segment_id, collector_id, date, date_maturity,
-        days_overdue, aging_bucket, residual.
+        dossier_id, segment_id, collector_id, insolvent (the dossier's),
+        date, date_maturity, days_overdue, aging_bucket, residual,
+        untaxed_share (the entry's share excluding taxes, for the items
+        read from today's open items; null for the others).
         """
         shared = self._kpi_shared_table(as_of, company_ids)
         if from_before is None and shared:
@@ -155,7 +157,7 @@ class CreditControlKpi(models.AbstractModel):
     def _kpi_open_lines_query(self, as_of, company_ids, from_before=None, select=None):
         """The receivable items open on ``as_of`` alone (columns id,
         move_id, company_id, partner_id (the commercial entity), date,
-        date_maturity, residual): the first half of
+        date_maturity, residual, untaxed_share): the first half of
         ``_kpi_open_items_query``.
 
         :param select: a function of an SQL relation of open lines
@@ -197,7 +199,7 @@ class CreditControlKpi(models.AbstractModel):
                 return SQL(
                     """
                     SELECT l.id, l.move_id, l.company_id, l.partner_id, l.date, l.date_maturity,
-                           %(residual)s AS residual
+                           %(residual)s AS residual, l.untaxed_share
                       FROM credit_control_kpi_open l %(join)s
                      WHERE l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
                        AND %(residual)s <> 0 AND %(condition)s
@@ -251,12 +253,14 @@ class CreditControlKpi(models.AbstractModel):
         """Query of the receivable items of ``lines`` (SQL relations, the
         items aliased ``l``) matching ``branch`` whose ``residual`` on
         ``as_of`` is not zero, with their customer: the columns of
-        ``_kpi_open_lines_query``."""
+        ``_kpi_open_lines_query``. Their share excluding taxes is left
+        null: the provisions look it up for the few items they provision,
+        rather than every item read here joining its entry."""
         Line = self.env["account.move.line"]
         return SQL(
             """
             SELECT l.id, l.move_id, l.company_id, COALESCE(p.commercial_partner_id, l.partner_id) AS partner_id,
-                   l.date, %(due)s AS date_maturity, %(residual)s AS residual
+                   l.date, %(due)s AS date_maturity, %(residual)s AS residual, NULL::numeric AS untaxed_share
               FROM %(lines)s
          LEFT JOIN res_partner p ON p.id = l.partner_id
              WHERE %(receivable)s AND l.company_id IN %(company_ids)s AND l.date <= %(as_of)s
@@ -290,14 +294,14 @@ class CreditControlKpi(models.AbstractModel):
                    o.date, o.date_maturity,
                    %(days)s AS days_overdue,
                    %(bucket)s AS aging_bucket,
-                   o.residual
+                   o.residual, o.untaxed_share
               FROM %(open_lines)s o
               JOIN res_company c ON c.id = o.company_id
               %(dossier_join)s
             """,
             open_lines=open_lines,
-            dossier_columns=SQL("d.id AS dossier_id, d.segment_id, d.collector_id") if dossier else SQL(
-                "NULL::int AS dossier_id, NULL::int AS segment_id, NULL::int AS collector_id"
+            dossier_columns=SQL("d.id AS dossier_id, d.segment_id, d.collector_id, d.insolvent") if dossier else SQL(
+                "NULL::int AS dossier_id, NULL::int AS segment_id, NULL::int AS collector_id, NULL::bool AS insolvent"
             ),
             dossier_join=SQL(
                 "LEFT JOIN credit_control_dossier d ON d.partner_id = o.partner_id AND d.company_id = o.company_id"

@@ -89,13 +89,15 @@ class CreditControlAgedBalance(models.Model):
                 SQL.identifier(f"rate_{key}"))
             for key in AGING_KEYS
         ))
-        full = SQL("(COALESCE(d.insolvent, FALSE) OR x.move_id IN %s)", self._credit_full_provision_moves())
+        full = SQL("(COALESCE(x.insolvent, FALSE) OR x.move_id IN %s)", self._credit_full_provision_moves())
         rate = SQL("CASE WHEN x.residual <= 0 THEN 0 WHEN %s THEN 100 ELSE %s END", full, rate)
-        # The invoice's share excluding taxes is looked up for the items
+        # The invoice's share excluding taxes comes with the items read from
+        # today's open items (the dashboard's: 41,000 look-ups of entries,
+        # 0.2 s, at 1M lines). The others look it up for the items
         # provisioned only (a rate of 0, most open items: not due or
         # recently due, gives 0 without it), not joined for every open item.
         base = SQL(
-            "CASE WHEN x.residual > 0 THEN ROUND(x.residual * COALESCE(("
+            "CASE WHEN x.residual > 0 THEN ROUND(x.residual * COALESCE(x.untaxed_share, ("
             "SELECT m.amount_untaxed_signed / NULLIF(m.amount_total_signed, 0) FROM account_move m"
             " WHERE m.id = x.move_id), 1), cur.decimal_places) ELSE 0 END"
         )
@@ -114,7 +116,6 @@ class CreditControlAgedBalance(models.Model):
               FROM (%(items)s) x
               JOIN res_company c ON c.id = x.company_id
               JOIN res_currency cur ON cur.id = c.currency_id
-         LEFT JOIN credit_control_dossier d ON d.id = x.dossier_id
          LEFT JOIN credit_control_provision_rate rs
                 ON rs.company_id = x.company_id AND rs.segment_id = x.segment_id
          LEFT JOIN credit_control_provision_rate rc

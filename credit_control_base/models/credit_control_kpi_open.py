@@ -8,7 +8,9 @@ from ..tools.sql import empty_table
 LINE_FIELDS = ["move_id", "partner_id", "company_id", "account_id", "parent_state", "date", "date_maturity",
                "amount_residual"]
 # The table's columns, in the order of ``_kpi_rows_sql``.
-COLUMNS = SQL("id, move_id, company_id, partner_id, move_partner_id, collectible, date, date_maturity, residual")
+COLUMNS = SQL(
+    "id, move_id, company_id, partner_id, move_partner_id, collectible, date, date_maturity, residual, untaxed_share"
+)
 # Where the transaction keeps the items whose rows are to be computed again.
 PENDING = "credit_control_kpi_open"
 
@@ -17,7 +19,8 @@ class CreditControlKpiOpen(models.Model):
     """The open receivable items of today, one row per journal item (its
     ``id`` is the item's), with what the KPIs read of it resolved once: the
     customer (commercial entity) of the item and of its entry, whether the
-    entry is an invoice to collect, the due date and the residual.
+    entry is an invoice to collect, the due date, the residual and the
+    entry's share excluding taxes (the provisions' base).
 
     The figures that read every open item of a company (the shared open
     items of the dashboard, the cash-in forecast) read this table instead
@@ -56,6 +59,13 @@ class CreditControlKpiOpen(models.Model):
     date = fields.Date(readonly=True)
     date_maturity = fields.Date(string="Due Date", readonly=True, help="Its maturity, else its date.")
     residual = fields.Monetary(string="Open Amount", readonly=True)
+    # numeric, unrounded: the provision base is this exact share of the
+    # residual, rounded once, as when it was read from the entry
+    untaxed_share = fields.Float(
+        string="Share Excluding Taxes", digits=0, readonly=True,
+        help="The entry's total excluding taxes divided by its total (1 for an entry without total): the share of "
+        "the open amount that is provisioned.",
+    )
 
     def init(self):
         # the items of the ledger as it is, whatever wrote it (install,
@@ -75,7 +85,8 @@ class CreditControlKpiOpen(models.Model):
         return SQL(
             """
             SELECT l.id, l.move_id, l.company_id, COALESCE(p.commercial_partner_id, l.partner_id),
-                   m.commercial_partner_id, m.move_type IN %(collectible)s, l.date, %(due)s, l.amount_residual
+                   m.commercial_partner_id, m.move_type IN %(collectible)s, l.date, %(due)s, l.amount_residual,
+                   COALESCE(m.amount_untaxed_signed / NULLIF(m.amount_total_signed, 0), 1)
               FROM account_move_line l
               JOIN account_move m ON m.id = l.move_id
          LEFT JOIN res_partner p ON p.id = l.partner_id
@@ -98,7 +109,9 @@ class CreditControlKpiOpen(models.Model):
     @api.model
     def _kpi_flush_ledger(self):
         self.env["account.move.line"].flush_model(LINE_FIELDS)
-        self.env["account.move"].flush_model(["move_type", "commercial_partner_id", "state"])
+        self.env["account.move"].flush_model(
+            ["move_type", "commercial_partner_id", "state", "amount_untaxed_signed", "amount_total_signed"]
+        )
         self.env["account.account"].flush_model(["account_type"])
         self.env["res.partner"].flush_model(["commercial_partner_id"])
 

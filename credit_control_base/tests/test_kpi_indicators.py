@@ -240,6 +240,43 @@ class TestKpiIndicators(CreditControlKpiCommon):
         })
         self.assertEqual((wizard.required_amount, wizard.existing_amount, wizard.adjustment), (300.0, 1100.0, -800.0))
 
+    def test_provision_base_excludes_taxes(self):
+        """VAT is recovered on a bad debt, not provisioned: the base is the
+        open amount times the invoice's share excluding taxes. The items of
+        today carry that share from the table of today's open items, those
+        read from the ledger look it up: every way of reading a date gives
+        the same base and provision, the dashboard's too."""
+        self.env["credit.control.provision.rate"].create({"rate_b1": 10, "rate_b4": 50, "rate_b5": 100})
+        vat = self.env["account.tax"].create({"name": "TVA collectée 20 %", "amount": 20.0, "type_tax_use": "sale"})
+        values = self._invoice_values({
+            "partner": self.customer_a, "amount": 1000.0, "date": date(2025, 12, 1), "due": date(2025, 12, 31),
+        })
+        values["invoice_line_ids"][0][2]["tax_ids"] = [Command.set(vat.ids)]
+        invoice = self.env["account.move"].create(values)
+        invoice.action_post()
+        self.assertEqual(invoice.amount_total, 1200.0)
+        self._pay(invoice, amount=240.0, payment_date=date(2026, 4, 1))
+
+        def provision(as_of):
+            row = self._report(as_of).search([("move_id", "=", invoice.id)])
+            return row.residual, row.aging_bucket, row.provision_base, row.provision_amount
+
+        Kpi = self.env.registry["credit.control.kpi"]
+        # 960 open of 1,200: 800 excluding taxes, at 100 % beyond 120 days
+        expected = {
+            self.TODAY: (960.0, "b5", 800.0, 800.0),
+            date(2026, 4, 15): (960.0, "b4", 800.0, 400.0),  # after the payment
+            date(2026, 1, 15): (1200.0, "b1", 1000.0, 100.0),  # before it, nothing reconciled yet
+        }
+        for from_before in (False, True):
+            with patch.object(Kpi, "_kpi_from_before", lambda self, as_of, company_ids, fb=from_before: fb):
+                for as_of, figures in expected.items():
+                    self.assertEqual(provision(as_of), figures, f"{as_of}, from the ledger: {from_before}")
+        action = self.env["credit.control.kpi.dashboard"].with_company(self.company).action_open_dashboard()
+        dashboard = self.env["credit.control.kpi.dashboard"].browse(action["res_id"])
+        [(total,)] = self._report()._read_group([("company_id", "=", self.company.id)], [], ["provision_amount:sum"])
+        self.assertEqual(dashboard.provision_total, total)
+
     def test_dashboard(self):
         action = self.env["credit.control.kpi.dashboard"].action_open_dashboard()
         dashboard = self.env["credit.control.kpi.dashboard"].browse(action["res_id"])
@@ -327,8 +364,7 @@ class TestKpiDashboardConsistency(CreditControlKpiCommon):
     def _open_items(self, as_of, from_before):
         Kpi = self.env["credit.control.kpi"]
         Kpi._kpi_flush()
-        rows = self.env.execute_query_dict(Kpi._kpi_open_items_query(as_of, self.company.ids, from_before))
-        return rows
+        return self._open_item_rows(Kpi._kpi_open_items_query(as_of, self.company.ids, from_before))
 
     def test_cei_receivables_are_the_open_items_of_every_date(self):
         """The closing receivables of a day are the open items on that day
@@ -361,14 +397,13 @@ class TestKpiDashboardConsistency(CreditControlKpiCommon):
         Kpi = self.env["credit.control.kpi"]
         day = date(2025, 12, 30)
         while day <= self.TODAY:
-            direct = [sorted(self._open_items(day, from_before), key=lambda item: item["id"])
-                      for from_before in (True, False)]
+            direct = [self._open_items(day, from_before) for from_before in (True, False)]
             self.assertEqual(direct[0], direct[1], f"open items on {day}")
             report = self._report(day).with_context(allowed_company_ids=self.company.ids)
             [(provisions,)] = report._read_group([], [], ["provision_amount:sum"])
             with Kpi._kpi_shared_open_items(day, self.company.ids) as kpi:
-                shared = self.env.execute_query_dict(kpi._kpi_open_items_query(day, self.company.ids))
-                self.assertEqual(sorted(shared, key=lambda item: item["id"]), direct[0], f"shared items on {day}")
+                shared = self._open_item_rows(kpi._kpi_open_items_query(day, self.company.ids))
+                self.assertEqual(shared, direct[0], f"shared items on {day}")
                 shared_report = report.with_context(
                     credit_open_items_table=kpi.env.context["credit_open_items_table"]
                 )
