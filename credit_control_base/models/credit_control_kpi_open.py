@@ -86,7 +86,7 @@ class CreditControlKpiOpen(models.Model):
             """
             SELECT l.id, l.move_id, l.company_id, COALESCE(p.commercial_partner_id, l.partner_id),
                    m.commercial_partner_id, m.move_type IN %(collectible)s, l.date, %(due)s, l.amount_residual,
-                   COALESCE(m.amount_untaxed_signed / NULLIF(m.amount_total_signed, 0), 1)
+                   %(untaxed_share)s
               FROM account_move_line l
               JOIN account_move m ON m.id = l.move_id
          LEFT JOIN res_partner p ON p.id = l.partner_id
@@ -95,7 +95,16 @@ class CreditControlKpiOpen(models.Model):
             collectible=COLLECTIBLE_MOVE_TYPES,
             due=Line._credit_due_date_sql(),
             open_item=Line._credit_open_item_sql(),
+            untaxed_share=self._kpi_untaxed_share_sql(SQL("m")),
             where=where,
+        )
+
+    @api.model
+    def _kpi_untaxed_share_sql(self, move):
+        """The share excluding taxes of the entry aliased ``move`` (SQL):
+        its total excluding taxes over its total, 1 without a total."""
+        return SQL(
+            "COALESCE(%(m)s.amount_untaxed_signed / NULLIF(%(m)s.amount_total_signed, 0), 1)", m=move,
         )
 
     @api.model
