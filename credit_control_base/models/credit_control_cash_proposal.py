@@ -217,7 +217,9 @@ class CreditControlCashProposal(models.Model):
                 todo = batch.filtered(lambda proposal, f=failures: proposal not in f)
                 try:
                     with self.env.cr.savepoint():
-                        todo._credit_reconcile()
+                        # checked just above, as _credit_reconcile checks
+                        # (a batch shares no invoice): not checked twice
+                        todo._credit_apply()
                 except UserError:
                     # What Odoo's reconciliation refused in the batch, found
                     # proposal by proposal: the others are applied all the same.

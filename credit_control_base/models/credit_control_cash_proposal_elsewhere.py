@@ -28,10 +28,10 @@ class CreditControlCashProposal(models.Model):
     # BUSINESS
     # ------------------------------------------------------------------
 
-    def _credit_reconcile(self):
+    def _credit_apply(self):
         """Override: the entries Cash Application writes to apply a proposal
         are its own, not a reconciliation made elsewhere."""
-        return super(CreditControlCashProposal, self.with_context(**{OWN_CHANGE: True}))._credit_reconcile()
+        return super(CreditControlCashProposal, self.with_context(**{OWN_CHANGE: True}))._credit_apply()
 
     def _credit_undo(self):
         """Override: the same for the entries an undo of ours removes."""

@@ -142,11 +142,13 @@ class TestReconcileSql(CashCommon):
                 self._rows("credit_control_cash_proposal", SQL("id = ANY(%s) ORDER BY id", proposals.ids)),
                 proposals.sorted("id"), strict=True)
         ]
-        # the chatter, as written when the transaction commits (tracking)
+        # the chatter, as written when the transaction commits (tracking),
+        # the registered payments' too (their state: paid)
         self.env.cr.precommit.run()
-        messages = self._rows("mail_message", SQL(
-            "(model = %s AND res_id = ANY(%s)) OR (model = %s AND res_id = ANY(%s))",
-            "account.move", moves.ids, "credit.control.cash.proposal", proposals.ids,
+        messages = self._rows("mail_message", SQL(" OR ").join(
+            SQL("(model = %s AND res_id = ANY(%s))", model, ids) for model, ids in (
+                ("account.move", moves.ids), ("credit.control.cash.proposal", proposals.ids),
+                ("account.payment", [row["id"] for row in snapshot["account_payment"]]))
         ))
         message_key = {message["id"]: (message["model"], message["res_id"], message["subtype_id"])
                        for message in messages}
@@ -170,6 +172,17 @@ class TestReconcileSql(CashCommon):
             "tracking": tuple(sorted(values.get(message["id"], []), key=repr)),
         }.items())) for message in messages)
         return snapshot
+
+    @staticmethod
+    def _tracked(snapshot, model):
+        """The (old, new) values of the tracking notes on records of
+        ``model`` in ``snapshot``."""
+        found = set()
+        for message in map(dict, snapshot["mail_message"]):
+            if message["model"] == model:
+                found.update((value["old_value_char"], value["new_value_char"])
+                             for value in map(dict, message["tracking"]))
+        return found
 
     def _apply(self, proposals, orm, **context):
         # tracked as in production (the invoices' payment state)
@@ -443,9 +456,10 @@ class TestReconcileSql(CashCommon):
 
     def test_proposal_state_tracking_written_as_odoo_writes_it(self):
         """Proposals matched in an earlier transaction (reviewed, or matched
-        by another work batch): applying them tracks their state. The
-        adapter writes that tracking at once, every column of the notes and
-        tracking values as Odoo's write with tracking writes them."""
+        by another work batch): applying them tracks their state, and the
+        state of a payment registered on an invoice they pay. The adapter
+        writes that tracking at once, every column of the notes and tracking
+        values as Odoo's write with tracking writes them."""
         invoices, st_lines, proposals = self._scenario()
         # what a commit between the matching and the application does
         self.env.cr.precommit.run()
@@ -454,6 +468,10 @@ class TestReconcileSql(CashCommon):
             with self.env.cr.savepoint() as savepoint:
                 # every field tracked, as in production (not the test fixture's mail_notrack)
                 self._apply(proposals, orm=orm, mail_notrack=False)
+                # what is left to compute, computed in the application's
+                # environment, as its request's commit does (the test's own
+                # environment disables tracking)
+                proposals.with_context(mail_notrack=False, tracking_disable=False).env.flush_all()
                 if not orm:
                     pending = self.env.cr.precommit.data.get(f"mail.tracking.{proposals._name}") or {}
                     self.assertFalse(set(pending) & set(proposals.ids), "written already, not again at commit")
@@ -464,6 +482,8 @@ class TestReconcileSql(CashCommon):
                                  [("To Review", "Reconciled")] * len(proposals))
                 savepoint.rollback()
             self.env.invalidate_all()
+        self.assertIn(("In Process", "Paid"), self._tracked(snapshots[False], "account.payment"),
+                      "the registered payment's state noted, compared")
         by_adapter, by_odoo = snapshots[False]["mail_message"], snapshots[True]["mail_message"]
         # the rows that differ, readable
         self.assertEqual((by_adapter - by_odoo, by_odoo - by_adapter), (Counter(), Counter()))

@@ -413,12 +413,12 @@ def apply(proposals):
         return {}
     env.flush_all()
     pairs = []  # (proposal, suspense item, invoice item, amount)
-    suspenses = {}
+    suspenses, liquidities = {}, {}
     for proposal in proposals:
-        _liquidity, suspense, _other = proposal.statement_line_id._seek_for_lines()
+        liquidities[proposal], suspense, _other = proposal.statement_line_id._seek_for_lines()
         suspenses[proposal] = suspense
         pairs += [(proposal, suspense, line.move_line_id, line.amount) for line in proposal.line_ids]
-    residuals, groups = _lock_and_check(env, proposals, suspenses, pairs)
+    residuals, groups = _lock_and_check(env, proposals, suspenses, pairs, liquidities)
     bank_moves = proposals.statement_line_id.move_id
     bank_moves._check_fiscal_lock_dates()
     Line = env["account.move.line"]
@@ -692,7 +692,9 @@ def _write_invoices(env, invoices):
                is_manually_modified = TRUE, write_uid = %(uid)s, write_date = %(now)s
           FROM unnest(%(ids)s::int[], %(signs)s::int[]) AS v(id, sign)
      LEFT JOIN totals t ON t.move_id = v.id
-         WHERE m.id = v.id AND m.id NOT IN (SELECT move_id FROM others)
+         -- the ids tested, not the entries' (the same): on m.id, PostgreSQL
+         -- filtered every entry of the ledger (0.19 against 0.08 s a batch)
+         WHERE m.id = v.id AND v.id NOT IN (SELECT move_id FROM others)
      RETURNING m.id
         """,
         ids=invoices.ids, signs=[signs[move_id] for move_id in invoices.ids],
@@ -710,7 +712,7 @@ def _write_invoices(env, invoices):
         left.modified(["amount_residual", "payment_state"])
 
 
-def _lock_and_check(env, proposals, suspenses, pairs):
+def _lock_and_check(env, proposals, suspenses, pairs, liquidities):
     """Lock the invoice items, the other items of their groups (``_Group``:
     what the reconciliation renumbers) and the bank entries' items, each
     in id order (no deadlock with another run), and check again, on what
@@ -767,8 +769,7 @@ def _lock_and_check(env, proposals, suspenses, pairs):
         locked[move_id].add(line_id)
     for proposal, suspense in suspenses.items():
         st_line = proposal.statement_line_id
-        liquidity, _suspense, _other = st_line._seek_for_lines()
-        if locked[st_line.move_id.id] != {liquidity.id, suspense.id}:
+        if locked[st_line.move_id.id] != {liquidities[proposal].id, suspense.id}:
             raise UserError(env._("The bank line %(name)s is already (partly) reconciled.", name=st_line.move_id.name))
     return residuals, groups
 

@@ -173,6 +173,16 @@ def profiled(name):
         with open(os.path.join(PROFILE_DIR, f"{name}.sql"), "w") as out:
             for seconds, query in sorted(statements, reverse=True)[:40]:
                 out.write(f"{seconds:8.3f} {' '.join(query.split())}\n")
+            # and the seconds per statement's beginning: where many small
+            # ones add up
+            totals = {}
+            for seconds, query in statements:
+                shape = " ".join(query.split())[:110]
+                count, total = totals.get(shape, (0, 0.0))
+                totals[shape] = (count + 1, total + seconds)
+            out.write("\nseconds  count  statement\n")
+            for shape, (count, total) in sorted(totals.items(), key=lambda item: -item[1][1])[:40]:
+                out.write(f"{total:8.3f} {count:6} {shape}\n")
 
 
 def statement_entries(env, company, rng):
