@@ -62,11 +62,13 @@ class CreditControlKpiForecast(models.AbstractModel):
         # (``credit.control.kpi.open``): looking each invoice up took
         # longer than the rest of the forecast (415,000 at 1M lines).
         self.env["credit.control.kpi.open"]._kpi_refresh()
-        # MATERIALIZED: the delays are summed once, not again by each
-        # parallel worker of the scan of the open items
+        # Not MATERIALIZED: a CTE read in one process keeps the scan of the
+        # open items in that process too; each parallel worker reads the
+        # customers' delays again (their year's sums, one row each), and
+        # the forecast takes 0.47 instead of 0.55 s at 1M lines on 2 cores
         return SQL(
             """
-            WITH delay AS MATERIALIZED (%(delays)s)
+            WITH delay AS NOT MATERIALIZED (%(delays)s)
             SELECT l.move_id,
                    FLOOR((l.date_maturity + ROUND(COALESCE(dl.days, 0))::int
                           - %(today)s::date) / 7.0)::int AS week,

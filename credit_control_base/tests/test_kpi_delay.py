@@ -182,7 +182,8 @@ class TestKpiDelay(CreditControlKpiCommon):
         and the one asked, and the rows added since: on every day of the
         fixture they equal the reconciliations, before and after payments,
         an unreconciliation, a credit note and a due date moved, whether
-        the year asked ends before or after the sums'."""
+        the year asked ends before or after the sums', and for a customer
+        paid only since the sums."""
         Delay = self.env["credit.control.kpi.delay"]
         Year = self.env["credit.control.kpi.delay.year"]
         # a payment that leaves the year in the fixture's days: 2025-05-01
@@ -205,6 +206,11 @@ class TestKpiDelay(CreditControlKpiCommon):
                                          "due": date(2026, 4, 25), "move_type": "out_refund"}])
         (self._receivable(refund) | self._receivable(self.inv2)).reconcile()
         self._receivable(self.inv3).date_maturity = date(2026, 3, 31)
+        # a customer without sums of the year, paid since them
+        new = self._create_invoices([{"partner": self.customer_c, "amount": 200.0, "date": date(2026, 4, 1),
+                                      "due": date(2026, 4, 30)}])
+        self._pay(new, payment_date=date(2026, 5, 10))
+        self.assertIn(self.customer_c.id, self._delays())
         self._assert_equals_reconciliations("changed since the sums")
 
         # sums of an earlier day: the days after it are added, those
