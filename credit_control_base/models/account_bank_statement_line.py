@@ -1,4 +1,9 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..tools import reconcile_sql
 
 
 class AccountBankStatementLine(models.Model):
@@ -42,6 +47,50 @@ class AccountBankStatementLine(models.Model):
         undone, by another tool."""
         if self:
             self.env["credit.control.cash.proposal"]._credit_bank_lines_changed(self)
+
+    def _credit_seek_for_lines(self):
+        """``{bank line: (liquidity, suspense, other)}``: what Odoo's
+        ``_seek_for_lines`` returns for each line of ``self``, from one
+        query for all of them. The cash application checks and applies
+        hundreds of bank lines at a time; the method, line by line, took
+        1.8 s of the 10,000-line benchmark."""
+        if not self:
+            return {}
+        self.env["account.move"].flush_model(["journal_id"])
+        self.env["account.move.line"].flush_model(["move_id", "account_id"])
+        self.env["account.journal"].flush_model(["default_account_id", "suspense_account_id"])
+        self.env["account.account"].flush_model(["account_type"])
+        self.flush_recordset(["move_id"])
+        rows = self.env.execute_query_dict(SQL(
+            """
+            SELECT sl.id AS st_line_id, l.id, l.account_id, a.account_type,
+                   j.default_account_id, j.suspense_account_id
+              FROM account_bank_statement_line sl
+              JOIN account_move m ON m.id = sl.move_id
+              JOIN account_journal j ON j.id = m.journal_id
+              JOIN account_move_line l ON l.move_id = m.id
+              JOIN account_account a ON a.id = l.account_id
+             WHERE sl.id = ANY(%s)
+          ORDER BY l.id
+            """,
+            self.ids,
+        ))
+        entries = defaultdict(list)
+        for row in rows:
+            entries[row["st_line_id"]].append(row)
+        # one prefetch set: reading a field of one item reads it for all
+        prefetch = tuple(row["id"] for row in rows)
+        Line = self.env["account.move.line"]
+        result = {}
+        for st_line in self:
+            entry = entries[st_line.id]
+            # an entry's items in id order, as ``line_ids`` of one entry are
+            head = entry[0] if entry else {"default_account_id": None, "suspense_account_id": None}
+            result[st_line] = tuple(
+                Line.browse([row["id"] for row in part]).with_prefetch(prefetch)
+                for part in reconcile_sql._seek_for_lines(head, entry)
+            )
+        return result
 
     # ------------------------------------------------------------------
     # ACTIONS

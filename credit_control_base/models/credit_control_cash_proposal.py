@@ -251,13 +251,20 @@ class CreditControlCashProposal(models.Model):
         before applying is what it applies to, and Odoo's reconciliation
         never sees one invoice in two pairs of one pass."""
         size = size or APPLY_BATCH_SIZE
+        # Read once, before the first batch is applied: applying one empties
+        # the caches, and reading each proposal's items afterwards fetched
+        # the items of every proposal left again, batch after batch (2.8 s
+        # of the 10,000-line benchmark).
+        items_of = defaultdict(set)
+        for line in self.line_ids:
+            items_of[line.proposal_id.id].add(line.move_line_id.id)
         batch, held = [], set()
-        for proposal in self:
-            items = set(proposal.line_ids.move_line_id.ids)
+        for proposal_id in self.ids:
+            items = items_of[proposal_id]
             if batch and (len(batch) >= size or items & held):
                 yield self.browse(batch)
                 batch, held = [], set()
-            batch.append(proposal.id)
+            batch.append(proposal_id)
             held |= items
         if batch:
             yield self.browse(batch)
@@ -266,25 +273,33 @@ class CreditControlCashProposal(models.Model):
         """Why each proposal of ``self`` cannot be applied now, read just
         before applying: {proposal: UserError}."""
         failures = {}
+        entries = self.statement_line_id._credit_seek_for_lines()
         for proposal in self:
             try:
-                proposal._credit_check_applicable()
+                proposal._credit_check_applicable(entries)
             except UserError as error:
                 failures[proposal] = error
         return failures
 
-    def _credit_check_applicable(self):
+    def _credit_check_applicable(self, entries=None):
         """Still under review, every invoice still owing what the proposal
         allocates (never reconciled twice, nor across companies), the bank
         line still on its suspense account alone, in the same currency, or
-        the payment still open."""
+        the payment still open.
+
+        :param entries: the items of the bank line's entry, as
+            ``account.bank.statement.line._credit_seek_for_lines`` gives
+            them (read for many proposals at once); else read here
+        """
         self.ensure_one()
         if self.state != "proposed":
             raise UserError(_("The proposal %(name)s was already handled.", name=self.name))
         self._credit_check_still_open()
         if self.statement_line_id:
             st_line = self.statement_line_id
-            _liquidity, suspense, other = st_line._seek_for_lines()
+            if entries is None:
+                entries = st_line._credit_seek_for_lines()
+            _liquidity, suspense, other = entries[st_line]
             if other or len(suspense) != 1:
                 raise UserError(_("The bank line %(name)s is already (partly) reconciled.",
                                   name=st_line.move_id.name))
@@ -423,9 +438,10 @@ class CreditControlCashProposal(models.Model):
         if not self:
             return [], {}
         vals_list, owners, to_delete, to_update = [], [], AccountMoveLine, []
+        entries = self.statement_line_id._credit_seek_for_lines()
         for proposal in self:
             st_line = proposal.statement_line_id
-            liquidity, suspense, _other = st_line._seek_for_lines()
+            liquidity, suspense, _other = entries[st_line]
             currency = suspense.currency_id
             lines_vals, balance_total = [], 0.0
             for line in proposal.line_ids:

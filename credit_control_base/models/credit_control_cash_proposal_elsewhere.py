@@ -60,10 +60,11 @@ class CreditControlCashProposal(models.Model):
         if not proposals:
             return
         on_suspense = {}
+        entries = proposals.statement_line_id._credit_seek_for_lines()
         for st_line in proposals.statement_line_id:
             # untouched: its whole counterpart on the suspense account, not
             # reconciled with anything (OCA's 'keep' mode reconciles it)
-            _liquidity, suspense, other = st_line._seek_for_lines()
+            _liquidity, suspense, other = entries[st_line]
             on_suspense[st_line] = len(suspense) == 1 and not other \
                 and not (suspense.matched_debit_ids or suspense.matched_credit_ids)
         to_close = proposals.filtered(lambda p: p.state == "proposed" and not on_suspense[p.statement_line_id])

@@ -223,6 +223,20 @@ class TestCashSplit(CashCommon):
                 self.assertEqual(proposal in simple, expected)
                 self.assertEqual(is_simple_by_orm(proposal), expected, "the same decision through the ORM")
 
+    def test_entries_read_at_once_as_odoo_seeks_them(self):
+        """The items of many bank lines' entries, read in one query to check
+        and apply their proposals, split as Odoo's ``_seek_for_lines``
+        splits each: fresh lines, lines applied in full or in part, a
+        foreign-currency line, a suspense item reconciled elsewhere."""
+        st_lines = self.Proposal.concat(*(proposal for proposal, _simple in self._cases().values())).statement_line_id
+        self.env.invalidate_all()
+        entries = st_lines._credit_seek_for_lines()
+        self.assertEqual(set(entries), set(st_lines))
+        for st_line in st_lines:
+            with self.subTest(line=st_line.payment_ref):
+                self.assertEqual(entries[st_line], st_line._seek_for_lines())
+        self.assertEqual(st_lines.browse()._credit_seek_for_lines(), {})
+
     def test_bank_fees_left_to_odoo_on_an_account_it_would_compute(self):
         """Bank fees are applied in bulk only on a fee account whose item
         the ORM would not compute further: one with a default tax (Odoo

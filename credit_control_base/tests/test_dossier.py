@@ -5,6 +5,7 @@ from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import CreditControlCommon
 
@@ -81,6 +82,28 @@ class TestDossier(CreditControlCommon):
         self.assertRecordValues(self.dossier, [{
             "open_amount": 1450.0, "overdue_amount": 500.0, "max_days_overdue": 75, "amount_120_plus": 0.0,
         }])
+
+    def test_amounts_of_a_few_dossiers_as_of_many(self):
+        """A few dossiers look their contacts up one by one: the same amounts
+        as all the contacts read at once, a contact's invoice and a dossier
+        without any item included."""
+        contact = self.env["res.partner"].create({"name": "Jean Lefèvre", "parent_id": self.customer.id})
+        self._create_invoice(contact, 70.0, due=date(2026, 4, 1))
+        Dossier = self.env["credit.control.dossier"]
+        empty = Dossier.create({"partner_id": self._create_customer("Client Sans Facture").id,
+                                "company_id": self.company.id})
+        dossiers = self.dossier | empty
+        self.env["account.move.line"]._credit_flush_open_items()
+        select = Dossier._credit_amounts_select()
+        columns = SQL(", ").join([SQL("d.id"), *select.values()])
+        where = SQL("d.id IN %s", tuple(dossiers.ids))
+        few, many = (
+            sorted(self.env.execute_query(Dossier._credit_amounts_query(where, columns, few=flag)))
+            for flag in (True, False)
+        )
+        self.assertEqual(few, many)
+        self.assertEqual(len(few), 2)
+        self.assertEqual(dict(zip(["id", *select], few[0], strict=True))["open_amount"], 1920.0)
 
     def test_search_on_amounts(self):
         quiet = self._create_customer("Client Sans Retard")

@@ -414,8 +414,9 @@ def apply(proposals):
     env.flush_all()
     pairs = []  # (proposal, suspense item, invoice item, amount)
     suspenses, liquidities = {}, {}
+    entries = proposals.statement_line_id._credit_seek_for_lines()
     for proposal in proposals:
-        liquidities[proposal], suspense, _other = proposal.statement_line_id._seek_for_lines()
+        liquidities[proposal], suspense, _other = entries[proposal.statement_line_id]
         suspenses[proposal] = suspense
         pairs += [(proposal, suspense, line.move_line_id, line.amount) for line in proposal.line_ids]
     residuals, groups = _lock_and_check(env, proposals, suspenses, pairs, liquidities)
