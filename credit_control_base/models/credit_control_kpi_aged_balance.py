@@ -146,6 +146,21 @@ class CreditControlAgedBalance(models.Model):
         return ["amount_not_due", "amount_b1", "amount_b2", "amount_b3", "amount_b4", "amount_b5"]
 
     @api.model
+    def _credit_provisioned_domain(self):
+        """Domain of the rows that may have a provision: provisioned in
+        full, or in an aging bucket with a rate above zero for some segment
+        of the active companies. The other rows have none: a sum of the
+        provisions over these rows is the sum over all, without a rate
+        worked out for every open item (most are not due or recently due,
+        at 0 %: 0.29 s of the dashboard at 1M lines). The rates are read as
+        the report's query reads them, whoever looks."""
+        rates = self.env["credit.control.provision.rate"].sudo().search_read(
+            [("company_id", "in", self.env.companies.ids)], [f"rate_{key}" for key in AGING_KEYS],
+        )
+        buckets = [key for key in AGING_KEYS if any(rate[f"rate_{key}"] for rate in rates)]
+        return ["|", ("provision_full", "=", True), ("aging_bucket", "in", buckets)]
+
+    @api.model
     def _credit_full_provision_moves(self):
         """Subquery of the invoices excluded from collection for a reason
         that calls for a full provision (dispute, insolvency)."""

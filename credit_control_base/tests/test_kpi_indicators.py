@@ -240,6 +240,33 @@ class TestKpiIndicators(CreditControlKpiCommon):
         })
         self.assertEqual((wizard.required_amount, wizard.existing_amount, wizard.adjustment), (300.0, 1100.0, -800.0))
 
+    def test_provisions_summed_over_the_rows_that_may_have_one(self):
+        """The dashboard and the provision entry sum the provisions over the
+        rows provisioned in full or in a bucket with a rate: the same total
+        as over every row, whichever rates the company and its segments
+        have (a segment's own rate, no rate at all, B insolvent)."""
+        Rate = self.env["credit.control.provision.rate"]
+        company = [("company_id", "=", self.company.id)]
+        for label, rates in (
+                ("no rates", []),
+                ("the company's", [{"rate_b2": 10, "rate_b3": 25, "rate_b4": 50, "rate_b5": 100}]),
+                ("a segment's only", [{"rate_b3": 0, "rate_b5": 0}, {"segment_id": self.public.id, "rate_b2": 40}]),
+        ):
+            with self.subTest(rates=label):
+                Rate.search(company).unlink()
+                Rate.create(rates)
+                report = self._report()
+                [(everywhere,)] = report._read_group(company, [], ["provision_amount:sum"])
+                [(provisioned,)] = report._read_group(
+                    company + report._credit_provisioned_domain(), [], ["provision_amount:sum"])
+                self.assertEqual(provisioned, everywhere)
+                self.assertTrue(everywhere)  # B's invoice at 100 %, whatever the rates
+                self.assertLess(report.search_count(company + report._credit_provisioned_domain()),
+                                report.search_count(company), "the rows at 0 % left out")
+                action = self.env["credit.control.kpi.dashboard"].action_open_dashboard()
+                dashboard = self.env["credit.control.kpi.dashboard"].browse(action["res_id"])
+                self.assertEqual(dashboard.provision_total, everywhere)
+
     def test_provision_base_excludes_taxes(self):
         """VAT is recovered on a bad debt, not provisioned: the base is the
         open amount times the invoice's share excluding taxes. The items of
@@ -496,11 +523,18 @@ class TestKpiDashboardConsistency(CreditControlKpiCommon):
         company = [("company_id", "=", self.company.id)]
         self.dossier_a.collector_id = False
         direct = dashboard._credit_late_dossiers(company)
-        self.assertEqual(direct, ({self.dossier_a.id: 2600.0, self.dossier_c.id: 500.0}, True))
+        # the one owing the most overdue first (A: 2,600, C: 500)
+        self.assertEqual(direct, ([self.dossier_a.id, self.dossier_c.id], True))
+        self.assertEqual(dashboard._credit_late_dossiers(company, limit=1), ([self.dossier_a.id], True))
         Kpi = self.env["credit.control.kpi"]
         with Kpi._kpi_shared_open_items(self.TODAY, self.company.ids) as kpi:
             sharing = dashboard.with_context(credit_open_items_table=kpi.env.context["credit_open_items_table"])
             self.assertEqual(sharing._credit_late_dossiers(company), direct)
+            self.assertEqual(sharing._credit_late_dossiers(company, limit=1), ([self.dossier_a.id], True))
+        # whether one has no collector is asked of every late dossier, not of the first ones only
+        self.dossier_a.collector_id = self.collector_a
+        self.dossier_c.collector_id = False
+        self.assertEqual(dashboard._credit_late_dossiers(company, limit=1), ([self.dossier_a.id], True))
 
     def test_dashboard_query_count_flat(self):
         """A dashboard load costs a bounded number of queries whatever the

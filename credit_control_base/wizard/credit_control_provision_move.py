@@ -89,7 +89,8 @@ class CreditControlProvisionMove(models.TransientModel):
             credit_as_of=fields.Date.to_string(self.as_of)
         )
         required = dict(report._read_group(
-            [("company_id", "=", self.company_id.id), ("provision_amount", "!=", 0)],
+            [("company_id", "=", self.company_id.id), ("provision_amount", "!=", 0),
+             *report._credit_provisioned_domain()],
             ["partner_id"],
             ["provision_amount:sum"],
         ))
