@@ -513,7 +513,7 @@ class CreditControlKpi(models.AbstractModel):
             where_x.append(SQL("COALESCE(%s, 0) = %s", column_x, value or 0))
             where_m.append(SQL("COALESCE(%s, 0) = %s", column_m, value or 0))
         overdue = self._kpi_overdue_sql(as_of)
-        ar = self._kpi_summaries_ar(group_bys, overdue, SQL(" AND ").join(where_x))
+        ar = self._kpi_summaries_ar(group_bys, overdue, SQL(" AND ").join(where_x), len(company_ids) == 1)
         # The key of every breakdown of a sale, as a column of the sales of
         # a day: each sale is summed once per breakdown, month and key in
         # one grouping (summed per customer first, then again per key, it
@@ -555,7 +555,7 @@ class CreditControlKpi(models.AbstractModel):
         return result
 
     @api.model
-    def _kpi_summaries_ar(self, group_bys, overdue, where_x):
+    def _kpi_summaries_ar(self, group_bys, overdue, where_x, one_company=False):
         """The CTEs of the open items' figures of ``_kpi_summaries``, on
         the CTE ``items``, the last one ``ar``: per breakdown (g, its index
         in ``group_bys``) and key, the outstanding and overdue amounts,
@@ -563,7 +563,29 @@ class CreditControlKpi(models.AbstractModel):
 
         A late customer is counted once per company (a customer has one
         dossier, so one segment and collector, per company).
+
+        :param one_company: the items are of one company
         """
+        if group_bys == ["partner"] and one_company:
+            # Per customer alone, in one company: each customer's items
+            # summed once. Summed per customer, company, segment and
+            # collector first, the 108,000 customers of 1M lines were
+            # grouped a second time, both spilling to disk.
+            return SQL(
+                """
+                ar AS (
+                    SELECT 0 AS g, COALESCE(x.partner_id, 0) AS key,
+                           SUM(x.residual) AS outstanding,
+                           COALESCE(SUM(x.residual) FILTER (WHERE %(overdue)s), 0) AS overdue,
+                           BOOL_OR(%(overdue)s AND x.partner_id IS NOT NULL)::int AS late_customers,
+                           COALESCE(SUM(x.residual * x.days_overdue) FILTER (WHERE %(overdue)s), 0) AS late_weight
+                      FROM items x
+                     WHERE %(where_x)s
+                  GROUP BY 2
+                )
+                """,
+                overdue=overdue, where_x=where_x,
+            )
         if "partner" in group_bys:
             # Per customer, the items are summed per customer first, each
             # breakdown then sums the customers: the items are read once.

@@ -62,6 +62,29 @@ class TestKpiIndicators(CreditControlKpiCommon):
         self.assertEqual((segments[False]["late_customers"], segments[self.public.id]["late_customers"]), (2, 1))
         self.assertEqual(segments[False]["overdue"], 600 + 2000 + 700 + 90)
 
+    def test_customers_alone_summed_once(self):
+        """Per customer alone, in one company, each customer's items are
+        summed once: the same figures as summed per customer, segment and
+        collector first (asked with another breakdown), on every week of
+        the fixture, under each filter, an item without customer included."""
+        Kpi = self.env["credit.control.kpi"]
+        self.env["account.move"].create({
+            "move_type": "entry", "date": date(2026, 2, 1), "line_ids": [
+                Command.create({"account_id": self.company_data["default_account_receivable"].id, "debit": 90.0,
+                                "date_maturity": date(2026, 3, 1)}),
+                Command.create({"account_id": self.company_data["default_account_revenue"].id, "credit": 90.0}),
+            ],
+        }).action_post()
+        day = date(2026, 1, 5)
+        while day <= self.TODAY + timedelta(days=7):
+            for filters in ({}, {"segment_id": self.public.id}, {"collector_id": self.collector_a.id}):
+                alone = Kpi._kpi_summaries(day, self.company.ids, ["partner"], filters=filters)["partner"]
+                first = Kpi._kpi_summaries(day, self.company.ids, ["company", "partner"], filters=filters)["partner"]
+                self.assertEqual(alone, first, f"{filters} on {day}")
+            day += timedelta(days=7)
+        without_customer = Kpi._kpi_summaries(self.TODAY, self.company.ids, ["partner"])["partner"][False]
+        self.assertEqual((without_customer["outstanding"], without_customer["late_customers"]), (90.0, 0))
+
     def test_months_back_are_postgresql_months(self):
         """The bounds of the months the count-back walks are worked out in
         Python: on every day of two years (ends of months, 29 February),
