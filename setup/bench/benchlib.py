@@ -14,6 +14,29 @@ os.environ.setdefault("TZ", "UTC")
 # Where a benchmark ran, printed with its figures.
 MACHINE = {"python": sys.version.split()[0], "machine": platform.machine(), "cpus": os.cpu_count()}
 
+# A fixed piece of work, timed at the start and the end of each run: on a
+# shared virtual machine the same code ran up to 30 % slower from one hour
+# to the next (no stolen time reported), so a figure is read next to the
+# machine's speed of the moment.
+REFERENCE_SQL = "SELECT SUM(i) FROM generate_series(1, 5000000) i"
+
+
+def speed_reference(cr):
+    """Seconds of PostgreSQL for a fixed serial query and of Python for a
+    fixed loop, best of three each (less is faster)."""
+    cr.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+    sql, python = [], []
+    for _attempt in range(3):
+        start = time.perf_counter()
+        cr.execute(REFERENCE_SQL)
+        cr.fetchall()
+        sql.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        sum(i * i for i in range(2_000_000))
+        python.append(time.perf_counter() - start)
+    cr.execute("SET LOCAL max_parallel_workers_per_gather TO DEFAULT")
+    return {"postgresql": round(min(sql), 3), "python": round(min(python), 3)}
+
 
 def parse_args():
     parser = argparse.ArgumentParser()
@@ -55,6 +78,7 @@ def odoo_env(args, http=False):
     if http:
         odoo.service.server.ThreadedServer(odoo.http.root).http_spawn()
     with registry.cursor() as cr:
+        MACHINE["speed_reference_before"] = speed_reference(cr)
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         if http:
             env["ir.config_parameter"].set_param("report.url", f"http://127.0.0.1:{port}")
@@ -155,7 +179,12 @@ class Bench:
                   f"{r['queries_per_1000_rows'] or '':>7} {r['ms_per_1000_rows'] or '':>8} "
                   f"{'' if r.get('pages_per_row') is None else r['pages_per_row']:>9}")
         print("pages/row: pages of tables and indexes read per row, from PostgreSQL's cache or not")
+        context = dict(context or {})
+        context.setdefault("speed_reference_before", MACHINE.get("speed_reference_before"))
+        context["speed_reference_after"] = speed_reference(self.env.cr)
+        print(f"machine speed (seconds of a fixed query and loop, less is faster): "
+              f"{context['speed_reference_before']} at the start, {context['speed_reference_after']} at the end")
         if output:
             with open(output, "w") as f:
-                json.dump({"context": context or {}, "results": self.results}, f, indent=2)
+                json.dump({"context": context, "results": self.results}, f, indent=2)
             print(f"\nsaved to {output}")
