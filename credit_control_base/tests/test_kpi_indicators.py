@@ -28,6 +28,17 @@ class TestKpiIndicators(CreditControlKpiCommon):
         self.assertAlmostEqual(per_customer[self.customer_a.id]["add_days"], (600 * 95 + 2000 * 14) / 2600)
         self.assertEqual(per_customer[self.customer_b.id]["overdue"], 0.0)
 
+    def _post_item_without_customer(self):
+        """An overdue receivable item of 90 without a customer: owed, but no
+        late customer."""
+        self.env["account.move"].create({
+            "move_type": "entry", "date": date(2026, 2, 1), "line_ids": [
+                Command.create({"account_id": self.company_data["default_account_receivable"].id, "debit": 90.0,
+                                "date_maturity": date(2026, 3, 1)}),
+                Command.create({"account_id": self.company_data["default_account_revenue"].id, "credit": 90.0}),
+            ],
+        }).action_post()
+
     def test_breakdowns_without_the_customers(self):
         """Without a breakdown per customer, the figures of the company,
         segment and collector breakdowns are summed per company, segment
@@ -38,14 +49,7 @@ class TestKpiIndicators(CreditControlKpiCommon):
         Kpi = self.env["credit.control.kpi"]
         company_2 = self.setup_other_company(name="Filiale Recouvrement")["company"]
         self._create_invoice(self.customer_a, 700.0, due=date(2026, 2, 28), company=company_2)
-        # an overdue receivable item without a customer is owed, but is no late customer
-        self.env["account.move"].create({
-            "move_type": "entry", "date": date(2026, 2, 1), "line_ids": [
-                Command.create({"account_id": self.company_data["default_account_receivable"].id, "debit": 90.0,
-                                "date_maturity": date(2026, 3, 1)}),
-                Command.create({"account_id": self.company_data["default_account_revenue"].id, "credit": 90.0}),
-            ],
-        }).action_post()
+        self._post_item_without_customer()
         companies = (self.company | company_2).ids
         breakdowns = ["company", "segment", "collector"]
         day = date(2026, 1, 5)
@@ -68,13 +72,7 @@ class TestKpiIndicators(CreditControlKpiCommon):
         collector first (asked with another breakdown), on every week of
         the fixture, under each filter, an item without customer included."""
         Kpi = self.env["credit.control.kpi"]
-        self.env["account.move"].create({
-            "move_type": "entry", "date": date(2026, 2, 1), "line_ids": [
-                Command.create({"account_id": self.company_data["default_account_receivable"].id, "debit": 90.0,
-                                "date_maturity": date(2026, 3, 1)}),
-                Command.create({"account_id": self.company_data["default_account_revenue"].id, "credit": 90.0}),
-            ],
-        }).action_post()
+        self._post_item_without_customer()
         day = date(2026, 1, 5)
         while day <= self.TODAY + timedelta(days=7):
             for filters in ({}, {"segment_id": self.public.id}, {"collector_id": self.collector_a.id}):
