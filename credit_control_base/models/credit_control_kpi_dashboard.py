@@ -162,8 +162,8 @@ class CreditControlKpiDashboard(models.TransientModel):
         contacts; higher modules add theirs (scenario, simulation, payment)."""
         Dossier = self.env["credit.control.dossier"]
         company = [("company_id", "=", self.company_id.id)]
-        top, unassigned = self._credit_late_dossiers(company, limit=10)
-        top = Dossier.browse(top)
+        top_ids, unassigned = self._credit_late_dossiers(company, limit=10)
+        top = Dossier.browse(top_ids)
         return [{
             "key": "collectors",
             "name": _("Assign collectors"),
