@@ -11,8 +11,3 @@ DOSSIER_AGING_FIELDS = [
 # receipts. Credit notes only lower what is owed.
 COLLECTIBLE_MOVE_TYPES = ("out_invoice", "out_receipt")
 
-
-# Up to this many dossiers, their amounts look each one's contacts up
-# (``credit.control.dossier._credit_amounts_query``); beyond, all the
-# contacts are read at once.
-FEW_DOSSIERS = 1000

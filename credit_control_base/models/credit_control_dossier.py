@@ -9,11 +9,15 @@ from odoo.models import PREFETCH_MAX
 from odoo.osv import expression
 from odoo.tools import SQL, clean_context, mute_logger, split_every
 
-from ..const import COLLECTIBLE_MOVE_TYPES, DOSSIER_AGING_FIELDS, FEW_DOSSIERS
+from ..const import COLLECTIBLE_MOVE_TYPES, DOSSIER_AGING_FIELDS
 from .credit_control_kpi import AGING_KEYS
 from .res_partner import LIMIT_SOURCE_KEY
 
 _logger = logging.getLogger(__name__)
+
+# Up to this many dossiers, their amounts look each one's contacts up
+# (``_credit_amounts_query``); beyond, all the contacts are read at once.
+FEW_DOSSIERS = 1000
 
 # Operators the amount searches accept, mapped to their SQL spelling.
 SEARCH_OPERATORS = {
@@ -418,6 +422,11 @@ class CreditControlDossier(models.Model):
             having=having or SQL("TRUE"),
         )
 
+    def _credit_amounts_query_of(self, ids, columns):
+        """``_credit_amounts_query`` of the dossiers ``ids``, their contacts
+        looked up dossier by dossier when they are few."""
+        return self._credit_amounts_query(SQL("d.id IN %s", tuple(ids)), columns, few=len(ids) <= FEW_DOSSIERS)
+
     def _credit_fetch_amounts(self):
         """Return {dossier id: {field: value}} for the dossiers of ``self``
         in a single query."""
@@ -428,11 +437,7 @@ class CreditControlDossier(models.Model):
         self.env["res.company"].flush_model([f"credit_aging_limit_{i}" for i in range(1, 5)])
         select = self._credit_amounts_select()
         names = list(select)
-        query = self._credit_amounts_query(
-            SQL("d.id IN %s", tuple(ids)),
-            columns=SQL(", ").join([SQL("d.id"), *select.values()]),
-            few=len(ids) <= FEW_DOSSIERS,
-        )
+        query = self._credit_amounts_query_of(ids, SQL(", ").join([SQL("d.id"), *select.values()]))
         return {row[0]: dict(zip(names, row[1:], strict=True)) for row in self.env.execute_query(query)}
 
     def _credit_fetch_limit_usage(self):

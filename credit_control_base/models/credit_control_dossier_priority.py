@@ -1,8 +1,6 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..const import FEW_DOSSIERS
-
 # The dossier's MONEY_GROUPS (the priority weighs its amounts), not imported:
 # this mixin is loaded before the dossier.
 MONEY_GROUPS = "credit_control_base.group_credit_control_info"
@@ -71,9 +69,11 @@ class CreditControlDossierPriority(models.AbstractModel):
             "COALESCE(SUM(l.amount_residual * %s) FILTER (WHERE %s), 0)",
             Line._credit_days_late_sql(today), Line._credit_overdue_sql(today),
         )
-        where = SQL("d.id IN %s", tuple(dossiers.ids)) if dossiers is not None else SQL("TRUE")
-        few = dossiers is not None and len(dossiers) <= FEW_DOSSIERS
-        rows = self.env.execute_query(self._credit_amounts_query(where, columns=SQL("d.id, %s", weighted), few=few))
+        columns = SQL("d.id, %s", weighted)
+        rows = self.env.execute_query(
+            self._credit_amounts_query_of(dossiers.ids, columns) if dossiers is not None
+            else self._credit_amounts_query(SQL("TRUE"), columns)
+        )
         base = {dossier_id: float(value) for dossier_id, value in rows}
         records = self.sudo().browse(list(base))
         priorities = dict(base)
