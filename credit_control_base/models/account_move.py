@@ -115,20 +115,29 @@ class AccountMove(models.Model):
             return {}
         Line = self.env["account.move.line"]
         Line._credit_flush_open_items()
+        # Each invoice's items looked up by invoice (OFFSET 0: a subquery
+        # PostgreSQL keeps apart). Given the invoices as a filter, it
+        # guessed 28 items an invoice at 1M invoices (it counts a seventh of
+        # them) and read every open item instead, for each group of 1,000
+        # invoices read (100 against 8 ms a group at 1M invoices, 26
+        # against 7-13 ms at 100k).
         rows = self.env.execute_query(SQL(
             """
             SELECT l.move_id,
                    MIN(%(due)s),
                    COALESCE(SUM(l.amount_residual) FILTER (WHERE %(overdue)s), 0)
-              FROM account_move_line l
-             WHERE l.move_id IN %(ids)s
-               AND %(open_item)s
-               AND l.amount_residual > 0
+              FROM unnest(%(ids)s::int[]) AS m(id)
+        CROSS JOIN LATERAL (
+                   SELECT l.move_id, l.date_maturity, l.date, l.amount_residual
+                     FROM account_move_line l
+                    WHERE l.move_id = m.id AND %(open_item)s AND l.amount_residual > 0
+                   OFFSET 0
+                   ) l
           GROUP BY l.move_id
             """,
             due=Line._credit_due_date_sql(),
             overdue=Line._credit_overdue_sql(today),
-            ids=ids,
+            ids=list(ids),
             open_item=Line._credit_open_item_sql(),
         ))
         return {move_id: (due, residual) for move_id, due, residual in rows}
