@@ -33,6 +33,9 @@ FIGURES = [
     ("scoring", "scoring: payment facts (1 query)", ("step", "payment facts"), None),
     ("scoring", "scoring: recompute all dossiers", ("step", "recompute scores, again"), None),
     ("overdue", "dossier amounts, one query", ("step", "dossier amounts, one query"), None),
+    ("overdue", "invoices' overdue state via the ORM, by 1,000",
+     ("step", "invoice overdue state via ORM, by 1,000"), None),
+    ("overdue", "segments: assign (4 rules)", ("step", "assign segments"), None),
 ]
 
 
