@@ -108,9 +108,7 @@ class AccountMove(models.Model):
     def _credit_fetch_open_items(self, today):
         """Return {move id: (earliest open due date, overdue residual)} for
         the posted customer invoices of ``self``, in one query."""
-        ids = tuple(
-            move.id for move in self._origin if move.id and move.move_type in COLLECTIBLE_MOVE_TYPES
-        )
+        ids = [move.id for move in self._origin if move.id and move.move_type in COLLECTIBLE_MOVE_TYPES]
         if not ids:
             return {}
         Line = self.env["account.move.line"]
@@ -137,7 +135,7 @@ class AccountMove(models.Model):
             """,
             due=Line._credit_due_date_sql(),
             overdue=Line._credit_overdue_sql(today),
-            ids=list(ids),
+            ids=ids,
             open_item=Line._credit_open_item_sql(),
         ))
         return {move_id: (due, residual) for move_id, due, residual in rows}
