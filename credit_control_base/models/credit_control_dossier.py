@@ -10,6 +10,7 @@ from odoo.osv import expression
 from odoo.tools import SQL, clean_context, mute_logger, split_every
 
 from ..const import COLLECTIBLE_MOVE_TYPES, DOSSIER_AGING_FIELDS
+from ..tools.sql import one_of
 from .credit_control_kpi import AGING_KEYS
 from .res_partner import LIMIT_SOURCE_KEY
 
@@ -526,7 +527,7 @@ class CreditControlDossier(models.Model):
         query, created through ``create()`` in one batch, so that the
         defaults and overrides of other modules apply to them as to a
         dossier made by hand."""
-        move_filter = SQL("l.move_id IN %s", tuple(moves.ids)) if moves else SQL("TRUE")
+        move_filter = one_of(SQL("l.move_id"), moves.ids) if moves else SQL("TRUE")
         self.env["account.move.line"].flush_model(["partner_id", "company_id", "parent_state", "account_id"])
         self.env["res.partner"].flush_model(["commercial_partner_id"])
         self.flush_model(["partner_id", "company_id"])

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL, create_index
 
-from ..tools.sql import compact_sums, empty_table
+from ..tools.sql import compact_sums, empty_table, one_of
 from .credit_control_kpi import SALE_MOVE_TYPES
 
 # What the movements read: written before each query composed with them.
@@ -149,7 +149,8 @@ class CreditControlKpiBalance(models.Model):
                 continue
             self._kpi_flush_ledger()
             self._kpi_insert(
-                self._kpi_movements_sql(SQL("l.move_id = ANY(%s)", ids)),
+                # thousands of entries posted at once (an import, a bank statement)
+                self._kpi_movements_sql(one_of(SQL("l.move_id"), ids)),
                 self._kpi_sales_sql(SQL("m.id = ANY(%s)", ids)),
                 sign,
             )

@@ -56,6 +56,20 @@ def foreign_keys_by_index(cr):
     yield
 
 
+def one_of(column, ids):
+    """SQL: ``column`` is one of ``ids``, as a list the planner cannot
+    count: it guesses a few hundred ids and looks each up by the column's
+    index.
+
+    For a column many rows share, such as a journal item's entry, given a
+    few thousand ids as ``= ANY``: PostgreSQL estimates the column's
+    distinct values from a sample, and at 1M invoices it counted 218,000
+    entries for 1,067,000, 29 items an entry instead of 4. It then read the
+    whole table: 1.47 s instead of 0.18 s for the receivable movements of
+    8,000 entries."""
+    return SQL("%s IN (SELECT unnest(%s::int[]))", column, list(ids))
+
+
 def next_ids(cr, model, count):
     """``count`` ids of ``model`` taken from its sequence at once, for rows
     an SQL adapter inserts with their ids known beforehand."""
