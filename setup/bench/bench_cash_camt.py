@@ -36,6 +36,14 @@ Each step also prints its CPU seconds (this process and its PostgreSQL
 backend) and how busy the machine was meanwhile: on a shared machine the
 wall time of two runs may differ by half, their CPU seconds do not.
 
+CASH_CAMT_CRON=1 matches and applies the statement as the cron does after
+an import of more than a few hundred lines: its batches of 1,000 lines one
+after another, each emptied from the caches as a new transaction, as one
+worker runs them (the default path measures the matching of all the lines
+at once, then the application of the confident matches in batches of 500).
+Each batch reads the open items again: that path costs more, and grows
+with the open items.
+
 CASH_CAMT_PARSE_CHECK=1 first parses the statement with OCA's own XPath
 evaluation and with the module's compiled one, prints the seconds of each
 and exits 1 unless both give exactly the same statements.
@@ -69,6 +77,7 @@ IMPORT_ONLY = bool(os.environ.get("CASH_CAMT_IMPORT_ONLY"))
 MATCH_ONLY = bool(os.environ.get("CASH_CAMT_MATCH_ONLY"))
 DUMP = os.environ.get("CASH_CAMT_DUMP")
 PARSE_CHECK = bool(os.environ.get("CASH_CAMT_PARSE_CHECK"))
+CRON = bool(os.environ.get("CASH_CAMT_CRON"))
 SQL_MIN_LINES_PARAM = "credit_control_statement_import.sql_min_lines"
 
 
@@ -305,6 +314,9 @@ def main():
             machine.print()
             return
         truth = dict(zip(st_lines.ids, truths, strict=True))
+        if CRON:
+            wrong = measure_cron(env, bench, machine, company, st_lines, truth, context, args)
+            sys.exit(1 if wrong else 0)
         # 2. match: proposals created, nothing applied yet
         with bench.measure("match + create proposals", len(st_lines)), profiled("match"), machine.measure("match"):
             proposals = Matcher._credit_run(companies=company, statement_lines=st_lines, auto=False)
@@ -355,6 +367,57 @@ def main():
             print(f"  WRONG {text}")
         print(f"{len(wrong)} wrong automatic reconciliations")
     sys.exit(1 if wrong else 0)
+
+
+def measure_cron(env, bench, machine, company, st_lines, truth, context, args):
+    """Match and apply the statement as the cron does after an import of
+    more than a few hundred lines (CASH_CAMT_CRON): its batches of
+    ``CRON_BATCH_SIZE`` lines one after another, each a transaction of its
+    own (the caches emptied and the KPI rows written as its commit does),
+    as one worker runs them. Prints the seconds, the batches, the matches
+    applied and checks them as the other path. Returns the wrong ones."""
+    from odoo.tools import SQL  # noqa: PLC0415
+
+    from odoo.addons.credit_control_base.models.credit_control_cash_matcher import (  # noqa: PLC0415
+        CRON_BATCH_SIZE,
+    )
+
+    Matcher = env["credit.control.cash.matcher"]
+    batches = env["credit.control.work.batch"]._credit_split(st_lines.ids, CRON_BATCH_SIZE)
+    env["account.move.line"].flush_model()
+    before = dict(env.execute_query(env["account.move.line"]._search([
+        ("company_id", "=", company.id), ("parent_state", "=", "posted"), ("amount_residual", "!=", 0),
+        ("account_id.account_type", "=", "asset_receivable"),
+    ]).select(SQL('"account_move_line".id'), SQL('"account_move_line".amount_residual'))))
+    with bench.measure(f"match + apply through the cron's batches ({CRON_BATCH_SIZE} lines)", len(st_lines)), \
+            profiled("cron"), machine.measure("cron"):
+        for batch in batches:
+            Matcher._credit_work_batch(batch)
+            env["credit.control.kpi.open"]._kpi_refresh()
+            env.flush_all()
+            env.invalidate_all()
+    applied = env["credit.control.cash.proposal"].search([
+        ("statement_line_id", "in", st_lines.ids), ("state", "=", "reconciled")])
+    wrong = check(env, applied, truth, before)
+    import_seconds, cron_seconds = bench.results[0]["seconds"], bench.results[-1]["seconds"]
+    context.update({
+        "path": "cron", "batch_size": CRON_BATCH_SIZE, "batches": len(batches), "applied": len(applied),
+        "seconds_import": import_seconds, "seconds_cron": cron_seconds,
+        "seconds_total": round(import_seconds + cron_seconds, 1), "target_seconds": TARGET_SECONDS,
+        "queries_per_applied_match": round(bench.results[-1]["queries"] / len(applied), 1) if applied else None,
+        "wrong": len(wrong), "load_after": os.getloadavg()[0], "cpu": machine.steps,
+    })
+    bench.report(args.output, context)
+    print(f"\nthrough the cron: import {import_seconds} s + {len(batches)} batches of at most {CRON_BATCH_SIZE} "
+          f"lines {cron_seconds} s = {context['seconds_total']} s (target < {TARGET_SECONDS} s: ratio "
+          f"{round(context['seconds_total'] / TARGET_SECONDS, 2)}), one worker; {len(applied)} matches applied, "
+          f"{context['queries_per_applied_match']} queries per match; load average {context['load']:.1f} before, "
+          f"{context['load_after']:.1f} after")
+    machine.print()
+    for text in wrong[:20]:
+        print(f"  WRONG {text}")
+    print(f"{len(wrong)} wrong automatic reconciliations")
+    return wrong
 
 
 def left_to_odoo(env, company, proposals):
