@@ -143,7 +143,8 @@ class CreditControlKpiOpen(models.Model):
             # statement) are looked up entry by entry, with the entries of
             # the items: as a mere filter, PostgreSQL read every open item
             # of the ledger (see ``one_of``): 0.35-0.42 s for 8,000 invoices
-            # at 1M, 0.11 s this way, as at 100k.
+            # at 1M, 0.11 s this way (0.11-0.15 s at 100k, where reading all
+            # 65,000 open items took 0.05 s).
             where = SQL(
                 "%s AND l.move_id IN (SELECT unnest(%s::int[]) UNION ALL"
                 " SELECT move_id FROM account_move_line WHERE id = ANY(%s))",

@@ -204,8 +204,9 @@ def _measure_posting_upkeep(env, bench, company):
     """What posting ``POSTED_AT_ONCE`` invoices in one transaction (an
     import, a day's invoicing) costs the tables kept for the KPIs and the
     dossiers: the hooks a posting runs, on the company's latest invoices,
-    then undone. The same for any size of ledger when each entry is looked
-    up by its index; the rows are the invoices, not the ledger's lines."""
+    then undone. About the same for any size of ledger when each entry is
+    looked up by its index; the rows are the invoices, not the ledger's
+    lines."""
     moves = env["account.move"].search([
         ("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
     ], order="id desc", limit=POSTED_AT_ONCE)

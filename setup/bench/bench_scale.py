@@ -6,9 +6,9 @@ them as ``$CC_STATE/bench/<bench>-<db>-<time>.json``) and prints, for each
 figure: rows and seconds on each database, the target where issue #19 sets
 one (on the large one) and the ratio to it, and the growth (large / small)
 beside the growth of the data: a figure grows linearly or better when its
-growth is at most the data's; a step of a fixed size (a batch of
-invoices posted at once) has the same rows on both, so it does only when
-its cost does not grow with the ledger. Beside the seconds, the growth of the pages
+growth is at most the data's; a step of a fixed size (a batch of invoices
+posted at once) has the same rows on both, so it does only when its cost
+does not grow with the ledger. Beside the seconds, the growth of the pages
 of tables and indexes the step read (counted by PostgreSQL, so the same
 whatever the machine's cache and load): the work, where the seconds add
 what the machine makes of it. Then the composition of a queued e-mail on
