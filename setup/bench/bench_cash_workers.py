@@ -1,0 +1,215 @@
+"""The cash application shared by Odoo's workers (issue 19, targets 1 and
+3): a CAMT.053 of 10,000 receipts, imported once, then matched and applied
+by the cash application's cron as production runs it after an import of
+more than a few hundred lines, with 1, then 2 Odoo servers sharing one
+database.
+
+The statement is the one of ``bench_cash_camt`` (same generator, same
+seed). It is imported once through OCA's importer into a copy of the
+benchmark database, with the cash application off during the import as
+the cron would find it, and committed; each measure then runs on a fresh
+copy of that database: one Odoo server per worker (``--max-cron-threads
+1``), Settings' parallel workers set to N, every cron off but the cash
+application's and the worker crons, the cash cron due now. The time is the
+work's own, from the creation of its first batch to the last batch
+committed (server start-up excluded). The reconciliations of both runs are
+compared bank line by bank line and must be identical, and each is checked
+against what the bank line really pays (exit code 1 otherwise). Prints the
+speed-up with the 1.6x target, and import + cron against the 60 s target.
+
+    setup/bench/run cash_workers --db h_lead_camt \\
+        --modules credit_control_base,credit_control_statement_import
+    (BENCH_KEEP=1 keeps the copies NAME_cash_import, NAME_cash_w1, NAME_cash_w2)
+"""
+import argparse
+import base64
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+
+from bench_cash_camt import TODAY, statement_entries
+from bench_workers import SERVER, psql, xmlid_ids
+from benchlib import MACHINE, odoo_env, parse_args
+from sample.receipts import _camt053
+
+TARGET_SPEEDUP = 1.6
+TARGET_SECONDS = 60
+TIMEOUT = 3600
+CASH_CRON = ("credit_control_base", "ir_cron_credit_control_cash_match")
+WORKER_CRONS = [("credit_control_base", f"ir_cron_credit_control_worker_{i}") for i in (1, 2, 3)]
+MATCHER = "credit.control.cash.matcher"
+
+# what a run reconciled, by keys equal in every copy: each bank line's
+# import id, the invoice items it was reconciled with, and the amounts
+OUTCOME_SQL = """
+SELECT sl.unique_import_id,
+       ARRAY_AGG(ARRAY[pl.move_line_id::numeric, pl.amount] ORDER BY pl.move_line_id)
+  FROM credit_control_cash_proposal p
+  JOIN account_bank_statement_line sl ON sl.id = p.statement_line_id
+  JOIN credit_control_cash_proposal_line pl ON pl.proposal_id = p.id
+ WHERE p.state = 'reconciled'
+ GROUP BY 1
+ ORDER BY 1
+"""
+
+
+def import_statement(args, database):
+    """Import the benchmark's statement into ``database`` and commit it:
+    the cash application off during the import (the cron matches later),
+    on afterwards. Returns the import's seconds and, per bank line's import
+    id, the invoice items it really pays."""
+    with odoo_env(argparse.Namespace(**{**vars(args), "db": database})) as root_env:
+        company = root_env["res.company"].search([], order="id", limit=1)
+        env = root_env(context={"credit_cash_no_trigger": True, "allowed_company_ids": company.ids})
+        fees = env["account.account"].search([
+            ("company_ids", "in", company.ids), ("account_type", "=", "expense")], limit=1)
+        company.write({"credit_cash_application": False, "credit_cash_auto_threshold": 90,
+                       "credit_cash_tolerance": 5.0, "credit_cash_writeoff_account_id": fees.id})
+        journal = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
+        if not journal.bank_account_id:
+            journal.bank_acc_number = "FR7630004000031234567890143"
+        entries, truths, ibans = statement_entries(env, company, random.Random(7))
+        env["res.partner.bank"].create([
+            {"partner_id": partner_id, "acc_number": iban} for partner_id, iban in ibans.items()])
+        content = _camt053(journal.bank_account_id.acc_number.replace(" ", ""), company.currency_id.name,
+                           entries, TODAY)
+        env.flush_all()
+        env.cr.precommit.run()
+        wizard = env["account.statement.import"].with_context(journal_id=journal.id).create({
+            "statement_file": base64.b64encode(content),
+            "statement_filename": f"camt053_{TODAY:%Y%m%d}.xml",
+        })
+        start = time.perf_counter()
+        result = wizard._import_file()
+        env.flush_all()
+        seconds = time.perf_counter() - start
+        company.credit_cash_application = True
+        st_lines = env["account.bank.statement"].browse(result["statement_ids"]).line_ids.sorted("sequence")
+        truth = {line.unique_import_id: list(items) for line, items in zip(st_lines, truths, strict=True)}
+        env.flush_all()
+        env.cr.precommit.run()
+        env.cr.commit()
+    # no connection of this process left on it: it is copied next
+    import odoo  # noqa: PLC0415
+
+    odoo.modules.registry.Registry.delete(database)
+    odoo.sql_db.close_db(database)
+    return seconds, truth
+
+
+def prepare(template, copy, workers):
+    subprocess.run(["dropdb", "--if-exists", copy], check=True)
+    subprocess.run(["createdb", "-T", template, copy], check=True)
+    cash_cron, = xmlid_ids(copy, [CASH_CRON])
+    psql(copy, "UPDATE ir_cron SET active = (id = ANY(%s)), nextcall = (now() at time zone 'UTC') + interval '1 day'",
+         [cash_cron, *xmlid_ids(copy, WORKER_CRONS)])
+    psql(copy, "DELETE FROM ir_cron_trigger")
+    psql(copy, "DELETE FROM ir_config_parameter WHERE key = 'credit_control.parallel_workers'")
+    psql(copy, "INSERT INTO ir_config_parameter (key, value) VALUES ('credit_control.parallel_workers', %s)",
+         str(workers))
+
+
+def measure(args, copy, workers):
+    """Start ``workers`` servers on ``copy``, once all are ready make the
+    cash cron due, wait until every batch of the work is done and return
+    its seconds (the cut to the last batch committed) and its batches."""
+    servers, logs = [], []
+    for number in range(workers):
+        log = f"{args.output or '/tmp/bench_cash_workers'}.{copy}.{number}.log"
+        logs.append(log)
+        servers.append(subprocess.Popen([
+            sys.executable, "-c", SERVER, "server", "--addons-path", args.addons_path,
+            "--data-dir", args.data_dir, "-d", copy, "--db-filter", f"^{copy}$", "--no-http",
+            "--max-cron-threads", "1", "--workers", "0", "--log-level", "warn", "--logfile", log,
+            "--log-handler", "odoo.modules.registry:INFO",
+        ]))
+    try:
+        deadline = time.monotonic() + 600
+        while not all(os.path.exists(log) and "Registry loaded in" in open(log).read() for log in logs):
+            if time.monotonic() > deadline or any(server.poll() is not None for server in servers):
+                sys.exit(f"the servers did not start: see {logs}")
+            time.sleep(1)
+        time.sleep(2)
+        cash_cron, = xmlid_ids(copy, [CASH_CRON])
+        psql(copy, "UPDATE ir_cron SET nextcall = (now() at time zone 'UTC') - interval '1 minute' WHERE id = %s",
+             cash_cron)
+        psql("postgres", "SELECT pg_notify('cron_trigger', %s)", copy)
+        # The batches are deleted when the job is finished: the work began
+        # with the transaction that cut it (the batches' creation date) and
+        # ended with the last batch or proposal written before they went.
+        deadline = time.monotonic() + TIMEOUT
+        start = end = None
+        count = 0
+        while time.monotonic() < deadline:
+            time.sleep(1)
+            (total, first, last), = psql(copy, """
+                SELECT COUNT(*), MIN(create_date), MAX(write_date)
+                  FROM credit_control_work_batch WHERE res_model = %s""", MATCHER)
+            if total:
+                start = min(start or first, first)
+                end, count = max(end or last, last), max(count, total)
+            elif start:
+                (written,), = psql(copy, "SELECT MAX(write_date) FROM credit_control_cash_proposal")
+                return (max(end, written) - start).total_seconds(), count
+            if any(server.poll() is not None for server in servers):
+                sys.exit(f"a server stopped: see {logs}")
+        sys.exit(f"the work was not done after {TIMEOUT} s: see {logs}")
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=60)
+
+
+def wrong_reconciliations(outcome, truth):
+    """The bank lines reconciled with an item they do not pay."""
+    return [import_id for import_id, allocations in outcome.items()
+            if not {int(item) for item, _amount in allocations} <= set(truth[import_id])]
+
+
+def main():
+    args = parse_args()
+    template = f"{args.db}_cash_import"
+    subprocess.run(["dropdb", "--if-exists", template], check=True)
+    subprocess.run(["createdb", "-T", args.db, template], check=True)
+    import_seconds, truth = import_statement(args, template)
+    context = {"db": args.db, "bank_lines": len(truth), "import_seconds": round(import_seconds, 2), **MACHINE}
+    print(context)
+    results, outcomes = [], {}
+    for workers in (1, 2):
+        copy = f"{args.db}_cash_w{workers}"
+        prepare(template, copy, workers)
+        load = open("/proc/loadavg").read().split()[:3]
+        seconds, batches = measure(args, copy, workers)
+        outcomes[workers] = dict(psql(copy, OUTCOME_SQL))
+        wrong = wrong_reconciliations(outcomes[workers], truth)
+        results.append({"workers": workers, "seconds": round(seconds, 2), "batches": batches,
+                        "applied": len(outcomes[workers]), "wrong": len(wrong), "load_before": load})
+        print(f"{workers} worker(s): {seconds:.1f} s for {batches} batches, {len(outcomes[workers])} bank lines "
+              f"reconciled, {len(wrong)} wrong; import + cron {import_seconds + seconds:.1f} s "
+              f"(target < {TARGET_SECONDS} s) (load average before: {' '.join(load)})")
+        if not os.environ.get("BENCH_KEEP"):
+            subprocess.run(["dropdb", "--if-exists", copy], check=True)
+    if not os.environ.get("BENCH_KEEP"):
+        subprocess.run(["dropdb", "--if-exists", template], check=True)
+    identical = outcomes[1] == outcomes[2]
+    speedup = results[0]["seconds"] / results[1]["seconds"] if results[1]["seconds"] else 0.0
+    load = open("/proc/loadavg").read().split()[:3]
+    print(f"identical reconciliations: {'yes' if identical else 'NO'}")
+    print(f"speed-up 1 -> 2 workers: {speedup:.2f}x (target >= {TARGET_SPEEDUP}x: "
+          f"{'met' if speedup >= TARGET_SPEEDUP else 'not met'}); load average now {' '.join(load)} "
+          f"on {os.cpu_count()} CPUs")
+    if args.output:
+        with open(args.output, "w") as f:
+            json.dump({"context": context, "results": results, "identical": identical,
+                       "speedup": round(speedup, 2), "target_speedup": TARGET_SPEEDUP,
+                       "target_seconds": TARGET_SECONDS, "load_after": load}, f, indent=2)
+        print(f"saved to {args.output}")
+    sys.exit(0 if identical and not any(result["wrong"] for result in results) else 1)
+
+
+if __name__ == "__main__":
+    main()
