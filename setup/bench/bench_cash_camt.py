@@ -194,6 +194,27 @@ def profiled(name):
                 out.write(f"{total:8.3f} {count:6} {shape}\n")
 
 
+def prepare_statement(env, company):
+    """Set the cash application of ``company`` up as the benchmarks
+    measure it, give its customers the IBANs of their transfers and write
+    the statement: ``(bank journal, entries, truths, CAMT.053 content)``
+    (``statement_entries``)."""
+    fees = env["account.account"].search([
+        ("company_ids", "in", company.ids), ("account_type", "=", "expense")], limit=1)
+    company.write({"credit_cash_application": True, "credit_cash_auto_threshold": 90,
+                   "credit_cash_tolerance": 5.0, "credit_cash_writeoff_account_id": fees.id})
+    journal = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
+    if not journal.bank_account_id:
+        journal.bank_acc_number = "FR7630004000031234567890143"
+    entries, truths, ibans = statement_entries(env, company, random.Random(7))
+    # the customers' IBANs, known from their earlier transfers (set-up)
+    env["res.partner.bank"].create([
+        {"partner_id": partner_id, "acc_number": iban} for partner_id, iban in ibans.items()])
+    content = _camt053(journal.bank_account_id.acc_number.replace(" ", ""), company.currency_id.name,
+                       entries, TODAY)
+    return journal, entries, truths, content
+
+
 def statement_entries(env, company, rng):
     """(amount, name, iban, label) entries of the statement and, per entry,
     the receivable items it really pays (empty for nobody known)."""
@@ -260,20 +281,7 @@ def main():
         bench = Bench(env)
         company = env["res.company"].search([], order="id", limit=1)
         env = env(context=dict(env.context, allowed_company_ids=company.ids))
-        fees = env["account.account"].search([
-            ("company_ids", "in", company.ids), ("account_type", "=", "expense")], limit=1)
-        company.write({"credit_cash_application": True, "credit_cash_auto_threshold": 90,
-                       "credit_cash_tolerance": 5.0, "credit_cash_writeoff_account_id": fees.id})
-        journal = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
-        if not journal.bank_account_id:
-            journal.bank_acc_number = "FR7630004000031234567890143"
-        rng = random.Random(7)
-        entries, truths, ibans = statement_entries(env, company, rng)
-        # the customers' IBANs, known from their earlier transfers (set-up)
-        env["res.partner.bank"].create([
-            {"partner_id": partner_id, "acc_number": iban} for partner_id, iban in ibans.items()])
-        content = _camt053(journal.bank_account_id.acc_number.replace(" ", ""), company.currency_id.name,
-                           entries, TODAY)
+        journal, entries, truths, content = prepare_statement(env, company)
         if PARSE_CHECK:
             check_parse(env, content)
         if SQL_MIN_LINES is not None:

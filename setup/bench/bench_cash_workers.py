@@ -25,21 +25,18 @@ import argparse
 import base64
 import json
 import os
-import random
 import subprocess
 import sys
 import time
 
-from bench_cash_camt import TODAY, statement_entries
-from bench_workers import SERVER, psql, xmlid_ids
+from bench_cash_camt import TODAY, prepare_statement
+from bench_workers import copy_database, odoo_servers, psql, xmlid_ids
 from benchlib import MACHINE, odoo_env, parse_args
-from sample.receipts import _camt053
 
 TARGET_SPEEDUP = 1.6
 TARGET_SECONDS = 60
 TIMEOUT = 3600
 CASH_CRON = ("credit_control_base", "ir_cron_credit_control_cash_match")
-WORKER_CRONS = [("credit_control_base", f"ir_cron_credit_control_worker_{i}") for i in (1, 2, 3)]
 MATCHER = "credit.control.cash.matcher"
 
 # what a run reconciled, by keys equal in every copy: each bank line's
@@ -64,18 +61,8 @@ def import_statement(args, database):
     with odoo_env(argparse.Namespace(**{**vars(args), "db": database})) as root_env:
         company = root_env["res.company"].search([], order="id", limit=1)
         env = root_env(context={"credit_cash_no_trigger": True, "allowed_company_ids": company.ids})
-        fees = env["account.account"].search([
-            ("company_ids", "in", company.ids), ("account_type", "=", "expense")], limit=1)
-        company.write({"credit_cash_application": False, "credit_cash_auto_threshold": 90,
-                       "credit_cash_tolerance": 5.0, "credit_cash_writeoff_account_id": fees.id})
-        journal = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
-        if not journal.bank_account_id:
-            journal.bank_acc_number = "FR7630004000031234567890143"
-        entries, truths, ibans = statement_entries(env, company, random.Random(7))
-        env["res.partner.bank"].create([
-            {"partner_id": partner_id, "acc_number": iban} for partner_id, iban in ibans.items()])
-        content = _camt053(journal.bank_account_id.acc_number.replace(" ", ""), company.currency_id.name,
-                           entries, TODAY)
+        journal, _entries, truths, content = prepare_statement(env, company)
+        company.credit_cash_application = False
         env.flush_all()
         env.cr.precommit.run()
         wizard = env["account.statement.import"].with_context(journal_id=journal.id).create({
@@ -100,39 +87,11 @@ def import_statement(args, database):
     return seconds, truth
 
 
-def prepare(template, copy, workers):
-    subprocess.run(["dropdb", "--if-exists", copy], check=True)
-    subprocess.run(["createdb", "-T", template, copy], check=True)
-    cash_cron, = xmlid_ids(copy, [CASH_CRON])
-    psql(copy, "UPDATE ir_cron SET active = (id = ANY(%s)), nextcall = (now() at time zone 'UTC') + interval '1 day'",
-         [cash_cron, *xmlid_ids(copy, WORKER_CRONS)])
-    psql(copy, "DELETE FROM ir_cron_trigger")
-    psql(copy, "DELETE FROM ir_config_parameter WHERE key = 'credit_control.parallel_workers'")
-    psql(copy, "INSERT INTO ir_config_parameter (key, value) VALUES ('credit_control.parallel_workers', %s)",
-         str(workers))
-
-
 def measure(args, copy, workers):
     """Start ``workers`` servers on ``copy``, once all are ready make the
     cash cron due, wait until every batch of the work is done and return
     its seconds (the cut to the last batch committed) and its batches."""
-    servers, logs = [], []
-    for number in range(workers):
-        log = f"{args.output or '/tmp/bench_cash_workers'}.{copy}.{number}.log"
-        logs.append(log)
-        servers.append(subprocess.Popen([
-            sys.executable, "-c", SERVER, "server", "--addons-path", args.addons_path,
-            "--data-dir", args.data_dir, "-d", copy, "--db-filter", f"^{copy}$", "--no-http",
-            "--max-cron-threads", "1", "--workers", "0", "--log-level", "warn", "--logfile", log,
-            "--log-handler", "odoo.modules.registry:INFO",
-        ]))
-    try:
-        deadline = time.monotonic() + 600
-        while not all(os.path.exists(log) and "Registry loaded in" in open(log).read() for log in logs):
-            if time.monotonic() > deadline or any(server.poll() is not None for server in servers):
-                sys.exit(f"the servers did not start: see {logs}")
-            time.sleep(1)
-        time.sleep(2)
+    with odoo_servers(args, copy, workers, "/tmp/bench_cash_workers") as check:
         cash_cron, = xmlid_ids(copy, [CASH_CRON])
         psql(copy, "UPDATE ir_cron SET nextcall = (now() at time zone 'UTC') - interval '1 minute' WHERE id = %s",
              cash_cron)
@@ -154,14 +113,8 @@ def measure(args, copy, workers):
             elif start:
                 (written,), = psql(copy, "SELECT MAX(write_date) FROM credit_control_cash_proposal")
                 return (max(end, written) - start).total_seconds(), count
-            if any(server.poll() is not None for server in servers):
-                sys.exit(f"a server stopped: see {logs}")
-        sys.exit(f"the work was not done after {TIMEOUT} s: see {logs}")
-    finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=60)
+            check()
+        sys.exit(f"the work was not done after {TIMEOUT} s: see the servers' logs")
 
 
 def wrong_reconciliations(outcome, truth):
@@ -181,7 +134,7 @@ def main():
     results, outcomes = [], {}
     for workers in (1, 2):
         copy = f"{args.db}_cash_w{workers}"
-        prepare(template, copy, workers)
+        copy_database(template, copy, CASH_CRON, workers)
         load = open("/proc/loadavg").read().split()[:3]
         seconds, batches = measure(args, copy, workers)
         outcomes[workers] = dict(psql(copy, OUTCOME_SQL))

@@ -17,6 +17,7 @@ on it lower the speed-up.
     (--db NAME to reuse a database; the copies are NAME_w1, NAME_w2, dropped at the end
     unless BENCH_KEEP=1)
 """
+import contextlib
 import json
 import os
 import subprocess
@@ -65,18 +66,25 @@ def xmlid_ids(db, xmlids):
                                        "ORDER BY name", tuple(xmlids))]
 
 
-def prepare(template, copy, workers):
+def copy_database(template, copy, job_cron, workers):
+    """A fresh copy of ``template`` where only ``job_cron`` (xmlid) and the
+    worker crons are active, none due, and Settings' parallel workers is
+    ``workers``."""
     subprocess.run(["dropdb", "--if-exists", copy], check=True)
     subprocess.run(["createdb", "-T", template, copy], check=True)
     if not psql(copy, "SELECT 1 FROM pg_tables WHERE tablename = 'credit_control_work_batch'"):
         sys.exit(f"{template} predates the shared work: rebuild it (--fresh) or update credit_control_base")
-    run_cron, = xmlid_ids(copy, [RUN_CRON])
+    job_cron_id, = xmlid_ids(copy, [job_cron])
     psql(copy, "UPDATE ir_cron SET active = (id = ANY(%s)), nextcall = (now() at time zone 'UTC') + interval '1 day'",
-         [run_cron, *xmlid_ids(copy, WORKER_CRONS)])
+         [job_cron_id, *xmlid_ids(copy, WORKER_CRONS)])
     psql(copy, "DELETE FROM ir_cron_trigger")
     psql(copy, "DELETE FROM ir_config_parameter WHERE key = 'credit_control.parallel_workers'")
     psql(copy, "INSERT INTO ir_config_parameter (key, value) VALUES ('credit_control.parallel_workers', %s)",
          str(workers))
+
+
+def prepare(template, copy, workers):
+    copy_database(template, copy, RUN_CRON, workers)
     psql(copy, """UPDATE res_company SET credit_control_scenario_id = (
                       SELECT res_id FROM ir_model_data
                        WHERE module = 'credit_control_scenario' AND name = 'credit_control_scenario_standard')""")
@@ -91,13 +99,15 @@ def start_run(copy):
     psql("postgres", "SELECT pg_notify('cron_trigger', %s)", copy)
 
 
-def measure(args, copy, workers):
-    """Start ``workers`` servers on ``copy``, once all are ready start the
-    run, wait for it to finish and return its seconds (creation to last
-    commit)."""
+@contextlib.contextmanager
+def odoo_servers(args, copy, workers, prefix="/tmp/bench_workers"):
+    """``workers`` Odoo servers on ``copy``, one cron thread each, no HTTP,
+    yielded once all are ready (registry loaded: a server still loading
+    would join late) as a function that exits if one has stopped; stopped
+    at the end."""
     servers, logs = [], []
     for number in range(workers):
-        log = f"{args.output or '/tmp/bench_workers'}.{copy}.{number}.log"
+        log = f"{args.output or prefix}.{copy}.{number}.log"
         logs.append(log)
         servers.append(subprocess.Popen([
             sys.executable, "-c", SERVER, "server", "--addons-path", args.addons_path,
@@ -105,15 +115,32 @@ def measure(args, copy, workers):
             "--max-cron-threads", "1", "--workers", "0", "--log-level", "warn", "--logfile", log,
             "--log-handler", "odoo.modules.registry:INFO",
         ]))
+
+    def check():
+        if any(server.poll() is not None for server in servers):
+            sys.exit(f"a server stopped: see {logs}")
+
     try:
-        # every server ready (registry loaded) before the run starts: a
-        # server still loading would join late
         deadline = time.monotonic() + 600
         while not all(os.path.exists(log) and "Registry loaded in" in open(log).read() for log in logs):
-            if time.monotonic() > deadline or any(server.poll() is not None for server in servers):
+            check()
+            if time.monotonic() > deadline:
                 sys.exit(f"the servers did not start: see {logs}")
             time.sleep(1)
         time.sleep(2)
+        yield check
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=60)
+
+
+def measure(args, copy, workers):
+    """Start ``workers`` servers on ``copy``, once all are ready start the
+    run, wait for it to finish and return its seconds (creation to last
+    commit)."""
+    with odoo_servers(args, copy, workers) as check:
         start_run(copy)
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
@@ -122,14 +149,8 @@ def measure(args, copy, workers):
                               "FROM credit_control_scenario_run ORDER BY id DESC LIMIT 1")
             if rows and rows[0][0] == "done":
                 return float(rows[0][1])
-            if any(server.poll() is not None for server in servers):
-                sys.exit(f"a server stopped: see {logs}")
-        sys.exit(f"no finished run after {TIMEOUT} s: see {logs}")
-    finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=60)
+            check()
+        sys.exit(f"no finished run after {TIMEOUT} s: see the servers' logs")
 
 
 def main():
