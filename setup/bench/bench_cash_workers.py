@@ -15,7 +15,7 @@ work's own, from the creation of its first batch to the last batch
 committed (server start-up excluded). The reconciliations of both runs are
 compared bank line by bank line and must be identical, and each is checked
 against what the bank line really pays (exit code 1 otherwise). Prints the
-speed-up with the 1.6x target, and import + cron against the 60 s target.
+speed-up with the 1.6x target (``bench_workers``), and import + cron against the 60 s target.
 
     setup/bench/run cash_workers --db h_lead_camt \\
         --modules credit_control_base,credit_control_statement_import
@@ -23,17 +23,15 @@ speed-up with the 1.6x target, and import + cron against the 60 s target.
 """
 import argparse
 import base64
-import json
 import os
 import subprocess
 import sys
 import time
 
 from bench_cash_camt import TODAY, prepare_statement
-from bench_workers import copy_database, odoo_servers, psql, xmlid_ids
+from bench_workers import copy_database, odoo_servers, psql, report, xmlid_ids
 from benchlib import MACHINE, odoo_env, parse_args
 
-TARGET_SPEEDUP = 1.6
 TARGET_SECONDS = 60
 TIMEOUT = 3600
 CASH_CRON = ("credit_control_base", "ir_cron_credit_control_cash_match")
@@ -149,18 +147,7 @@ def main():
     if not os.environ.get("BENCH_KEEP"):
         subprocess.run(["dropdb", "--if-exists", template], check=True)
     identical = outcomes[1] == outcomes[2]
-    speedup = results[0]["seconds"] / results[1]["seconds"] if results[1]["seconds"] else 0.0
-    load = open("/proc/loadavg").read().split()[:3]
-    print(f"identical reconciliations: {'yes' if identical else 'NO'}")
-    print(f"speed-up 1 -> 2 workers: {speedup:.2f}x (target >= {TARGET_SPEEDUP}x: "
-          f"{'met' if speedup >= TARGET_SPEEDUP else 'not met'}); load average now {' '.join(load)} "
-          f"on {os.cpu_count()} CPUs")
-    if args.output:
-        with open(args.output, "w") as f:
-            json.dump({"context": context, "results": results, "identical": identical,
-                       "speedup": round(speedup, 2), "target_speedup": TARGET_SPEEDUP,
-                       "target_seconds": TARGET_SECONDS, "load_after": load}, f, indent=2)
-        print(f"saved to {args.output}")
+    report(args, context, results, identical, target_seconds=TARGET_SECONDS)
     sys.exit(0 if identical and not any(result["wrong"] for result in results) else 1)
 
 

@@ -186,6 +186,14 @@ def main():
         if not os.environ.get("BENCH_KEEP"):
             subprocess.run(["dropdb", "--if-exists", copy], check=True)
     identical = outcomes[1] == outcomes[2]
+    report(args, context, results, identical)
+    sys.exit(0 if identical else 1)
+
+
+def report(args, context, results, identical, **saved):
+    """Print whether both runs did the same and the speed-up from 1 to 2
+    workers against its target with the machine's load, and save them with
+    ``results`` (and ``saved``) to ``args.output``."""
     speedup = results[0]["seconds"] / results[1]["seconds"] if results[1]["seconds"] else 0.0
     load = open("/proc/loadavg").read().split()[:3]
     print(f"identical results: {'yes' if identical else 'NO'}")
@@ -195,9 +203,8 @@ def main():
     if args.output:
         with open(args.output, "w") as f:
             json.dump({"context": context, "results": results, "identical": identical,
-                       "speedup": round(speedup, 2), "target": TARGET, "load_after": load}, f, indent=2)
+                       "speedup": round(speedup, 2), "target": TARGET, "load_after": load, **saved}, f, indent=2)
         print(f"saved to {args.output}")
-    sys.exit(0 if identical else 1)
 
 
 if __name__ == "__main__":
