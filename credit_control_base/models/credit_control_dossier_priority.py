@@ -1,9 +1,18 @@
+import functools
+import logging
+
+from psycopg2.errors import DeadlockDetected, SerializationFailure
+
 from odoo import api, fields, models
 from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
 
 # The dossier's MONEY_GROUPS (the priority weighs its amounts), not imported:
 # this mixin is loaded before the dossier.
 MONEY_GROUPS = "credit_control_base.group_credit_control_info"
+# a refresh deferred after a commit, when others keep changing its dossiers
+PRIORITY_ATTEMPTS = 3
 
 
 class CreditControlDossierPriority(models.AbstractModel):
@@ -80,20 +89,90 @@ class CreditControlDossierPriority(models.AbstractModel):
         for dossier_id, boosts in records._credit_priority_boosts(today).items():
             for _reason, factor in boosts:
                 priorities[dossier_id] = priorities.get(dossier_id, 0.0) * factor
+        self._credit_store_priorities(priorities)
+
+    @api.model
+    def _credit_store_priorities(self, priorities):
+        """Write ``{dossier id: priority}`` where it changes, on the rows
+        this transaction can lock at once.
+
+        Two workers of the cash application paying invoices of one
+        customer in two batches each refresh its priority, each from a
+        snapshot without the other's payment: whichever wrote last would
+        leave a wrong priority, and under repeatable read the second write
+        fails and its whole batch is redone. The rows are therefore locked
+        in id order without waiting; those another transaction holds or
+        changed since this one's snapshot are refreshed again after this
+        transaction commits, from a snapshot that sees both
+        (``_credit_refresh_priorities_after_commit``)."""
         if not priorities:
             return
         ids = list(priorities)
-        self.env.cr.execute(SQL(
+        values = [round(priorities[id_], 2) for id_ in ids]
+        changed = [dossier_id for (dossier_id,) in self.env.execute_query(SQL(
             """
-            UPDATE credit_control_dossier d
-               SET credit_priority = v.priority
-              FROM unnest(%s::int[], %s::float8[]) AS v(id, priority)
-             WHERE d.id = v.id
-               AND d.credit_priority IS DISTINCT FROM v.priority
+            SELECT d.id
+              FROM credit_control_dossier d
+              JOIN unnest(%s::int[], %s::float8[]) AS v(id, priority) ON v.id = d.id
+             WHERE d.credit_priority IS DISTINCT FROM v.priority
+          ORDER BY d.id
             """,
-            ids, [round(priorities[id_], 2) for id_ in ids],
-        ))
-        self.invalidate_model(["credit_priority"])
+            ids, values,
+        ))]
+        if not changed:
+            return
+        try:
+            with self.env.cr.savepoint(flush=False):
+                # not logged as an error: an expected outcome
+                self.env.cr.execute(SQL(
+                    "SELECT id FROM credit_control_dossier WHERE id = ANY(%s) ORDER BY id "
+                    "FOR NO KEY UPDATE SKIP LOCKED",
+                    changed,
+                ), log_exceptions=False)
+                locked = [dossier_id for (dossier_id,) in self.env.cr.fetchall()]
+        except SerializationFailure:
+            locked = []
+        if len(locked) < len(changed):
+            self._credit_refresh_priorities_after_commit(set(changed) - set(locked))
+        if locked:
+            self.env.cr.execute(SQL(
+                """
+                UPDATE credit_control_dossier d
+                   SET credit_priority = v.priority
+                  FROM unnest(%s::int[], %s::float8[]) AS v(id, priority)
+                 WHERE d.id = v.id AND d.id = ANY(%s)
+                """,
+                ids, values, locked,
+            ))
+            self.invalidate_model(["credit_priority"])
+
+    @api.model
+    def _credit_refresh_priorities_after_commit(self, dossier_ids):
+        """Refresh the priority of ``dossier_ids`` once this transaction has
+        committed, in a transaction of its own that waits for the others
+        holding them (their payments are then seen), retried a few times
+        when one commits meanwhile; left to the nightly refresh
+        otherwise. Rolled back with the transaction: nothing to do then."""
+        callbacks = self.env.cr.postcommit
+        pending = callbacks.data.setdefault("credit.control.dossier.priority", set())
+        if not pending:
+            callbacks.add(functools.partial(self._credit_refresh_priorities_committed, pending))
+        pending.update(dossier_ids)
+
+    def _credit_refresh_priorities_committed(self, dossier_ids):
+        for _attempt in range(PRIORITY_ATTEMPTS):
+            try:
+                with self.env.registry.cursor() as cr:
+                    dossiers = self.with_env(self.env(cr=cr)).sudo().browse(sorted(dossier_ids)).exists()
+                    cr.execute(SQL(
+                        "SELECT id FROM credit_control_dossier WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
+                        dossiers.ids,
+                    ), log_exceptions=False)
+                    dossiers._credit_refresh_priorities(dossiers)
+                return
+            except (SerializationFailure, DeadlockDetected):
+                continue
+        _logger.info("Worklist priorities of %s dossiers left to the nightly refresh", len(dossier_ids))
 
     # ------------------------------------------------------------------
     # HOOKS
