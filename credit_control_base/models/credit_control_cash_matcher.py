@@ -548,13 +548,15 @@ class CreditControlCashMatcher(models.AbstractModel):
     def _cron_pending_lines(self, lastcall):
         """Bank lines still to look at in this run of the cron: never looked
         at, or last looked at before its previous complete run, of the
-        companies that chose automatic cash application."""
+        companies that chose automatic cash application (``l``, its
+        customer ``p``)."""
         return SQL(
             """
             SELECT l.id
               FROM account_bank_statement_line l
               JOIN account_move m ON m.id = l.move_id
               JOIN res_company co ON co.id = l.company_id
+         LEFT JOIN res_partner p ON p.id = l.partner_id
              WHERE NOT l.is_reconciled AND l.amount > 0 AND m.state = 'posted'
                AND co.credit_cash_application
                AND (l.credit_cash_checked_at IS NULL OR l.credit_cash_checked_at < %(since)s)
@@ -583,7 +585,11 @@ class CreditControlCashMatcher(models.AbstractModel):
             self.env["res.company"].flush_model(["credit_cash_application"])
             self.env["credit.control.cash.proposal"].flush_model()
             pending = self._cron_pending_lines(self.env.context.get("lastcall"))
-            ids = [row[0] for row in self.env.execute_query(SQL("%s ORDER BY l.id", pending))]
+            # the lines of a customer together, in one batch: two workers
+            # paying one customer's invoices at once wait for each other
+            # and one of them does its whole batch again
+            ids = [row[0] for row in self.env.execute_query(
+                SQL("%s ORDER BY p.commercial_partner_id NULLS LAST, l.id", pending))]
             if not ids:
                 self._credit_work_finished()
                 self.env["ir.cron"]._notify_progress(done=0, remaining=0)

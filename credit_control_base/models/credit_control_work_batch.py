@@ -1,6 +1,6 @@
 import logging
 
-from psycopg2.errors import LockNotAvailable, SerializationFailure
+from psycopg2.errors import LockNotAvailable, SerializationFailure, TransactionRollbackError
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -239,12 +239,13 @@ class CreditControlWorkBatch(models.Model):
         snapshot, a change to a row the batch writes (two bank lines of two
         batches paying one invoice), PostgreSQL refuses the write; the
         batch's work is undone and False returned, for a new transaction.
-        Without it the whole cron call failed, its batch waiting for the
-        job's next scheduled call."""
+        So is it when the two wait for each other's rows (a deadlock, which
+        PostgreSQL breaks by failing one). Without it the whole cron call
+        failed, its batch waiting for the job's next scheduled call."""
         try:
             with self.env.cr.savepoint():
                 return owner._credit_work_batch(self.record_ids or [], self.payload)
-        except SerializationFailure:
+        except TransactionRollbackError:
             _logger.info("%s: a batch of %s met another worker's change, retried in a new transaction",
                          self, owner)
             return False
