@@ -384,19 +384,13 @@ def measure_cron(env, bench, machine, company, st_lines, truth, context, args):
     own (the caches emptied and the KPI rows written as its commit does),
     as one worker runs them. Prints the seconds, the batches, the matches
     applied and checks them as the other path. Returns the wrong ones."""
-    from odoo.tools import SQL  # noqa: PLC0415
-
     from odoo.addons.credit_control_base.models.credit_control_cash_matcher import (  # noqa: PLC0415
         CRON_BATCH_SIZE,
     )
 
     Matcher = env["credit.control.cash.matcher"]
     batches = env["credit.control.work.batch"]._credit_split(st_lines.ids, CRON_BATCH_SIZE)
-    env["account.move.line"].flush_model()
-    before = dict(env.execute_query(env["account.move.line"]._search([
-        ("company_id", "=", company.id), ("parent_state", "=", "posted"), ("amount_residual", "!=", 0),
-        ("account_id.account_type", "=", "asset_receivable"),
-    ]).select(SQL('"account_move_line".id'), SQL('"account_move_line".amount_residual'))))
+    before = open_residuals(env, company)
     with bench.measure(f"match + apply through the cron's batches ({CRON_BATCH_SIZE} lines)", len(st_lines)), \
             profiled("cron"), machine.measure("cron"):
         for batch in batches:
@@ -547,6 +541,18 @@ def print_targets(context):
           f"{context['to_apply']} confident; load average {context['load']:.1f} before, "
           f"{context['load_after']:.1f} after")
     print(f"applied in bulk (tools/reconcile_sql) and left to Odoo's path: {context['left_to_odoo']}")
+
+
+def open_residuals(env, company):
+    """``{item id: residual}`` of the company's open receivable items: what
+    ``check`` compares the items' residuals after the run with."""
+    from odoo.tools import SQL  # noqa: PLC0415
+
+    env["account.move.line"].flush_model()
+    return dict(env.execute_query(env["account.move.line"]._search([
+        ("company_id", "=", company.id), ("parent_state", "=", "posted"), ("amount_residual", "!=", 0),
+        ("account_id.account_type", "=", "asset_receivable"),
+    ]).select(SQL('"account_move_line".id'), SQL('"account_move_line".amount_residual'))))
 
 
 def check(env, applied, truth, before):

@@ -14,7 +14,9 @@ application's and the worker crons, the cash cron due now. The time is the
 work's own, from the creation of its first batch to the last batch
 committed (server start-up excluded). The reconciliations of both runs are
 compared bank line by bank line and must be identical, and each is checked
-against what the bank line really pays (exit code 1 otherwise). Prints the
+as ``bench_cash_camt`` checks its own: the items the bank line really pays,
+by the amounts allocated, the rest on the suspense account (exit code 1
+otherwise). Prints the
 speed-up with the 1.6x target (``bench_workers``), and import + cron against the 60 s target.
 
     setup/bench/run cash_workers --db h_lead_camt \\
@@ -28,7 +30,7 @@ import subprocess
 import sys
 import time
 
-from bench_cash_camt import TODAY, prepare_statement
+from bench_cash_camt import TODAY, check, open_residuals, prepare_statement
 from bench_workers import copy_database, odoo_servers, psql, report, xmlid_ids
 from benchlib import MACHINE, odoo_env, parse_args
 
@@ -54,8 +56,9 @@ SELECT sl.unique_import_id,
 def import_statement(args, database):
     """Import the benchmark's statement into ``database`` and commit it:
     the cash application off during the import (the cron matches later),
-    on afterwards. Returns the import's seconds and, per bank line's import
-    id, the invoice items it really pays."""
+    on afterwards. Returns the import's seconds, per bank line the invoice
+    items it really pays, and the open items' residuals before the cron
+    (``bench_cash_camt.check``): the ids are those of every copy."""
     with odoo_env(argparse.Namespace(**{**vars(args), "db": database})) as root_env:
         company = root_env["res.company"].search([], order="id", limit=1)
         env = root_env(context={"credit_cash_no_trigger": True, "allowed_company_ids": company.ids})
@@ -73,16 +76,22 @@ def import_statement(args, database):
         seconds = time.perf_counter() - start
         company.credit_cash_application = True
         st_lines = env["account.bank.statement"].browse(result["statement_ids"]).line_ids.sorted("sequence")
-        truth = {line.unique_import_id: list(items) for line, items in zip(st_lines, truths, strict=True)}
+        truth = {line.id: list(items) for line, items in zip(st_lines, truths, strict=True)}
+        before = open_residuals(env, company)
         env.flush_all()
         env.cr.precommit.run()
         env.cr.commit()
-    # no connection of this process left on it: it is copied next
+    forget(database)
+    return seconds, truth, before
+
+
+def forget(database):
+    """Close this process's connections to ``database`` (it is copied or
+    dropped next)."""
     import odoo  # noqa: PLC0415
 
     odoo.modules.registry.Registry.delete(database)
     odoo.sql_db.close_db(database)
-    return seconds, truth
 
 
 def measure(args, copy, workers):
@@ -115,10 +124,22 @@ def measure(args, copy, workers):
         sys.exit(f"the work was not done after {TIMEOUT} s: see the servers' logs")
 
 
-def wrong_reconciliations(outcome, truth):
-    """The bank lines reconciled with an item they do not pay."""
-    return [import_id for import_id, allocations in outcome.items()
-            if not {int(item) for item, _amount in allocations} <= set(truth[import_id])]
+def wrong_reconciliations(args, database, truth, before):
+    """What ``bench_cash_camt.check`` finds wrong in the reconciliations of
+    ``database``: an item the bank line does not pay, an amount that is not
+    the one allocated, a suspense amount that is not what is left."""
+    import odoo  # noqa: PLC0415
+
+    # Odoo's configuration was parsed for the import: it cannot be again
+    with odoo.modules.registry.Registry(database).cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        applied = env["credit.control.cash.proposal"].search([
+            ("statement_line_id", "in", list(truth)), ("state", "=", "reconciled")])
+        env = env(context={"allowed_company_ids": applied.company_id[:1].ids})
+        wrong = check(env, applied, truth, before)
+        cr.rollback()
+    forget(database)
+    return wrong
 
 
 def main():
@@ -126,7 +147,7 @@ def main():
     template = f"{args.db}_cash_import"
     subprocess.run(["dropdb", "--if-exists", template], check=True)
     subprocess.run(["createdb", "-T", args.db, template], check=True)
-    import_seconds, truth = import_statement(args, template)
+    import_seconds, truth, before = import_statement(args, template)
     context = {"db": args.db, "bank_lines": len(truth), "import_seconds": round(import_seconds, 2), **MACHINE}
     print(context)
     results, outcomes = [], {}
@@ -136,7 +157,7 @@ def main():
         load = open("/proc/loadavg").read().split()[:3]
         seconds, batches = measure(args, copy, workers)
         outcomes[workers] = dict(psql(copy, OUTCOME_SQL))
-        wrong = wrong_reconciliations(outcomes[workers], truth)
+        wrong = wrong_reconciliations(args, copy, truth, before)
         results.append({"workers": workers, "seconds": round(seconds, 2), "batches": batches,
                         "applied": len(outcomes[workers]), "wrong": len(wrong), "load_before": load})
         print(f"{workers} worker(s): {seconds:.1f} s for {batches} batches, {len(outcomes[workers])} bank lines "
