@@ -110,7 +110,9 @@ def fit_profile(history, prior, as_of, broken_promises=0):
     :param as_of: the day of the fit (recency is counted from it)
     :param broken_promises: payment promises it did not keep
     """
-    history = [(due, paid, amount) for due, paid, amount in history if paid <= as_of]
+    # in one order whatever the order given (PostgreSQL's varies): sums of
+    # floats in another order differ in their last digits
+    history = sorted((due, paid, amount) for due, paid, amount in history if paid <= as_of)
     count = len(history)
     weights = [0.5 ** ((as_of - paid).days / HALF_LIFE_DAYS) for _due, paid, _amount in history]
     delays = [(paid - due).days for due, paid, _amount in history]

@@ -1,4 +1,5 @@
-from datetime import date
+import random
+from datetime import date, timedelta
 
 from freezegun import freeze_time
 
@@ -7,7 +8,7 @@ from odoo.tests import tagged
 
 from odoo.addons.credit_control_base.tests.common import CreditControlCommon, load_french
 
-from ..prediction import PRIOR_WEIGHT
+from ..prediction import PRIOR_WEIGHT, fit_profile
 
 TODAY = date(2026, 5, 15)
 
@@ -92,6 +93,21 @@ class TestPaymentPrediction(CreditControlCommon):
         self.assertLess(abs(profile["prior_delay"] - 12), 4)
         self.assertLess(profile["delay"], 25)
         self.assertIn("few payments yet", dossiers[self.newcomer].credit_payment_habit)
+
+    def test_profile_does_not_depend_on_the_order_of_the_payments(self):
+        """PostgreSQL returns a customer's payments in no set order: the
+        nightly scoring on one worker and on two stored profiles that
+        differed in their last digits."""
+        rng = random.Random(7)
+        history = []
+        for number in range(30):
+            due = date(2025, 6, 1) + timedelta(days=11 * number)
+            history.append((due, due + timedelta(days=rng.randrange(-5, 40)), round(rng.uniform(80, 9000), 2)))
+        prior = {"delay": 5.6, "sigma": 8.6, "late_rate": 0.03}
+        profile = fit_profile(history, prior, TODAY)
+        for _shuffle in range(5):
+            rng.shuffle(history)
+            self.assertEqual(fit_profile(history, prior, TODAY), profile)
 
     def test_sentence_in_french(self):
         self._recompute()
