@@ -548,11 +548,11 @@ class CreditControlCashMatcher(models.AbstractModel):
     def _cron_pending_lines(self, lastcall):
         """Bank lines still to look at in this run of the cron: never looked
         at, or last looked at before its previous complete run, of the
-        companies that chose automatic cash application (``l``, its
-        customer ``p``)."""
+        companies that chose automatic cash application: their ids and
+        customers (commercial partners)."""
         return SQL(
             """
-            SELECT l.id
+            SELECT l.id, p.commercial_partner_id AS customer
               FROM account_bank_statement_line l
               JOIN account_move m ON m.id = l.move_id
               JOIN res_company co ON co.id = l.company_id
@@ -588,13 +588,16 @@ class CreditControlCashMatcher(models.AbstractModel):
             # the lines of a customer together, in one batch: two workers
             # paying one customer's invoices at once wait for each other
             # and one of them does its whole batch again
-            ids = [row[0] for row in self.env.execute_query(
-                SQL("%s ORDER BY p.commercial_partner_id NULLS LAST, l.id", pending))]
-            if not ids:
+            rows = self.env.execute_query(SQL(
+                "SELECT id, customer FROM (%s) lines ORDER BY customer NULLS LAST, id",
+                pending,
+            ))
+            if not rows:
                 self._credit_work_finished()
                 self.env["ir.cron"]._notify_progress(done=0, remaining=0)
                 return True
-            batches = Batch._credit_enqueue(job, Batch._credit_split(ids, batch_size))
+            ids, customers = zip(*rows, strict=True)
+            batches = Batch._credit_enqueue(job, Batch._credit_split(list(ids), batch_size, keys=customers))
             if Batch._credit_end_call_after_cut(batches):
                 return True
         Batch._cron_process_batches(job)

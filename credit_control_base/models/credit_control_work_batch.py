@@ -23,6 +23,22 @@ def _owner_id(owner):
     return owner.ids[0] if owner else 0
 
 
+def _group_edge(keys, start, end, batch_size):
+    """Where a batch from ``start`` ends instead of ``end``, which cuts a
+    group of ``keys``: after the group when the batch stays within
+    ``batch_size``, else before it, else (the group alone is larger than a
+    batch) at ``end``."""
+    last = end
+    while last < len(keys) and keys[last] == keys[end - 1]:
+        last += 1
+    if last - start <= batch_size:
+        return last
+    first = end - 1
+    while first > start and keys[first - 1] == keys[end - 1]:
+        first -= 1
+    return first if first > start else end
+
+
 class CreditControlWorkBatch(models.Model):
     """A unit of shared work: the ids of a bounded batch of records that a
     long job (the reminder run, the scoring) processes at
@@ -107,13 +123,20 @@ class CreditControlWorkBatch(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _credit_split(self, ids, batch_size, dispatch=True):
+    def _credit_split(self, ids, batch_size, dispatch=True, keys=None):
         """``ids`` cut into lists of at most ``batch_size``, as many as a
         multiple of the parallel workers (when dispatched to them) and of
         even sizes: the workers then finish together, instead of one doing
         the last batch alone while the others wait (11 batches on two
         workers: six rounds of the slower one; 12 smaller ones: six smaller
-        rounds)."""
+        rounds).
+
+        :param keys: the group of each id (a list as long as ``ids``, the
+            ids of a group next to each other; None for an id of no
+            group): a group is not cut in two batches, unless it is larger
+            than ``batch_size``; the batch it would end ends with it when
+            that stays within ``batch_size``, else before it
+        """
         if not ids:
             return []
         count = -(-len(ids) // batch_size)
@@ -121,7 +144,14 @@ class CreditControlWorkBatch(models.Model):
             workers = self._credit_worker_count()
             count = min(-(-count // workers) * workers, len(ids))
         size = -(-len(ids) // count)
-        return [ids[start:start + size] for start in range(0, len(ids), size)]
+        batches, start = [], 0
+        while start < len(ids):
+            end = min(start + size, len(ids))
+            if keys and end < len(ids) and keys[end] is not None and keys[end] == keys[end - 1]:
+                end = _group_edge(keys, start, end, batch_size)
+            batches.append(ids[start:end])
+            start = end
+        return batches
 
     @api.model
     def _credit_enqueue(self, owner, id_lists, dispatch=True, payload=None):

@@ -224,26 +224,29 @@ class TestCashSafety(CashCommon):
     def test_class7_a_customer_s_lines_are_cut_into_one_batch(self):
         """Two workers paying invoices of one customer at once wait for each
         other, and one does its batch again: the cron cuts the bank lines
-        customer by customer, a contact's payment with its company's."""
+        customer by customer, a contact's payment with its company's, and
+        does not cut a customer's lines in two batches."""
         self.env["ir.config_parameter"].sudo().set_param("credit_control.parallel_workers", "2")
         self.env["res.company"].search([("id", "!=", self.company.id)]).credit_cash_application = False
         accountant = self.env["res.partner"].create({"name": "Mme Martin", "parent_id": self.customer.id})
-        bakery_1, garage_1, bakery_2, garage_2 = self._create_invoices([
+        bakery_1, garage_1, bakery_2, garage_2, garage_3 = self._create_invoices([
             {"partner": partner, "amount": amount, "due": date(2026, 1, 31)}
             for partner, amount in ((self.customer, 31.0), (self.other_customer, 32.0), (self.customer, 33.0),
-                                    (self.other_customer, 34.0))
+                                    (self.other_customer, 34.0), (self.other_customer, 35.0))
         ])
         # the transfers came in turns, the bakery's accountant paying one
         st_lines = self.env["account.bank.statement.line"].with_context(credit_cash_no_trigger=True).create([{
             "journal_id": self.bank_journal.id, "payment_ref": f"VIR {invoice.name}", "amount": invoice.amount_total,
             "partner_id": partner.id,
         } for invoice, partner in ((bakery_1, self.customer), (garage_1, self.other_customer),
-                                   (bakery_2, accountant), (garage_2, self.other_customer))])
+                                   (bakery_2, accountant), (garage_2, self.other_customer),
+                                   (garage_3, self.other_customer))])
 
-        self.Matcher._cron_match_cash(batch_size=2)
+        # two batches of at most 4 lines: 3 and 2 would cut the garage's
+        self.Matcher._cron_match_cash(batch_size=4)
         batches = self.env["credit.control.work.batch"].search([("res_model", "=", self.Matcher._name)])
         self.assertEqual(sorted(sorted(batch.record_ids) for batch in batches),
-                         sorted([sorted(st_lines[0::2].ids), sorted(st_lines[1::2].ids)]))
+                         sorted([sorted(st_lines[0::2][:2].ids), sorted((st_lines[1::2] | st_lines[4]).ids)]))
 
     def test_class7_many_lines_are_matched_in_the_background_by_batches(self):
         invoices = self._create_invoices([

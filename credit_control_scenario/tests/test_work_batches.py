@@ -120,6 +120,15 @@ class TestWorkBatches(ScenarioCommon):
                 self.assertEqual([i for batch in split for i in batch], ids, "each customer once, in order")
         self.assertEqual(self.Batch._credit_split([7, 8, 9], 250), [[7, 8, 9]])
         self.assertEqual(self.Batch._credit_split([], 250), [])
+        # a group is not cut: its batch ends after it within the size, else
+        # before it; a group larger than a batch is; ids of no group are
+        for ids_, size, keys, batches in (
+            ([1, 2, 3, 4, 5], 4, ["a", "a", "a", "a", None], [[1, 2, 3, 4], [5]]),
+            ([1, 2, 3, 4, 5, 6, 7], 3, ["a", "a", "b", "b", "b", None, None], [[1, 2], [3, 4, 5], [6, 7]]),
+            ([1, 2, 3, 4, 5, 6, 7], 3, ["a"] * 7, [[1, 2, 3], [4, 5, 6], [7]]),
+        ):
+            with self.subTest(keys=keys):
+                self.assertEqual(self.Batch._credit_split(ids_, size, dispatch=False, keys=keys), batches)
 
     def test_cron_calls_share_the_batches(self):
         """The run's cron call and a worker cron's call each take the next
