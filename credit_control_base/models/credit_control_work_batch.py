@@ -26,12 +26,14 @@ def _owner_id(owner):
 def _group_edge(keys, start, end, batch_size):
     """Where a batch from ``start`` ends instead of ``end``, which cuts a
     group of ``keys``: after the group when the batch stays within
-    ``batch_size``, else before it, else (the group alone is larger than a
-    batch) at ``end``."""
+    ``batch_size`` and a tenth (ending each batch before its last group
+    left one more batch at the end: 11 for 10,000 bank lines instead of
+    10, and one worker took 71-72 s instead of 58-63 s), else before it,
+    else (the group alone is larger than a batch) at ``end``."""
     last = end
     while last < len(keys) and keys[last] == keys[end - 1]:
         last += 1
-    if last - start <= batch_size:
+    if last - start <= batch_size + batch_size // 10:
         return last
     first = end - 1
     while first > start and keys[first - 1] == keys[end - 1]:
@@ -135,7 +137,7 @@ class CreditControlWorkBatch(models.Model):
             ids of a group next to each other; None for an id of no
             group): a group is not cut in two batches, unless it is larger
             than ``batch_size``; the batch it would end ends with it when
-            that stays within ``batch_size``, else before it
+            that stays within ``batch_size`` and a tenth, else before it
         """
         if not ids:
             return []
