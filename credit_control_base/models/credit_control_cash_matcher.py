@@ -56,6 +56,10 @@ BACKGROUND_LIMIT = 300
 # took 146.7 s in batches of 200 (78 s of it reading the index 50 times),
 # 83.0 s in batches of 500 and 57.7 s in batches of 1,000, one process.
 CRON_BATCH_SIZE = 1000
+# When the cron's latest run began: the lines it looked at are not looked
+# at again by the next run (ir.cron's ``lastcall`` is the end of a call,
+# which a run of several calls has passed its first batches by)
+RUN_STARTED_PARAM = "credit_control.cash_run_started_at"
 
 class CreditControlCashMatcher(models.AbstractModel):
     _name = "credit.control.cash.matcher"
@@ -545,18 +549,18 @@ class CreditControlCashMatcher(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _cron_pending_lines(self, lastcall):
+    def _cron_pending_lines(self, since):
         """Bank lines still to look at in this run of the cron: never looked
-        at, or last looked at before its previous complete run, of the
-        companies that chose automatic cash application: their ids and
-        customers (commercial partners)."""
+        at, or last looked at before ``since`` (when its previous run
+        began), of the companies that chose automatic cash application:
+        their ids and customers (commercial partners)."""
         return SQL(
             """
-            SELECT l.id, p.commercial_partner_id AS customer
+            SELECT l.id, partner.commercial_partner_id AS customer
               FROM account_bank_statement_line l
               JOIN account_move m ON m.id = l.move_id
               JOIN res_company co ON co.id = l.company_id
-         LEFT JOIN res_partner p ON p.id = l.partner_id
+         LEFT JOIN res_partner partner ON partner.id = l.partner_id
              WHERE NOT l.is_reconciled AND l.amount > 0 AND m.state = 'posted'
                AND co.credit_cash_application
                AND (l.credit_cash_checked_at IS NULL OR l.credit_cash_checked_at < %(since)s)
@@ -564,8 +568,18 @@ class CreditControlCashMatcher(models.AbstractModel):
                                 WHERE p.statement_line_id = l.id AND p.state IN ('proposed', 'reconciled'))
             """,
             # without a previous run (or called by hand), only the new lines
-            since=lastcall or SQL("'-infinity'::timestamp"),
+            since=since or SQL("'-infinity'::timestamp"),
         )
+
+    @api.model
+    def _cron_previous_run_start(self):
+        """When the cron's previous run began (None when called by hand: the
+        new lines only), and this run's start kept for the next."""
+        Param = self.env["ir.config_parameter"].sudo()
+        previous = Param.get_param(RUN_STARTED_PARAM)
+        Param.set_param(RUN_STARTED_PARAM, fields.Datetime.to_string(self.env.cr.now()))
+        lastcall = self.env.context.get("lastcall")
+        return lastcall and (previous or lastcall)
 
     @api.model
     def _cron_match_cash(self, batch_size=CRON_BATCH_SIZE):
@@ -584,7 +598,7 @@ class CreditControlCashMatcher(models.AbstractModel):
             self.env["account.bank.statement.line"].flush_model()
             self.env["res.company"].flush_model(["credit_cash_application"])
             self.env["credit.control.cash.proposal"].flush_model()
-            pending = self._cron_pending_lines(self.env.context.get("lastcall"))
+            pending = self._cron_pending_lines(self._cron_previous_run_start())
             # the lines of a customer together, in one batch: two workers
             # paying one customer's invoices at once wait for each other
             # and one of them does its whole batch again

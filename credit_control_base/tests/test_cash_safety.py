@@ -1,7 +1,7 @@
 """Cash application you can leave switched on (issue 24): one test per
 failure class of the labelled statement, each failing on the matcher that
 reconciled 9 lines of 255 with the wrong invoice."""
-from datetime import date
+from datetime import date, timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -247,6 +247,31 @@ class TestCashSafety(CashCommon):
         batches = self.env["credit.control.work.batch"].search([("res_model", "=", self.Matcher._name)])
         self.assertEqual(sorted(sorted(batch.record_ids) for batch in batches),
                          sorted([sorted(st_lines[0::2][:2].ids), sorted((st_lines[1::2] | st_lines[4]).ids)]))
+
+    def test_class7_the_next_run_passes_the_lines_its_previous_run_looked_at(self):
+        """A run looks again at the lines looked at before the previous run
+        began. ir.cron's ``lastcall``, taken for that start, is the end of
+        the cron's latest call: every line the previous run could not match
+        was looked at again by the next, and again by each run after."""
+        self.env["res.company"].search([("id", "!=", self.company.id)]).credit_cash_application = False
+        unknown, older = self.env["account.bank.statement.line"].with_context(credit_cash_no_trigger=True).create([{
+            "journal_id": self.bank_journal.id, "payment_ref": "VIR SEPA RECU /DE INCONNU /MOTIF CADEAU",
+            "amount": amount,
+        } for amount in (77.77, 88.88)])
+        now = self.env.cr.now()  # the database's clock, as the lines' checks
+        self.Matcher.with_context(lastcall=now - timedelta(days=1))._cron_match_cash()
+        self.assertTrue(unknown.credit_cash_checked_at)
+        # a line looked at before that run began
+        self.env.cr.execute("UPDATE account_bank_statement_line SET credit_cash_checked_at = %s WHERE id = %s",
+                            [now - timedelta(days=2), older.id])
+        older.invalidate_recordset(["credit_cash_checked_at"])
+
+        # the next run: ir.cron's lastcall is the end of the previous call
+        Matcher = self.Matcher.with_context(lastcall=now + timedelta(minutes=5))
+        pending = [line_id for line_id, _customer in self.env.execute_query(
+            Matcher._cron_pending_lines(Matcher._cron_previous_run_start()))]
+        self.assertIn(older.id, pending)
+        self.assertNotIn(unknown.id, pending)
 
     def test_class7_many_lines_are_matched_in_the_background_by_batches(self):
         invoices = self._create_invoices([
