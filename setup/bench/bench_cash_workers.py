@@ -31,11 +31,10 @@ import sys
 import time
 
 from bench_cash_camt import TODAY, check, open_residuals, prepare_statement
-from bench_workers import copy_database, odoo_servers, psql, report, xmlid_ids
+from bench_workers import copy_database, odoo_servers, psql, report, run_batched_job
 from benchlib import MACHINE, odoo_env, parse_args
 
 TARGET_SECONDS = 60
-TIMEOUT = 3600
 CASH_CRON = ("credit_control_base", "ir_cron_credit_control_cash_match")
 MATCHER = "credit.control.cash.matcher"
 
@@ -99,29 +98,10 @@ def measure(args, copy, workers):
     cash cron due, wait until every batch of the work is done and return
     its seconds (the cut to the last batch committed) and its batches."""
     with odoo_servers(args, copy, workers, "/tmp/bench_cash_workers") as check:
-        cash_cron, = xmlid_ids(copy, [CASH_CRON])
-        psql(copy, "UPDATE ir_cron SET nextcall = (now() at time zone 'UTC') - interval '1 minute' WHERE id = %s",
-             cash_cron)
-        psql("postgres", "SELECT pg_notify('cron_trigger', %s)", copy)
-        # The batches are deleted when the job is finished: the work began
-        # with the transaction that cut it (the batches' creation date) and
-        # ended with the last batch or proposal written before they went.
-        deadline = time.monotonic() + TIMEOUT
-        start = end = None
-        count = 0
-        while time.monotonic() < deadline:
-            time.sleep(1)
-            (total, first, last), = psql(copy, """
-                SELECT COUNT(*), MIN(create_date), MAX(write_date)
-                  FROM credit_control_work_batch WHERE res_model = %s""", MATCHER)
-            if total:
-                start = min(start or first, first)
-                end, count = max(end or last, last), max(count, total)
-            elif start:
-                (written,), = psql(copy, "SELECT MAX(write_date) FROM credit_control_cash_proposal")
-                return (max(end, written) - start).total_seconds(), count
-            check()
-        sys.exit(f"the work was not done after {TIMEOUT} s: see the servers' logs")
+        start, end, count = run_batched_job(copy, CASH_CRON, MATCHER, check)
+        # the last proposal may be written after the last batch
+        (written,), = psql(copy, "SELECT MAX(write_date) FROM credit_control_cash_proposal")
+        return (max(end, written) - start).total_seconds(), count
 
 
 def wrong_reconciliations(args, database, truth, before):

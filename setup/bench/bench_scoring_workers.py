@@ -18,12 +18,10 @@ factors, alerts) and must be identical; the speed-up is printed with the
 import os
 import subprocess
 import sys
-import time
 
-from bench_workers import copy_database, odoo_servers, psql, report, xmlid_ids
+from bench_workers import copy_database, odoo_servers, psql, report, run_batched_job
 from benchlib import MACHINE, parse_args
 
-TIMEOUT = 3600
 SCORING_CRON = ("credit_control_scoring", "ir_cron_credit_control_recompute_scores")
 DOSSIER = "credit.control.dossier"
 
@@ -56,27 +54,8 @@ def measure(args, copy, workers):
     return its seconds (the cut to the last batch committed) and its
     batches."""
     with odoo_servers(args, copy, workers, "/tmp/bench_scoring_workers") as check:
-        cron, = xmlid_ids(copy, [SCORING_CRON])
-        psql(copy, "UPDATE ir_cron SET nextcall = (now() at time zone 'UTC') - interval '1 minute' WHERE id = %s",
-             cron)
-        psql("postgres", "SELECT pg_notify('cron_trigger', %s)", copy)
-        # the batches are deleted when the job is finished: the work began
-        # with the transaction that cut it and ended with the last batch
-        deadline = time.monotonic() + TIMEOUT
-        start = end = None
-        count = 0
-        while time.monotonic() < deadline:
-            time.sleep(1)
-            (total, first, last), = psql(copy, """
-                SELECT COUNT(*), MIN(create_date), MAX(write_date)
-                  FROM credit_control_work_batch WHERE res_model = %s""", DOSSIER)
-            if total:
-                start = min(start or first, first)
-                end, count = max(end or last, last), max(count, total)
-            elif start:
-                return (end - start).total_seconds(), count
-            check()
-        sys.exit(f"the scoring was not done after {TIMEOUT} s: see the servers' logs")
+        start, end, count = run_batched_job(copy, SCORING_CRON, DOSSIER, check)
+        return (end - start).total_seconds(), count
 
 
 def main():

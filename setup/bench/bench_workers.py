@@ -136,6 +136,36 @@ def odoo_servers(args, copy, workers, prefix="/tmp/bench_workers"):
             server.wait(timeout=60)
 
 
+def run_batched_job(copy, cron_xmlid, res_model, check, timeout=TIMEOUT):
+    """Make the cron ``cron_xmlid`` due now, wake the cron threads and
+    wait until the batches of its job (``res_model``) are done and
+    forgotten. The batches are deleted when the job is finished: the work
+    began with the transaction that cut it (the batches' creation date) and
+    ended with the last batch written before they went.
+
+    :param check: called each second, exits when a server has stopped
+    :return: (start, end, how many batches)
+    """
+    cron, = xmlid_ids(copy, [cron_xmlid])
+    psql(copy, "UPDATE ir_cron SET nextcall = (now() at time zone 'UTC') - interval '1 minute' WHERE id = %s", cron)
+    psql("postgres", "SELECT pg_notify('cron_trigger', %s)", copy)
+    deadline = time.monotonic() + timeout
+    start = end = None
+    count = 0
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        (total, first, last), = psql(copy, """
+            SELECT COUNT(*), MIN(create_date), MAX(write_date)
+              FROM credit_control_work_batch WHERE res_model = %s""", res_model)
+        if total:
+            start = min(start or first, first)
+            end, count = max(end or last, last), max(count, total)
+        elif start:
+            return start, end, count
+        check()
+    sys.exit(f"the work was not done after {timeout} s: see the servers' logs")
+
+
 def measure(args, copy, workers):
     """Start ``workers`` servers on ``copy``, once all are ready start the
     run, wait for it to finish and return its seconds (creation to last
