@@ -6,6 +6,8 @@ from psycopg2.errors import DeadlockDetected, SerializationFailure
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools.sql import lock_now
+
 _logger = logging.getLogger(__name__)
 
 # The dossier's MONEY_GROUPS (the priority weighs its amounts), not imported:
@@ -121,17 +123,11 @@ class CreditControlDossierPriority(models.AbstractModel):
         ))]
         if not changed:
             return
-        try:
-            with self.env.cr.savepoint(flush=False):
-                # not logged as an error: an expected outcome
-                self.env.cr.execute(SQL(
-                    "SELECT id FROM credit_control_dossier WHERE id = ANY(%s) ORDER BY id "
-                    "FOR NO KEY UPDATE SKIP LOCKED",
-                    changed,
-                ), log_exceptions=False)
-                locked = [dossier_id for (dossier_id,) in self.env.cr.fetchall()]
-        except SerializationFailure:
-            locked = []
+        rows = lock_now(self.env.cr, SQL(
+            "SELECT id FROM credit_control_dossier WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+            changed,
+        ))
+        locked = [dossier_id for (dossier_id,) in rows or []]
         if len(locked) < len(changed):
             self._credit_refresh_priorities_after_commit(set(changed) - set(locked))
         if locked:

@@ -5,6 +5,8 @@ from psycopg2.errors import LockNotAvailable, SerializationFailure, TransactionR
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools.sql import lock_now
+
 _logger = logging.getLogger(__name__)
 
 # the crons that share the work with the one that cut it (Settings: parallel
@@ -226,18 +228,11 @@ class CreditControlWorkBatch(models.Model):
             owner_filter,
         ))
         for (batch_id,) in candidates:
-            try:
-                with self.env.cr.savepoint(flush=False):
-                    # not logged as an error: an expected outcome
-                    self.env.cr.execute(SQL(
-                        "SELECT id FROM credit_control_work_batch WHERE id = %s AND state = 'pending' "
-                        "FOR NO KEY UPDATE SKIP LOCKED",
-                        batch_id,
-                    ), log_exceptions=False)
-                    locked = self.env.cr.fetchall()
-            except SerializationFailure:
-                continue
-            if locked:
+            if lock_now(self.env.cr, SQL(
+                "SELECT id FROM credit_control_work_batch WHERE id = %s AND state = 'pending' "
+                "FOR NO KEY UPDATE SKIP LOCKED",
+                batch_id,
+            )):
                 return self.sudo().browse(batch_id)
         return self.browse()
 
