@@ -90,12 +90,11 @@ def prepare(template, copy, workers):
                        WHERE module = 'credit_control_scenario' AND name = 'credit_control_scenario_standard')""")
 
 
-def start_run(copy):
-    """Make the reminder cron due now and wake the cron threads (as
+def start_cron(copy, cron_xmlid):
+    """Make the cron ``cron_xmlid`` due now and wake the cron threads (as
     ir.cron's own notification does)."""
-    run_cron, = xmlid_ids(copy, [RUN_CRON])
-    psql(copy, "UPDATE ir_cron SET nextcall = (now() at time zone 'UTC') - interval '1 minute' WHERE id = %s",
-         run_cron)
+    cron, = xmlid_ids(copy, [cron_xmlid])
+    psql(copy, "UPDATE ir_cron SET nextcall = (now() at time zone 'UTC') - interval '1 minute' WHERE id = %s", cron)
     psql("postgres", "SELECT pg_notify('cron_trigger', %s)", copy)
 
 
@@ -137,18 +136,16 @@ def odoo_servers(args, copy, workers, prefix="/tmp/bench_workers"):
 
 
 def run_batched_job(copy, cron_xmlid, res_model, check, timeout=TIMEOUT):
-    """Make the cron ``cron_xmlid`` due now, wake the cron threads and
-    wait until the batches of its job (``res_model``) are done and
-    forgotten. The batches are deleted when the job is finished: the work
-    began with the transaction that cut it (the batches' creation date) and
-    ended with the last batch written before they went.
+    """Start the cron ``cron_xmlid`` (``start_cron``) and wait until the
+    batches of its job (``res_model``) are done and forgotten. The batches
+    are deleted when the job is finished: the work began with the
+    transaction that cut it (the batches' creation date) and ended with
+    the last batch written before they went.
 
     :param check: called each second, exits when a server has stopped
     :return: (start, end, how many batches)
     """
-    cron, = xmlid_ids(copy, [cron_xmlid])
-    psql(copy, "UPDATE ir_cron SET nextcall = (now() at time zone 'UTC') - interval '1 minute' WHERE id = %s", cron)
-    psql("postgres", "SELECT pg_notify('cron_trigger', %s)", copy)
+    start_cron(copy, cron_xmlid)
     deadline = time.monotonic() + timeout
     start = end = None
     count = 0
@@ -171,7 +168,7 @@ def measure(args, copy, workers):
     run, wait for it to finish and return its seconds (creation to last
     commit)."""
     with odoo_servers(args, copy, workers) as check:
-        start_run(copy)
+        start_cron(copy, RUN_CRON)
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
             time.sleep(1)
