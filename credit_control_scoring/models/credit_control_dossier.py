@@ -514,6 +514,11 @@ class CreditControlDossier(models.Model):
         instalment likely (LATE_RISK_THRESHOLD) to be paid more than 30 days
         late, and not that late yet, is called before it is."""
         boosts = super()._credit_priority_boosts(today)
+        # Both columns of every dossier in one query: read through the
+        # recordset, they are fetched a thousand dossiers at a time, and
+        # each fetch walks the ids of all the others (14 s of the nightly
+        # refresh of 200,000 dossiers).
+        self.fetch(["partner_id", "company_id"])
         moves = self.env["account.move"].sudo().search([
             ("commercial_partner_id", "in", self.partner_id.ids),
             ("company_id", "in", self.company_id.ids),
