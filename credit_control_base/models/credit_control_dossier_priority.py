@@ -80,23 +80,26 @@ class CreditControlDossierPriority(models.AbstractModel):
             "COALESCE(SUM(l.amount_residual * %s) FILTER (WHERE %s), 0)",
             Line._credit_days_late_sql(today), Line._credit_overdue_sql(today),
         )
-        columns = SQL("d.id, %s", weighted)
+        # the priority stored, read with the amounts: what changes is known
+        # without sending every dossier's priority back to compare
+        columns = SQL("d.id, %s, d.credit_priority", weighted)
         rows = self.env.execute_query(
             self._credit_amounts_query_of(dossiers.ids, columns) if dossiers is not None
             else self._credit_amounts_query(SQL("TRUE"), columns)
         )
-        base = {dossier_id: float(value) for dossier_id, value in rows}
+        base = {dossier_id: float(value) for dossier_id, value, _stored in rows}
         records = self.sudo().browse(list(base))
         priorities = dict(base)
         for dossier_id, boosts in records._credit_priority_boosts(today).items():
             for _reason, factor in boosts:
                 priorities[dossier_id] = priorities.get(dossier_id, 0.0) * factor
-        self._credit_store_priorities(priorities)
+        self._credit_store_priorities(priorities, {dossier_id: stored for dossier_id, _value, stored in rows})
 
     @api.model
-    def _credit_store_priorities(self, priorities):
-        """Write ``{dossier id: priority}`` where it changes, on the rows
-        this transaction can lock at once.
+    def _credit_store_priorities(self, priorities, stored):
+        """Write ``{dossier id: priority}`` where it differs from ``stored``
+        (``{dossier id: priority}`` as this transaction read them), on the
+        rows this transaction can lock at once.
 
         Two workers of the cash application paying invoices of one
         customer in two batches each refresh its priority, each from a
@@ -107,20 +110,8 @@ class CreditControlDossierPriority(models.AbstractModel):
         changed since this one's snapshot are refreshed again after this
         transaction commits, from a snapshot that sees both
         (``_credit_refresh_priorities_after_commit``)."""
-        if not priorities:
-            return
-        ids = list(priorities)
-        values = [round(priorities[id_], 2) for id_ in ids]
-        changed = [dossier_id for (dossier_id,) in self.env.execute_query(SQL(
-            """
-            SELECT d.id
-              FROM credit_control_dossier d
-              JOIN unnest(%s::int[], %s::float8[]) AS v(id, priority) ON v.id = d.id
-             WHERE d.credit_priority IS DISTINCT FROM v.priority
-          ORDER BY d.id
-            """,
-            ids, values,
-        ))]
+        values = {dossier_id: round(priority, 2) for dossier_id, priority in priorities.items()}
+        changed = sorted(dossier_id for dossier_id, value in values.items() if value != stored.get(dossier_id))
         if not changed:
             return
         rows = lock_now(self.env.cr, SQL(
@@ -136,9 +127,9 @@ class CreditControlDossierPriority(models.AbstractModel):
                 UPDATE credit_control_dossier d
                    SET credit_priority = v.priority
                   FROM unnest(%s::int[], %s::float8[]) AS v(id, priority)
-                 WHERE d.id = v.id AND d.id = ANY(%s)
+                 WHERE d.id = v.id
                 """,
-                ids, values, locked,
+                locked, [values[dossier_id] for dossier_id in locked],
             ))
             self.invalidate_model(["credit_priority"])
 
