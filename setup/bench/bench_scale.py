@@ -38,6 +38,7 @@ FIGURES = [
     ("overdue", "dossier amounts, one query", ("step", "dossier amounts, one query"), None),
     ("overdue", "invoices' overdue state via the ORM, by 1,000",
      ("step", "invoice overdue state via ORM, by 1,000"), None),
+    ("overdue", "worklist priorities: nightly refresh", ("step", "worklist priorities, nightly refresh"), None),
     ("overdue", "segments: assign (4 rules)", ("step", "assign segments"), None),
 ]
 
