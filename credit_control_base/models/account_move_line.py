@@ -214,3 +214,51 @@ class AccountMoveLine(models.Model):
                 "amount_company": line.amount_residual,
             })
         return sorted(items, key=lambda item: (item["due_date"], item["move"].id, item["line"].id))
+
+    @api.model
+    def _credit_item_values_of(self, move_ids, as_of=None):
+        """``_credit_item_values`` of the receivable items of the entries
+        ``move_ids``, found in one query on the SQL definition of an open
+        item (``_credit_open_item_sql``), each dict with the item's
+        ``balance`` too: for every open invoice of a company at once (the
+        nightly priorities, the forecast). Read record by record, each
+        group of a thousand walked the ids of all the others (Odoo's
+        prefetch): 250 s for the 63,000 open invoices of 100,000."""
+        as_of = as_of or fields.Date.context_today(self)
+        if not move_ids:
+            return []
+        self.flush_model([
+            "move_id", "account_id", "parent_state", "date", "date_maturity", "amount_residual",
+            "amount_residual_currency", "currency_id", "company_currency_id", "balance",
+        ])
+        rows = self.env.execute_query(SQL(
+            """
+            SELECT l.id, l.move_id, %(due)s, l.amount_residual, l.amount_residual_currency,
+                   l.currency_id, l.company_currency_id, l.balance
+              FROM account_move_line l
+             WHERE l.move_id = ANY(%(move_ids)s) AND %(open_item)s
+          ORDER BY 3, 2, 1
+            """,
+            due=self._credit_due_date_sql(), move_ids=list(move_ids), open_item=self._credit_open_item_sql(),
+        ))
+        # records sharing one prefetch set each, as a recordset's are
+        lines = self.browse([row[0] for row in rows])
+        moves = self.env["account.move"].browse([row[1] for row in rows])
+        currencies = self.env["res.currency"].browse({row[5] for row in rows} | {row[6] for row in rows})
+        currency = {currency.id: currency for currency in currencies}
+        items = []
+        for line, move, row in zip(lines, moves, rows, strict=True):
+            _line_id, _move_id, due, residual, residual_currency, currency_id, company_currency_id, balance = row
+            foreign = currency_id and currency_id != company_currency_id
+            items.append({
+                "line": line,
+                "move": move,
+                "due_date": due,
+                "days_late": (as_of - due).days,
+                "overdue": residual > 0 and due < as_of,
+                "currency": currency[currency_id if foreign else company_currency_id],
+                "amount": residual_currency if foreign else residual,
+                "amount_company": residual,
+                "balance": balance,
+            })
+        return items

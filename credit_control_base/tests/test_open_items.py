@@ -75,3 +75,36 @@ class TestOpenItems(CreditControlCommon):
         self.assertEqual(sum(c["amount_company"] for c in credits), 250.0)
         self.assertEqual(dossier.unapplied_amount, 250.0)
         self.assertEqual(dossier.open_amount, 250.0)
+
+    def test_open_items_of_many_documents_at_once(self):
+        """The open items of many documents read in one query (the nightly
+        priorities, the forecast) are those read record by record: each
+        instalment, what is left of a partly paid invoice, a credit note, a
+        payment not applied yet, an invoice in another currency."""
+        usd = self.env.ref("base.USD")
+        usd.active = True
+        self.env["res.currency.rate"].create({
+            "currency_id": usd.id, "name": date(2026, 1, 1), "rate": 1.25, "company_id": self.company.id,
+        })
+        instalments = self._create_invoices([{
+            "partner": self.customer, "amount": 1000.0, "date": date(2026, 4, 1), "payment_term": self.term,
+        }])
+        partly_paid = self._create_invoice(self.customer, 800.0, due=date(2026, 4, 30))
+        self._pay(partly_paid, amount=300.0, payment_date=date(2026, 5, 2))
+        paid = self._create_invoice(self.customer, 200.0, due=date(2026, 4, 10))
+        self._pay(paid, payment_date=date(2026, 5, 2))
+        refund = self._create_invoice(self.customer, 50.0, due=date(2026, 5, 10), move_type="out_refund")
+        payment = self._receive_unapplied(self.contact, 120.0, date(2026, 5, 10))
+        foreign = self._create_invoices([
+            {"partner": self.customer, "amount": 500.0, "due": date(2026, 5, 1), "currency": usd},
+        ])
+        moves = instalments | partly_paid | paid | refund | payment.move_id | foreign
+        at_once = self.env["account.move.line"]._credit_item_values_of(moves.ids)
+        self.assertEqual(
+            [{key: value for key, value in item.items() if key != "balance"} for item in at_once],
+            moves.line_ids._credit_item_values(),
+        )
+        # two instalments, the rest of the partly paid invoice, the credit note, the payment, the dollars
+        self.assertEqual(len(at_once), 6)
+        self.assertEqual([item["currency"].name for item in at_once if item["move"] == foreign], ["USD"])
+        self.assertEqual([item["balance"] for item in at_once], [item["line"].balance for item in at_once])
