@@ -70,15 +70,16 @@ class AccountMove(models.Model):
                 risk=format_percent(move.env, risk * 100, digits=0), days=LATE_DAYS,
             )
 
-    def _credit_predict_instalments(self, today=None):
+    def _credit_predict_instalments(self, today=None, habits=True):
         """The predicted payment of each open instalment of these invoices
         (``account.move.line._credit_item_values_of``: the one definition
         of what is owed, read for all of them at once), for the customers
         that have a payment profile: a list of the instalment dicts with
         ``predicted_date``, ``late_risk`` (0-1), ``expected_delay`` (days)
-        and ``habit`` (the customer's habit in a sentence) added. Profiles
-        are read in one query, as superuser: the fields that show them are
-        restricted to the credit-control groups."""
+        and ``habit`` (the customer's habit in a sentence, unless not
+        ``habits``: the forecast and the priorities do not show it) added.
+        Profiles are read in one query, as superuser: the fields that show
+        them are restricted to the credit-control groups."""
         today = today or fields.Date.context_today(self)
         ids = [move_id for move_id in self._origin.ids if move_id]
         if not ids:
@@ -113,20 +114,24 @@ class AccountMove(models.Model):
         # nightly priorities and the forecast ask about every open invoice,
         # where reading them record by record took 250 s for 63,000.
         dossier_of = dict(rows)
-        dossiers_sudo = self.env["credit.control.dossier"].sudo().browse(set(dossier_of.values()))
-        dossiers_sudo.fetch(["credit_payment_profile"])
-        dossiers = {dossier.id: dossier for dossier in dossiers_sudo}
-        predicted_ids = [move_id for move_id in ids if move_id in dossier_of]
-        habits = {}
+        # in SQL: read through the field, Odoo copies a JSON value at every read
+        profiles = dict(self.env.execute_query(SQL(
+            "SELECT id, credit_payment_profile FROM credit_control_dossier WHERE id = ANY(%s)",
+            list(set(dossier_of.values())),
+        )))
+        sentences = {}
         result = []
+        predicted_ids = [move_id for move_id in ids if move_id in dossier_of]
         for item in self.env["account.move.line"]._credit_item_values_of(predicted_ids, today):
-            dossier = dossiers[dossier_of[item["move"].id]]
-            profile = dossier.credit_payment_profile
-            if dossier not in habits:
-                habits[dossier] = dossier.with_env(self.env)._credit_habit_sentence(profile)
+            dossier_id = dossier_of[item["move"].id]
+            profile = profiles[dossier_id]
+            if habits and dossier_id not in sentences:
+                sentences[dossier_id] = self.env["credit.control.dossier"].browse(dossier_id)._credit_habit_sentence(
+                    profile
+                )
             predicted, risk, expected = predict(profile, item["due_date"], today, amount=item["balance"])
             result.append(dict(item, predicted_date=predicted, late_risk=risk, expected_delay=expected,
-                               habit=habits[dossier], dossier_id=dossier.id))
+                               habit=sentences.get(dossier_id, False), dossier_id=dossier_id))
         return result
 
     @api.model
@@ -157,7 +162,7 @@ class AccountMove(models.Model):
         result = dict(super()._credit_forecast_overrides(moves))
         # by id: the forecast passes every open invoice, a filter on records reads each one
         unpredicted = moves.browse([move_id for move_id in moves._ids if move_id not in result])
-        for item in unpredicted._credit_predict_instalments():
+        for item in unpredicted._credit_predict_instalments(habits=False):
             result.setdefault(item["move"].id, []).append(
                 (item["predicted_date"], item["amount_company"], "predicted"))
         return result

@@ -528,7 +528,7 @@ class CreditControlDossier(models.Model):
         ])
         risky = {
             item["dossier_id"]
-            for item in moves._credit_predict_instalments(today)
+            for item in moves._credit_predict_instalments(today, habits=False)
             if item["late_risk"] >= LATE_RISK_THRESHOLD and item["days_late"] <= LATE_DAYS
         }
         for dossier_id in risky & set(self.ids):

@@ -207,8 +207,17 @@ class TestPaymentPrediction(CreditControlCommon):
         self._recompute()
         invoice = self.open_invoice.with_user(self.info_user)
         self.assertEqual(invoice.credit_predicted_date, date(2026, 6, 10))
+        # Credit Info reads the dossiers of its own customers only: the
+        # garage's once it is the garage's salesperson, never the haulier's
+        # (read before through the profiles the prediction had read as
+        # superuser, left in the cache)
+        self.garage.user_id = self.info_user
         dossier = self.dossiers.filtered(lambda d: d.partner_id == self.garage).with_user(self.info_user)
         self.assertTrue(dossier.credit_payment_habit)
+        self.assertTrue(self.haulier_invoice.with_user(self.info_user).credit_predicted_date)
+        other = self.dossiers.filtered(lambda d: d.partner_id == self.haulier).with_user(self.info_user)
+        with self.assertRaises(AccessError):
+            other.read(["credit_payment_habit"])
         # a salesperson reads the invoice, not the customer's payment habits
         salesman = self._create_credit_user("salesman_pred", "account.group_account_invoice")
         invoice = self.open_invoice.with_user(salesman)
