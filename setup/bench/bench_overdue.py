@@ -8,7 +8,7 @@ constant per batch of 1000 records (Odoo's prefetch size), not per record.
 """
 from datetime import timedelta
 
-from benchlib import MACHINE, Bench, odoo_env, parse_args
+from benchlib import MACHINE, Bench, odoo_env, parse_args, payment_profiles
 from freezegun import freeze_time
 
 
@@ -93,6 +93,16 @@ def main():
         with bench.measure("assign segments (4 rules)", len(dossier_ids)):
             Dossier.browse(dossier_ids)._assign_segments()
             env.flush_all()
+        # Last, once the scoring has run (it assigns segments too): the open
+        # invoices of the customers with a payment profile are predicted for
+        # the priorities' boosts.
+        context["dossiers_with_payment_profile"] = payment_profiles(env)
+        if context["dossiers_with_payment_profile"]:
+            env.invalidate_all()
+            with freeze_time(tomorrow, ignore=["benchlib"]), \
+                    bench.measure("worklist priorities, nightly refresh, payment profiles", len(dossier_ids)):
+                Dossier._credit_refresh_priorities()
+                env.flush_all()
         bench.report(args.output, context)
 
 
