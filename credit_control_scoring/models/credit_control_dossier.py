@@ -582,7 +582,13 @@ class CreditControlDossier(models.Model):
         return True
 
     def _credit_work_finished(self):
-        """Hook of ``credit.control.work.batch``: nothing to close."""
+        """Hook of ``credit.control.work.batch``: the night's scoring is
+        done. The dossiers' planner statistics are refreshed at once: after
+        the first night, PostgreSQL still believed no customer had a
+        payment profile until autovacuum came by, and the forecast's plan
+        for the invoices it predicts took minutes instead of a second
+        (h_bigdb_100k)."""
+        self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(self._table)))
 
     @api.model
     def _cron_sapin_review_reminders(self):

@@ -46,6 +46,36 @@ class TestScoringBatches(ScoringCommon):
         self.dossiers.invalidate_recordset()
         self.assertEqual({d.id: d.credit_score for d in self.dossiers}, expected)
 
+    def _profiles_null_fraction(self):
+        """The share of dossiers without a payment profile in PostgreSQL's
+        statistics (what it plans the queries on the profiles by)."""
+        self.env.cr.execute("""
+            SELECT s.stanullfrac
+              FROM pg_statistic s
+              JOIN pg_attribute a ON a.attrelid = s.starelid AND a.attnum = s.staattnum
+             WHERE s.starelid = 'credit_control_dossier'::regclass AND a.attname = 'credit_payment_profile'
+        """)
+        return self.env.cr.fetchone()[0]
+
+    def test_planner_knows_the_profiles_after_the_night(self):
+        """Believing that no customer had a payment profile yet (the first
+        night, until autovacuum came by), PostgreSQL planned the forecast of
+        the invoices the profiles predict to take minutes: the night's
+        scoring refreshes the dossiers' statistics when it ends."""
+        Dossier = self.env["credit.control.dossier"]
+        dossiers = Dossier.search([])
+        self.env.flush_all()
+        self.env.cr.execute("""
+            UPDATE credit_control_dossier SET credit_payment_profile = NULL, credit_scored_date = NULL;
+            ANALYZE credit_control_dossier
+        """)
+        dossiers.invalidate_recordset()
+        self.assertEqual(self._profiles_null_fraction(), 1.0)
+        for _call in range(len(dossiers) + 2):
+            Dossier._cron_recompute_scores(batch_size=1)
+        self.assertTrue(Dossier.search_count([("credit_payment_profile", "!=", False)]))
+        self.assertLess(self._profiles_null_fraction(), 1.0)
+
     def _scores(self):
         self.dossiers.invalidate_recordset()
         return {
