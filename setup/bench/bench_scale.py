@@ -40,7 +40,7 @@ FIGURES = [
     ("overdue", "invoices' overdue state via the ORM, by 1,000",
      ("step", "invoice overdue state via ORM, by 1,000"), None),
     ("overdue", "worklist priorities: nightly refresh", ("step", "worklist priorities, nightly refresh"), None),
-    ("overdue", "worklist priorities: nightly refresh, payment profiles",
+    ("overdue", "worklist priorities, payment profiles",
      ("step", "worklist priorities, nightly refresh, payment profiles"), None),
     ("overdue", "segments: assign (4 rules)", ("step", "assign segments"), None),
 ]
