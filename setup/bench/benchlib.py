@@ -118,13 +118,13 @@ def payment_profiles(env):
     Dossier = env["credit.control.dossier"]
     if "credit_payment_profile" not in Dossier._fields:
         return None
-    count = lambda: Dossier.search_count([("credit_payment_profile", "!=", False)])  # noqa: E731
-    if not count():
+    with_profile = [("credit_payment_profile", "!=", False)]
+    if not Dossier.search_count(with_profile):
         Dossier.search([])._credit_recompute_scores()
         env.flush_all()
         env.cr.execute(f"ANALYZE {Dossier._table}")
         env.invalidate_all()
-    return count()
+    return Dossier.search_count(with_profile)
 
 
 def pages_read(cr):
