@@ -77,10 +77,13 @@ def main():
         # checks the foreign keys of each row the refresh writes again. The
         # benchmark's own clock (benchlib) is left running.
         tomorrow = fields.Date.context_today(Dossier) + timedelta(days=1)
-        with freeze_time(tomorrow, ignore=["benchlib"]), \
-                bench.measure("worklist priorities, nightly refresh", len(dossier_ids)):
-            Dossier._credit_refresh_priorities()
-            env.flush_all()
+
+        def refresh_priorities(step):
+            with freeze_time(tomorrow, ignore=["benchlib"]), bench.measure(step, len(dossier_ids)):
+                Dossier._credit_refresh_priorities()
+                env.flush_all()
+
+        refresh_priorities("worklist priorities, nightly refresh")
         Segment = env["credit.control.segment"]
         Segment.search([]).active = False
         Segment.create([
@@ -99,10 +102,7 @@ def main():
         context["dossiers_with_payment_profile"] = payment_profiles(env)
         if context["dossiers_with_payment_profile"]:
             env.invalidate_all()
-            with freeze_time(tomorrow, ignore=["benchlib"]), \
-                    bench.measure("worklist priorities, nightly refresh, payment profiles", len(dossier_ids)):
-                Dossier._credit_refresh_priorities()
-                env.flush_all()
+            refresh_priorities("worklist priorities, nightly refresh, payment profiles")
         bench.report(args.output, context)
 
 
