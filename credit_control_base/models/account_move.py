@@ -327,10 +327,10 @@ class AccountMove(models.Model):
         return {}
 
     @api.model
-    def _credit_forecast_override_domain(self):
+    def _credit_forecast_override_domain(self, today=None):
         """Extension point of ``_credit_forecast_overrides``: a domain
-        matching at least every invoice the hook may override (more is
-        harmless). The forecast asks the hook about the open invoices
+        matching at least every invoice the hook may override in the
+        forecast of ``today`` (default: today; more is harmless). The forecast asks the hook about the open invoices
         matching it only, not about every open invoice (415,000 at 1M
         lines, half a second to bring to Python). A module overriding
         ``_credit_forecast_overrides`` adds its domain with
@@ -355,6 +355,22 @@ class AccountMove(models.Model):
         :return: ``{kind: strength}``
         """
         return {"promised": 10}
+
+    @api.model
+    def _credit_forecast_kept_sql(self, today):
+        """Extension point of the cash-in forecast: the expected dates kept
+        for open instalments as of ``today`` (computed ahead, e.g. at
+        night), summed per week in the database with the estimates rather
+        than asked about invoice by invoice through
+        ``_credit_forecast_overrides``, which still overrides their whole
+        invoice when it answers for it (a promise beats a kept date).
+
+        :return: ``SQL`` of a query with the columns ``id`` (the journal
+            item), ``date`` and ``kind`` (one of
+            ``_credit_forecast_override_kinds()``), at most one row per
+            item; or None: none here
+        """
+        return None
 
     def _credit_customer_statuses(self):
         """Extension point: what the customer may read about these invoices

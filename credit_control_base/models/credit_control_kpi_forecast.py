@@ -31,7 +31,10 @@ class CreditControlKpiForecast(models.AbstractModel):
     invoices through ``account.move._credit_forecast_overrides`` (asked
     about the open invoices of ``_credit_forecast_override_domain`` only),
     each kind in its own column
-    (``account.move._credit_forecast_override_kinds``).
+    (``account.move._credit_forecast_override_kinds``). Expected dates kept
+    per open instalment (``account.move._credit_forecast_kept_sql``: the
+    predicted dates the nightly scoring keeps) are summed per week in the
+    database, as the estimates are, and are not asked about one by one.
     """
 
     _name = "credit.control.kpi.forecast"
@@ -40,7 +43,11 @@ class CreditControlKpiForecast(models.AbstractModel):
     @api.model
     def _kpi_forecast_items_query(self, today, company_ids, filters=None, from_reconciliations=False, moves=None):
         """Open instalments with their expected week (0 = this week, may be
-        beyond the horizon): columns move_id, week, amount.
+        beyond the horizon): columns move_id, week, kind, amount and
+        estimated_week. ``kind`` is NULL for an estimate, else the kind of
+        the date kept for the instalment (``account.move
+        ._credit_forecast_kept_sql``), whose week is then ``week``;
+        ``estimated_week`` is the estimate's in both cases.
 
         :param from_reconciliations: read the customers' delays from the
             reconciliations of the year rather than from their sums per
@@ -69,19 +76,31 @@ class CreditControlKpiForecast(models.AbstractModel):
         # The week: a whole number of days divided as a float, exact for
         # any number of days, and cheaper than a numeric division for each
         # of 414,000 open items.
+        estimated_week = SQL(
+            "FLOOR((l.date_maturity + ROUND(COALESCE(dl.days, 0))::int - %s::date)::float8 / 7)::int", today,
+        )
+        kept_sql = self.env["account.move"]._credit_forecast_kept_sql(today)
+        if kept_sql is None:
+            kept, week, kind = SQL(), estimated_week, SQL("NULL::text")
+        else:
+            kept = SQL("LEFT JOIN (%s) k ON k.id = l.id", kept_sql)
+            week = SQL("COALESCE(FLOOR((k.date - %s::date)::float8 / 7)::int, %s)", today, estimated_week)
+            kind = SQL("k.kind::text")
         return SQL(
             """
             WITH delay AS NOT MATERIALIZED (%(delays)s)
-            SELECT l.move_id,
-                   FLOOR((l.date_maturity + ROUND(COALESCE(dl.days, 0))::int
-                          - %(today)s::date)::float8 / 7)::int AS week,
-                   l.residual AS amount
+            SELECT l.move_id, %(week)s AS week, %(kind)s AS kind, l.residual AS amount,
+                   %(estimated_week)s AS estimated_week
               FROM credit_control_kpi_open l
          LEFT JOIN credit_control_dossier d ON d.partner_id = l.move_partner_id AND d.company_id = l.company_id
          LEFT JOIN delay dl ON dl.partner_id = l.move_partner_id AND dl.company_id = l.company_id
+                   %(kept)s
              WHERE l.collectible AND l.residual > 0 AND l.company_id IN %(company_ids)s AND %(where)s
             """,
-            today=today,
+            week=week,
+            kind=kind,
+            estimated_week=estimated_week,
+            kept=kept,
             # each customer's payments of the year, kept per day (not the year's reconciliations)
             delays=self.env["credit.control.kpi.delay"]._kpi_customer_delays_sql(
                 fields.Date.to_date(today) - timedelta(days=HISTORY_DAYS), today, company_ids, from_reconciliations,
@@ -111,41 +130,44 @@ class CreditControlKpiForecast(models.AbstractModel):
     @api.model
     def _kpi_forecast_rows(self, today, company_ids, filters=None, from_reconciliations=False, moves=None):
         """The open instalments of ``_kpi_forecast_items_query`` (of
-        ``moves`` only, if given): ``[(move id, week, amount)]``, the week
-        raised to 0 (what is already late is expected this week), the
-        latest weeks first."""
+        ``moves`` only, if given): ``[(move id, week, amount, kind,
+        estimated week)]``, the weeks raised to 0 (what is already late is
+        expected this week), the latest estimated weeks first."""
         rows = self.env.execute_query(SQL(
-            "SELECT move_id, week, amount FROM (%s) i",
+            "SELECT move_id, week, amount, kind, estimated_week FROM (%s) i",
             self._kpi_forecast_items_query(today, company_ids, filters, from_reconciliations, moves),
         ))
         # sorted here: PostgreSQL would sort them on disk, for the few overridden invoices that need it
-        rows.sort(key=lambda row: -row[1])
-        return [(move_id, max(week, 0), amount) for move_id, week, amount in rows]
+        rows.sort(key=lambda row: -row[4])
+        return [
+            (move_id, max(week, 0), amount, kind, max(estimated_week, 0))
+            for move_id, week, amount, kind, estimated_week in rows
+        ]
 
     @api.model
-    def _kpi_forecast_candidates(self):
-        """The invoices the hook may override
+    def _kpi_forecast_candidates(self, today=None):
+        """The invoices the hook may override in the forecast of ``today``
         (``account.move._credit_forecast_override_domain``): a query of
         their ids, or None when no module overrides any. Read as
         superuser: the domain only narrows the invoices the hook is asked
         about, and the forecast must not depend on who looks."""
         Move = self.env["account.move"].sudo()
-        query = Move._search(Move._credit_forecast_override_domain())
+        query = Move._search(Move._credit_forecast_override_domain(today))
         return None if query.is_empty() else query.subselect()
 
     @api.model
     def _kpi_forecast_weeks(self, today, company_ids, filters=None, from_reconciliations=False):
         """The open instalments of ``_kpi_forecast_items_query`` summed per
-        week in the database: ``{week: Decimal}`` the amounts expected in
-        each week of the forecast (what is already late in week 0),
-        PostgreSQL's numeric sums read as text (exact). Only the weeks'
-        sums come to Python, not every instalment (half a million at 1M
-        lines)."""
+        kind and week in the database: ``{(kind, week): Decimal}`` the
+        amounts expected in each week of the forecast (what is already late
+        in week 0), ``kind`` None for the estimates, PostgreSQL's numeric
+        sums read as text (exact). Only the weeks' sums come to Python, not
+        every instalment (half a million at 1M lines)."""
         rows = self.env.execute_query(SQL(
-            "SELECT GREATEST(week, 0), SUM(amount)::text FROM (%s) i GROUP BY 1",
+            "SELECT kind, GREATEST(week, 0), SUM(amount)::text FROM (%s) i GROUP BY 1, 2",
             self._kpi_forecast_items_query(today, company_ids, filters, from_reconciliations),
         ))
-        return {week: Decimal(amount) for week, amount in rows if week < FORECAST_WEEKS}
+        return {(kind, week): Decimal(amount) for kind, week, amount in rows if week < FORECAST_WEEKS}
 
     @api.model
     def _kpi_forecast_overridden(self, today, company_ids, filters=None, from_reconciliations=False):
@@ -154,7 +176,7 @@ class CreditControlKpiForecast(models.AbstractModel):
         the invoices it overrides and ``_kpi_forecast_overrides`` of them.
         The hook is asked about the open invoices of its domain only
         (``_kpi_forecast_candidates``)."""
-        candidates = self._kpi_forecast_candidates()
+        candidates = self._kpi_forecast_candidates(today)
         if candidates is None:
             return [], {}
         rows = self._kpi_forecast_rows(today, company_ids, filters, from_reconciliations, candidates)
@@ -181,9 +203,9 @@ class CreditControlKpiForecast(models.AbstractModel):
             kind)]}`` and ``{move id: [(week, amount)]}``
         """
         open_items = defaultdict(list)
-        for move_id, week, amount in rows:
+        for move_id, _week, amount, _kind, estimated_week in rows:
             if move_id in overrides:
-                open_items[move_id].append((week, float(amount)))
+                open_items[move_id].append((estimated_week, float(amount)))
         leftovers = {}
         for move_id, receipts in overrides.items():
             excess = sum(amount for _date, amount, _kind in receipts) - sum(a for _w, a in open_items[move_id])
@@ -213,9 +235,10 @@ class CreditControlKpiForecast(models.AbstractModel):
         company_ids = company_ids or self.env.companies.ids
         Kpi = self.env["credit.control.kpi"]
         Kpi._kpi_flush()
-        # The weeks' sums of every open instalment, then the instalments of
-        # the invoices the hook may override (a few) read, and those it
-        # overrides taken off: not every instalment brought to Python (half
+        # The weeks' sums of every open instalment (estimated, or on the
+        # date kept for it), then the instalments of the invoices the hook
+        # may override (a few) read, and those it overrides taken off
+        # their kind and week: not every instalment brought to Python (half
         # a million at 1M lines).
         with Kpi._kpi_without_jit():
             sums = self._kpi_forecast_weeks(today, company_ids, filters, from_reconciliations)
@@ -224,16 +247,22 @@ class CreditControlKpiForecast(models.AbstractModel):
         # Numeric sums made a float: the figures of a SQL SUM per week to the
         # last bit (a sum of floats is not). The repr of an amount's float is
         # the stored numeric (15 digits or fewer).
-        for _move_id, week, amount in rows:
+        for _move_id, week, amount, kind, _estimated_week in rows:
             if week < FORECAST_WEEKS:
-                sums[week] -= Decimal(repr(amount))
-        estimated = defaultdict(float, {week: float(amount) for week, amount in sums.items()})
+                sums[kind, week] -= Decimal(repr(amount))
+        kinds = self.env["account.move"]._credit_forecast_override_kinds()
+        unknown = {kind for kind, _week in sums if kind is not None} - set(kinds)
+        if unknown:
+            raise ValueError(f"unknown forecast kinds {sorted(unknown)} kept for open instalments")
+        estimated = defaultdict(float, {week: float(amount) for (kind, week), amount in sums.items() if kind is None})
         for shares in leftovers.values():
             for week, amount in shares:
                 if week < FORECAST_WEEKS:
                     estimated[week] += amount
-        kinds = self.env["account.move"]._credit_forecast_override_kinds()
         expected = {kind: dict.fromkeys(range(FORECAST_WEEKS), 0.0) for kind in kinds}
+        for (kind, week), amount in sums.items():
+            if kind is not None:
+                expected[kind][week] += float(amount)
         for receipts in overrides.values():
             for date, amount, kind in receipts:
                 week = self._kpi_week(date, today)
@@ -267,7 +296,10 @@ class CreditControlKpiForecast(models.AbstractModel):
         # the hook asked as by the forecast: about the open invoices of its domain
         overrides, leftovers = self._kpi_forecast_expected(rows, self._kpi_forecast_overridden(
             today, company_ids, filters)[1])
-        estimated = {move_id for move_id, move_week, _amount in rows if move_week == week and move_id not in overrides}
+        estimated = {
+            move_id for move_id, move_week, _amount, _kind, _estimated_week in rows
+            if move_week == week and move_id not in overrides
+        }
         estimated |= {move_id for move_id, shares in leftovers.items() if any(w == week for w, _a in shares)}
         expected = {
             move_id for move_id, receipts in overrides.items()

@@ -180,7 +180,7 @@ class TestKpiIndicators(CreditControlKpiCommon):
 
         with patch.object(AccountMove, "_credit_forecast_overrides", overrides), \
                 patch.object(AccountMove, "_credit_forecast_override_domain",
-                             lambda _self: [("id", "in", (self.inv2 | self.inv4 | self.inv3).ids)]):
+                             lambda _self, _today=None: [("id", "in", (self.inv2 | self.inv4 | self.inv3).ids)]):
             weeks = self.env["credit.control.kpi.forecast"]._kpi_forecast(self.TODAY, self.company.ids)
         self.assertEqual(
             {w["week"]: (w["estimated"], w["promised"]) for w in weeks if w["amount"]},
@@ -209,7 +209,7 @@ class TestKpiIndicators(CreditControlKpiCommon):
                     patch.object(AccountMove, "_credit_forecast_overrides",
                                  lambda _self, moves, r=receipts: {self.inv4.id: r} if self.inv4 in moves else {}), \
                     patch.object(AccountMove, "_credit_forecast_override_domain",
-                                 lambda _self: [("id", "=", self.inv4.id)]), \
+                                 lambda _self, _today=None: [("id", "=", self.inv4.id)]), \
                     patch.object(AccountMove, "_credit_forecast_override_kinds",
                                  lambda _self: {"promised": 10, "predicted": 20}):
                 weeks = Forecast._kpi_forecast(self.TODAY, self.company.ids)

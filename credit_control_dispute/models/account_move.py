@@ -102,11 +102,11 @@ class AccountMove(models.Model):
         return {**super()._credit_forecast_override_kinds(), "planned": 10}
 
     @api.model
-    def _credit_forecast_override_domain(self):
+    def _credit_forecast_override_domain(self, today=None):
         """Override of `credit_control_base`: the invoices of a pending
         promise or plan instalment."""
         return expression.OR([
-            super()._credit_forecast_override_domain(), [("credit_promise_ids.state", "=", "pending")],
+            super()._credit_forecast_override_domain(today), [("credit_promise_ids.state", "=", "pending")],
         ])
 
     @api.model

@@ -11,3 +11,4 @@ from . import credit_control_risk_policy
 from . import credit_control_alert
 from . import account_move
 from . import credit_control_kpi_dashboard_week
+from . import credit_control_kpi_prediction

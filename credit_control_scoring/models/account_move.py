@@ -142,13 +142,49 @@ class AccountMove(models.Model):
         return {**super()._credit_forecast_override_kinds(), "predicted": 20}
 
     @api.model
-    def _credit_forecast_override_domain(self):
-        """Override of `credit_control_base`: the invoices of the customers
-        with a payment profile (in any company: more is harmless)."""
+    def _credit_forecast_override_domain(self, today=None):
+        """Override of `credit_control_base`: the open invoices of the
+        customers with a payment profile that have an open instalment whose
+        predicted date is not kept for ``today`` (``credit.control.kpi
+        .prediction``; the forecast sums those kept in the database,
+        ``_credit_forecast_kept_sql``)."""
+        today = today or fields.Date.context_today(self)
+        # the open items of the transaction, as the forecast reads them
+        self.env["credit.control.kpi.open"]._kpi_refresh()
+        self.env["credit.control.dossier"].flush_model(["partner_id", "company_id", "credit_payment_profile"])
+        self.env["credit.control.kpi.prediction"].flush_model()
         return expression.OR([
-            super()._credit_forecast_override_domain(),
-            [("commercial_partner_id.credit_dossier_ids.credit_payment_profile", "!=", False)],
+            super()._credit_forecast_override_domain(today),
+            [("id", "in", SQL(
+                """(
+                SELECT l.move_id
+                  FROM credit_control_kpi_open l
+                  JOIN credit_control_dossier d ON d.partner_id = l.move_partner_id AND d.company_id = l.company_id
+                 WHERE d.credit_payment_profile IS NOT NULL AND l.collectible AND l.residual > 0
+                   AND NOT EXISTS (
+                       SELECT 1 FROM credit_control_kpi_prediction p WHERE p.id = l.id AND p.as_of = %s)
+                )""",
+                today,
+            ))],
         ])
+
+    @api.model
+    def _credit_forecast_kept_sql(self, today):
+        """Override of `credit_control_base`: the predicted dates the
+        scoring kept for ``today`` (``credit.control.kpi.prediction``), for
+        the items no module before this one keeps a date of."""
+        self.env["credit.control.kpi.prediction"].flush_model()
+        other = super()._credit_forecast_kept_sql(today)
+        predicted = SQL(
+            """
+            SELECT p.id, p.predicted_date AS date, 'predicted' AS kind
+              FROM credit_control_kpi_prediction p
+             WHERE p.as_of = %s %s
+            """,
+            today,
+            SQL("AND p.id NOT IN (SELECT o.id FROM (%s) o)", other) if other is not None else SQL(),
+        )
+        return predicted if other is None else SQL("SELECT id, date, kind FROM (%s) o UNION ALL %s", other, predicted)
 
     @api.model
     def _credit_forecast_overrides(self, moves):
@@ -166,6 +202,12 @@ class AccountMove(models.Model):
             result.setdefault(item["move"].id, []).append(
                 (item["predicted_date"], item["amount_company"], "predicted"))
         return result
+
+    def write(self, vals):
+        if "state" in vals:
+            # posted, reset or cancelled: the predictions kept of its items no longer hold
+            self.env["credit.control.kpi.prediction"]._kpi_forget_moves(self)
+        return super().write(vals)
 
     def _search_credit_sapin_high_risk(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):

@@ -149,6 +149,8 @@ class CreditControlDossierPrediction(models.AbstractModel):
             json.dumps(rows),
         ))
         self.invalidate_recordset(["credit_payment_profile"])
+        # their open instalments predicted now, once, for the forecast of the day
+        self.env["credit.control.kpi.prediction"]._kpi_keep(self, today)
 
     def _credit_paid_lines_sql(self, today, where):
         """The paid receivable items of customer invoices, paid in the last

@@ -129,7 +129,9 @@ class TestPaymentPrediction(CreditControlCommon):
         Move = self.env["account.move"]
         overrides = Move._credit_forecast_overrides(self.open_invoice)
         self.assertEqual(overrides, {self.open_invoice.id: [(date(2026, 6, 10), 1000.0, "predicted")]})
-        # the forecast asks the hook about the invoices of the customers with a payment profile
+        # the forecast asks the hook about the invoices of the customers with
+        # a payment profile whose prediction is not kept for the day
+        self.env.cr.execute("DELETE FROM credit_control_kpi_prediction WHERE move_id = %s", [self.open_invoice.id])
         self.assertIn(self.open_invoice, Move.search(Move._credit_forecast_override_domain()))
         forecast = self.env["credit.control.kpi.forecast"]._kpi_forecast(
             TODAY, filters={"partner_id": self.garage.id})
@@ -168,6 +170,64 @@ class TestPaymentPrediction(CreditControlCommon):
             TODAY, filters={"partner_id": self.garage.id})
         self.assertEqual({row["week"]: (row["promised"], row["predicted"]) for row in forecast if row["amount"]},
                          {1: (1000.0, 0.0)})
+
+    def _forecast_without_kept_predictions(self):
+        """The forecast as every invoice predicted on the fly: the kept
+        predictions set aside for the time of the call."""
+        self.env["credit.control.kpi.prediction"].flush_model()
+        self.env.cr.execute("SAVEPOINT without_kept")
+        self.env.cr.execute("DELETE FROM credit_control_kpi_prediction")
+        forecast = self.env["credit.control.kpi.forecast"]._kpi_forecast(TODAY)
+        self.env.cr.execute("ROLLBACK TO SAVEPOINT without_kept")
+        return forecast
+
+    def test_forecast_reads_kept_predictions(self):
+        """The scoring keeps the predicted date of every open instalment of
+        the day: the forecast sums them per week in the database, asks the
+        hook about none of those invoices, and shows what predicting them
+        on the fly shows."""
+        self._recompute()
+        Move = self.env["account.move"]
+        kept = self.env["credit.control.kpi.prediction"].search([("move_id", "in", self.open_invoice.ids)])
+        self.assertRecordValues(kept, [{"as_of": TODAY, "predicted_date": date(2026, 6, 10)}])
+        term_line = self.open_invoice.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        self.assertEqual(kept.id, term_line.id)
+        # kept for both open invoices: the hook is asked about neither
+        candidates = Move.search(Move._credit_forecast_override_domain(TODAY))
+        self.assertFalse(candidates & (self.open_invoice | self.haulier_invoice))
+        forecast = self.env["credit.control.kpi.forecast"]._kpi_forecast(TODAY)
+        self.assertEqual((forecast[3]["estimated"], forecast[3]["predicted"]), (0.0, 1000.0))
+        self.assertEqual(forecast, self._forecast_without_kept_predictions())
+        # the drill-down of the week lists the invoice
+        self.assertIn(self.open_invoice, self.env["credit.control.kpi.forecast"]._kpi_forecast_week_moves(3, TODAY))
+
+    def test_forecast_predicts_what_is_not_kept(self):
+        """An invoice posted after the night, an invoice reset and posted
+        again, and the next day before the scoring has run: the instalments
+        without a prediction kept for the day are predicted on the fly."""
+        self._recompute()
+        Move = self.env["account.move"]
+        Forecast = self.env["credit.control.kpi.forecast"]
+        new_invoice = self._create_invoice(self.garage, 500.0, date(2026, 6, 20), date(2026, 5, 14))
+        self.open_invoice.button_draft()
+        self.assertFalse(self.env["credit.control.kpi.prediction"].search([("move_id", "=", self.open_invoice.id)]))
+        self.open_invoice.action_post()
+        candidates = Move.search(Move._credit_forecast_override_domain(TODAY))
+        self.assertEqual(candidates & (self.open_invoice | self.haulier_invoice | new_invoice),
+                         self.open_invoice | new_invoice)
+        forecast = Forecast._kpi_forecast(TODAY)
+        self.assertEqual(forecast, self._forecast_without_kept_predictions())
+        self.assertEqual(sum(row["predicted"] for row in forecast), 3500.0)
+        # a day later, yesterday's predictions no longer count
+        tomorrow = TODAY + timedelta(days=1)
+        with freeze_time(tomorrow):
+            candidates = Move.search(Move._credit_forecast_override_domain(tomorrow))
+            self.assertIn(self.haulier_invoice, candidates)
+            kept_forecast = Forecast._kpi_forecast(tomorrow)
+            self.env.cr.execute("SAVEPOINT without_kept")
+            self.env.cr.execute("DELETE FROM credit_control_kpi_prediction")
+            self.assertEqual(kept_forecast, Forecast._kpi_forecast(tomorrow))
+            self.env.cr.execute("ROLLBACK TO SAVEPOINT without_kept")
 
     def test_priority_boost_for_likely_late(self):
         dossiers = self._recompute()

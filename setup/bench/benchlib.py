@@ -122,7 +122,7 @@ def payment_profiles(env):
     if not Dossier.search_count(with_profile):
         Dossier.search([])._credit_recompute_scores()
         env.flush_all()
-        env.cr.execute(f"ANALYZE {Dossier._table}")
+        Dossier.browse()._credit_work_finished()
         env.invalidate_all()
     return Dossier.search_count(with_profile)
 
