@@ -96,18 +96,21 @@ class AccountMove(models.Model):
             "SELECT 1 FROM credit_control_dossier WHERE credit_payment_profile IS NOT NULL LIMIT 1"
         )):
             return []
-        rows = self.env.execute_query(SQL(
+        # Which dossiers have a profile is filtered here, not in the query:
+        # while the scoring writes the profiles, PostgreSQL's statistics
+        # still count none, and it joined the invoices to "no dossier" as a
+        # nested loop over every invoice (52 s for 10,000 invoices at 100k).
+        rows = [(move_id, dossier_id) for move_id, dossier_id, profiled in self.env.execute_query(SQL(
             """
-            SELECT m.id, d.id
+            SELECT m.id, d.id, d.credit_payment_profile IS NOT NULL
               FROM unnest(%s::int[]) AS t(id)
               JOIN account_move m ON m.id = t.id
               JOIN credit_control_dossier d
                 ON d.partner_id = m.commercial_partner_id AND d.company_id = m.company_id
              WHERE m.state = 'posted' AND m.move_type IN %s
-               AND d.credit_payment_profile IS NOT NULL
             """,
             ids, tuple(self.get_sale_types(include_receipts=True)),
-        ))
+        )) if profiled]
         if not rows:
             return []
         # The instalments and profiles of every invoice in a few queries: the
