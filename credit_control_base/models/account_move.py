@@ -366,7 +366,9 @@ class AccountMove(models.Model):
         invoice when it answers for it (a promise beats a kept date).
 
         :return: ``SQL`` of a query with the columns ``id`` (the journal
-            item), ``date`` and ``kind`` (one of
+            item), ``partner_id`` and ``date_maturity`` (the customer of its
+            entry and the due date the date was kept for: it holds only as
+            long as they are the item's), ``date`` and ``kind`` (one of
             ``_credit_forecast_override_kinds()``), at most one row per
             item; or None: none here
         """

@@ -83,7 +83,11 @@ class CreditControlKpiForecast(models.AbstractModel):
         if kept_sql is None:
             kept, week, kind = SQL(), estimated_week, SQL("NULL::text")
         else:
-            kept = SQL("LEFT JOIN (%s) k ON k.id = l.id", kept_sql)
+            kept = SQL(
+                """LEFT JOIN (%s) k
+                          ON k.id = l.id AND k.partner_id = l.move_partner_id AND k.date_maturity = l.date_maturity""",
+                kept_sql,
+            )
             week = SQL("COALESCE(FLOOR((k.date - %s::date)::float8 / 7)::int, %s)", today, estimated_week)
             kind = SQL("k.kind::text")
         return SQL(

@@ -221,6 +221,47 @@ class TestKpiIndicators(CreditControlKpiCommon):
                 # the invoices behind the last row with an amount
                 self.assertIn(self.inv4, Forecast._kpi_forecast_week_moves(max(expected), self.TODAY, self.company.ids))
 
+    def test_forecast_kept_dates(self):
+        """A date kept for an open instalment (``_credit_forecast_kept_sql``)
+        moves it to that week, in its kind's column, summed in the
+        database; it holds only for the customer and due date it was kept
+        for, and an override of the invoice still beats it."""
+        Forecast = self.env["credit.control.kpi.forecast"]
+        line = self.inv4.line_ids.filtered(lambda item: item.display_type == "payment_term")
+        customer = self.inv4.commercial_partner_id
+
+        def kept(due):
+            return lambda _self, _today: SQL(
+                "SELECT %s AS id, %s AS partner_id, %s::date AS date_maturity, %s::date AS date, 'predicted' AS kind",
+                line.id, customer.id, due, date(2026, 6, 1),
+            )
+
+        promise = {self.inv4.id: [(date(2026, 5, 20), 300.0, "promised")]}
+        cases = [
+            # kept for its due date: week 2, predicted
+            (line.date_maturity, {}, {0: (3100.0, 0.0, 0.0), 2: (0.0, 0.0, 800.0)}),
+            # kept for another due date: no longer holds, estimated in week 9
+            (date(2026, 6, 2), {}, {0: (3100.0, 0.0, 0.0), 9: (800.0, 0.0, 0.0)}),
+            # a promise replaces the invoice's kept date; the rest stays on the estimate
+            (line.date_maturity, promise, {0: (3100.0, 300.0, 0.0), 9: (500.0, 0.0, 0.0)}),
+        ]
+        for due, receipts, expected in cases:
+            with self.subTest(due=due, receipts=receipts), \
+                    patch.object(AccountMove, "_credit_forecast_kept_sql", kept(due)), \
+                    patch.object(AccountMove, "_credit_forecast_overrides",
+                                 lambda _self, moves, r=receipts: {k: v for k, v in r.items() if k in moves.ids}), \
+                    patch.object(AccountMove, "_credit_forecast_override_domain",
+                                 lambda _self, _today=None, r=receipts: [("id", "in", list(r))]), \
+                    patch.object(AccountMove, "_credit_forecast_override_kinds",
+                                 lambda _self: {"promised": 10, "predicted": 20}):
+                weeks = Forecast._kpi_forecast(self.TODAY, self.company.ids)
+                self.assertEqual(
+                    {w["week"]: (w["estimated"], w["promised"], w["predicted"]) for w in weeks if w["amount"]},
+                    expected,
+                )
+                self.assertEqual(sum(w["amount"] for w in weeks), 3900.0)
+                self.assertIn(self.inv4, Forecast._kpi_forecast_week_moves(max(expected), self.TODAY, self.company.ids))
+
     def test_provisions(self):
         """Company rates 0/0/10/25/50/100, Public segment 0 in 61-90 days:
         inv1 600 × 50 %, inv4 800 × 100 % (B insolvent), inv5 500 × 0 %."""

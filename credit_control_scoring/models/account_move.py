@@ -165,7 +165,9 @@ class AccountMove(models.Model):
                   JOIN credit_control_dossier d ON d.partner_id = l.move_partner_id AND d.company_id = l.company_id
                  WHERE d.credit_payment_profile IS NOT NULL AND l.collectible AND l.residual > 0
                    AND NOT EXISTS (
-                       SELECT 1 FROM credit_control_kpi_prediction p WHERE p.id = l.id AND p.as_of = %s)
+                       SELECT 1 FROM credit_control_kpi_prediction p
+                        WHERE p.id = l.id AND p.as_of = %s
+                          AND p.partner_id = l.move_partner_id AND p.date_maturity = l.date_maturity)
                 )""",
                 today,
             ))],
@@ -180,14 +182,16 @@ class AccountMove(models.Model):
         other = super()._credit_forecast_kept_sql(today)
         predicted = SQL(
             """
-            SELECT p.id, p.predicted_date AS date, 'predicted' AS kind
+            SELECT p.id, p.partner_id, p.date_maturity, p.predicted_date AS date, 'predicted' AS kind
               FROM credit_control_kpi_prediction p
              WHERE p.as_of = %s %s
             """,
             today,
             SQL("AND p.id NOT IN (SELECT o.id FROM (%s) o)", other) if other is not None else SQL(),
         )
-        return predicted if other is None else SQL("SELECT id, date, kind FROM (%s) o UNION ALL %s", other, predicted)
+        return predicted if other is None else SQL(
+            "SELECT id, partner_id, date_maturity, date, kind FROM (%s) o UNION ALL %s", other, predicted,
+        )
 
     @api.model
     def _credit_forecast_overrides(self, moves):

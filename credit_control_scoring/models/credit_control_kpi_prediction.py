@@ -17,12 +17,14 @@ class CreditControlKpiPrediction(models.Model):
     predicting every open invoice in Python whenever a dashboard is shown:
     29.9 s for the dashboard at 1M receivable lines.
 
-    A row only counts on the day it was predicted for (``as_of``): a
-    prediction depends on the day (how late the instalment already is). An
-    instalment with no row of today (an invoice posted since, a night the
-    scoring did not run) is predicted on the fly, as before. An entry
-    posted, reset or cancelled loses its rows, its items may change before
-    it is posted again; an entry deleted takes them along."""
+    A row only counts on the day it was predicted for (``as_of``), for the
+    customer and due date it was predicted for: a prediction depends on the
+    day (how late the instalment already is), the customer's profile and
+    the due date. An instalment with no such row (an invoice posted since,
+    a due date moved, a customer merged into another, a night the scoring
+    did not run) is predicted on the fly, as before. An entry posted, reset
+    or cancelled loses its rows, its items may change before it is posted
+    again; an entry deleted takes them along."""
 
     _name = "credit.control.kpi.prediction"
     _description = "Credit Control KPIs: Predicted Payment Dates"
@@ -33,6 +35,8 @@ class CreditControlKpiPrediction(models.Model):
     dossier_id = fields.Many2one(
         "credit.control.dossier", string="Dossier", readonly=True, ondelete="cascade", index=True,
     )
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    date_maturity = fields.Date(string="Due Date", readonly=True)
     as_of = fields.Date(string="Predicted On", readonly=True)
     predicted_date = fields.Date(string="Predicted Payment", readonly=True)
 
@@ -67,24 +71,29 @@ class CreditControlKpiPrediction(models.Model):
     @api.model
     def _kpi_insert(self, items, today):
         """Keep the predictions ``items`` (as ``account.move
-        ._credit_predict_instalments`` returns them) as of ``today``."""
+        ._credit_predict_instalments`` returns them) as of ``today``, for
+        the customers of their dossiers."""
         if not items:
             return
         self.env.execute_query(SQL(
             """
-            INSERT INTO credit_control_kpi_prediction (id, move_id, dossier_id, as_of, predicted_date)
-            SELECT id, move_id, dossier_id, %s, predicted_date
-              FROM unnest(%s::int[], %s::int[], %s::int[], %s::date[])
-                AS t(id, move_id, dossier_id, predicted_date)
+            INSERT INTO credit_control_kpi_prediction
+                   (id, move_id, dossier_id, partner_id, date_maturity, as_of, predicted_date)
+            SELECT t.id, t.move_id, t.dossier_id, d.partner_id, t.date_maturity, %s, t.predicted_date
+              FROM unnest(%s::int[], %s::int[], %s::int[], %s::date[], %s::date[])
+                AS t(id, move_id, dossier_id, date_maturity, predicted_date)
+              JOIN credit_control_dossier d ON d.id = t.dossier_id
             -- an item kept under another dossier (its customer moved since)
             ON CONFLICT (id) DO UPDATE
-               SET move_id = EXCLUDED.move_id, dossier_id = EXCLUDED.dossier_id, as_of = EXCLUDED.as_of,
+               SET move_id = EXCLUDED.move_id, dossier_id = EXCLUDED.dossier_id, partner_id = EXCLUDED.partner_id,
+                   date_maturity = EXCLUDED.date_maturity, as_of = EXCLUDED.as_of,
                    predicted_date = EXCLUDED.predicted_date
             """,
             today,
             [item["line"].id for item in items],
             [item["move"].id for item in items],
             [item["dossier_id"] for item in items],
+            [item["due_date"] for item in items],
             [item["predicted_date"] for item in items],
         ))
 
