@@ -330,9 +330,10 @@ class AccountMove(models.Model):
     def _credit_forecast_override_domain(self, today=None):
         """Extension point of ``_credit_forecast_overrides``: a domain
         matching at least every invoice the hook may override in the
-        forecast of ``today`` (default: today; more is harmless). The forecast asks the hook about the open invoices
-        matching it only, not about every open invoice (415,000 at 1M
-        lines, half a second to bring to Python). A module overriding
+        forecast of ``today`` (default: today; more is harmless). The
+        forecast asks the hook about the open invoices matching it only,
+        not about every open invoice (415,000 at 1M lines, half a second to
+        bring to Python). A module overriding
         ``_credit_forecast_overrides`` adds its domain with
         ``expression.OR``; none here, base overrides nothing.
 

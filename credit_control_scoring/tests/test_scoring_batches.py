@@ -1,6 +1,7 @@
 from datetime import date
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.tests import tagged
 
 from ..models import credit_control_dossier
@@ -61,13 +62,16 @@ class TestScoringBatches(ScoringCommon):
         """Believing that no customer had a payment profile yet (the first
         night, until autovacuum came by), PostgreSQL planned the forecast of
         the invoices the profiles predict to take minutes: the night's
-        scoring refreshes the dossiers' statistics when it ends."""
+        scoring refreshes the dossiers' statistics when it ends, and those
+        of the predicted dates it kept for the day."""
         Dossier = self.env["credit.control.dossier"]
         dossiers = Dossier.search([])
         self.env.flush_all()
         self.env.cr.execute("""
             UPDATE credit_control_dossier SET credit_payment_profile = NULL, credit_scored_date = NULL;
-            ANALYZE credit_control_dossier
+            DELETE FROM credit_control_kpi_prediction;
+            ANALYZE credit_control_dossier;
+            ANALYZE credit_control_kpi_prediction
         """)
         dossiers.invalidate_recordset()
         self.assertEqual(self._profiles_null_fraction(), 1.0)
@@ -75,6 +79,15 @@ class TestScoringBatches(ScoringCommon):
             Dossier._cron_recompute_scores(batch_size=1)
         self.assertTrue(Dossier.search_count([("credit_payment_profile", "!=", False)]))
         self.assertLess(self._profiles_null_fraction(), 1.0)
+        # every open instalment of the customers predicted once, for today
+        self.env.cr.execute("""
+            SELECT COUNT(*), COUNT(*) FILTER (WHERE as_of = %s),
+                   (SELECT reltuples FROM pg_class WHERE oid = 'credit_control_kpi_prediction'::regclass)
+              FROM credit_control_kpi_prediction
+        """, [fields.Date.context_today(Dossier)])
+        kept, today, planned = self.env.cr.fetchone()
+        self.assertTrue(kept)
+        self.assertEqual((today, planned), (kept, kept))
 
     def _scores(self):
         self.dossiers.invalidate_recordset()
