@@ -2,7 +2,7 @@
     "name": "Credit Control Scoring",
     "summary": "Customer risk scoring: payment behaviour, external ratings, "
     "loi Sapin II assessments, risk classes and alerts",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/credit-control-suite/credit-control",
     "author": "Credit Control Suite contributors",
