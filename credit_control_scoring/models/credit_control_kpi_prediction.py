@@ -24,18 +24,26 @@ class CreditControlKpiPrediction(models.Model):
     a due date moved, a customer merged into another, a night the scoring
     did not run) is predicted on the fly, as before. An entry posted, reset
     or cancelled loses its rows, its items may change before it is posted
-    again; an entry deleted takes them along."""
+    again (an entry is deleted only once unposted); a dossier deleted takes
+    them along.
+
+    The entry and the customer are kept as plain ids, without the foreign
+    keys of a Many2one: PostgreSQL checks each foreign key of each row
+    written by locking the row it points to: writing the 65,312 rows of
+    h_bigdb_100k took 2.4 s with both, 0.9 s with the dossier's alone, and
+    the night writes every row again. Nothing reads them through the ORM;
+    an id that no longer exists matches no open item."""
 
     _name = "credit.control.kpi.prediction"
     _description = "Credit Control KPIs: Predicted Payment Dates"
     _log_access = False
     _order = "id"
 
-    move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True, ondelete="cascade", index=True)
+    move_id = fields.Integer(string="Journal Entry", readonly=True, index=True)
     dossier_id = fields.Many2one(
         "credit.control.dossier", string="Dossier", readonly=True, ondelete="cascade", index=True,
     )
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    partner_id = fields.Integer(string="Customer", readonly=True)
     date_maturity = fields.Date(string="Due Date", readonly=True)
     as_of = fields.Date(string="Predicted On", readonly=True)
     predicted_date = fields.Date(string="Predicted Payment", readonly=True)
