@@ -95,6 +95,7 @@ MATRIX = {
     "credit.control.sapin.country":          ("r---", "r---", "r---", "rwcu", "r---", "r---", "----"),
     "credit.control.risk.policy":            ("r---", "r---", "r---", "rwcu", "r---", "r---", "----"),
     "credit.control.rating.import":          ("----", "----", "----", "rwcu", "----", "----", "----"),
+    "credit.control.kpi.prediction":         ("----", "----", "----", "r---", "----", "----", "----"),
     # credit_control_dispute
     "credit.control.dispute":                ("----", "r---", "rwc-", "rwcu", "----", "----", "----"),
     "credit.control.promise":                ("----", "r---", "rwc-", "rwcu", "----", "----", "----"),
