@@ -189,10 +189,22 @@ class TestKpiIndicators(CreditControlKpiCommon):
         # the hook is asked about the open invoices of its domain only (inv3 is paid)
         self.assertEqual(asked, self.inv2 | self.inv4)
 
+    def _assert_forecast_of_inv4(self, expected):
+        """The forecast's weeks with an amount are ``expected`` ({week:
+        (estimated, promised, predicted)}), the open amount is expected
+        once, and inv4 is behind the last of them."""
+        Forecast = self.env["credit.control.kpi.forecast"]
+        weeks = Forecast._kpi_forecast(self.TODAY, self.company.ids)
+        self.assertEqual(
+            {w["week"]: (w["estimated"], w["promised"], w["predicted"]) for w in weeks if w["amount"]},
+            expected,
+        )
+        self.assertEqual(sum(w["amount"] for w in weeks), 3900.0)
+        self.assertIn(self.inv4, Forecast._kpi_forecast_week_moves(max(expected), self.TODAY, self.company.ids))
+
     def test_forecast_adds_up_to_the_open_amount(self):
         """Whatever the hook answers, the forecast expects each invoice's
         open amount once: inv4 owes 800 (expected in week 9)."""
-        Forecast = self.env["credit.control.kpi.forecast"]
         cases = [
             # the rest of a partly promised invoice stays on its estimate
             ([(date(2026, 5, 20), 300.0, "promised")], {0: (3100.0, 300.0, 0.0), 9: (500.0, 0.0, 0.0)}),
@@ -212,21 +224,13 @@ class TestKpiIndicators(CreditControlKpiCommon):
                                  lambda _self, _today=None: [("id", "=", self.inv4.id)]), \
                     patch.object(AccountMove, "_credit_forecast_override_kinds",
                                  lambda _self: {"promised": 10, "predicted": 20}):
-                weeks = Forecast._kpi_forecast(self.TODAY, self.company.ids)
-                self.assertEqual(
-                    {w["week"]: (w["estimated"], w["promised"], w["predicted"]) for w in weeks if w["amount"]},
-                    expected,
-                )
-                self.assertEqual(sum(w["amount"] for w in weeks), 3900.0)
-                # the invoices behind the last row with an amount
-                self.assertIn(self.inv4, Forecast._kpi_forecast_week_moves(max(expected), self.TODAY, self.company.ids))
+                self._assert_forecast_of_inv4(expected)
 
     def test_forecast_kept_dates(self):
         """A date kept for an open instalment (``_credit_forecast_kept_sql``)
         moves it to that week, in its kind's column, summed in the
         database; it holds only for the customer and due date it was kept
         for, and an override of the invoice still beats it."""
-        Forecast = self.env["credit.control.kpi.forecast"]
         line = self.inv4.line_ids.filtered(lambda item: item.display_type == "payment_term")
         customer = self.inv4.commercial_partner_id
 
@@ -254,13 +258,7 @@ class TestKpiIndicators(CreditControlKpiCommon):
                                  lambda _self, _today=None, r=receipts: [("id", "in", list(r))]), \
                     patch.object(AccountMove, "_credit_forecast_override_kinds",
                                  lambda _self: {"promised": 10, "predicted": 20}):
-                weeks = Forecast._kpi_forecast(self.TODAY, self.company.ids)
-                self.assertEqual(
-                    {w["week"]: (w["estimated"], w["promised"], w["predicted"]) for w in weeks if w["amount"]},
-                    expected,
-                )
-                self.assertEqual(sum(w["amount"] for w in weeks), 3900.0)
-                self.assertIn(self.inv4, Forecast._kpi_forecast_week_moves(max(expected), self.TODAY, self.company.ids))
+                self._assert_forecast_of_inv4(expected)
 
     def test_provisions(self):
         """Company rates 0/0/10/25/50/100, Public segment 0 in 61-90 days:
