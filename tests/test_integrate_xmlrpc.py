@@ -11,7 +11,8 @@ import subprocess
 import sys
 import time
 import xmlrpc.client
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from odoo_db import ODOO, psql
@@ -78,11 +79,19 @@ def admin(server):
 
 
 @pytest.fixture(scope="module")
-def late_customer(admin):
+def today(admin):
+    """The day as the server counts it for this user: in the user's timezone
+    (Odoo's context_today), which around midnight UTC is not the machine's."""
+    (user,) = admin("res.users", "read", [admin.uid], fields=["tz"])
+    return datetime.now(ZoneInfo(user["tz"] or "UTC")).date()
+
+
+@pytest.fixture(scope="module")
+def late_customer(admin, today):
     """A customer 40 days late on 1 800 €, made over XML-RPC."""
     partner = admin("res.partner", "create", {"name": "Intégrateur SAS", "is_company": True,
                                               "email": "compta@integrateur.example", "lang": "fr_FR"})
-    due = date.today() - timedelta(days=40)
+    due = today - timedelta(days=40)
     invoice = admin("account.move", "create", {
         "move_type": "out_invoice", "partner_id": partner, "invoice_date": str(due - timedelta(days=30)),
         "invoice_date_due": str(due),
@@ -96,8 +105,8 @@ def late_customer(admin):
 
 
 @pytest.mark.e2e
-def test_kpis_as_of_a_date(admin, late_customer):
-    as_of = str(date.today())
+def test_kpis_as_of_a_date(admin, late_customer, today):
+    as_of = str(today)
     dashboard = admin("credit.control.kpi.dashboard", "create", {"as_of": as_of})
     assert admin("credit.control.kpi.dashboard", "action_refresh", [dashboard]) is True
     (figures,) = admin("credit.control.kpi.dashboard", "read", [dashboard],
@@ -138,7 +147,7 @@ def test_reminder_run_to_poll(admin, late_customer):
 
 
 @pytest.mark.e2e
-def test_buttons_return_a_value(admin, late_customer):
+def test_buttons_return_a_value(admin, late_customer, today):
     """The buttons that returned None before: each call is answered."""
     reason = admin("credit.control.dispute.reason", "search", [], limit=1)
     dispute = admin("credit.control.dispute", "create", {
@@ -148,7 +157,7 @@ def test_buttons_return_a_value(admin, late_customer):
     for method in ("action_start", "action_reject", "action_reopen", "action_resolve_justified"):
         assert admin("credit.control.dispute", method, [dispute]) is True, method
     promise = admin("credit.control.promise", "create", {
-        "dossier_id": late_customer["dossier"], "date": str(date.today() + timedelta(days=10)),
+        "dossier_id": late_customer["dossier"], "date": str(today + timedelta(days=10)),
         "move_ids": [(6, 0, [late_customer["invoice"]])],
     })
     assert admin("credit.control.promise", "action_cancel", [promise]) is True
