@@ -152,25 +152,10 @@ class AccountMove(models.Model):
         .prediction``; the forecast sums those kept in the database,
         ``_credit_forecast_kept_sql``)."""
         today = today or fields.Date.context_today(self)
-        # the open items of the transaction, as the forecast reads them
-        self.env["credit.control.kpi.open"]._kpi_refresh()
-        self.env["credit.control.dossier"].flush_model(["partner_id", "company_id", "credit_payment_profile"])
-        self.env["credit.control.kpi.prediction"].flush_model()
+        unkept = self.env["credit.control.kpi.prediction"]._kpi_unkept_sql(today)
         return expression.OR([
             super()._credit_forecast_override_domain(today),
-            [("id", "in", SQL(
-                """(
-                SELECT l.move_id
-                  FROM credit_control_kpi_open l
-                  JOIN credit_control_dossier d ON d.partner_id = l.move_partner_id AND d.company_id = l.company_id
-                 WHERE d.credit_payment_profile IS NOT NULL AND l.collectible AND l.residual > 0
-                   AND NOT EXISTS (
-                       SELECT 1 FROM credit_control_kpi_prediction p
-                        WHERE p.id = l.id AND p.as_of = %s
-                          AND p.partner_id = l.move_partner_id AND p.date_maturity = l.date_maturity)
-                )""",
-                today,
-            ))],
+            [("id", "in", SQL("(SELECT u.move_id FROM (%s) u)", unkept))],
         ])
 
     @api.model

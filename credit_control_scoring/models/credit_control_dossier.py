@@ -514,28 +514,30 @@ class CreditControlDossier(models.Model):
         instalment likely (LATE_RISK_THRESHOLD) to be paid more than 30 days
         late, and not that late yet, is called before it is."""
         boosts = super()._credit_priority_boosts(today)
-        # Both columns of every dossier in one query: read through the
-        # recordset, they are fetched a thousand dossiers at a time, and
-        # each fetch walks the ids of all the others (14 s of the nightly
-        # refresh of 200,000 dossiers).
-        self.fetch(["partner_id", "company_id"])
-        moves = self.env["account.move"].sudo().search([
-            ("commercial_partner_id", "in", self.partner_id.ids),
-            ("company_id", "in", self.company_id.ids),
-            ("move_type", "in", COLLECTIBLE_MOVE_TYPES),
-            ("state", "=", "posted"),
-            ("payment_state", "in", ("not_paid", "partial")),
-        ])
-        risky = {
+        reason = _("Likely to pay more than %(days)s days late", days=LATE_DAYS)
+        for dossier_id in self._credit_likely_late_ids(today):
+            boosts.setdefault(dossier_id, []).append((reason, LATE_RISK_BOOST))
+        return boosts
+
+    def _credit_likely_late_ids(self, today):
+        """The ids of these dossiers with an open instalment likely
+        (LATE_RISK_THRESHOLD) to be paid more than LATE_DAYS late and not
+        that late yet: from the predictions the scoring kept for ``today``
+        (``credit.control.kpi.prediction``), the instalments without one
+        predicted now. The nightly refresh asks about every dossier: at 1M
+        invoices, predicting every open instalment of the customers with a
+        profile cost it 38.9 s."""
+        Prediction = self.env["credit.control.kpi.prediction"]
+        ids = self._origin.ids
+        likely = Prediction._kpi_likely_late_dossier_ids(ids, today, LATE_RISK_THRESHOLD, LATE_DAYS)
+        unkept = self.env.execute_query(Prediction._kpi_unkept_sql(today, ids))
+        moves = self.env["account.move"].sudo().browse(sorted({move_id for move_id, _dossier_id in unkept}))
+        likely.update(
             item["dossier_id"]
             for item in moves._credit_predict_instalments(today, habits=False)
             if item["late_risk"] >= LATE_RISK_THRESHOLD and item["days_late"] <= LATE_DAYS
-        }
-        for dossier_id in risky & set(self.ids):
-            boosts.setdefault(dossier_id, []).append(
-                (_("Likely to pay more than %(days)s days late", days=LATE_DAYS), LATE_RISK_BOOST)
-            )
-        return boosts
+        )
+        return likely & set(ids)
 
     # ------------------------------------------------------------------
     # CRON

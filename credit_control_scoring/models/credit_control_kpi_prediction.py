@@ -47,6 +47,11 @@ class CreditControlKpiPrediction(models.Model):
     date_maturity = fields.Date(string="Due Date", readonly=True)
     as_of = fields.Date(string="Predicted On", readonly=True)
     predicted_date = fields.Date(string="Predicted Payment", readonly=True)
+    late_risk = fields.Float(
+        string="Late Payment Risk", readonly=True,
+        help="Probability (0-1) that the instalment is paid more than 30 days after its due date, as predicted "
+        "that day.",
+    )
 
     @api.model
     def _kpi_keep(self, dossiers, today):
@@ -86,16 +91,16 @@ class CreditControlKpiPrediction(models.Model):
         self.env.execute_query(SQL(
             """
             INSERT INTO credit_control_kpi_prediction
-                   (id, move_id, dossier_id, partner_id, date_maturity, as_of, predicted_date)
-            SELECT t.id, t.move_id, t.dossier_id, d.partner_id, t.date_maturity, %s, t.predicted_date
-              FROM unnest(%s::int[], %s::int[], %s::int[], %s::date[], %s::date[])
-                AS t(id, move_id, dossier_id, date_maturity, predicted_date)
+                   (id, move_id, dossier_id, partner_id, date_maturity, as_of, predicted_date, late_risk)
+            SELECT t.id, t.move_id, t.dossier_id, d.partner_id, t.date_maturity, %s, t.predicted_date, t.late_risk
+              FROM unnest(%s::int[], %s::int[], %s::int[], %s::date[], %s::date[], %s::float8[])
+                AS t(id, move_id, dossier_id, date_maturity, predicted_date, late_risk)
               JOIN credit_control_dossier d ON d.id = t.dossier_id
             -- an item kept under another dossier (its customer moved since)
             ON CONFLICT (id) DO UPDATE
                SET move_id = EXCLUDED.move_id, dossier_id = EXCLUDED.dossier_id, partner_id = EXCLUDED.partner_id,
                    date_maturity = EXCLUDED.date_maturity, as_of = EXCLUDED.as_of,
-                   predicted_date = EXCLUDED.predicted_date
+                   predicted_date = EXCLUDED.predicted_date, late_risk = EXCLUDED.late_risk
             """,
             today,
             [item["line"].id for item in items],
@@ -103,7 +108,66 @@ class CreditControlKpiPrediction(models.Model):
             [item["dossier_id"] for item in items],
             [item["due_date"] for item in items],
             [item["predicted_date"] for item in items],
+            [item["late_risk"] for item in items],
         ))
+
+    @api.model
+    def _kpi_unkept_sql(self, today, dossier_ids=None):
+        """SQL of ``(move_id, dossier_id)``: the open instalments of the
+        customers with a payment profile (of ``dossier_ids`` only, unless
+        ``None``) whose prediction is not kept for ``today``, their
+        customer and due date; what the forecast and the priorities predict
+        on the fly. Reads the open items of the transaction."""
+        self.env["credit.control.kpi.open"]._kpi_refresh()
+        self.env["credit.control.dossier"].flush_model(["partner_id", "company_id", "credit_payment_profile"])
+        self.flush_model()
+        return SQL(
+            """
+            SELECT l.move_id, d.id AS dossier_id
+              FROM credit_control_kpi_open l
+              JOIN credit_control_dossier d ON d.partner_id = l.move_partner_id AND d.company_id = l.company_id
+             WHERE d.credit_payment_profile IS NOT NULL AND l.collectible AND l.residual > 0 %s
+               AND NOT EXISTS (%s)
+            """,
+            SQL("AND d.id = ANY(%s)", list(dossier_ids)) if dossier_ids is not None else SQL(),
+            self._kpi_kept_sql(today),
+        )
+
+    @api.model
+    def _kpi_kept_sql(self, today, alias="p", item="l"):
+        """SQL of the kept row ``alias`` of the open item ``item`` (alias of
+        ``credit_control_kpi_open``) that still holds on ``today``: predicted
+        that day, for the item's customer and due date."""
+        return SQL(
+            """
+            SELECT 1 FROM credit_control_kpi_prediction %(p)s
+             WHERE %(p)s.id = %(l)s.id AND %(p)s.as_of = %(today)s
+               AND %(p)s.partner_id = %(l)s.move_partner_id AND %(p)s.date_maturity = %(l)s.date_maturity
+            """,
+            p=SQL.identifier(alias), l=SQL.identifier(item), today=today,
+        )
+
+    @api.model
+    def _kpi_likely_late_dossier_ids(self, dossier_ids, today, threshold, late_days):
+        """The dossiers among ``dossier_ids`` with an open instalment whose
+        kept prediction of ``today`` gives it at least ``threshold`` risk of
+        being paid more than ``late_days`` late, and that is not that late
+        yet: as ``late_risk`` and ``days_late`` of
+        ``account.move._credit_predict_instalments``, read in one query."""
+        self.env["credit.control.kpi.open"]._kpi_refresh()
+        self.flush_model()
+        return {dossier_id for (dossier_id,) in self.env.execute_query(SQL(
+            """
+            SELECT DISTINCT p.dossier_id
+              FROM credit_control_kpi_prediction p
+              JOIN credit_control_kpi_open l
+                ON l.id = p.id AND l.move_partner_id = p.partner_id AND l.date_maturity = p.date_maturity
+             WHERE p.as_of = %(today)s AND p.dossier_id = ANY(%(dossier_ids)s)
+               AND p.late_risk >= %(threshold)s AND p.date_maturity >= %(today)s::date - %(late_days)s
+               AND l.collectible AND l.residual > 0
+            """,
+            today=today, dossier_ids=list(dossier_ids), threshold=threshold, late_days=late_days,
+        ))}
 
     @api.model
     def _kpi_forget_moves(self, moves):

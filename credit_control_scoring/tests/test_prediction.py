@@ -1,4 +1,5 @@
 import random
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from freezegun import freeze_time
@@ -171,15 +172,22 @@ class TestPaymentPrediction(CreditControlCommon):
         self.assertEqual({row["week"]: (row["promised"], row["predicted"]) for row in forecast if row["amount"]},
                          {1: (1000.0, 0.0)})
 
-    def _forecast_without_kept_predictions(self, today=TODAY):
-        """The forecast as every invoice predicted on the fly: the kept
-        predictions set aside for the time of the call."""
+    @contextmanager
+    def _without_kept_predictions(self):
+        """The kept predictions set aside for the time of the block: every
+        open instalment is predicted on the fly."""
         self.env["credit.control.kpi.prediction"].flush_model()
         self.env.cr.execute("SAVEPOINT without_kept")
         self.env.cr.execute("DELETE FROM credit_control_kpi_prediction")
-        forecast = self.env["credit.control.kpi.forecast"]._kpi_forecast(today)
-        self.env.cr.execute("ROLLBACK TO SAVEPOINT without_kept")
-        return forecast
+        try:
+            yield
+        finally:
+            self.env.cr.execute("ROLLBACK TO SAVEPOINT without_kept")
+
+    def _forecast_without_kept_predictions(self, today=TODAY):
+        """The forecast as every invoice predicted on the fly."""
+        with self._without_kept_predictions():
+            return self.env["credit.control.kpi.forecast"]._kpi_forecast(today)
 
     def test_forecast_reads_kept_predictions(self):
         """The scoring keeps the predicted date of every open instalment of
@@ -241,6 +249,29 @@ class TestPaymentPrediction(CreditControlCommon):
         # 2,000 ten days late, times 1.5
         self.assertEqual(haulier.credit_priority, 30000.0)
         self.assertIn("Likely to pay more than 30 days late", haulier.credit_priority_reason)
+
+    def test_priority_boosts_read_kept_predictions(self):
+        """The nightly refresh of the priorities (02:00) runs after the
+        scoring (01:00): each open instalment's risk of being paid late is
+        read from the predictions kept for the day, as predicting it on the
+        fly gives it; the instalments without one are predicted."""
+        dossiers = self._recompute()
+        haulier = dossiers[self.haulier]
+        kept = self.env["credit.control.kpi.prediction"].search([("move_id", "=", self.haulier_invoice.id)])
+        self.assertEqual(round(kept.late_risk * 100, 1), self.haulier_invoice.credit_late_risk)
+        with self._without_kept_predictions():
+            on_the_fly = self.dossiers._credit_priority_boosts(TODAY)
+        self.assertEqual(list(on_the_fly), [haulier.id])
+        self.assertEqual(self.dossiers._credit_priority_boosts(TODAY), on_the_fly)
+        # read from the kept row, not predicted again
+        self.env.cr.execute(
+            "UPDATE credit_control_kpi_prediction SET late_risk = 0.1 WHERE move_id = %s", [self.haulier_invoice.id]
+        )
+        self.assertNotIn(haulier.id, self.dossiers._credit_priority_boosts(TODAY))
+        # the next day, before the scoring has run: predicted on the fly
+        tomorrow = TODAY + timedelta(days=1)
+        with freeze_time(tomorrow):
+            self.assertEqual(list(self.dossiers._credit_priority_boosts(tomorrow)), [haulier.id])
 
     def test_priority_boosts_read_every_dossier_at_once(self):
         """The nightly refresh asks the boosts of every dossier at once:

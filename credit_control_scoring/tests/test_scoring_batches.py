@@ -1,7 +1,9 @@
-from datetime import date
+import importlib.util
+from datetime import date, datetime
 from unittest.mock import patch
 
 from odoo import fields
+from odoo.modules.module import get_module_path
 from odoo.tests import tagged
 
 from ..models import credit_control_dossier
@@ -13,6 +15,27 @@ class TestScoringBatches(ScoringCommon):
     """The nightly scoring cut into batches that the scoring cron and the
     worker crons share: every dossier scored once, with the scores of a
     scoring in one piece."""
+
+    def test_scoring_runs_before_the_nightly_refresh(self):
+        """The worklist priorities of the nightly refresh read the
+        predictions the scoring keeps for the day: the scoring comes first.
+        The migration to 18.0.1.1.0 moves a schedule still at the hour of
+        before (03:00, after the refresh), never one a user changed."""
+        scoring = self.env.ref("credit_control_scoring.ir_cron_credit_control_recompute_scores")
+        refresh = self.env.ref("credit_control_base.ir_cron_credit_control_refresh_dossiers")
+        self.assertLess(scoring.nextcall.time(), refresh.nextcall.time())
+
+        path = f"{get_module_path('credit_control_scoring')}/migrations/18.0.1.1.0/post-migration.py"
+        spec = importlib.util.spec_from_file_location("credit_control_scoring_post_migration_18_0_1_1_0", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        for before, after in ((datetime(2026, 5, 16, 3, 0), datetime(2026, 5, 16, 1, 0)),
+                              (datetime(2026, 5, 16, 4, 15), datetime(2026, 5, 16, 4, 15))):
+            scoring.nextcall = before
+            scoring.flush_recordset()
+            migration.migrate(self.env.cr, "18.0.1.0.0")
+            scoring.invalidate_recordset()
+            self.assertEqual(scoring.nextcall, after)
 
     def test_cron_and_worker_share_the_scoring(self):
         Dossier = self.env["credit.control.dossier"]
