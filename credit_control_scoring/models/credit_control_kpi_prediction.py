@@ -59,21 +59,13 @@ class CreditControlKpiPrediction(models.Model):
         of ``today`` and keep them in place of their earlier rows."""
         if not dossiers:
             return
-        self.env["credit.control.kpi.open"]._kpi_refresh()
-        dossiers.flush_recordset(["partner_id", "company_id", "credit_payment_profile"])
         self.env.execute_query(SQL(
             "DELETE FROM credit_control_kpi_prediction WHERE dossier_id = ANY(%s)", dossiers.ids,
         ))
-        # the invoices the forecast reads: collectible, something left to pay
-        move_ids = [move_id for (move_id,) in self.env.execute_query(SQL(
-            """
-            SELECT DISTINCT l.move_id
-              FROM credit_control_kpi_open l
-              JOIN credit_control_dossier d ON d.partner_id = l.move_partner_id AND d.company_id = l.company_id
-             WHERE d.id = ANY(%s) AND l.collectible AND l.residual > 0
-            """,
-            dossiers.ids,
-        ))]
+        # the invoices the forecast reads, none of them kept now
+        move_ids = sorted({move_id for move_id, _dossier_id in self.env.execute_query(
+            self._kpi_unkept_sql(today, dossiers.ids)
+        )})
         # a few thousand invoices at a time: their instalments' dicts in
         # memory, not those of every open invoice of the company
         for chunk in split_every(KEEP_CHUNK, move_ids):
