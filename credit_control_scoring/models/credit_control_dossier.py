@@ -530,7 +530,7 @@ class CreditControlDossier(models.Model):
         Prediction = self.env["credit.control.kpi.prediction"]
         ids = self._origin.ids
         likely = Prediction._kpi_likely_late_dossier_ids(ids, today, LATE_RISK_THRESHOLD, LATE_DAYS)
-        unkept = self.env.execute_query(Prediction._kpi_unkept_sql(today, ids))
+        unkept = self.env.execute_query(Prediction._kpi_unkept_sql(today, ids, profiled=False))
         moves = self.env["account.move"].sudo().browse(sorted({move_id for move_id, _dossier_id in unkept}))
         likely.update(
             item["dossier_id"]

@@ -64,7 +64,7 @@ class CreditControlKpiPrediction(models.Model):
         ))
         # the invoices the forecast reads, none of them kept now
         move_ids = sorted({move_id for move_id, _dossier_id in self.env.execute_query(
-            self._kpi_unkept_sql(today, dossiers.ids)
+            self._kpi_unkept_sql(today, dossiers.ids, profiled=False)
         )})
         # a few thousand invoices at a time: their instalments' dicts in
         # memory, not those of every open invoice of the company
@@ -104,24 +104,35 @@ class CreditControlKpiPrediction(models.Model):
         ))
 
     @api.model
-    def _kpi_unkept_sql(self, today, dossier_ids=None):
+    def _kpi_unkept_sql(self, today, dossier_ids=None, profiled=True):
         """SQL of ``(move_id, dossier_id)``: the open instalments of the
         customers with a payment profile (of ``dossier_ids`` only, unless
         ``None``) whose prediction is not kept for ``today``, their
         customer and due date; what the forecast and the priorities predict
-        on the fly. Reads the open items of the transaction."""
+        on the fly. Reads the open items of the transaction.
+
+        :param profiled: only the customers with a profile, in the query.
+            The scoring and the priorities ask without
+            (``_credit_predict_instalments`` skips the others): the night's
+            profiles may not be in PostgreSQL's statistics yet (they are
+            once the scoring ends), and it would join the dossiers it
+            believes have none to every open item one by one."""
         self.env["credit.control.kpi.open"]._kpi_refresh()
         self.env["credit.control.dossier"].flush_model(["partner_id", "company_id", "credit_payment_profile"])
         self.flush_model()
+        where = [SQL("l.collectible AND l.residual > 0")]
+        if profiled:
+            where.append(SQL("d.credit_payment_profile IS NOT NULL"))
+        if dossier_ids is not None:
+            where.append(SQL("d.id = ANY(%s)", list(dossier_ids)))
         return SQL(
             """
             SELECT l.move_id, d.id AS dossier_id
               FROM credit_control_kpi_open l
               JOIN credit_control_dossier d ON d.partner_id = l.move_partner_id AND d.company_id = l.company_id
-             WHERE d.credit_payment_profile IS NOT NULL AND l.collectible AND l.residual > 0 %s
-               AND NOT EXISTS (%s)
+             WHERE %s AND NOT EXISTS (%s)
             """,
-            SQL("AND d.id = ANY(%s)", list(dossier_ids)) if dossier_ids is not None else SQL(),
+            SQL(" AND ").join(where),
             self._kpi_kept_sql(today),
         )
 

@@ -282,8 +282,21 @@ def main():
             "CEI 12 months": _median_seconds(
                 env, lambda: env["credit.control.kpi.cei"]._kpi_cei_series(today, company.ids)),
         }
-        # Last: once the scoring has run, the forecast predicts every open
-        # invoice of the customers with a payment profile.
+        context["cei_equals_open_items"] = _check_cei(env, company, today)
+        context["balance_table_equals_ledger"] = _check_balance(env)
+        context["shared_open_items_equal_ledger"] = _check_shared_items(env, company, today)
+        context["open_items_table_equals_ledger"] = _check_open_table(env, company, today)
+        context["open_items_table_rows"] = env["credit.control.kpi.open"].search_count([])
+        context["sales_table_equals_invoices"] = _check_sales(env, company, today)
+        context["sales_table_rows"] = env["credit.control.kpi.sales"].search_count([])
+        # before the profiles: the check also compares a forecast as of a
+        # past date, for which no prediction is kept (every open invoice of
+        # a customer with a profile predicted on the fly, minutes at 1M)
+        context["delay_table_equals_reconciliations"] = _check_delays(env, company, today)
+        context["delay_table_rows"] = env["credit.control.kpi.delay"].search_count([])
+        context["balance_table_rows"] = env["credit.control.kpi.balance"].search_count([])
+        # Last: once the scoring has run (every customer's payment profile
+        # fitted, the predicted dates of the day kept).
         context["dossiers_with_payment_profile"] = payment_profiles(env)
         if context["dossiers_with_payment_profile"]:
             measured["whole dashboard, payment profiles"] = _median_seconds(env, Dashboard.action_open_dashboard)
@@ -293,16 +306,6 @@ def main():
             for name, (seconds, pages) in measured.items()
         }
         context["load_average_after"] = [round(load, 2) for load in os.getloadavg()]
-        context["cei_equals_open_items"] = _check_cei(env, company, today)
-        context["balance_table_equals_ledger"] = _check_balance(env)
-        context["shared_open_items_equal_ledger"] = _check_shared_items(env, company, today)
-        context["open_items_table_equals_ledger"] = _check_open_table(env, company, today)
-        context["open_items_table_rows"] = env["credit.control.kpi.open"].search_count([])
-        context["sales_table_equals_invoices"] = _check_sales(env, company, today)
-        context["sales_table_rows"] = env["credit.control.kpi.sales"].search_count([])
-        context["delay_table_equals_reconciliations"] = _check_delays(env, company, today)
-        context["delay_table_rows"] = env["credit.control.kpi.delay"].search_count([])
-        context["balance_table_rows"] = env["credit.control.kpi.balance"].search_count([])
         bench.report(args.output, context)
         print(f"\nreceivable lines of {company.name}: {lines:,} (all companies {all_lines:,}, open {open_lines:,})")
         print(f"{'target (median of ' + str(RUNS) + ' runs)':<36} {'seconds':>8} {'target':>7} {'ratio':>6}")
