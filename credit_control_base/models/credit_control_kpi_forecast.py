@@ -151,13 +151,21 @@ class CreditControlKpiForecast(models.AbstractModel):
     @api.model
     def _kpi_forecast_candidates(self, today=None):
         """The invoices the hook may override in the forecast of ``today``
-        (``account.move._credit_forecast_override_domain``): a query of
-        their ids, or None when no module overrides any. Read as
-        superuser: the domain only narrows the invoices the hook is asked
-        about, and the forecast must not depend on who looks."""
+        (``account.move._credit_forecast_override_domain``): an SQL list of
+        their ids, or None when there are none. Read as superuser: the
+        domain only narrows the invoices the hook is asked about, and the
+        forecast must not depend on who looks.
+
+        The ids are read first, in a query of their own: the forecast's
+        query of the open instalments joined to the domain's query
+        (two lookups of it) took 0.47 s at 1M receivable lines when no
+        invoice matched, the domain's query alone 0.14-0.29 s."""
         Move = self.env["account.move"].sudo()
         query = Move._search(Move._credit_forecast_override_domain(today))
-        return None if query.is_empty() else query.subselect()
+        if query.is_empty():
+            return None
+        ids = [move_id for (move_id,) in self.env.execute_query(query.select())]
+        return SQL("(SELECT unnest(%s::int[]))", ids) if ids else None
 
     @api.model
     def _kpi_forecast_weeks(self, today, company_ids, filters=None, from_reconciliations=False):
@@ -246,7 +254,7 @@ class CreditControlKpiForecast(models.AbstractModel):
         # a million at 1M lines).
         with Kpi._kpi_without_jit():
             sums = self._kpi_forecast_weeks(today, company_ids, filters, from_reconciliations)
-        rows, overrides = self._kpi_forecast_overridden(today, company_ids, filters, from_reconciliations)
+            rows, overrides = self._kpi_forecast_overridden(today, company_ids, filters, from_reconciliations)
         overrides, leftovers = self._kpi_forecast_expected(rows, overrides)
         # Numeric sums made a float: the figures of a SQL SUM per week to the
         # last bit (a sum of floats is not). The repr of an amount's float is
