@@ -32,9 +32,13 @@ class AccountMove(models.Model):
     # whether an invoice is reminded).
     # A date rather than a flag: empty (NULL) on the invoices without dispute,
     # like the invoices written in SQL by the sample data generator.
+    # Indexed where set (a few invoices): the provisions look the disputed
+    # invoices up three times, each a scan of every entry without it (0.85
+    # of the dashboard's 3.2 s at 1M receivable lines).
     credit_dispute_since = fields.Date(
         compute="_compute_credit_dispute_since",
         store=True,
+        index="btree_not_null",
         copy=False,
         string="In Dispute Since",
         help="When the oldest open dispute on this invoice was opened.",
