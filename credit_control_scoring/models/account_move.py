@@ -156,7 +156,7 @@ class AccountMove(models.Model):
         # plans' domains), PostgreSQL cannot join the query to the entries.
         # When many instalments have no prediction kept (the morning before
         # the scoring has run, a past date), it ran the query again for
-        # each entry: more than five minutes at 1M receivable lines.
+        # each entry: more than ten minutes at 1M receivable lines.
         unkept = self.env.execute_query(self.env["credit.control.kpi.prediction"]._kpi_unkept_sql(today))
         return expression.OR([
             super()._credit_forecast_override_domain(today),
