@@ -130,24 +130,21 @@ class CreditControlKpiPrediction(models.Model):
             SELECT l.move_id, d.id AS dossier_id
               FROM credit_control_kpi_open l
               JOIN credit_control_dossier d ON d.partner_id = l.move_partner_id AND d.company_id = l.company_id
-             WHERE %s AND NOT EXISTS (%s)
+             WHERE %s AND NOT EXISTS (SELECT 1 FROM credit_control_kpi_prediction p WHERE %s)
             """,
             SQL(" AND ").join(where),
-            self._kpi_kept_sql(today),
+            self._kpi_holds_sql(today),
         )
 
     @api.model
-    def _kpi_kept_sql(self, today, alias="p", item="l"):
-        """SQL of the kept row ``alias`` of the open item ``item`` (alias of
-        ``credit_control_kpi_open``) that still holds on ``today``: predicted
-        that day, for the item's customer and due date."""
+    def _kpi_holds_sql(self, today):
+        """SQL condition: the kept row ``p`` still holds on ``today`` for the
+        open item ``l`` (``credit_control_kpi_open``): the item's row,
+        predicted that day, for the item's customer and due date."""
         return SQL(
-            """
-            SELECT 1 FROM credit_control_kpi_prediction %(p)s
-             WHERE %(p)s.id = %(l)s.id AND %(p)s.as_of = %(today)s
-               AND %(p)s.partner_id = %(l)s.move_partner_id AND %(p)s.date_maturity = %(l)s.date_maturity
-            """,
-            p=SQL.identifier(alias), l=SQL.identifier(item), today=today,
+            """p.id = l.id AND p.as_of = %s
+               AND p.partner_id = l.move_partner_id AND p.date_maturity = l.date_maturity""",
+            today,
         )
 
     @api.model
@@ -163,13 +160,13 @@ class CreditControlKpiPrediction(models.Model):
             """
             SELECT DISTINCT p.dossier_id
               FROM credit_control_kpi_prediction p
-              JOIN credit_control_kpi_open l
-                ON l.id = p.id AND l.move_partner_id = p.partner_id AND l.date_maturity = p.date_maturity
-             WHERE p.as_of = %(today)s AND p.dossier_id = ANY(%(dossier_ids)s)
+              JOIN credit_control_kpi_open l ON %(holds)s
+             WHERE p.dossier_id = ANY(%(dossier_ids)s)
                AND p.late_risk >= %(threshold)s AND p.date_maturity >= %(today)s::date - %(late_days)s
                AND l.collectible AND l.residual > 0
             """,
-            today=today, dossier_ids=list(dossier_ids), threshold=threshold, late_days=late_days,
+            holds=self._kpi_holds_sql(today), today=today, dossier_ids=list(dossier_ids), threshold=threshold,
+            late_days=late_days,
         ))}
 
     @api.model
