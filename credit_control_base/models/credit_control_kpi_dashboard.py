@@ -223,7 +223,7 @@ class CreditControlKpiDashboard(models.TransientModel):
         rows = self.env.execute_query(SQL(
             """
             WITH late AS MATERIALIZED (%s)
-            SELECT id, (SELECT BOOL_OR(unassigned) FROM late) FROM late ORDER BY amount DESC, id %s
+            SELECT id, EXISTS (SELECT FROM late WHERE unassigned) FROM late ORDER BY amount DESC, id %s
             """,
             late, SQL("LIMIT %s", limit) if limit else SQL(),
         ))

@@ -252,7 +252,7 @@ class CreditControlKpiForecast(models.AbstractModel):
         # may override (a few) read, and those it overrides taken off
         # their kind and week: not every instalment brought to Python (half
         # a million at 1M lines).
-        with Kpi._kpi_without_jit():
+        with Kpi._kpi_query_settings():
             sums = self._kpi_forecast_weeks(today, company_ids, filters, from_reconciliations)
             rows, overrides = self._kpi_forecast_overridden(today, company_ids, filters, from_reconciliations)
         overrides, leftovers = self._kpi_forecast_expected(rows, overrides)

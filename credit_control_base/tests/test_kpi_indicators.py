@@ -435,7 +435,7 @@ class TestKpiQueryCount(CreditControlKpiCommon):
         self.assertLessEqual(self._count(self.env["credit.control.kpi.open"]._kpi_refresh), 2)
         large = self._measure()
         self.assertEqual(small, large)
-        # two of them turn PostgreSQL's JIT off and back (``_kpi_without_jit``)
+        # two of them set the JIT and work memory of the figures and restore them (``_kpi_query_settings``)
         self.assertLess(max(large), 12)
 
 
