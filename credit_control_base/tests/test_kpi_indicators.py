@@ -438,6 +438,25 @@ class TestKpiQueryCount(CreditControlKpiCommon):
         # two of them set the JIT and work memory of the figures and restore them (``_kpi_query_settings``)
         self.assertLess(max(large), 12)
 
+    def test_query_settings_restored(self):
+        """The figures run without JIT and with at least KPI_WORK_MEM per
+        sort or hash; the rest of the transaction gets its settings back,
+        and a server configured with more memory keeps its own."""
+        Kpi = self.env["credit.control.kpi"]
+
+        def settings():
+            [row] = self.env.execute_query(SQL(
+                "SELECT current_setting('jit'), pg_size_bytes(current_setting('work_mem'))"
+            ))
+            return row
+
+        for server_mem, inside_mem in (("4MB", 32 << 20), ("64MB", 64 << 20)):
+            self.env.cr.execute(SQL("SET LOCAL work_mem = %s", server_mem))
+            before = settings()
+            with Kpi._kpi_query_settings():
+                self.assertEqual(settings(), ("off", inside_mem))
+            self.assertEqual(settings(), before)
+
 
 @tagged("post_install", "-at_install")
 @freeze_time("2026-05-15")
