@@ -18,6 +18,10 @@ from . import credit_control_cash_proposal_line
 from . import account_bank_statement_line
 from . import credit_control_cash_remittance
 from . import credit_control_kpi
+from . import credit_control_kpi_kept
+from . import credit_control_kpi_kept_customer
+from . import credit_control_kpi_kept_month
+from . import credit_control_kpi_kept_stale
 from . import credit_control_kpi_balance
 from . import credit_control_kpi_sales
 from . import credit_control_kpi_delay_year

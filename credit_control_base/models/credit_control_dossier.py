@@ -777,7 +777,8 @@ class CreditControlDossier(models.Model):
     def _cron_refresh_dossiers(self):
         """Nightly: create the dossiers of new customers, then re-apply the
         segment rules and refresh the worklist priorities (amounts and days
-        late move every day)."""
+        late move every day); sum the KPI tables again and keep each
+        customer's figures of the day."""
         self._ensure_dossiers()
         self.search([("segment_manual", "=", False)])._assign_segments()
         self._credit_refresh_priorities()
@@ -787,3 +788,5 @@ class CreditControlDossier(models.Model):
         self.env["credit.control.kpi.sales"].sudo()._kpi_compact()
         # the forecast's payment delays: one row per customer and day again
         self.env["credit.control.kpi.delay"].sudo()._kpi_compact()
+        # the DSO per customer: each customer's figures of the day kept
+        self.env["credit.control.kpi.kept"].sudo()._kpi_keep()

@@ -506,6 +506,9 @@ class CreditControlKpi(models.AbstractModel):
         :param from_invoices: read the credit sales from the invoices
             rather than from their maintained sums per customer and day
             (``credit.control.kpi.sales``): the proof that both agree
+            (the context key ``credit_kpi_direct`` likewise reads every
+            customer from the ledger rather than from the figures kept for
+            the day: the proof that those agree)
         :return: ``{group_by: {key id or False: {outstanding, overdue,
             overdue_rate, late_customers, add_days, sales_period,
             dso_simple, dso_countback, period}}}``
@@ -532,7 +535,36 @@ class CreditControlKpi(models.AbstractModel):
             where_x.append(SQL("COALESCE(%s, 0) = %s", column_x, value or 0))
             where_m.append(SQL("COALESCE(%s, 0) = %s", column_m, value or 0))
         overdue = self._kpi_overdue_sql(as_of)
-        ar = self._kpi_summaries_ar(group_bys, overdue, SQL(" AND ").join(where_x), len(company_ids) == 1)
+        # Per customer of one company, on the date of the figures kept by
+        # the nightly refresh: the customers changed since (``stale``) are
+        # read from the ledger, the others from the kept rows
+        # (``credit.control.kpi.kept``).
+        Kept = self.env["credit.control.kpi.kept"]
+        stale = None
+        if ("partner" in group_bys and len(company_ids) == 1 and not filters and not from_invoices
+                and not self.env.context.get("credit_kpi_direct")
+                and Kept._kpi_is_kept(company_ids[0], as_of, period)):
+            stale = Kept._kpi_stale_keys(company_ids[0])
+        if stale is not None and len(group_bys) > 1:
+            # the other breakdowns apart: without customers, they sum the
+            # items and the sales per day first (the dashboard's total and
+            # its breakdown per customer)
+            result = self._kpi_summaries(as_of, company_ids, [g for g in group_bys if g != "partner"], period)
+            result.update(self._kpi_summaries(as_of, company_ids, ["partner"], period))
+            return {group_by: result[group_by] for group_by in group_bys}
+        if stale is not None:
+            # the keys as a constant: PostgreSQL filters each row against
+            # their hash where it reads it (a semi-join to a CTE of them
+            # read every open item and every day of sales first)
+            where_x.append(SQL("COALESCE(x.partner_id, 0) = ANY(%s::int[])", stale))
+            where_m.append(SQL("COALESCE(m.partner_id, 0) = ANY(%s::int[])", stale))
+        ar = self._kpi_summaries_ar(group_bys, overdue, SQL(" AND ").join(where_x), len(company_ids) == 1,
+                                    name="ar_stale" if stale is not None else "ar")
+        if stale is not None:
+            ar = SQL(
+                "%s, ar_kept AS (%s), ar AS (SELECT * FROM ar_stale UNION ALL SELECT * FROM ar_kept)",
+                ar, Kept._kpi_customers_sql(company_ids[0], stale),
+            )
         # The key of every breakdown of a sale, as a column of the sales of
         # a day: each sale is summed once per breakdown, month and key in
         # one grouping (summed per customer first, then again per key, it
@@ -557,6 +589,7 @@ class CreditControlKpi(models.AbstractModel):
                 as_of, company_ids, group_bys, period, ar, sale_keys, sale_dossier, where_m, from_invoices,
                 # the dossiers only for a segment or collector, as for the sales
                 items=self._kpi_open_items_joined(as_of, company_ids, sale_dossier) if joined else None,
+                kept=(company_ids[0], stale) if stale is not None else None,
             )
         result = {group_by: {} for group_by in group_bys}
         for g, key, outstanding, overdue, late_customers, late_weight, sales, dso_countback in rows:
@@ -574,11 +607,11 @@ class CreditControlKpi(models.AbstractModel):
         return result
 
     @api.model
-    def _kpi_summaries_ar(self, group_bys, overdue, where_x, one_company=False):
+    def _kpi_summaries_ar(self, group_bys, overdue, where_x, one_company=False, name="ar"):
         """The CTEs of the open items' figures of ``_kpi_summaries``, on
-        the CTE ``items``, the last one ``ar``: per breakdown (g, its index
-        in ``group_bys``) and key, the outstanding and overdue amounts,
-        the late customers and the weight of their days late.
+        the CTE ``items``, the last one ``name``: per breakdown (g, its
+        index in ``group_bys``) and key, the outstanding and overdue
+        amounts, the late customers and the weight of their days late.
 
         A late customer is counted once per company (a customer has one
         dossier, so one segment and collector, per company).
@@ -592,7 +625,7 @@ class CreditControlKpi(models.AbstractModel):
             # grouped a second time, both spilling to disk.
             return SQL(
                 """
-                ar AS (
+                %(name)s AS (
                     SELECT 0 AS g, COALESCE(x.partner_id, 0) AS key,
                            SUM(x.residual) AS outstanding,
                            COALESCE(SUM(x.residual) FILTER (WHERE %(overdue)s), 0) AS overdue,
@@ -603,7 +636,7 @@ class CreditControlKpi(models.AbstractModel):
                   GROUP BY 2
                 )
                 """,
-                overdue=overdue, where_x=where_x,
+                name=SQL.identifier(name), overdue=overdue, where_x=where_x,
             )
         if "partner" in group_bys:
             # Per customer, the items are summed per customer first, each
@@ -663,11 +696,11 @@ class CreditControlKpi(models.AbstractModel):
             )
             for g, group_by in enumerate(group_bys)
         )
-        return SQL("groups AS (%s), ar AS (%s)", groups, ar)
+        return SQL("groups AS (%s), %s AS (%s)", groups, SQL.identifier(name), ar)
 
     @api.model
     def _kpi_summaries_rows(self, as_of, company_ids, group_bys, period, ar, sale_keys, sale_dossier, where_m,
-                            from_invoices=False, items=None):
+                            from_invoices=False, items=None, kept=None):
         """The rows of ``_kpi_summaries``: per breakdown and key, the open
         items' figures (``ar``: the SQL of the CTEs whose last one is
         ``ar``, on the CTE ``items``) and the credit sales walked back, as
@@ -680,44 +713,25 @@ class CreditControlKpi(models.AbstractModel):
             when ``sale_dossier``)
         :param items: the query of the open items (default
             ``_kpi_open_items_query``)
+        :param kept: ``(company id, stale keys)`` when the customers'
+            figures kept for the day are read (``credit.control.kpi.kept``):
+            ``ar`` ends with ``ar_stale`` (the customers read from the
+            ledger, whose credit sales are walked here) and ``ar_kept``
+            (the others, walked already)
         """
-        Sales = self.env["credit.control.kpi.sales"]
+        Kept = self.env["credit.control.kpi.kept"]
+        day = fields.Date.to_date(as_of)
+        # the months kept beyond those walked: only for a DSO period longer than them
+        beyond = kept and day - timedelta(days=period) < day - relativedelta(months=COUNT_BACK_MONTHS)
         # The items of a shared table are read where they are used: copied
         # once for both uses, as a query's rows are, they cost 0.1 s more
         # at 1M lines than two reads of the table.
         shared = items is None and self._kpi_shared_table(as_of, company_ids)
-        credit_sales = SQL("credit_control_kpi_sales")
-        if from_invoices:
-            credit_sales = SQL("(%s)", Sales._kpi_sales_sql(SQL(
-                "m.state = 'posted' AND m.company_id IN %s AND m.date <= %s", tuple(company_ids), as_of,
-            )))
-        # the first day of the months walked back or of the DSO period
-        day = fields.Date.to_date(as_of)
-        first_day = min(day - timedelta(days=period), day - relativedelta(months=COUNT_BACK_MONTHS)) + timedelta(days=1)
         return self.env.execute_query(SQL(
             """
             WITH items AS %(materialized)s (%(items)s),
             %(ar)s,
-            day_sales AS (
-                SELECT %(key_columns)s, m.date, %(day_sales)s AS sales
-                  FROM %(credit_sales)s m
-                  %(dossier)s
-                 WHERE m.company_id IN %(company_ids)s AND m.date <= %(as_of)s AND m.date >= %(first_day)s
-                   AND %(where_m)s
-                 %(per_day)s
-            ),
-            sales AS (
-                -- the month back of a day looked up in the months of the
-                -- days walked, worked out once per day in Python: joined to
-                -- a table of the days, PostgreSQL hashed every customer's
-                -- day instead (1.7 million rows at 1M lines)
-                SELECT v.g, v.key, (%(months_back)s::int[])[s.date - %(first_day)s::date + 1] AS k,
-                       SUM(s.sales) AS amount,
-                       SUM(s.sales) FILTER (WHERE s.date > %(as_of)s::date - %(period)s) AS amount_period
-                  FROM day_sales s
-            CROSS JOIN LATERAL (VALUES %(sale_keys)s) v(g, key)
-              GROUP BY 1, 2, 3
-            ),
+            %(sales)s,
             sales_beyond AS (
                 -- the period's sales of the months not walked (a period
                 -- longer than the months walked back; none otherwise)
@@ -733,9 +747,10 @@ class CreditControlKpi(models.AbstractModel):
                        SUM(s.amount) OVER w AS covered,
                        COALESCE(LAG(s.k) OVER w, -1) AS k_before,
                        LEAD(s.k) OVER w IS NULL AS last
-                  FROM ar
+                  FROM %(walked)s ar
              LEFT JOIN sales s ON s.g = ar.g AND s.key = ar.key AND s.k < %(months)s
                 WINDOW w AS (PARTITION BY ar.g, ar.key ORDER BY s.k)
+                %(kept_walk)s
             ),
             count_back AS (
                 SELECT g, key, SUM(amount_period) AS sales_period, SUM(
@@ -767,6 +782,64 @@ class CreditControlKpi(models.AbstractModel):
             items=items or self._kpi_open_items_query(as_of, company_ids),
             materialized=SQL("NOT MATERIALIZED") if shared else SQL(),
             ar=ar,
+            sales=self._kpi_sales_months_sql(
+                as_of, company_ids, period, sale_keys, sale_dossier, where_m, from_invoices,
+                Kept._kpi_months_beyond_sql(*kept, COUNT_BACK_MONTHS) if beyond else None,
+            ),
+            walked=SQL("ar_stale") if kept else SQL("ar"),
+            kept_walk=Kept._kpi_walk_sql(kept[0], COUNT_BACK_MONTHS) if kept else SQL(),
+            months=COUNT_BACK_MONTHS,
+            days_all=self._kpi_days_of_months(as_of, SQL("0"), SQL("%s", COUNT_BACK_MONTHS - 1)),
+            days_before=self._kpi_days_of_months(as_of, SQL("k_before + 1"), SQL("k - 1")),
+            days_month=self._kpi_days_of_months(as_of, SQL("k"), SQL("k")),
+            days_after=self._kpi_days_of_months(as_of, SQL("k + 1"), SQL("%s", COUNT_BACK_MONTHS - 1)),
+        ))
+
+    @api.model
+    def _kpi_sales_months_sql(self, as_of, company_ids, period, sale_keys, sale_dossier, where_m,
+                              from_invoices=False, kept_sales=None):
+        """The CTEs ``day_sales`` and ``sales`` of ``_kpi_summaries_rows``:
+        the credit sales per breakdown (g), key and month back from
+        ``as_of`` (k), with those of the DSO period (columns g, key, k,
+        amount, amount_period).
+
+        :param kept_sales: SQL of rows of the same columns added to those
+            of the credit sales matching ``where_m`` (``UNION ALL ...``):
+            the months kept for the customers not read here
+        """
+        Sales = self.env["credit.control.kpi.sales"]
+        credit_sales = SQL("credit_control_kpi_sales")
+        if from_invoices:
+            credit_sales = SQL("(%s)", Sales._kpi_sales_sql(SQL(
+                "m.state = 'posted' AND m.company_id IN %s AND m.date <= %s", tuple(company_ids), as_of,
+            )))
+        # the first day of the months walked back or of the DSO period
+        day = fields.Date.to_date(as_of)
+        first_day = min(day - timedelta(days=period), day - relativedelta(months=COUNT_BACK_MONTHS)) + timedelta(days=1)
+        return SQL(
+            """
+            day_sales AS (
+                SELECT %(key_columns)s, m.date, %(day_sales)s AS sales
+                  FROM %(credit_sales)s m
+                  %(dossier)s
+                 WHERE m.company_id IN %(company_ids)s AND m.date <= %(as_of)s AND m.date >= %(first_day)s
+                   AND %(where_m)s
+                 %(per_day)s
+            ),
+            sales AS (
+                -- the month back of a day looked up in the months of the
+                -- days walked, worked out once per day in Python: joined to
+                -- a table of the days, PostgreSQL hashed every customer's
+                -- day instead (1.7 million rows at 1M lines)
+                SELECT v.g, v.key, (%(months_back)s::int[])[s.date - %(first_day)s::date + 1] AS k,
+                       SUM(s.sales) AS amount,
+                       SUM(s.sales) FILTER (WHERE s.date > %(as_of)s::date - %(period)s) AS amount_period
+                  FROM day_sales s
+            CROSS JOIN LATERAL (VALUES %(sale_keys)s) v(g, key)
+              GROUP BY 1, 2, 3
+              %(kept_sales)s
+            )
+            """,
             key_columns=SQL(", ").join(
                 SQL("%s AS %s", column, SQL.identifier(group_by)) for group_by, column in sale_keys.items()
             ),
@@ -794,9 +867,5 @@ class CreditControlKpi(models.AbstractModel):
             company_ids=tuple(company_ids),
             as_of=as_of,
             period=period,
-            months=COUNT_BACK_MONTHS,
-            days_all=self._kpi_days_of_months(as_of, SQL("0"), SQL("%s", COUNT_BACK_MONTHS - 1)),
-            days_before=self._kpi_days_of_months(as_of, SQL("k_before + 1"), SQL("k - 1")),
-            days_month=self._kpi_days_of_months(as_of, SQL("k"), SQL("k")),
-            days_after=self._kpi_days_of_months(as_of, SQL("k + 1"), SQL("%s", COUNT_BACK_MONTHS - 1)),
-        ))
+            kept_sales=kept_sales or SQL(),
+        )

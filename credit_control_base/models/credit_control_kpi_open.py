@@ -108,11 +108,18 @@ class CreditControlKpiOpen(models.Model):
         )
 
     @api.model
-    def _kpi_insert(self, where):
-        """Write the rows of the open items matching the SQL ``where``."""
-        self.env.cr.execute(SQL(
-            "INSERT INTO credit_control_kpi_open (%s) %s", COLUMNS, self._kpi_rows_sql(where),
-        ))
+    def _kpi_insert(self, where, note=False):
+        """Write the rows of the open items matching the SQL ``where``.
+
+        :param note: note their customers' kept figures stale
+        """
+        insert = SQL("INSERT INTO credit_control_kpi_open (%s) %s", COLUMNS, self._kpi_rows_sql(where))
+        if note:
+            insert = SQL(
+                "WITH new AS (%s RETURNING company_id, partner_id) %s",
+                insert, self.env["credit.control.kpi.kept"]._kpi_note_sql(SQL("new")),
+            )
+        self.env.cr.execute(insert)
         self.invalidate_model()
 
     @api.model
@@ -134,8 +141,14 @@ class CreditControlKpiOpen(models.Model):
             return
         self._kpi_flush_ledger()
         cr = self.env.cr
+        # the customers of the rows before and after: both figures change
         cr.execute(SQL(
-            "DELETE FROM credit_control_kpi_open WHERE id = ANY(%s) OR move_id = ANY(%s)", line_ids, move_ids,
+            """
+            WITH gone AS (DELETE FROM credit_control_kpi_open WHERE id = ANY(%s) OR move_id = ANY(%s)
+                          RETURNING company_id, partner_id)
+            %s
+            """,
+            line_ids, move_ids, self.env["credit.control.kpi.kept"]._kpi_note_sql(SQL("gone")),
         ))
         where = SQL("(l.id = ANY(%s) OR l.move_id = ANY(%s))", line_ids, move_ids)
         if move_ids:
@@ -150,7 +163,7 @@ class CreditControlKpiOpen(models.Model):
                 " SELECT move_id FROM account_move_line WHERE id = ANY(%s))",
                 where, move_ids, line_ids,
             )
-        self._kpi_insert(where)
+        self._kpi_insert(where, note=True)
 
     # ------------------------------------------------------------------
     # HOOKS: WHAT THE TRANSACTION TOUCHED
@@ -222,6 +235,7 @@ class CreditControlKpiOpen(models.Model):
         self._kpi_flush_ledger()
         self.env.cr.execute(SQL("DELETE FROM credit_control_kpi_open"))
         self._kpi_insert(SQL("TRUE"))
+        self.env["credit.control.kpi.kept"]._kpi_forget()
 
     @api.model
     def _kpi_differences(self, limit=10):

@@ -60,17 +60,26 @@ class CreditControlKpiSales(models.Model):
         )
 
     @api.model
-    def _kpi_insert(self, sales, sign=1):
+    def _kpi_insert(self, sales, sign=1, note=False):
         """Add the rows of the query ``sales`` (as returned by
-        ``_kpi_sales_sql``), times ``sign``, in one statement."""
+        ``_kpi_sales_sql``), times ``sign``, in one statement.
+
+        :param note: note their customers' kept figures stale
+        """
         self.env["account.move"].flush_model(MOVE_FIELDS)
-        self.env.cr.execute(SQL(
+        insert = SQL(
             """
             INSERT INTO credit_control_kpi_sales (company_id, partner_id, date, sales)
             SELECT company_id, partner_id, date, %s * sales FROM (%s) s WHERE sales <> 0
             """,
             sign, sales,
-        ))
+        )
+        if note:
+            insert = SQL(
+                "WITH new AS (%s RETURNING company_id, partner_id) %s",
+                insert, self.env["credit.control.kpi.kept"]._kpi_note_sql(SQL("new")),
+            )
+        self.env.cr.execute(insert)
         self.invalidate_model()
 
     # ------------------------------------------------------------------
@@ -85,7 +94,7 @@ class CreditControlKpiSales(models.Model):
         for moves, sign in ((posted, 1), (unposted, -1)):
             ids = [move_id for move_id in moves.ids if move_id]
             if ids:
-                self._kpi_insert(self._kpi_sales_sql(SQL("m.id = ANY(%s)", ids)), sign)
+                self._kpi_insert(self._kpi_sales_sql(SQL("m.id = ANY(%s)", ids)), sign, note=True)
 
     # ------------------------------------------------------------------
     # MAINTENANCE
@@ -96,6 +105,7 @@ class CreditControlKpiSales(models.Model):
         """Recompute the whole table from the posted invoices."""
         self.env.cr.execute(SQL("DELETE FROM credit_control_kpi_sales"))
         self._kpi_insert(self._kpi_sales_sql(SQL("m.state = 'posted'")))
+        self.env["credit.control.kpi.kept"]._kpi_forget()
 
     @api.model
     def _kpi_compact(self):

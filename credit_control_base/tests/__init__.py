@@ -15,6 +15,7 @@ from . import test_cash_labelled
 from . import test_cash_batch
 from . import test_kpi_aged_balance
 from . import test_kpi_indicators
+from . import test_kpi_kept
 from . import test_sample_data
 from . import test_kpi_ui
 from . import test_onboarding

@@ -72,6 +72,11 @@ MATRIX = {
     # their sums of the year per customer, written by the nightly refresh only
     "credit.control.kpi.delay.year":         ("----", "----", "----", "r---", "----", "----", "----"),
     "credit.control.kpi.open":               ("----", "----", "----", "r---", "----", "----", "----"),
+    # each customer's figures kept for the day, written by the nightly refresh and the KPI tables' hooks only
+    "credit.control.kpi.kept":               ("----", "----", "----", "r---", "----", "----", "----"),
+    "credit.control.kpi.kept.customer":      ("----", "----", "----", "r---", "----", "----", "----"),
+    "credit.control.kpi.kept.month":         ("----", "----", "----", "r---", "----", "----", "----"),
+    "credit.control.kpi.kept.stale":         ("----", "----", "----", "r---", "----", "----", "----"),
     # Invoicing's entries: read through the suite's rights, writes stay Billing's
     "account.move":                          ("----", "r---", "r---", "r---", "rwcu", "----", "r---"),
     "account.move.line":                     ("----", "r---", "r---", "r---", "rwcu", "----", "r---"),
