@@ -166,7 +166,8 @@ class CreditControlKpiKept(models.Model):
         # their statistics at once: they are all new rows, and PostgreSQL
         # guessed a few hundred and sorted both sides of the walk
         cr.execute(SQL("ANALYZE %s, %s", SQL.identifier(CUSTOMERS), SQL.identifier(MONTHS)))
-        self.env.invalidate_all()
+        for model in (self._name, f"{self._name}.customer", f"{self._name}.month", f"{self._name}.stale"):
+            self.env[model].invalidate_model()
 
     @api.model
     def _kpi_keep_customers(self, company, as_of):
@@ -179,9 +180,9 @@ class CreditControlKpiKept(models.Model):
             INSERT INTO %(table)s (company_id, partner_id, outstanding, overdue, late_customers, late_weight)
             SELECT %(company)s, key, outstanding, overdue, late_customers, late_weight FROM ar WHERE key <> 0
             """,
-            # the items as the summaries read them on that date
-            items=Kpi._kpi_open_items_joined(as_of, company.ids, dossier=False)
-            if as_of >= fields.Date.context_today(self) else Kpi._kpi_open_items_query(as_of, company.ids),
+            # the items as the summaries read them today (any date: today's
+            # open items and the reconciliations since)
+            items=Kpi._kpi_open_items_joined(as_of, company.ids, dossier=False),
             ar=Kpi._kpi_summaries_ar(["partner"], Kpi._kpi_overdue_sql(as_of), SQL("TRUE"), one_company=True),
             table=SQL.identifier(CUSTOMERS),
             company=company.id,

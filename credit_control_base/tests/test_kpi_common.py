@@ -1,5 +1,7 @@
 from datetime import date
 
+from odoo import Command
+
 from .common import CreditControlCommon
 
 
@@ -54,6 +56,17 @@ class CreditControlKpiCommon(CreditControlCommon):
         return cls.env["credit.control.dossier"].search([
             ("partner_id", "=", partner.id), ("company_id", "=", cls.company.id),
         ])
+
+    def _post_item_without_customer(self):
+        """An overdue receivable item of 90 without a customer: owed, but no
+        late customer."""
+        self.env["account.move"].create({
+            "move_type": "entry", "date": date(2026, 2, 1), "line_ids": [
+                Command.create({"account_id": self.company_data["default_account_receivable"].id, "debit": 90.0,
+                                "date_maturity": date(2026, 3, 1)}),
+                Command.create({"account_id": self.company_data["default_account_revenue"].id, "credit": 90.0}),
+            ],
+        }).action_post()
 
     def _report(self, as_of=None):
         report = self.env["credit.control.aged.balance"].with_company(self.company)

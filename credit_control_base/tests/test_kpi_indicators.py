@@ -28,17 +28,6 @@ class TestKpiIndicators(CreditControlKpiCommon):
         self.assertAlmostEqual(per_customer[self.customer_a.id]["add_days"], (600 * 95 + 2000 * 14) / 2600)
         self.assertEqual(per_customer[self.customer_b.id]["overdue"], 0.0)
 
-    def _post_item_without_customer(self):
-        """An overdue receivable item of 90 without a customer: owed, but no
-        late customer."""
-        self.env["account.move"].create({
-            "move_type": "entry", "date": date(2026, 2, 1), "line_ids": [
-                Command.create({"account_id": self.company_data["default_account_receivable"].id, "debit": 90.0,
-                                "date_maturity": date(2026, 3, 1)}),
-                Command.create({"account_id": self.company_data["default_account_revenue"].id, "credit": 90.0}),
-            ],
-        }).action_post()
-
     def test_breakdowns_without_the_customers(self):
         """Without a breakdown per customer, the figures of the company,
         segment and collector breakdowns are summed per company, segment

@@ -3,7 +3,6 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -91,13 +90,7 @@ class TestKpiKept(CreditControlKpiCommon):
     def test_items_without_customer_read_the_ledger(self):
         """An item without a customer is never kept: read from the ledger
         with the changed customers."""
-        self.env["account.move"].create({
-            "move_type": "entry", "date": date(2026, 2, 1), "line_ids": [
-                Command.create({"account_id": self.company_data["default_account_receivable"].id, "debit": 90.0,
-                                "date_maturity": date(2026, 3, 1)}),
-                Command.create({"account_id": self.company_data["default_account_revenue"].id, "credit": 90.0}),
-            ],
-        }).action_post()
+        self._post_item_without_customer()
         self.Kept._kpi_keep(self.company, self.TODAY)
         self.assertEqual(self._stale(), set())
         without_customer = self._summary(group_by="partner")[False]
