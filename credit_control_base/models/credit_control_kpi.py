@@ -127,7 +127,7 @@ class CreditControlKpi(models.AbstractModel):
         self.env["credit.control.kpi.open"]._kpi_refresh()
 
     @api.model
-    def _kpi_open_items_query(self, as_of, company_ids, from_before=None):
+    def _kpi_open_items_query(self, as_of, company_ids, from_before=None, where=None):
         """Query of the posted receivable items of ``company_ids`` open on
         ``as_of``, one row per journal item, amounts in company currency.
 
@@ -143,6 +143,8 @@ class CreditControlKpi(models.AbstractModel):
 
         :param from_before: force the reconciliations up to D (True) or
             after it (False); by default the smaller set
+        :param where: SQL on the open lines (alias o, the columns of
+            ``_kpi_open_lines_query``): those read alone
         Columns: id, move_id, company_id, partner_id (commercial entity),
         dossier_id, segment_id, collector_id, insolvent (the dossier's),
         date, date_maturity, days_overdue, aging_bucket, residual,
@@ -151,15 +153,15 @@ class CreditControlKpi(models.AbstractModel):
         """
         shared = self._kpi_shared_table(as_of, company_ids)
         if from_before is None and shared:
-            return SQL("SELECT * FROM %s", SQL.identifier(shared))
+            return SQL("SELECT * FROM %s o WHERE %s", SQL.identifier(shared), where or SQL("TRUE"))
         return SQL(
             "WITH open_lines AS MATERIALIZED (%s) %s",
-            self._kpi_open_lines_query(as_of, company_ids, from_before),
+            self._kpi_open_lines_query(as_of, company_ids, from_before, where=where),
             self._kpi_open_items_select(as_of, SQL("open_lines")),
         )
 
     @api.model
-    def _kpi_open_lines_query(self, as_of, company_ids, from_before=None, select=None):
+    def _kpi_open_lines_query(self, as_of, company_ids, from_before=None, select=None, where=None):
         """The receivable items open on ``as_of`` alone (columns id,
         move_id, company_id, partner_id (the commercial entity), date,
         date_maturity, residual, untaxed_share): the first half of
@@ -170,6 +172,8 @@ class CreditControlKpi(models.AbstractModel):
             before they are put together: PostgreSQL then joins each
             knowing the statistics of its table (past a UNION it knows
             none, and guessed a hundredth of the rows)
+        :param where: SQL on the open lines (alias o): those read alone,
+            filtered in each set where it is read
         """
         if from_before is None:
             from_before = self._kpi_from_before(as_of, company_ids)
@@ -223,6 +227,8 @@ class CreditControlKpi(models.AbstractModel):
                     SQL("l.amount_residual = 0 AND %s", later), SQL("l.amount_residual + COALESCE(r.amount, 0)"),
                 ),
             ]
+        if where:
+            branches = [SQL("SELECT * FROM (%s) o WHERE %s", branch, where) for branch in branches]
         return SQL(
             """
             WITH reconciled AS MATERIALIZED (
@@ -535,35 +541,49 @@ class CreditControlKpi(models.AbstractModel):
             where_x.append(SQL("COALESCE(%s, 0) = %s", column_x, value or 0))
             where_m.append(SQL("COALESCE(%s, 0) = %s", column_m, value or 0))
         overdue = self._kpi_overdue_sql(as_of)
-        # Per customer of one company, on the date of the figures kept by
-        # the nightly refresh: the customers changed since (``stale``) are
-        # read from the ledger, the others from the kept rows
-        # (``credit.control.kpi.kept``).
+        # One company on the date of the figures kept by the nightly
+        # refresh: the customers changed since (``stale``) are read from
+        # the ledger, the others from the kept rows
+        # (``credit.control.kpi.kept``), grouped by today's dossiers.
         Kept = self.env["credit.control.kpi.kept"]
-        stale = None
-        if ("partner" in group_bys and len(company_ids) == 1 and not filters and not from_invoices
-                and not self.env.context.get("credit_kpi_direct")
-                and Kept._kpi_is_kept(company_ids[0], as_of, period)):
-            stale = Kept._kpi_stale_keys(company_ids[0])
-        if stale is not None and len(group_bys) > 1:
+        stale = None if from_invoices else Kept._kpi_stale(company_ids, as_of, period)
+        if stale is not None and "partner" in group_bys and len(group_bys) > 1:
             # the other breakdowns apart: without customers, they sum the
             # items and the sales per day first (the dashboard's total and
             # its breakdown per customer)
-            result = self._kpi_summaries(as_of, company_ids, [g for g in group_bys if g != "partner"], period)
-            result.update(self._kpi_summaries(as_of, company_ids, ["partner"], period))
+            result = self._kpi_summaries(
+                as_of, company_ids, [g for g in group_bys if g != "partner"], period, filters,
+            )
+            result.update(self._kpi_summaries(as_of, company_ids, ["partner"], period, filters))
             return {group_by: result[group_by] for group_by in group_bys}
+        # the dossier (unique per customer and company) only for its segment or collector
+        sale_dossier = bool({"segment", "collector"} & {*group_bys, *map(FILTER_KEYS.get, filters or {})})
+        per_customer = group_bys == ["partner"]
+        kept = kept_groups = None
         if stale is not None:
-            # the keys as a constant: PostgreSQL filters each row against
-            # their hash where it reads it (a semi-join to a CTE of them
-            # read every open item and every day of sales first)
-            where_x.append(SQL("COALESCE(x.partner_id, 0) = ANY(%s::int[])", stale))
-            where_m.append(SQL("COALESCE(m.partner_id, 0) = ANY(%s::int[])", stale))
+            # the kept rows match the filters as the credit sales do (the
+            # same aliases)
+            kept = (company_ids[0], stale, SQL(" AND ").join(where_m))
+            # The keys as a constant, the customers' indexed: PostgreSQL
+            # reads their rows alone (a semi-join to a CTE of them read
+            # every open item and every day of sales first).
+            where_x.append(SQL("(x.partner_id = ANY(%s::int[]) OR x.partner_id IS NULL)", stale))
+            where_m.append(SQL("(m.partner_id = ANY(%s::int[]) OR m.partner_id IS NULL)", stale))
+            if not per_customer:
+                kept_groups = Kept._kpi_customers_sql(
+                    SQL("m.company_id, d.segment_id, d.collector_id, m.outstanding, m.overdue, m.late_weight, "
+                        "m.late_customers"),
+                    *kept, dossier=True,
+                )
         ar = self._kpi_summaries_ar(group_bys, overdue, SQL(" AND ").join(where_x), len(company_ids) == 1,
-                                    name="ar_stale" if stale is not None else "ar")
-        if stale is not None:
+                                    name="ar_stale" if kept and per_customer else "ar", kept=kept_groups)
+        if kept and per_customer:
             ar = SQL(
                 "%s, ar_kept AS (%s), ar AS (SELECT * FROM ar_stale UNION ALL SELECT * FROM ar_kept)",
-                ar, Kept._kpi_customers_sql(company_ids[0], stale),
+                ar, Kept._kpi_customers_sql(
+                    SQL("0 AS g, m.partner_id AS key, m.outstanding, m.overdue, m.late_customers, m.late_weight"),
+                    *kept, dossier=sale_dossier,
+                ),
             )
         # The key of every breakdown of a sale, as a column of the sales of
         # a day: each sale is summed once per breakdown, month and key in
@@ -571,8 +591,6 @@ class CreditControlKpi(models.AbstractModel):
         # sorted or spilled twice as many rows; the sums are exact, so the
         # figures are the same).
         sale_keys = {group_by: GROUP_BY[group_by][1] for group_by in group_bys}
-        # the dossier (unique per customer and company) only for its segment or collector
-        sale_dossier = bool({"segment", "collector"} & {*group_bys, *map(FILTER_KEYS.get, filters or {})})
         # Today's open items, read once here, are joined from the table of
         # today's open items, whose statistics PostgreSQL knows: that costs
         # less than writing them to a table first (0.70 against 0.91-0.98 s
@@ -587,9 +605,12 @@ class CreditControlKpi(models.AbstractModel):
         with sharing as kpi:
             rows = kpi._kpi_summaries_rows(
                 as_of, company_ids, group_bys, period, ar, sale_keys, sale_dossier, where_m, from_invoices,
-                # the dossiers only for a segment or collector, as for the sales
-                items=self._kpi_open_items_joined(as_of, company_ids, sale_dossier) if joined else None,
-                kept=(company_ids[0], stale) if stale is not None else None,
+                # the dossiers only for a segment or collector, as for the
+                # sales; the stale customers' alone, before the breakdowns
+                # read them twice
+                items=SQL("SELECT * FROM (%s) x WHERE %s", self._kpi_open_items_joined(
+                    as_of, company_ids, sale_dossier), where_x[-1] if kept else SQL("TRUE")) if joined else None,
+                kept=kept,
             )
         result = {group_by: {} for group_by in group_bys}
         for g, key, outstanding, overdue, late_customers, late_weight, sales, dso_countback in rows:
@@ -607,7 +628,7 @@ class CreditControlKpi(models.AbstractModel):
         return result
 
     @api.model
-    def _kpi_summaries_ar(self, group_bys, overdue, where_x, one_company=False, name="ar"):
+    def _kpi_summaries_ar(self, group_bys, overdue, where_x, one_company=False, name="ar", kept=None):
         """The CTEs of the open items' figures of ``_kpi_summaries``, on
         the CTE ``items``, the last one ``name``: per breakdown (g, its
         index in ``group_bys``) and key, the outstanding and overdue
@@ -617,6 +638,10 @@ class CreditControlKpi(models.AbstractModel):
         dossier, so one segment and collector, per company).
 
         :param one_company: the items are of one company
+        :param kept: without a breakdown per customer, SQL of the kept
+            customers' figures summed with the items' (columns company_id,
+            segment_id, collector_id, outstanding, overdue, late_weight,
+            late_customers)
         """
         if group_bys == ["partner"] and one_company:
             # Per customer alone, in one company: each customer's items
@@ -678,8 +703,9 @@ class CreditControlKpi(models.AbstractModel):
                           FROM items x
                          WHERE %(where_x)s AND %(overdue)s AND x.partner_id IS NOT NULL) x
               GROUP BY 1, 2, 3
+                %(kept)s
                 """,
-                overdue=overdue, where_x=where_x,
+                overdue=overdue, where_x=where_x, kept=SQL("UNION ALL %s", kept) if kept else SQL(),
             )
         ar = SQL(" UNION ALL ").join(
             SQL(
@@ -713,16 +739,23 @@ class CreditControlKpi(models.AbstractModel):
             when ``sale_dossier``)
         :param items: the query of the open items (default
             ``_kpi_open_items_query``)
-        :param kept: ``(company id, stale keys)`` when the customers'
-            figures kept for the day are read (``credit.control.kpi.kept``):
-            ``ar`` ends with ``ar_stale`` (the customers read from the
-            ledger, whose credit sales are walked here) and ``ar_kept``
-            (the others, walked already)
+        :param kept: ``(company id, stale keys, SQL filter)`` when the
+            customers' figures kept for the day are read
+            (``credit.control.kpi.kept``): ``where_m`` reads the credit
+            sales of the stale keys, the kept months of the others matching
+            the filter are added. Per customer, ``ar`` ends with
+            ``ar_stale`` (the customers read from the ledger, whose credit
+            sales are walked here) and ``ar_kept`` (the others, walked
+            already: only their months beyond those walked are added)
         """
         Kept = self.env["credit.control.kpi.kept"]
         day = fields.Date.to_date(as_of)
-        # the months kept beyond those walked: only for a DSO period longer than them
-        beyond = kept and day - timedelta(days=period) < day - relativedelta(months=COUNT_BACK_MONTHS)
+        per_customer = bool(kept) and group_bys == ["partner"]
+        kept_months = kept and (*kept, 0)
+        if per_customer:
+            # the months kept beyond those walked: only for a DSO period longer than them
+            beyond = day - timedelta(days=period) < day - relativedelta(months=COUNT_BACK_MONTHS)
+            kept_months = beyond and (*kept, COUNT_BACK_MONTHS)
         # The items of a shared table are read where they are used: copied
         # once for both uses, as a query's rows are, they cost 0.1 s more
         # at 1M lines than two reads of the table.
@@ -783,11 +816,10 @@ class CreditControlKpi(models.AbstractModel):
             materialized=SQL("NOT MATERIALIZED") if shared else SQL(),
             ar=ar,
             sales=self._kpi_sales_months_sql(
-                as_of, company_ids, period, sale_keys, sale_dossier, where_m, from_invoices,
-                Kept._kpi_months_beyond_sql(*kept, COUNT_BACK_MONTHS) if beyond else None,
+                as_of, company_ids, period, sale_keys, sale_dossier, where_m, from_invoices, kept_months or None,
             ),
-            walked=SQL("ar_stale") if kept else SQL("ar"),
-            kept_walk=Kept._kpi_walk_sql(kept[0], COUNT_BACK_MONTHS) if kept else SQL(),
+            walked=SQL("ar_stale") if per_customer else SQL("ar"),
+            kept_walk=Kept._kpi_walk_sql(kept[0], COUNT_BACK_MONTHS) if per_customer else SQL(),
             months=COUNT_BACK_MONTHS,
             days_all=self._kpi_days_of_months(as_of, SQL("0"), SQL("%s", COUNT_BACK_MONTHS - 1)),
             days_before=self._kpi_days_of_months(as_of, SQL("k_before + 1"), SQL("k - 1")),
@@ -797,15 +829,16 @@ class CreditControlKpi(models.AbstractModel):
 
     @api.model
     def _kpi_sales_months_sql(self, as_of, company_ids, period, sale_keys, sale_dossier, where_m,
-                              from_invoices=False, kept_sales=None):
+                              from_invoices=False, kept=None):
         """The CTEs ``day_sales`` and ``sales`` of ``_kpi_summaries_rows``:
         the credit sales per breakdown (g), key and month back from
         ``as_of`` (k), with those of the DSO period (columns g, key, k,
         amount, amount_period).
 
-        :param kept_sales: SQL of rows of the same columns added to those
-            of the credit sales matching ``where_m`` (``UNION ALL ...``):
-            the months kept for the customers not read here
+        :param kept: ``(company id, stale keys, SQL filter, first month)``:
+            the months kept (``credit.control.kpi.kept.month``) from the
+            first one on, of the customers but the stale keys matching the
+            filter, summed with the credit sales matching ``where_m``
         """
         Sales = self.env["credit.control.kpi.sales"]
         credit_sales = SQL("credit_control_kpi_sales")
@@ -816,6 +849,57 @@ class CreditControlKpi(models.AbstractModel):
         # the first day of the months walked back or of the DSO period
         day = fields.Date.to_date(as_of)
         first_day = min(day - timedelta(days=period), day - relativedelta(months=COUNT_BACK_MONTHS)) + timedelta(days=1)
+        key_columns = SQL(", ").join(
+            SQL("%s AS %s", column, SQL.identifier(group_by)) for group_by, column in sale_keys.items()
+        )
+        # the keys and the day (or month) of a row of sales
+        per_row = SQL(", ").join(SQL(str(position)) for position in range(1, len(sale_keys) + 2))
+        values = SQL(", ").join(
+            SQL("(%s, COALESCE(s.%s, 0))", g, SQL.identifier(group_by)) for g, group_by in enumerate(sale_keys)
+        )
+        # The month back of a day looked up in the months of the days
+        # walked, worked out once per day in Python: joined to a table of
+        # the days, PostgreSQL hashed every customer's day instead (1.7
+        # million rows at 1M lines).
+        sales = SQL(
+            """
+            SELECT v.g, v.key, (%(months_back)s::int[])[s.date - %(first_day)s::date + 1] AS k,
+                   SUM(s.sales) AS amount,
+                   SUM(s.sales) FILTER (WHERE s.date > %(as_of)s::date - %(period)s) AS amount_period
+              FROM day_sales s
+        CROSS JOIN LATERAL (VALUES %(values)s) v(g, key)
+          GROUP BY 1, 2, 3
+            """,
+            months_back=[
+                self._kpi_months_back(day, first_day + timedelta(days=i)) for i in range((day - first_day).days + 1)
+            ],
+            first_day=first_day, as_of=as_of, period=period, values=values,
+        )
+        if kept:
+            company_id, stale, where, first_month = kept
+            months = self.env["credit.control.kpi.kept"]._kpi_months_sql(
+                SQL("%s, m.month AS k, m.sales, m.sales_period", key_columns),
+                company_id, stale, SQL("%s AND m.month >= %s", where, first_month), sale_dossier,
+            )
+            if "partner" not in sale_keys:
+                # summed per key and month first, as the days of sales are
+                months = SQL(
+                    "SELECT %s, k, SUM(sales) AS sales, SUM(sales_period) AS sales_period FROM (%s) s GROUP BY %s",
+                    SQL(", ").join(map(SQL.identifier, sale_keys)), months, per_row,
+                )
+            # each key's month once, for the walk
+            sales = SQL(
+                """
+                SELECT g, key, k, SUM(amount) AS amount, SUM(amount_period) AS amount_period
+                  FROM (%s
+                         UNION ALL
+                        SELECT v.g, v.key, s.k, s.sales, s.sales_period
+                          FROM (%s) s
+                    CROSS JOIN LATERAL (VALUES %s) v(g, key)) s
+              GROUP BY 1, 2, 3
+                """,
+                sales, months, values,
+            )
         return SQL(
             """
             day_sales AS (
@@ -826,46 +910,23 @@ class CreditControlKpi(models.AbstractModel):
                    AND %(where_m)s
                  %(per_day)s
             ),
-            sales AS (
-                -- the month back of a day looked up in the months of the
-                -- days walked, worked out once per day in Python: joined to
-                -- a table of the days, PostgreSQL hashed every customer's
-                -- day instead (1.7 million rows at 1M lines)
-                SELECT v.g, v.key, (%(months_back)s::int[])[s.date - %(first_day)s::date + 1] AS k,
-                       SUM(s.sales) AS amount,
-                       SUM(s.sales) FILTER (WHERE s.date > %(as_of)s::date - %(period)s) AS amount_period
-                  FROM day_sales s
-            CROSS JOIN LATERAL (VALUES %(sale_keys)s) v(g, key)
-              GROUP BY 1, 2, 3
-              %(kept_sales)s
-            )
+            sales AS (%(sales)s)
             """,
-            key_columns=SQL(", ").join(
-                SQL("%s AS %s", column, SQL.identifier(group_by)) for group_by, column in sale_keys.items()
-            ),
+            key_columns=key_columns,
             # Without a breakdown per customer, the customers' sales are
             # summed per day and key first: the months and keys of each
             # breakdown are then looked up for a few hundred days, not for
             # every customer's day (616,000 at 1M lines). Per customer, the
             # rows are the customers' days already.
             day_sales=SQL("SUM(m.sales)") if "partner" not in sale_keys else SQL("m.sales"),
-            per_day=SQL("GROUP BY %s", SQL(", ").join(
-                SQL(str(position)) for position in range(1, len(sale_keys) + 2)
-            )) if "partner" not in sale_keys else SQL(),
-            sale_keys=SQL(", ").join(
-                SQL("(%s, COALESCE(s.%s, 0))", g, SQL.identifier(group_by)) for g, group_by in enumerate(sale_keys)
-            ),
+            per_day=SQL("GROUP BY %s", per_row) if "partner" not in sale_keys else SQL(),
             dossier=SQL(
                 "LEFT JOIN credit_control_dossier d ON d.partner_id = m.partner_id AND d.company_id = m.company_id"
             ) if sale_dossier else SQL(),
-            months_back=[
-                self._kpi_months_back(day, first_day + timedelta(days=i)) for i in range((day - first_day).days + 1)
-            ],
             where_m=SQL(" AND ").join(where_m),
             credit_sales=credit_sales,
             first_day=first_day,
             company_ids=tuple(company_ids),
             as_of=as_of,
-            period=period,
-            kept_sales=kept_sales or SQL(),
+            sales=sales,
         )

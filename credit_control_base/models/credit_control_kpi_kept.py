@@ -14,9 +14,13 @@ STALE_MAX = 20000
 
 class CreditControlKpiKept(models.Model):
     """The figures of each customer of a company kept for a day by the
-    nightly refresh, what the DSO per customer reads instead of every open
-    item and every day of credit sales (at 1M receivable lines, 415,000
-    items and 616,000 days summed per customer: two thirds of its time).
+    nightly refresh, what the summaries of that day (the DSO per customer,
+    the dashboard's total and breakdowns, its late customers) read instead
+    of every open item and every day of credit sales (at 1M receivable
+    lines, 415,000 items and 616,000 days summed per customer: two thirds
+    of the DSO per customer's time). The kept rows are grouped by the
+    customers' dossiers as they are when read: a customer moved to another
+    segment or collector since is summed in its new one.
 
     A row says that the figures of ``company_id`` are kept as of ``date``
     for a DSO period of ``period`` days: each customer's open items summed
@@ -51,13 +55,28 @@ class CreditControlKpiKept(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _kpi_is_kept(self, company_id, as_of, period):
+    def _kpi_is_kept(self, company_id, as_of, period=None):
         """Whether the figures of ``company_id`` are kept as of ``as_of``
-        for a DSO period of ``period`` days."""
+        for a DSO period of ``period`` days (any period by default)."""
         return bool(self.env.execute_query(SQL(
-            "SELECT 1 FROM credit_control_kpi_kept WHERE company_id = %s AND date = %s AND period = %s",
-            company_id, as_of, period,
+            "SELECT 1 FROM credit_control_kpi_kept WHERE company_id = %s AND date = %s %s",
+            company_id, as_of, SQL("AND period = %s", period) if period else SQL(),
         )))
+
+    @api.model
+    def _kpi_stale(self, company_ids, as_of, period=None):
+        """The keys read from the ledger when the figures of the one
+        company of ``company_ids`` are kept as of ``as_of`` for a DSO
+        period of ``period`` days (any by default): see
+        ``_kpi_stale_keys``. None when the kept figures cannot serve:
+        several companies, another date or period, too many changes since,
+        or the context key ``credit_kpi_direct`` (every figure read from
+        the ledger: the proof that both agree)."""
+        if len(company_ids) != 1 or self.env.context.get("credit_kpi_direct"):
+            return None
+        if not self._kpi_is_kept(company_ids[0], as_of, period):
+            return None
+        return self._kpi_stale_keys(company_ids[0])
 
     @api.model
     def _kpi_stale_keys(self, company_id):
@@ -72,16 +91,34 @@ class CreditControlKpiKept(models.Model):
         return [0, *sorted(key for key, in rows)] if len(rows) <= STALE_MAX else None
 
     @api.model
-    def _kpi_customers_sql(self, company_id, stale):
-        """The rows of the CTE ``ar`` of the summaries per customer kept
-        for the customers of ``company_id`` but the ``stale`` keys."""
+    def _kpi_customers_sql(self, columns, company_id, stale, where, dossier=False):
+        """``SELECT columns`` of the kept customers (alias m, d their
+        dossier when ``dossier``) of ``company_id`` but the ``stale`` keys,
+        matching ``where``."""
+        return self._kpi_kept_sql(CUSTOMERS, columns, company_id, stale, where, dossier)
+
+    @api.model
+    def _kpi_months_sql(self, columns, company_id, stale, where, dossier=False):
+        """``SELECT columns`` of the kept months (alias m, d their
+        customer's dossier when ``dossier``) of ``company_id`` but the
+        ``stale`` keys, matching ``where``."""
+        return self._kpi_kept_sql(MONTHS, columns, company_id, stale, where, dossier)
+
+    @api.model
+    def _kpi_kept_sql(self, table, columns, company_id, stale, where, dossier):
+        # the segment and collector of today's dossier: a customer moved to
+        # another segment since is summed in its new one, as from the ledger
         return SQL(
             """
-            SELECT 0 AS g, c.partner_id AS key, c.outstanding, c.overdue, c.late_customers, c.late_weight
-              FROM %s c
-             WHERE c.company_id = %s AND c.partner_id <> ALL(%s::int[])
+            SELECT %(columns)s
+              FROM %(table)s m
+              %(dossier)s
+             WHERE m.company_id = %(company)s AND m.partner_id <> ALL(%(stale)s::int[]) AND %(where)s
             """,
-            SQL.identifier(CUSTOMERS), company_id, stale,
+            columns=columns, table=SQL.identifier(table), company=company_id, stale=stale, where=where,
+            dossier=SQL(
+                "LEFT JOIN credit_control_dossier d ON d.partner_id = m.partner_id AND d.company_id = m.company_id"
+            ) if dossier else SQL(),
         )
 
     @api.model
@@ -100,22 +137,6 @@ class CreditControlKpiKept(models.Model):
          LEFT JOIN %s m ON m.company_id = %s AND m.partner_id = c.key AND m.month < %s
             """,
             SQL.identifier(MONTHS), company_id, months,
-        )
-
-    @api.model
-    def _kpi_months_beyond_sql(self, company_id, stale, months):
-        """The rows of the CTE ``sales`` of the summaries kept for the
-        customers of ``company_id`` but the ``stale`` keys beyond the
-        ``months`` walked (a DSO period longer than them), after those
-        read from the credit sales (``UNION ALL ...``)."""
-        return SQL(
-            """
-            UNION ALL
-            SELECT 0, s.partner_id, s.month, s.sales, s.sales_period
-              FROM %s s
-             WHERE s.company_id = %s AND s.month >= %s AND s.partner_id <> ALL(%s::int[])
-            """,
-            SQL.identifier(MONTHS), company_id, months, stale,
         )
 
     # ------------------------------------------------------------------

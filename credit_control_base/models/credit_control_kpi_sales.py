@@ -33,7 +33,8 @@ class CreditControlKpiSales(models.Model):
 
     company_id = fields.Many2one("res.company", required=True, readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    # Indexed: the figures kept for the day read the customers changed since alone.
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True)
     date = fields.Date(required=True, readonly=True)
     sales = fields.Monetary(string="Credit Sales", readonly=True)
 

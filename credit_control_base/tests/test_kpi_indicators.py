@@ -300,6 +300,7 @@ class TestKpiIndicators(CreditControlKpiCommon):
                 ("no rates", []),
                 ("the company's", [{"rate_b2": 10, "rate_b3": 25, "rate_b4": 50, "rate_b5": 100}]),
                 ("a segment's only", [{"rate_b3": 0, "rate_b5": 0}, {"segment_id": self.public.id, "rate_b2": 40}]),
+                ("not due too", [{"rate_not_due": 5, "rate_b5": 100}]),
         ):
             with self.subTest(rates=label):
                 Rate.search(company).unlink()
@@ -310,8 +311,24 @@ class TestKpiIndicators(CreditControlKpiCommon):
                     company + report._credit_provisioned_domain(), [], ["provision_amount:sum"])
                 self.assertEqual(provisioned, everywhere)
                 self.assertTrue(everywhere)  # B's invoice at 100 %, whatever the rates
-                self.assertLess(report.search_count(company + report._credit_provisioned_domain()),
-                                report.search_count(company), "the rows at 0 % left out")
+                if label != "not due too":
+                    self.assertLess(report.search_count(company + report._credit_provisioned_domain()),
+                                    report.search_count(company), "the rows at 0 % left out")
+                # the open lines that may have a provision read alone, today
+                # and on a past date (read from the ledger), shared or not
+                for as_of in (None, date(2026, 3, 20)):
+                    report = self._report(as_of)
+                    only = report.with_context(credit_provisioned_only=True)
+                    [(on_the_date,)] = report._read_group(company, [], ["provision_amount:sum"])
+                    [(alone,)] = only._read_group(
+                        company + report._credit_provisioned_domain(), [], ["provision_amount:sum"])
+                    self.assertEqual(alone, on_the_date, as_of)
+                    with self.env["credit.control.kpi"]._kpi_shared_open_items(
+                            as_of or self.TODAY, self.company.ids) as kpi:
+                        sharing = only.with_context(credit_open_items_table=kpi.env.context["credit_open_items_table"])
+                        [(shared,)] = sharing._read_group(
+                            company + report._credit_provisioned_domain(), [], ["provision_amount:sum"])
+                    self.assertEqual(shared, on_the_date, as_of)
                 action = self.env["credit.control.kpi.dashboard"].action_open_dashboard()
                 dashboard = self.env["credit.control.kpi.dashboard"].browse(action["res_id"])
                 self.assertEqual(dashboard.provision_total, everywhere)

@@ -33,13 +33,28 @@ class TestKpiKept(CreditControlKpiCommon):
 
     def _assert_is_ledger(self, label):
         self.assertEqual(self._summary(group_by="partner"), self._ledger(), label)
-        # the dashboard's total and its breakdown per customer
         Kpi = self.env["credit.control.kpi"]
+        Direct = Kpi.with_context(credit_kpi_direct=True)
+        # the dashboard's total and each breakdown, with its filters
+        for group_bys, filters in (
+                (["company", "partner"], None),
+                (["company", "segment"], None),
+                (["company", "collector"], {"segment_id": 0}),
+                (["segment", "partner"], {"collector_id": self.collector_a.id}),
+                (["partner"], {"segment_id": self.public.id}),
+        ):
+            self.assertEqual(
+                Kpi._kpi_summaries(self.TODAY, self.company.ids, group_bys, filters=filters),
+                Direct._kpi_summaries(self.TODAY, self.company.ids, group_bys, filters=filters),
+                f"{label}: {group_bys} {filters}",
+            )
+        # the late dossiers of the dashboard's getting-started steps
+        dashboard = self.env["credit.control.kpi.dashboard"].create({})
+        company = [("company_id", "=", self.company.id)]
         self.assertEqual(
-            Kpi._kpi_summaries(self.TODAY, self.company.ids, ["company", "partner"]),
-            Kpi.with_context(credit_kpi_direct=True)._kpi_summaries(self.TODAY, self.company.ids,
-                                                                    ["company", "partner"]),
-            f"{label}: company and customers",
+            dashboard._credit_late_dossiers(company),
+            dashboard.with_context(credit_kpi_direct=True)._credit_late_dossiers(company),
+            f"{label}: late dossiers",
         )
 
     def _stale(self):
@@ -50,12 +65,12 @@ class TestKpiKept(CreditControlKpiCommon):
         ))
         return {partner_id for partner_id, in rows}
 
-    def _alter_kept(self, partners):
-        """Add 1 to the kept outstanding amount of ``partners``: what shows
-        it is read from the kept rows."""
+    def _alter_kept(self, partners, amount=1):
+        """Add ``amount`` to the kept outstanding amount of ``partners``:
+        what shows it is read from the kept rows."""
         self.env.cr.execute(SQL(
-            "UPDATE credit_control_kpi_kept_customer SET outstanding = outstanding + 1 WHERE partner_id = ANY(%s)",
-            partners.ids,
+            "UPDATE credit_control_kpi_kept_customer SET outstanding = outstanding + %s WHERE partner_id = ANY(%s)",
+            amount, partners.ids,
         ))
 
     def test_fixture(self):
@@ -80,12 +95,65 @@ class TestKpiKept(CreditControlKpiCommon):
                          (2301.0, 801.0))
         with_total = self.env["credit.control.kpi"]._kpi_summaries(self.TODAY, self.company.ids, ["company", "partner"])
         self.assertEqual(with_total["partner"], summary)
-        self.assertEqual(with_total["company"][self.company.id]["outstanding"], 3600.0)
+        # the total sums the kept rows too
+        self.assertEqual(with_total["company"][self.company.id]["outstanding"], 3602.0)
         self._pay(self.inv2, amount=500.0, payment_date=self.TODAY)
         self.assertEqual(self._stale(), {self.customer_a.id})
         summary = self._summary(group_by="partner")
         self.assertEqual((summary[self.customer_a.id]["outstanding"], summary[self.customer_b.id]["outstanding"]),
                          (1800.0, 801.0))
+
+    def test_breakdowns_read_the_kept_rows(self):
+        """The total, the segments and the collectors sum the kept rows of
+        the customers unchanged: A and B show the kept figures (one more
+        each), A in the segment and with the collector of its dossier
+        today, though moved since its figures were kept."""
+        self._alter_kept(self.customer_a | self.customer_b)
+        self.dossier_a.write({"segment_id": self.public.id, "collector_id": False})
+        Kpi = self.env["credit.control.kpi"]
+        summaries = Kpi._kpi_summaries(self.TODAY, self.company.ids, ["company", "segment", "collector"])
+        self.assertEqual(summaries["company"][self.company.id]["outstanding"], 3602.0)
+        self.assertEqual(summaries["segment"][self.public.id]["outstanding"], 2301.0 + 500.0)
+        self.assertEqual(summaries["segment"][False]["outstanding"], 801.0)
+        self.assertNotIn(self.collector_a.id, summaries["collector"])
+        public = Kpi._kpi_summary(self.TODAY, self.company.ids, "company", filters={"segment_id": self.public.id})
+        self.assertEqual(public[self.company.id]["outstanding"], 2801.0)
+        self._alter_kept(self.customer_b, -1)
+        self._pay(self.inv2, amount=500.0, payment_date=self.TODAY)
+        self._alter_kept(self.customer_a)  # stale: no longer read
+        summaries = Kpi._kpi_summaries(self.TODAY, self.company.ids, ["company", "segment"])
+        self.assertEqual(summaries["segment"][self.public.id]["outstanding"], 1800.0 + 500.0)
+        self._assert_is_ledger("A paid 500 in its new segment")
+
+    def test_dashboard_reads_the_kept_figures(self):
+        """A dashboard as of a day whose figures are kept reads them, and
+        the open items of the customers changed since: no table of every
+        open item is written for its figures, which are those of the
+        ledger (provisions, late dossiers and breakdowns included)."""
+        self.env["credit.control.provision.rate"].create({"rate_b2": 10, "rate_b3": 25, "rate_b5": 100})
+        self._pay(self.inv2, amount=500.0, payment_date=self.TODAY)
+        Dashboard = self.env["credit.control.kpi.dashboard"]
+        fnames = ["outstanding", "overdue", "late_customers", "dso_countback", "dso_simple", "add_days",
+                  "provision_total", "forecast_total"]
+        for group_by in ("segment", "collector", "partner"):
+            with self.subTest(group_by=group_by):
+                direct = Dashboard.with_context(credit_kpi_direct=True).create({"group_by": group_by})
+                direct.action_refresh()
+                dashboard = Dashboard.create({"group_by": group_by})
+                Kpi = type(self.env["credit.control.kpi"])
+                with patch.object(Kpi, "_kpi_open_items_table", side_effect=AssertionError("every open item read")):
+                    dashboard.action_refresh()
+                self.assertEqual(dashboard.read(fnames), [{**direct.read(fnames)[0], "id": dashboard.id}])
+                self.assertEqual(
+                    sorted((line[f"{group_by}_id"].id, line.outstanding, line.dso_countback, line.late_customers)
+                           for line in dashboard.line_ids),
+                    sorted((line[f"{group_by}_id"].id, line.outstanding, line.dso_countback, line.late_customers)
+                           for line in direct.line_ids),
+                )
+                self.assertEqual(
+                    {step.key: step.done for step in dashboard.onboarding_ids},
+                    {step.key: step.done for step in direct.onboarding_ids},
+                )
 
     def test_items_without_customer_read_the_ledger(self):
         """An item without a customer is never kept: read from the ledger

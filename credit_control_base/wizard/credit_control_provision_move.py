@@ -86,7 +86,7 @@ class CreditControlProvisionMove(models.TransientModel):
         if not self.company_id or not self.as_of:
             return {}, {}
         report = self.env["credit.control.aged.balance"].with_company(self.company_id).with_context(
-            credit_as_of=fields.Date.to_string(self.as_of)
+            credit_as_of=fields.Date.to_string(self.as_of), credit_provisioned_only=True,
         )
         required = dict(report._read_group(
             [("company_id", "=", self.company_id.id), ("provision_amount", "!=", 0),

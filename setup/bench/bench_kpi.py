@@ -9,11 +9,11 @@ customer under 2 s, the CEI over 12 months under 1 s, with a number of
 queries that does not depend on the data size; printed last with their
 ratio (measured / target: 1 or less meets it).
 
-The DSO per customer is measured once the nightly refresh has kept each
-customer's figures of the day (``credit.control.kpi.kept``), then with the
-customers of a day's 8,000 invoices changed since (read from the ledger
-again), and from the ledger alone; each way is checked to give the same
-figures.
+The DSO per customer and the whole dashboard are measured once the
+nightly refresh has kept each customer's figures of the day
+(``credit.control.kpi.kept``), then with the customers of a day's 8,000
+invoices changed since (read from the ledger again), and from the ledger
+alone; each way is checked to give the same figures.
 """
 import os
 import statistics
@@ -35,6 +35,8 @@ from benchlib import (
 # measured RUNS times from a cold record cache and its median compared.
 TARGETS = {
     "whole dashboard": 2.0,
+    "whole dashboard, a day's changes": 2.0,
+    "whole dashboard, from the ledger": 2.0,
     "whole dashboard, payment profiles": 2.0,
     "DSO per customer": 2.0,
     "DSO per customer, a day's changes": 2.0,
@@ -260,13 +262,28 @@ def _stale_day(env, company):
 
 
 def _check_kept(env, company, today):
-    """The summaries per customer read from the kept figures equal those
-    read from the ledger alone, nothing stale and a day's customers stale."""
+    """The summaries per customer and the dashboard's figures (its total,
+    each breakdown, its provisions and late dossiers) read from the kept
+    figures equal those read from the ledger alone, nothing stale and a
+    day's customers stale."""
     Kpi = env["credit.control.kpi"]
+    Dashboard = env["credit.control.kpi.dashboard"].with_company(company)
+    fnames = ["outstanding", "overdue", "late_customers", "dso_countback", "dso_simple", "add_days",
+              "provision_total", "forecast_total"]
+
+    def dashboard(group_by, direct):
+        record = Dashboard.with_context(credit_kpi_direct=direct).create({"group_by": group_by})
+        record.action_refresh()
+        return (record.read(fnames)[0] | {"id": None},
+                sorted((line[f"{group_by}_id"].id, line.outstanding, line.overdue, line.dso_countback,
+                        line.dso_simple, line.late_customers) for line in record.line_ids),
+                [(step.key, step.done) for step in record.onboarding_ids])
 
     def same():
         return (Kpi._kpi_summary(today, company.ids, "partner")
-                == Kpi.with_context(credit_kpi_direct=True)._kpi_summary(today, company.ids, "partner"))
+                == Kpi.with_context(credit_kpi_direct=True)._kpi_summary(today, company.ids, "partner")
+                and all(dashboard(group_by, False) == dashboard(group_by, True)
+                        for group_by in ("segment", "collector", "partner")))
 
     checks = {"nothing stale": same()}
     env.cr.execute("SAVEPOINT bench_kept_check")
@@ -278,21 +295,33 @@ def _check_kept(env, company, today):
 
 def _measure_kept(env, bench, company, today, lines):
     """The nightly refresh keeping each customer's figures of the day,
-    then the DSO per customer read from them: nothing changed since, the
-    customers of a day's invoices changed since, and from the ledger
-    alone (as before the refresh)."""
-    Kpi = env["credit.control.kpi"]
+    then the DSO per customer and the whole dashboard read from them:
+    nothing changed since, the customers of a day's invoices changed
+    since, and from the ledger alone (as before the refresh)."""
+    # The rows kept before are emptied at once, not deleted: the figures
+    # are then read as on a day after the nightly refresh committed and
+    # the autovacuum went by. The refresh's own DELETE leaves them dead in
+    # the run's transaction, read by every scan (the DSO per customer 1.87
+    # instead of 1.33-1.42 s at 1M lines once kept figures were committed).
+    env.cr.execute("TRUNCATE credit_control_kpi_kept_customer, credit_control_kpi_kept_month, "
+                   "credit_control_kpi_kept_stale, credit_control_kpi_kept")
     with bench.measure("nightly refresh: each customer's figures of the day kept", lines):
         env["credit.control.kpi.kept"]._kpi_keep(company)
-    measured = {"DSO per customer": _median_seconds(env, lambda: Kpi._kpi_summary(today, company.ids, "partner"))}
+
+    def measure(suffix, kpi_env):
+        Kpi = kpi_env["credit.control.kpi"]
+        Dashboard = kpi_env["credit.control.kpi.dashboard"].with_company(company)
+        return {
+            f"DSO per customer{suffix}": _median_seconds(env, lambda: Kpi._kpi_summary(today, company.ids, "partner")),
+            f"whole dashboard{suffix}": _median_seconds(env, Dashboard.action_open_dashboard),
+        }
+
+    measured = measure("", env)
     env.cr.execute("SAVEPOINT bench_kept_stale")
     stale = _stale_day(env, company)
-    measured["DSO per customer, a day's changes"] = _median_seconds(
-        env, lambda: Kpi._kpi_summary(today, company.ids, "partner"))
+    measured.update(measure(", a day's changes", env))
     env.cr.execute("ROLLBACK TO SAVEPOINT bench_kept_stale")
-    direct = Kpi.with_context(credit_kpi_direct=True)
-    measured["DSO per customer, from the ledger"] = _median_seconds(
-        env, lambda: direct._kpi_summary(today, company.ids, "partner"))
+    measured.update(measure(", from the ledger", env(context=dict(env.context, credit_kpi_direct=True))))
     return measured, stale
 
 
@@ -340,9 +369,7 @@ def main():
             env["credit.control.kpi.dashboard"].with_company(company).action_open_dashboard()
         _measure_posting_upkeep(env, bench, company)
         Dashboard = env["credit.control.kpi.dashboard"].with_company(company)
-        measured = {"whole dashboard": _median_seconds(env, Dashboard.action_open_dashboard)}
-        kept, context["customers_stale_in_a_day"] = _measure_kept(env, bench, company, today, lines)
-        measured.update(kept)
+        measured, context["customers_stale_in_a_day"] = _measure_kept(env, bench, company, today, lines)
         measured["CEI 12 months"] = _median_seconds(
             env, lambda: env["credit.control.kpi.cei"]._kpi_cei_series(today, company.ids))
         context["kept_figures_equal_ledger"] = _check_kept(env, company, today)
@@ -377,7 +404,7 @@ def main():
             print(f"{name:<36} {figures['seconds']:>8} {figures['target']:>7} {figures['ratio']:>6}")
         print(f"load average before {context['load_average_1_5_15']}, after {context['load_average_after']}")
         print(f"CEI receivables equal the open items on generated data: {context['cei_equals_open_items']}")
-        print(f"DSO per customer read from the kept figures equals the ledger's "
+        print(f"DSO per customer and the dashboard read from the kept figures equal the ledger's "
               f"({context['customers_stale_in_a_day']:,} customers stale for a day's changes): "
               f"{context['kept_figures_equal_ledger']}")
         print(f"open items shared by the dashboard's figures equal the ledger's: "
