@@ -31,6 +31,12 @@ COUNT_BACK_MONTHS = 24
 # customers, fit in 26 MB.
 KPI_WORK_MEM = "32MB"
 
+# The dossier ``d`` (unique per customer and company) of a row ``m`` with a
+# company and a customer: a credit sale, a kept customer or month.
+DOSSIER_OF_M = SQL(
+    "LEFT JOIN credit_control_dossier d ON d.partner_id = m.partner_id AND d.company_id = m.company_id"
+)
+
 
 class CreditControlKpi(models.AbstractModel):
     """SQL building blocks of the credit KPIs (aged balance, DSO, CEI,
@@ -560,6 +566,7 @@ class CreditControlKpi(models.AbstractModel):
         sale_dossier = bool({"segment", "collector"} & {*group_bys, *map(FILTER_KEYS.get, filters or {})})
         per_customer = group_bys == ["partner"]
         kept = kept_groups = None
+        stale_x = SQL("TRUE")
         if stale is not None:
             # the kept rows match the filters as the credit sales do (the
             # same aliases)
@@ -567,7 +574,8 @@ class CreditControlKpi(models.AbstractModel):
             # The keys as a constant, the customers' indexed: PostgreSQL
             # reads their rows alone (a semi-join to a CTE of them read
             # every open item and every day of sales first).
-            where_x.append(SQL("(x.partner_id = ANY(%s::int[]) OR x.partner_id IS NULL)", stale))
+            stale_x = SQL("(x.partner_id = ANY(%s::int[]) OR x.partner_id IS NULL)", stale)
+            where_x.append(stale_x)
             where_m.append(SQL("(m.partner_id = ANY(%s::int[]) OR m.partner_id IS NULL)", stale))
             if not per_customer:
                 kept_groups = Kept._kpi_customers_sql(
@@ -608,8 +616,10 @@ class CreditControlKpi(models.AbstractModel):
                 # the dossiers only for a segment or collector, as for the
                 # sales; the stale customers' alone, before the breakdowns
                 # read them twice
-                items=SQL("SELECT * FROM (%s) x WHERE %s", self._kpi_open_items_joined(
-                    as_of, company_ids, sale_dossier), where_x[-1] if kept else SQL("TRUE")) if joined else None,
+                items=SQL(
+                    "SELECT * FROM (%s) x WHERE %s", self._kpi_open_items_joined(as_of, company_ids, sale_dossier),
+                    stale_x,
+                ) if joined else None,
                 kept=kept,
             )
         result = {group_by: {} for group_by in group_bys}
@@ -920,9 +930,7 @@ class CreditControlKpi(models.AbstractModel):
             # rows are the customers' days already.
             day_sales=SQL("SUM(m.sales)") if "partner" not in sale_keys else SQL("m.sales"),
             per_day=SQL("GROUP BY %s", per_row) if "partner" not in sale_keys else SQL(),
-            dossier=SQL(
-                "LEFT JOIN credit_control_dossier d ON d.partner_id = m.partner_id AND d.company_id = m.company_id"
-            ) if sale_dossier else SQL(),
+            dossier=DOSSIER_OF_M if sale_dossier else SQL(),
             where_m=SQL(" AND ").join(where_m),
             credit_sales=credit_sales,
             first_day=first_day,

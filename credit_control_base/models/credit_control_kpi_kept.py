@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .credit_control_kpi import COUNT_BACK_MONTHS
+from .credit_control_kpi import COUNT_BACK_MONTHS, DOSSIER_OF_M
 
 # The tables of the customers' figures kept for a day.
 CUSTOMERS = "credit_control_kpi_kept_customer"
@@ -116,9 +116,7 @@ class CreditControlKpiKept(models.Model):
              WHERE m.company_id = %(company)s AND m.partner_id <> ALL(%(stale)s::int[]) AND %(where)s
             """,
             columns=columns, table=SQL.identifier(table), company=company_id, stale=stale, where=where,
-            dossier=SQL(
-                "LEFT JOIN credit_control_dossier d ON d.partner_id = m.partner_id AND d.company_id = m.company_id"
-            ) if dossier else SQL(),
+            dossier=DOSSIER_OF_M if dossier else SQL(),
         )
 
     @api.model
