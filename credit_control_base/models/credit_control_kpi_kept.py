@@ -10,6 +10,14 @@ STALE = "credit_control_kpi_kept_stale"
 # Past so many customers changed since the figures were kept, the ledger is
 # read for all: their keys are written into the query.
 STALE_MAX = 20000
+# Past this share of a company's kept customers changed (and at least
+# STALE_MIN), reading them from the ledger beside the kept rows costs more
+# than reading every customer from it: at 100k invoices, 5,564 of 15,181
+# customers changed, the dashboard took 0.78 s against 0.55 s from the
+# ledger; at 1M lines, 7,403 of 108,512, 1.90 s against 1.98 s (the DSO per
+# customer 1.71 against 2.72 s).
+STALE_SHARE = 0.1
+STALE_MIN = 1000
 
 
 class CreditControlKpiKept(models.Model):
@@ -45,6 +53,9 @@ class CreditControlKpiKept(models.Model):
     company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
     date = fields.Date(required=True, readonly=True)
     period = fields.Integer(string="DSO Period", required=True, readonly=True)
+    customer_count = fields.Integer(
+        string="Customers Kept", readonly=True, help="The customers whose open items were kept.",
+    )
 
     _sql_constraints = [
         ("company_uniq", "unique(company_id)", "The figures of a company are kept for one day at a time."),
@@ -58,10 +69,18 @@ class CreditControlKpiKept(models.Model):
     def _kpi_is_kept(self, company_id, as_of, period=None):
         """Whether the figures of ``company_id`` are kept as of ``as_of``
         for a DSO period of ``period`` days (any period by default)."""
-        return bool(self.env.execute_query(SQL(
-            "SELECT 1 FROM credit_control_kpi_kept WHERE company_id = %s AND date = %s %s",
+        return self._kpi_kept_customers(company_id, as_of, period) is not None
+
+    @api.model
+    def _kpi_kept_customers(self, company_id, as_of, period=None):
+        """The number of customers whose figures of ``company_id`` are kept
+        as of ``as_of`` for a DSO period of ``period`` days (any period by
+        default), None when they are not kept."""
+        rows = self.env.execute_query(SQL(
+            "SELECT customer_count FROM credit_control_kpi_kept WHERE company_id = %s AND date = %s %s",
             company_id, as_of, SQL("AND period = %s", period) if period else SQL(),
-        )))
+        ))
+        return (rows[0][0] or 0) if rows else None
 
     @api.model
     def _kpi_stale(self, company_ids, as_of, period=None):
@@ -74,21 +93,24 @@ class CreditControlKpiKept(models.Model):
         the ledger: the proof that both agree)."""
         if len(company_ids) != 1 or self.env.context.get("credit_kpi_direct"):
             return None
-        if not self._kpi_is_kept(company_ids[0], as_of, period):
+        customer_count = self._kpi_kept_customers(company_ids[0], as_of, period)
+        if customer_count is None:
             return None
-        return self._kpi_stale_keys(company_ids[0])
+        return self._kpi_stale_keys(company_ids[0], customer_count)
 
     @api.model
-    def _kpi_stale_keys(self, company_id):
+    def _kpi_stale_keys(self, company_id, customer_count):
         """The keys of ``company_id`` read from the ledger: the customers
         whose kept figures are stale and 0 (the items without a customer,
-        never kept), or None when they are more than ``STALE_MAX``: the
-        ledger is then read for all."""
+        never kept), or None when they are more than ``STALE_MAX`` or than
+        ``STALE_SHARE`` of the ``customer_count`` customers kept (and
+        ``STALE_MIN``): the ledger is then read for all."""
+        limit = min(STALE_MAX, max(STALE_MIN, int(customer_count * STALE_SHARE)))
         rows = self.env.execute_query(SQL(
             "SELECT DISTINCT partner_id FROM %s WHERE company_id = %s AND partner_id IS NOT NULL LIMIT %s",
-            SQL.identifier(STALE), company_id, STALE_MAX + 1,
+            SQL.identifier(STALE), company_id, limit + 1,
         ))
-        return [0, *sorted(key for key, in rows)] if len(rows) <= STALE_MAX else None
+        return [0, *sorted(key for key, in rows)] if len(rows) <= limit else None
 
     @api.model
     def _kpi_customers_sql(self, columns, company_id, stale, where, dossier=False):
@@ -179,8 +201,11 @@ class CreditControlKpiKept(models.Model):
                 self._kpi_keep_customers(company, as_of)
                 self._kpi_keep_months(company, as_of, period)
             cr.execute(SQL(
-                "INSERT INTO credit_control_kpi_kept (company_id, date, period) VALUES (%s, %s, %s)",
-                company.id, as_of, period,
+                """
+                INSERT INTO credit_control_kpi_kept (company_id, date, period, customer_count)
+                SELECT %(company)s, %(date)s, %(period)s, COUNT(*) FROM %(customers)s WHERE company_id = %(company)s
+                """,
+                company=company.id, date=as_of, period=period, customers=SQL.identifier(CUSTOMERS),
             ))
         # their statistics at once: they are all new rows, and PostgreSQL
         # guessed a few hundred and sorted both sides of the walk

@@ -174,6 +174,20 @@ class TestKpiKept(CreditControlKpiCommon):
         with patch.object(credit_control_kpi_kept, "STALE_MAX", 0):
             self.assertEqual(self._summary(group_by="partner")[self.customer_b.id]["outstanding"], 800.0)
 
+    def test_share_of_customers_changed_read_the_ledger(self):
+        """Past ``STALE_SHARE`` of the company's kept customers changed
+        (and ``STALE_MIN``), every customer is read from the ledger: at
+        most a tenth here, none of the three."""
+        kept = self.Kept.search([("company_id", "=", self.company.id)])
+        self.assertEqual(kept.customer_count, 3)
+        self._alter_kept(self.customer_b)
+        self._pay(self.inv1, amount=100.0, payment_date=self.TODAY)
+        with patch.object(credit_control_kpi_kept, "STALE_MIN", 0):
+            self.assertEqual(self._summary(group_by="partner")[self.customer_b.id]["outstanding"], 800.0)
+            with patch.object(credit_control_kpi_kept, "STALE_SHARE", 0.34):
+                self.assertEqual(self._summary(group_by="partner")[self.customer_b.id]["outstanding"], 801.0)
+        self.assertEqual(self._summary(group_by="partner")[self.customer_b.id]["outstanding"], 801.0)
+
     def test_ledger_changed(self):
         """Every change of the ledger since the figures were kept: a
         payment, invoices of a kept customer and of a new one, a credit
