@@ -6,6 +6,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.tools import SQL, create_index
 
+from ..tools.sql import planner_settings
+
 # Codes of the aged balance buckets; their bounds are company settings.
 AGING_KEYS = ["not_due", "b1", "b2", "b3", "b4", "b5"]
 
@@ -395,16 +397,12 @@ class CreditControlKpi(models.AbstractModel):
         The settings are the transaction's, restored after; an error rolls
         them back with the transaction. Yields this model, as
         ``_kpi_shared_open_items`` does."""
-        [(jit, work_mem, *_set)] = self.env.execute_query(SQL(
-            """
-            SELECT current_setting('jit'), current_setting('work_mem'), set_config('jit', 'off', true),
-                   set_config('work_mem', CASE WHEN pg_size_bytes(current_setting('work_mem')) < pg_size_bytes(%(mem)s)
-                                               THEN %(mem)s ELSE current_setting('work_mem') END, true)
-            """,
+        with planner_settings(self.env, jit="off", work_mem=SQL(
+            "CASE WHEN pg_size_bytes(current_setting('work_mem')) < pg_size_bytes(%(mem)s)"
+            " THEN %(mem)s ELSE current_setting('work_mem') END",
             mem=KPI_WORK_MEM,
-        ))
-        yield self
-        self.env.cr.execute(SQL("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", jit, work_mem))
+        )):
+            yield self
 
     @contextmanager
     def _kpi_open_items_table(self, as_of, company_ids):

@@ -58,6 +58,25 @@ def foreign_keys_by_index(cr):
     yield
 
 
+@contextmanager
+def planner_settings(env, **settings):
+    """Run the block with PostgreSQL's ``settings`` (name: value, a string
+    or SQL computing it) for the transaction, and give the rest of the
+    transaction its own back after. The settings are read and set in one
+    statement; an error rolls them back with the transaction."""
+    def set_config(values):
+        return SQL(", ").join(SQL("set_config(%s, %s, true)", name, value) for name, value in values)
+
+    names = list(settings)
+    current = env.execute_query(SQL(
+        "SELECT %s, %s",
+        SQL(", ").join(SQL("current_setting(%s)", name) for name in names),
+        set_config(settings.items()),
+    ))[0][:len(names)]
+    yield
+    env.cr.execute(SQL("SELECT %s", set_config(zip(names, current, strict=True))))
+
+
 def one_of(column, ids):
     """SQL: ``column`` is one of ``ids``, as a list the planner cannot
     count: it guesses a few hundred ids and looks each up by the column's

@@ -93,6 +93,27 @@ class TestEngine(ScenarioCommon):
         self.assertEqual({row["step_id"] for row in selected}, {self.step_call.id})
         self.assertEqual(run.action_ids.step_id, self.step_call)
 
+    def test_selection_over_every_invoice_as_a_batch(self):
+        """The selection over every open invoice (the simulation's),
+        joined by hashing, finds what a batch finds, and leaves the
+        transaction's planner settings as they were."""
+        customers = [self._customer(name) for name in ("Boulangerie Martin", "Garage Dupuis", "Cave Moreau")]
+        for number, customer in enumerate(customers):
+            self._create_invoice(customer, 80.0 + 500 * number, due=date(2026, 2, 1))
+            self._create_invoice(customer, 300.0, due=date(2026, 3, 1))
+        Run = self.env["credit.control.scenario.run"]
+        settings = self.env.execute_query(SQL("SELECT current_setting('enable_nestloop'), current_setting('jit')"))
+        with freeze_time("2026-03-05"):
+            whole = Run._credit_candidates(self.company, date(2026, 3, 5))
+            dossier_ids = sorted({row["dossier_id"] for row in whole})
+            batch = Run._credit_candidates(self.company, date(2026, 3, 5), dossier_ids)
+        self.assertEqual(len(dossier_ids), 3)
+        self.assertEqual(whole, batch)
+        self.assertEqual(
+            self.env.execute_query(SQL("SELECT current_setting('enable_nestloop'), current_setting('jit')")),
+            settings,
+        )
+
     def test_excluded_and_paid_invoices_are_not_reminded(self):
         customer = self._customer("Imprimerie Blanc")
         held, paid, due = self._create_invoices([
