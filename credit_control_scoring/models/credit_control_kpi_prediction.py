@@ -62,9 +62,14 @@ class CreditControlKpiPrediction(models.Model):
         self.env.execute_query(SQL(
             "DELETE FROM credit_control_kpi_prediction WHERE dossier_id = ANY(%s)", dossiers.ids,
         ))
-        # the invoices the forecast reads, none of them kept now
+        # The invoices the forecast reads, none of them kept now: their
+        # rows are gone, so the kept rows are not asked about each item.
+        # Asked, with the statistics of before the night (a few rows as of
+        # today), PostgreSQL could compare each item with every row kept
+        # since in the transaction: 0.32 s for 222 dossiers after 5,458
+        # rows at 1M lines.
         move_ids = sorted({move_id for move_id, _dossier_id in self.env.execute_query(
-            self._kpi_unkept_sql(today, dossiers.ids, profiled=False)
+            self._kpi_open_items_sql(dossiers.ids, profiled=False)
         )})
         # a few thousand invoices at a time: their instalments' dicts in
         # memory, not those of every open invoice of the company
@@ -117,6 +122,18 @@ class CreditControlKpiPrediction(models.Model):
             profiles may not be in PostgreSQL's statistics yet (they are
             once the scoring ends), and it would join the dossiers it
             believes have none to every open item one by one."""
+        return self._kpi_open_items_sql(
+            dossier_ids, profiled,
+            SQL("NOT EXISTS (SELECT 1 FROM credit_control_kpi_prediction p WHERE %s)", self._kpi_holds_sql(today)),
+        )
+
+    @api.model
+    def _kpi_open_items_sql(self, dossier_ids=None, profiled=True, condition=None):
+        """SQL of ``(move_id, dossier_id)``: the open instalments of the
+        customers (with a payment profile when ``profiled``) of
+        ``dossier_ids`` (all unless ``None``) matching ``condition``
+        (alias l the open item, d its dossier), from the open items of the
+        transaction."""
         self.env["credit.control.kpi.open"]._kpi_refresh()
         self.env["credit.control.dossier"].flush_model(["partner_id", "company_id", "credit_payment_profile"])
         self.flush_model()
@@ -125,15 +142,16 @@ class CreditControlKpiPrediction(models.Model):
             where.append(SQL("d.credit_payment_profile IS NOT NULL"))
         if dossier_ids is not None:
             where.append(SQL("d.id = ANY(%s)", list(dossier_ids)))
+        if condition is not None:
+            where.append(condition)
         return SQL(
             """
             SELECT l.move_id, d.id AS dossier_id
               FROM credit_control_kpi_open l
               JOIN credit_control_dossier d ON d.partner_id = l.move_partner_id AND d.company_id = l.company_id
-             WHERE %s AND NOT EXISTS (SELECT 1 FROM credit_control_kpi_prediction p WHERE %s)
+             WHERE %s
             """,
             SQL(" AND ").join(where),
-            self._kpi_holds_sql(today),
         )
 
     @api.model
