@@ -27,6 +27,7 @@ The model, in short:
   late.
 """
 import calendar
+import functools
 import math
 from datetime import date, timedelta
 
@@ -62,6 +63,11 @@ def _month_day(year, month, day):
     return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
+# Cached: the habit of each customer asks it for every day of the month and
+# each of its payment dates, and customers pay on the same few hundred
+# dates (without it, fitting the profiles was two fifths of a batch of the
+# nightly scoring: 2,000 customers, 0.5 million calls).
+@functools.lru_cache(maxsize=1 << 16)
 def _pay_day_distance(paid, pay_day):
     """Days between ``paid`` and the nearest occurrence of ``pay_day``."""
     best = None
@@ -171,16 +177,17 @@ def fit_profile(history, prior, as_of, broken_promises=0):
                    own_delay=sum(delays) / count)
     if count >= MIN_HABIT_PAYMENTS:
         paid_dates = [paid for _due, paid, _amount in history]
+        distances = {
+            day: [_pay_day_distance(paid, day) for paid in paid_dates] for day in range(1, END_OF_MONTH + 1)
+        }
         shares = {
-            day: sum(1 for paid in paid_dates if _pay_day_distance(paid, day) <= HABIT_TOLERANCE) / count
-            for day in range(1, END_OF_MONTH + 1)
+            day: sum(1 for distance in distances[day] if distance <= HABIT_TOLERANCE) / count
+            for day in distances
         }
         # the most shared day, and among equals the one nearest to the payments
-        best_day = max(shares, key=lambda day: (
-            shares[day], -sum(_pay_day_distance(paid, day) for paid in paid_dates), day == END_OF_MONTH,
-        ))
+        best_day = max(shares, key=lambda day: (shares[day], -sum(distances[day]), day == END_OF_MONTH))
         if shares[best_day] >= HABIT_SHARE and all(  # a habit is a peak, not a uniform spread
-                _pay_day_distance(paid, best_day) <= HABIT_TOLERANCE for paid in paid_dates[-2:]):
+                distance <= HABIT_TOLERANCE for distance in distances[best_day][-2:]):
             profile["pay_day"] = best_day
         else:
             weekdays = [paid.weekday() for paid in paid_dates]

@@ -10,7 +10,7 @@ from odoo.tests import tagged
 
 from odoo.addons.credit_control_base.tests.common import CreditControlCommon, load_french
 
-from ..prediction import PRIOR_WEIGHT, fit_profile
+from ..prediction import END_OF_MONTH, PRIOR_WEIGHT, fit_profile
 
 TODAY = date(2026, 5, 15)
 
@@ -111,6 +111,24 @@ class TestPaymentPrediction(CreditControlCommon):
             rng.shuffle(history)
             self.assertEqual(fit_profile(history, prior, TODAY), profile)
 
+
+    def test_habits_at_the_end_of_the_month_and_on_a_weekday(self):
+        """A customer that pays on the last day of each month (the 28th in
+        February, the 30th in April) has the end of the month for habit; one
+        that pays on Fridays whatever the date, the weekday. The distances to
+        each day of the month are shared between customers (cached): the
+        second fit of a history gives the first's profile."""
+        prior = {"delay": 5.0, "sigma": 8.0, "late_rate": 0.05}
+        month_ends = [date(2025, 11, 30), date(2025, 12, 31), date(2026, 1, 31), date(2026, 2, 28),
+                      date(2026, 3, 31), date(2026, 4, 30)]
+        history = [(paid - timedelta(days=20), paid, 1200.0) for paid in month_ends]
+        profile = fit_profile(history, prior, TODAY)
+        self.assertEqual(profile["pay_day"], END_OF_MONTH)
+        self.assertEqual(fit_profile(history, prior, TODAY), profile)
+        fridays = [date(2026, 1, 2) + timedelta(days=7 * weeks) for weeks in (0, 3, 7, 9, 12, 16, 18)]
+        profile = fit_profile([(paid - timedelta(days=25), paid, 800.0) for paid in fridays], prior, TODAY)
+        self.assertEqual(profile["pay_day"], 0)
+        self.assertEqual(profile["weekday"], 4)
     def test_sentence_in_french(self):
         self._recompute()
         load_french(self.env)
