@@ -2,7 +2,7 @@
     "name": "Credit Control Base",
     "summary": "Customer credit dossiers, collector portfolios, segments, "
     "credit limits and the overdue state of customer invoices",
-    "version": "18.0.1.9.0",
+    "version": "18.0.1.10.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/credit-control-suite/credit-control",
     "author": "Credit Control Suite contributors",

@@ -31,10 +31,10 @@ class CreditControlKpiKept(models.Model):
     segment or collector since is summed in its new one.
 
     A row says that the figures of ``company_id`` are kept as of ``date``
-    for a DSO period of ``period`` days: each customer's open items summed
-    (``credit.control.kpi.kept.customer``) and its credit sales per month
-    back from that date (``credit.control.kpi.kept.month``), computed by
-    the queries of the summaries themselves.
+    for a DSO period of ``period`` days: each customer's open items summed,
+    with its DSO (``credit.control.kpi.kept.customer``), and its credit
+    sales per month back from that date (``credit.control.kpi.kept.month``),
+    computed by the queries of the summaries themselves.
 
     Nothing kept is ever read stale: whatever writes a customer's open
     items or credit sales (``credit.control.kpi.open``,
@@ -141,24 +141,6 @@ class CreditControlKpiKept(models.Model):
             dossier=DOSSIER_OF_M if dossier else SQL(),
         )
 
-    @api.model
-    def _kpi_walk_sql(self, company_id, months):
-        """The rows of the CTE ``walk`` of the summaries for the customers
-        of ``company_id`` in ``ar_kept``: their ``months`` months back,
-        walked when they were kept (``UNION ALL ...``, after the customers
-        walked in the query). A customer without credit sales in those
-        months has one row without month, as in the query's walk."""
-        return SQL(
-            """
-            UNION ALL
-            SELECT c.g, c.key, c.outstanding, m.month, m.sales, m.sales_period, m.covered, m.month_before,
-                   m.last
-              FROM ar_kept c
-         LEFT JOIN %s m ON m.company_id = %s AND m.partner_id = c.key AND m.month < %s
-            """,
-            SQL.identifier(MONTHS), company_id, months,
-        )
-
     # ------------------------------------------------------------------
     # WRITTEN BY THE KPI TABLES
     # ------------------------------------------------------------------
@@ -198,8 +180,9 @@ class CreditControlKpiKept(models.Model):
                 cr.execute(SQL("DELETE FROM %s WHERE company_id = %s", SQL.identifier(table), company.id))
             period = company.credit_dso_period
             with Kpi._kpi_query_settings():
-                self._kpi_keep_customers(company, as_of)
+                # the months first: the customers' count-back walks them
                 self._kpi_keep_months(company, as_of, period)
+                self._kpi_keep_customers(company, as_of)
             cr.execute(SQL(
                 """
                 INSERT INTO credit_control_kpi_kept (company_id, date, period, customer_count)
@@ -216,18 +199,44 @@ class CreditControlKpiKept(models.Model):
     @api.model
     def _kpi_keep_customers(self, company, as_of):
         """Each customer's open items of ``company`` on ``as_of`` summed as
-        the summaries per customer sum them."""
+        the summaries per customer sum them, with its credit sales of the
+        DSO period and its count-back DSO walked back through its kept
+        months (``_kpi_keep_months``) as the summaries walk them."""
         Kpi = self.env["credit.control.kpi"]
         self.env.cr.execute(SQL(
             """
-            WITH items AS (%(items)s), %(ar)s
-            INSERT INTO %(table)s (company_id, partner_id, outstanding, overdue, late_customers, late_weight)
-            SELECT %(company)s, key, outstanding, overdue, late_customers, late_weight FROM ar WHERE key <> 0
+            WITH items AS (%(items)s), %(ar)s,
+            walk AS (
+                SELECT ar.g, ar.key, ar.outstanding, m.month AS k, m.sales AS amount, m.sales_period AS amount_period,
+                       m.covered, m.month_before AS k_before, m.last
+                  FROM ar
+             LEFT JOIN %(months)s m ON m.company_id = %(company)s AND m.partner_id = ar.key AND m.month < %(walked)s
+            ),
+            count_back AS (%(count_back)s),
+            sales_beyond AS (
+                -- the period's sales of the months not walked (a period
+                -- longer than the months walked back; none otherwise)
+                SELECT partner_id AS key, SUM(sales_period) AS amount
+                  FROM %(months)s
+                 WHERE company_id = %(company)s AND month >= %(walked)s
+              GROUP BY partner_id
+            )
+            INSERT INTO %(table)s (company_id, partner_id, outstanding, overdue, late_customers, late_weight,
+                                   sales_period, dso_countback)
+            SELECT %(company)s, ar.key, ar.outstanding, ar.overdue, ar.late_customers, ar.late_weight,
+                   COALESCE(cb.sales_period, 0) + COALESCE(sb.amount, 0), COALESCE(cb.dso, 0)
+              FROM ar
+         LEFT JOIN count_back cb ON cb.key = ar.key
+         LEFT JOIN sales_beyond sb ON sb.key = ar.key
+             WHERE ar.key <> 0
             """,
             # the items as the summaries read them today (any date: today's
             # open items and the reconciliations since)
             items=Kpi._kpi_open_items_joined(as_of, company.ids, dossier=False),
             ar=Kpi._kpi_summaries_ar(["partner"], Kpi._kpi_overdue_sql(as_of), SQL("TRUE"), one_company=True),
+            count_back=Kpi._kpi_count_back_sql(as_of),
+            months=SQL.identifier(MONTHS),
+            walked=COUNT_BACK_MONTHS,
             table=SQL.identifier(CUSTOMERS),
             company=company.id,
         ))

@@ -3,8 +3,9 @@ from odoo import fields, models
 
 class CreditControlKpiKeptCustomer(models.Model):
     """A customer's open items summed as of the day its company's figures
-    are kept (``credit.control.kpi.kept``): the row of the summaries per
-    customer for its open items."""
+    are kept (``credit.control.kpi.kept``), with its credit sales of the
+    DSO period and its count-back DSO: its row of the summaries per
+    customer."""
 
     _name = "credit.control.kpi.kept.customer"
     _description = "Credit Control KPIs: Customer Open Items Kept for a Day"
@@ -20,4 +21,11 @@ class CreditControlKpiKeptCustomer(models.Model):
     late_weight = fields.Float(
         string="Days Late Weight", digits=0, readonly=True,
         help="The overdue amounts times their days late, summed.",
+    )
+    sales_period = fields.Monetary(string="Credit Sales of the Period", readonly=True)
+    dso_countback = fields.Float(
+        string="DSO (count-back)", readonly=True,
+        help="Count-back DSO: walking back month by month from the date, each month's credit sales are "
+        "taken off the receivables until they are covered; the days walked (the last month pro "
+        "rata).",
     )

@@ -103,6 +103,41 @@ class TestKpiKept(CreditControlKpiCommon):
         self.assertEqual((summary[self.customer_a.id]["outstanding"], summary[self.customer_b.id]["outstanding"]),
                          (1800.0, 801.0))
 
+    def test_kept_dso_read_until_changed(self):
+        """Per customer, the credit sales of the period and the count-back
+        DSO are read as they were kept; once B is paid, B's are walked from
+        the ledger again."""
+        ledger = self._ledger()
+        self.env.cr.execute(SQL(
+            "UPDATE credit_control_kpi_kept_customer SET sales_period = 1234, dso_countback = 42 "
+            "WHERE partner_id = %s", self.customer_b.id,
+        ))
+        summary = self._summary(group_by="partner")
+        self.assertEqual(
+            (summary[self.customer_b.id]["sales_period"], summary[self.customer_b.id]["dso_countback"]), (1234.0, 42.0),
+        )
+        self.assertEqual(summary[self.customer_a.id], ledger[self.customer_a.id])
+        self._pay(self.inv4, amount=100.0, payment_date=self.TODAY)
+        self._assert_is_ledger("B paid 100")
+
+    def test_period_longer_than_the_months_walked(self):
+        """A DSO period longer than the 24 months walked back: the kept
+        credit sales of the period count the months beyond, as the ledger
+        does (B's invoice of April 2024, 25 months back, within 800 days)."""
+        self.company.credit_dso_period = 800
+        self._create_invoices([
+            {"partner": self.customer_b, "amount": 300.0, "date": date(2024, 4, 1), "due": date(2024, 5, 1)},
+        ])
+        self.Kept._kpi_keep(self.company, self.TODAY)
+        self.assertTrue(self.Kept._kpi_is_kept(self.company.id, self.TODAY, 800))
+        self.assertEqual(self._stale(), set())
+        self._assert_is_ledger("period of 800 days")
+        before = self.env["credit.control.kpi"]._kpi_summary(self.TODAY, self.company.ids, "partner", 700)
+        summary = self._summary(group_by="partner")
+        self.assertEqual(
+            summary[self.customer_b.id]["sales_period"], before[self.customer_b.id]["sales_period"] + 300.0,
+        )
+
     def test_breakdowns_read_the_kept_rows(self):
         """The total, the segments and the collectors sum the kept rows of
         the customers unchanged: A and B show the kept figures (one more
